@@ -1,0 +1,42 @@
+/*
+ * direct.h - internals of the direct platform (plain Linux, simulated CPU).
+ * Not for the runtime: it sees only platform.h.
+ */
+#ifndef COFFER_DIRECT_H
+#define COFFER_DIRECT_H
+
+#include <asm/unistd_64.h>
+
+#include "../platform.h"
+
+long direct_syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+long direct_syscall_cp(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+long direct_clone(unsigned long flags, void *stack, int *ptid, volatile int *ctid, unsigned long tls);
+__attribute__((noreturn)) void direct_load_context(struct kucontext *uc);
+__attribute__((noreturn)) void direct_exit_thread(int code);
+
+void direct_sigsys_entry(void);
+void direct_signal_entry(void);
+void direct_sigreturn(void);
+
+/* Labels inside entry.S. */
+extern const char direct_cp_begin[], direct_cp_end[], direct_cp_cancel[];
+extern const char direct_exitwin_begin[], direct_exitwin_syscall[];
+
+#define sys0(n) direct_syscall6(n, 0, 0, 0, 0, 0, 0)
+#define sys1(n, a) direct_syscall6(n, (long)(a), 0, 0, 0, 0, 0)
+#define sys2(n, a, b) direct_syscall6(n, (long)(a), (long)(b), 0, 0, 0, 0)
+#define sys3(n, a, b, c) direct_syscall6(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define sys4(n, a, b, c, d) direct_syscall6(n, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+#define sys5(n, a, b, c, d, e) \
+	direct_syscall6(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
+#define sys6(n, a, b, c, d, e, f) \
+	direct_syscall6(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
+
+/* Facts about the image, filled in by direct_start. */
+extern uintptr_t direct_text_lo, direct_text_hi;
+
+/* Write a short message to host stderr before the runtime's log works. */
+void direct_early_error(const char *msg);
+
+#endif

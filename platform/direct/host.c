@@ -1,0 +1,276 @@
+/*
+ * host.c - the direct platform's services: plain Linux system calls, and the
+ * CPU's part (system call interception with Syscall User Dispatch, signal
+ * entry). Each plat_* function here is what an OCALL would be on sgx.
+ */
+#include <linux/mman.h>
+#include <linux/prctl.h>
+#include <linux/sched.h>
+#include <asm/prctl.h>
+
+#include "../../runtime/lib/rt.h"
+#include "direct.h"
+
+#ifndef PR_SET_SYSCALL_USER_DISPATCH
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+#define PR_SYS_DISPATCH_ON 1
+#endif
+
+#define USER_CS 0x33
+#define USER_DS 0x2b
+
+/* Host fd for log output; set once by the runtime at boot. */
+static int log_fd = 2;
+
+void plat_set_log_fd(int fd)
+{
+	log_fd = fd;
+}
+
+void plat_log_write(const char *buf, size_t len)
+{
+	while (len && log_fd >= 0) {
+		long r = sys3(__NR_write, log_fd, buf, len);
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
+			return;
+		buf += r;
+		len -= (size_t)r;
+	}
+}
+
+__attribute__((noreturn)) void plat_exit_group(int status)
+{
+	for (;;)
+		sys1(__NR_exit_group, status);
+}
+
+__attribute__((noreturn)) void plat_thread_exit(int code)
+{
+	direct_exit_thread(code);
+}
+
+long plat_exec(int boot_fd, const char *title)
+{
+	char fdarg[32];
+	rt_snprintf(fdarg, sizeof fdarg, "--boot-fd=%d", boot_fd);
+	const char *argv[] = { "coffer-enclave", fdarg, title, NULL };
+	const char *envp[] = { NULL };
+	return sys3(__NR_execve, "/proc/self/exe", argv, envp);
+}
+
+long plat_mem_map(uintptr_t addr, size_t len, int prot, int flags, int fd, long off)
+{
+	return sys6(__NR_mmap, addr, len, prot, flags, fd, off);
+}
+
+long plat_mem_unmap(uintptr_t addr, size_t len)
+{
+	return sys2(__NR_munmap, addr, len);
+}
+
+long plat_mem_protect(uintptr_t addr, size_t len, int prot)
+{
+	return sys3(__NR_mprotect, addr, len, prot);
+}
+
+long plat_forward(long nr, const long a[6])
+{
+	return direct_syscall_cp(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+long plat_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	return direct_syscall6(nr, a0, a1, a2, a3, a4, a5);
+}
+
+long plat_random(void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		long r = sys3(__NR_getrandom, (char *)buf + got, len - got, 0);
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
+			return r ? r : -EIO;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+/* ---- threads ------------------------------------------------------------ */
+
+long plat_thread_arm(struct plat_tls *t)
+{
+	t->self = t;
+	t->alive = 1;
+	sys1(__NR_set_tid_address, &t->alive);
+	long r = sys2(__NR_arch_prctl, ARCH_SET_GS, t);
+	if (r)
+		return r;
+	/* A forked child runs on the signal stack it inherited: keep it. */
+	struct kstack ss = { .ss_sp = t->stack_lo, .ss_flags = 0, .ss_size = t->stack_hi - t->stack_lo };
+	struct kstack cur;
+	r = sys2(__NR_sigaltstack, NULL, &cur);
+	if (r || cur.ss_sp != ss.ss_sp || cur.ss_size != ss.ss_size || (cur.ss_flags & K_SS_DISABLE))
+		r = sys2(__NR_sigaltstack, &ss, NULL);
+	if (r)
+		return r;
+	return sys5(__NR_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, direct_text_lo,
+		    direct_text_hi - direct_text_lo, 0);
+}
+
+__attribute__((noreturn, used)) void direct_thread_entry(struct plat_tls *child);
+
+void direct_thread_entry(struct plat_tls *child)
+{
+	long r = plat_thread_arm(child);
+	if (r) {
+		direct_early_error("coffer: cannot arm a new thread\n");
+		plat_exit_group(127);
+	}
+	rt_thread_start(child);
+}
+
+long plat_thread_start(unsigned long flags, struct plat_tls *child, uintptr_t stack_top, int *ptid,
+		       unsigned long tls)
+{
+	uint64_t *sp = (uint64_t *)(stack_top & ~(uintptr_t)15);
+	sp -= 2;
+	sp[0] = 0;
+	sp[1] = (uint64_t)child;
+	child->alive = 1;
+	flags = (flags & ~(unsigned long)CLONE_CHILD_SETTID) | CLONE_CHILD_CLEARTID;
+	return direct_clone(flags, sp, ptid, &child->alive, tls);
+}
+
+long plat_fork(unsigned long flags, int *ptid, int *ctid, unsigned long tls)
+{
+	return sys5(__NR_clone, flags, 0, ptid, ctid, tls);
+}
+
+void plat_enter_app(const struct kucontext *ctx)
+{
+	struct plat_tls *t = plat_tls();
+	_Static_assert(sizeof(struct krt_sigframe) % 8 == 0, "frame");
+	struct krt_sigframe frame __attribute__((aligned(64)));
+
+	memset(&frame, 0, sizeof frame);
+	frame.uc = *ctx;
+	frame.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+	frame.uc.uc_link = 0;
+	frame.uc.uc_mcontext.cs = USER_CS;
+	frame.uc.uc_mcontext.ss = USER_DS;
+	frame.uc.uc_stack.ss_sp = t->stack_lo;
+	frame.uc.uc_stack.ss_size = t->stack_hi - t->stack_lo;
+	frame.uc.uc_stack.ss_flags = 0;
+	direct_load_context(&frame.uc);
+}
+
+/* ---- signals ------------------------------------------------------------ */
+
+uint64_t plat_sig_reserved(void)
+{
+	return K_SIGBIT(K_SIGSYS) | K_SIGBIT(K_SIGSEGV) | K_SIGBIT(K_SIGBUS);
+}
+
+long plat_sig_set_mode(int sig, enum plat_sig_mode mode, unsigned long flags)
+{
+	struct ksigaction sa = { 0 };
+
+	if (mode == PLAT_SIG_IGNORE) {
+		sa.handler = K_SIG_IGN;
+	} else if (mode == PLAT_SIG_RUNTIME) {
+		sa.restorer = (uint64_t)direct_sigreturn;
+		sa.flags = K_SA_SIGINFO | K_SA_ONSTACK | K_SA_RESTORER | flags;
+		if (sig == K_SIGSYS) {
+			/* Runs with the application's mask so that blocking host
+			 * calls made on the application's behalf can be
+			 * interrupted by its signals. */
+			sa.handler = (uint64_t)direct_sigsys_entry;
+			sa.flags |= K_SA_NODEFER;
+			sa.mask = 0;
+		} else {
+			sa.handler = (uint64_t)direct_signal_entry;
+			sa.mask = ~plat_sig_reserved();
+		}
+	} else {
+		sa.flags = flags;
+	}
+	return sys4(__NR_rt_sigaction, sig, &sa, NULL, 8);
+}
+
+long plat_sig_get_mode(int sig)
+{
+	struct ksigaction old;
+	long r = sys4(__NR_rt_sigaction, sig, NULL, &old, 8);
+	if (r)
+		return r;
+	return old.handler == K_SIG_IGN ? PLAT_SIG_IGNORE : PLAT_SIG_DEFAULT;
+}
+
+uint64_t plat_sig_setmask(uint64_t mask)
+{
+	uint64_t old = 0;
+	sys4(__NR_rt_sigprocmask, K_SIG_SETMASK, &mask, &old, 8);
+	return old;
+}
+
+static bool in_text(uintptr_t ip)
+{
+	return ip >= direct_text_lo && ip < direct_text_hi;
+}
+
+/* A signal reached runtime code: let the runtime hold it, then make sure the
+ * held signal cannot be slept through (cp window) or missed on the way out
+ * (exit window). */
+static void on_runtime_signal(int sig, struct ksiginfo *info, struct kucontext *uc)
+{
+	if (!rt_on_signal(sig, info, uc, true)) {
+		char msg[160];
+		rt_snprintf(msg, sizeof msg,
+			    "coffer: internal error: signal %d in the runtime at %p (address %p)\n", sig,
+			    (void *)uc->uc_mcontext.rip, (void *)info->u.fault.addr);
+		direct_early_error(msg);
+		plat_sig_set_mode(sig, PLAT_SIG_DEFAULT, 0);
+		uc->uc_sigmask &= ~K_SIGBIT(sig);
+		sys3(__NR_tgkill, sys0(__NR_getpid), sys0(__NR_gettid), sig);
+		return;
+	}
+	if (!plat_tls()->intr)
+		return;
+	uintptr_t ip = uc->uc_mcontext.rip;
+	if (ip >= (uintptr_t)direct_cp_begin && ip < (uintptr_t)direct_cp_end)
+		uc->uc_mcontext.rip = (uintptr_t)direct_cp_cancel;
+	else if (ip >= (uintptr_t)direct_exitwin_begin && ip <= (uintptr_t)direct_exitwin_syscall)
+		uc->uc_mcontext.rip = (uintptr_t)direct_exitwin_begin;
+}
+
+__attribute__((used)) void direct_on_signal(int sig, struct ksiginfo *info, struct kucontext *uc);
+
+void direct_on_signal(int sig, struct ksiginfo *info, struct kucontext *uc)
+{
+	if (in_text(uc->uc_mcontext.rip))
+		on_runtime_signal(sig, info, uc);
+	else
+		rt_on_signal(sig, info, uc, false);
+}
+
+/* Returns 0 when the exit window should run (the application made a system
+ * call), 1 for a plain return (an asynchronous SIGSYS). */
+__attribute__((used)) int direct_on_sigsys(int sig, struct ksiginfo *info, struct kucontext *uc);
+
+int direct_on_sigsys(int sig, struct ksiginfo *info, struct kucontext *uc)
+{
+	if (info->si_code != K_SYS_USER_DISPATCH || in_text(uc->uc_mcontext.rip)) {
+		direct_on_signal(sig, info, uc);
+		return 1;
+	}
+	struct plat_tls *t = plat_tls();
+	t->app_ctx = uc;
+	rt_on_syscall(uc);
+	t->app_ctx = NULL;
+	return 0;
+}

@@ -1,0 +1,174 @@
+/*
+ * start.c - process start of the enclave image on the direct platform.
+ *
+ * coffer-enclave is a static position-independent executable with no
+ * PT_INTERP, so the kernel jumps straight to _start with nothing relocated.
+ * direct_start:
+ *   1. applies its own R_X86_64_RELATIVE relocations (before any pointer in
+ *      static data is read) and makes RELRO read-only;
+ *   2. reads the host facts from the auxiliary vector;
+ *   3. reads the boot block from the fd named by --boot-fd=N and closes it;
+ *   4. hands everything to the runtime (rt_main).
+ * On the sgx platform the same facts come from the untrusted loader and are
+ * checked inside the enclave; here the host is the CPU as well.
+ */
+#include <linux/auxvec.h>
+#include <linux/elf.h>
+#include <linux/mman.h>
+
+#include "../../runtime/lib/rt.h"
+#include "direct.h"
+
+#define R_X86_64_RELATIVE 8
+#ifndef AT_MINSIGSTKSZ
+#define AT_MINSIGSTKSZ 51
+#endif
+
+extern const Elf64_Ehdr __ehdr_start __attribute__((visibility("hidden")));
+extern Elf64_Dyn _DYNAMIC[] __attribute__((visibility("hidden")));
+
+uintptr_t direct_text_lo, direct_text_hi;
+
+void direct_early_error(const char *msg)
+{
+	sys3(__NR_write, 2, msg, strlen(msg));
+}
+
+/* No global may be read through a pointer before this has run; it touches
+ * only PC-relative addresses and the stack. */
+static void relocate(uintptr_t base)
+{
+	const Elf64_Rela *rela = NULL;
+	size_t relasz = 0, relaent = sizeof(Elf64_Rela);
+
+	for (const Elf64_Dyn *d = _DYNAMIC; d->d_tag != DT_NULL; d++) {
+		if (d->d_tag == DT_RELA)
+			rela = (const Elf64_Rela *)(base + d->d_un.d_ptr);
+		else if (d->d_tag == DT_RELASZ)
+			relasz = d->d_un.d_val;
+		else if (d->d_tag == DT_RELAENT)
+			relaent = d->d_un.d_val;
+	}
+	for (size_t off = 0; rela && off + relaent <= relasz; off += relaent) {
+		const Elf64_Rela *r = (const Elf64_Rela *)((const char *)rela + off);
+		if (ELF64_R_TYPE(r->r_info) != R_X86_64_RELATIVE) {
+			sys3(__NR_write, 2, "coffer-enclave: unsupported relocation\n", 39);
+			sys1(__NR_exit_group, 127);
+		}
+		*(uint64_t *)(base + r->r_offset) = base + (uint64_t)r->r_addend;
+	}
+}
+
+static void image_layout(uintptr_t base, struct plat_boot_info *bi)
+{
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(base + __ehdr_start.e_phoff);
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
+
+	for (int i = 0; i < __ehdr_start.e_phnum; i++) {
+		uintptr_t s = RT_ALIGN_DOWN(base + ph[i].p_vaddr, RT_PAGE_SIZE);
+		uintptr_t e = RT_ALIGN_UP(base + ph[i].p_vaddr + ph[i].p_memsz, RT_PAGE_SIZE);
+		if (ph[i].p_type == PT_LOAD) {
+			lo = RT_MIN(lo, s);
+			hi = RT_MAX(hi, e);
+			if (ph[i].p_flags & PF_X) {
+				direct_text_lo = s;
+				direct_text_hi = e;
+			}
+		} else if (ph[i].p_type == PT_GNU_RELRO) {
+			/* ops tables and the syscall table live here */
+			uintptr_t re = RT_ALIGN_DOWN(base + ph[i].p_vaddr + ph[i].p_memsz, RT_PAGE_SIZE);
+			if (re > s)
+				sys3(__NR_mprotect, s, re - s, PROT_READ);
+		}
+	}
+	bi->image_lo = lo;
+	bi->image_hi = hi;
+	bi->text_lo = direct_text_lo;
+	bi->text_hi = direct_text_hi;
+}
+
+static const char *arg_value(const char *arg, const char *name)
+{
+	size_t n = strlen(name);
+	return strncmp(arg, name, n) == 0 ? arg + n : NULL;
+}
+
+/* Read the whole boot block into fresh anonymous memory. */
+static int read_bootblock(int fd, struct plat_boot_info *bi)
+{
+	long size = sys3(__NR_lseek, fd, 0, 2 /* SEEK_END */);
+
+	if (size <= 0 || size > (long)(64 << 20))
+		return -EINVAL;
+	long map = sys6(__NR_mmap, 0, RT_ALIGN_UP((size_t)size, RT_PAGE_SIZE), PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map < 0 && map > -4096)
+		return (int)map;
+	for (long got = 0; got < size;) {
+		long r = sys4(__NR_pread64, fd, map + got, size - got, got);
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
+			return r ? (int)r : -EIO;
+		got += r;
+	}
+	bi->bootblock = (const uint8_t *)map;
+	bi->bootblock_len = (size_t)size;
+	return 0;
+}
+
+__attribute__((noreturn, used)) void direct_start(uintptr_t *sp);
+
+void direct_start(uintptr_t *sp)
+{
+	uintptr_t base = (uintptr_t)&__ehdr_start;
+	relocate(base);
+
+	static struct plat_boot_info bi;
+	long argc = (long)sp[0];
+	char **argv = (char **)(sp + 1);
+	char **envp = argv + argc + 1;
+	char **p = envp;
+	while (*p)
+		p++;
+	const uint64_t *auxv = (const uint64_t *)(p + 1);
+
+	bi.platform_name = "direct";
+	bi.simulated = true;
+	bi.clktck = 100;
+	bi.minsigstksz = 2048;
+	for (; auxv[0] != AT_NULL; auxv += 2) {
+		switch (auxv[0]) {
+		case AT_SYSINFO_EHDR: bi.vdso = auxv[1]; break;
+		case AT_HWCAP: bi.hwcap = auxv[1]; break;
+		case AT_HWCAP2: bi.hwcap2 = auxv[1]; break;
+		case AT_CLKTCK: bi.clktck = auxv[1]; break;
+		case AT_MINSIGSTKSZ: bi.minsigstksz = auxv[1]; break;
+		case AT_UID: bi.uid = auxv[1]; break;
+		case AT_EUID: bi.euid = auxv[1]; break;
+		case AT_GID: bi.gid = auxv[1]; break;
+		case AT_EGID: bi.egid = auxv[1]; break;
+		}
+	}
+	image_layout(base, &bi);
+	bi.stack_top = (uintptr_t)sp & ~(uintptr_t)15;
+
+	long boot_fd = -1;
+	for (long i = 1; i < argc; i++) {
+		const char *v = arg_value(argv[i], "--boot-fd=");
+		if (v && !rt_parse_long(v, &boot_fd))
+			boot_fd = -1;
+	}
+	if (boot_fd < 0) {
+		direct_early_error("coffer-enclave: this is the enclave image; start programs with "
+				   "`coffer run`\n");
+		sys1(__NR_exit_group, 2);
+	}
+	int err = read_bootblock((int)boot_fd, &bi);
+	sys1(__NR_close, boot_fd);
+	if (err) {
+		direct_early_error("coffer-enclave: cannot read the boot block\n");
+		sys1(__NR_exit_group, 127);
+	}
+	rt_main(&bi);
+}

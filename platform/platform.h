@@ -1,0 +1,182 @@
+/*
+ * platform.h - the boundary between the runtime (trusted) and the host.
+ *
+ * Everything the runtime asks of the host goes through the functions below;
+ * everything the host tells the runtime arrives through the three callbacks at
+ * the end (rt_main, rt_on_syscall, rt_on_signal). Two platforms implement this
+ * file: `direct` (plain Linux, the default and what the tests use) and, later,
+ * `sgx`. Each function is shaped so that it could be an OCALL: arguments are
+ * values or buffers with explicit lengths, and every result is untrusted: the
+ * runtime checks lengths, addresses and counts before it uses them.
+ *
+ * Services, in groups:
+ *   start and stop     rt_main, plat_exit_group, plat_exec
+ *   memory             plat_mem_*           (the runtime's own memory)
+ *   forwarded calls    plat_forward         (application calls, checked)
+ *   threads, processes plat_thread_*, plat_fork, plat_enter_app
+ *   signals            plat_sig_*
+ *   misc               plat_log_write, plat_random
+ *
+ * Threads: every thread that runs runtime or application code has a runtime
+ * thread block whose first member is a struct plat_tls; the platform keeps its
+ * address where the runtime's code can reach it without touching %fs (which
+ * belongs to the application's libc). On direct that is the %gs base.
+ */
+#ifndef COFFER_PLATFORM_H
+#define COFFER_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "abi.h"
+
+/* ---- per-thread block shared by platform and runtime -------------------- */
+
+struct plat_tls {
+	struct plat_tls *self; /* %gs:0 */
+	/* Set by the runtime when a signal is held for the application and can be
+	 * delivered now. While set, interruptible host calls return -EINTR
+	 * without blocking, and the platform asks the runtime to deliver before
+	 * it returns to the application. */
+	volatile int32_t intr; /* %gs:8 */
+	int32_t pad;
+	uintptr_t stack_lo, stack_hi; /* this thread's runtime stack */
+	/* The application context the current system call was made from, set
+	 * by the platform for the duration of rt_on_syscall (NULL otherwise). */
+	struct kucontext *app_ctx;
+	/* 1 while the host thread exists; the host clears it (and wakes a
+	 * futex on it) when the thread is gone, so its stack can be reused. */
+	volatile int alive;
+};
+#define PLAT_TLS_INTR_OFFSET 8
+
+/* The current thread's block. */
+static inline struct plat_tls *plat_tls(void)
+{
+	struct plat_tls *t;
+	__asm__("mov %%gs:0, %0" : "=r"(t));
+	return t;
+}
+
+/* ---- start and stop ------------------------------------------------------ */
+
+struct plat_boot_info {
+	const uint8_t *bootblock; /* serialized start state, common/bootblock.h */
+	size_t bootblock_len;
+	uintptr_t image_lo, image_hi; /* the enclave image, page aligned */
+	uintptr_t text_lo, text_hi;   /* its code (the calls it may make itself) */
+	uintptr_t stack_top;          /* the app's initial stack is built below */
+	uintptr_t vdso;               /* host vDSO image, 0 if none */
+	unsigned long hwcap, hwcap2, minsigstksz, clktck;
+	unsigned long uid, euid, gid, egid;
+	const char *platform_name;
+	bool simulated; /* identity, keys and quotes are simulated */
+};
+
+/* Leave the enclave: the whole process exits with `status`. */
+__attribute__((noreturn)) void plat_exit_group(int status);
+
+/* Replace this process image with a fresh enclave that boots from the start
+ * state in host file descriptor `boot_fd` (boot step 4 in DESIGN.md).
+ * `title` is only for the host's process list. Returns only on failure. */
+long plat_exec(int boot_fd, const char *title);
+
+/* ---- memory (the runtime's own) ---------------------------------------- */
+
+long plat_mem_map(uintptr_t addr, size_t len, int prot, int flags, int fd, long off);
+long plat_mem_unmap(uintptr_t addr, size_t len);
+long plat_mem_protect(uintptr_t addr, size_t len, int prot);
+
+/* ---- forwarded application system calls -------------------------------- */
+
+/* Make system call `nr` on the host with the given arguments, which the
+ * runtime has already checked (pointers outside runtime memory, file
+ * descriptors the application owns). Interruptible: if a signal for the
+ * application is pending (plat_tls()->intr), returns -EINTR without making
+ * the call, and a blocking call is interrupted by such a signal.
+ * On sgx this is an OCALL marshalled from the runtime's per-call argument
+ * description (runtime/syscall/table.h). */
+long plat_forward(long nr, const long args[6]);
+
+/* The same for the runtime's own host calls: not interrupted by the
+ * application's signals (retries on EINTR where that is safe is the
+ * caller's business). */
+long plat_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+
+/* ---- threads and processes --------------------------------------------- */
+
+/* Start a host thread or vfork child (clone with CLONE_VM). The child starts on
+ * `stack_top` with all signals blocked, calls plat_thread_arm(child) and then
+ * rt_thread_start(child), which must not return. `flags`, `ptid` and `tls`
+ * are passed to clone (without CLONE_CHILD_SETTID/CLEARTID: the child-tid
+ * word is child->alive). Returns the child's host tid or -errno. */
+long plat_thread_start(unsigned long flags, struct plat_tls *child, uintptr_t stack_top,
+		       int *ptid, unsigned long tls);
+
+/* Fork-like clone without CLONE_VM: returns 0 in the child (which must call
+ * plat_thread_arm again), the child's pid in the parent, or -errno. */
+long plat_fork(unsigned long flags, int *ptid, int *ctid, unsigned long tls);
+
+/* Make the calling host thread ready to run application code: set the thread
+ * block, the signal stack, system call interception, and `alive`. */
+long plat_thread_arm(struct plat_tls *t);
+
+/* Switch to the application: load all registers and the host signal mask
+ * from `ctx` atomically (fpstate 0 means a clean FPU). Does not return. */
+__attribute__((noreturn)) void plat_enter_app(const struct kucontext *ctx);
+
+/* Exit the calling host thread. */
+__attribute__((noreturn)) void plat_thread_exit(int code);
+
+/* ---- signals ------------------------------------------------------------ */
+
+enum plat_sig_mode {
+	PLAT_SIG_DEFAULT, /* host default action (terminate, stop, ignore) */
+	PLAT_SIG_IGNORE,
+	PLAT_SIG_RUNTIME, /* host signal reaches rt_on_signal */
+};
+/* `flags` may add SA_NOCLDSTOP / SA_NOCLDWAIT, which change what the host
+ * kernel does for SIGCHLD. */
+long plat_sig_set_mode(int sig, enum plat_sig_mode mode, unsigned long flags);
+/* Query the host disposition inherited at start (0 default, 1 ignore). */
+long plat_sig_get_mode(int sig);
+/* Set the host signal mask of the calling thread; returns the old mask. */
+uint64_t plat_sig_setmask(uint64_t mask);
+/* Signals the platform needs for itself and never lets a mask block. */
+uint64_t plat_sig_reserved(void);
+
+/* ---- misc -------------------------------------------------------------- */
+
+void plat_log_write(const char *buf, size_t len);
+/* Host fd that log output goes to (the runtime owns the choice). */
+void plat_set_log_fd(int fd);
+/* Fill with random bytes (untrusted on direct; the runtime mixes it). */
+long plat_random(void *buf, size_t len);
+
+/* ---- callbacks the runtime provides ------------------------------------- */
+
+/* Boot: called once per enclave start on the platform's start stack. */
+__attribute__((noreturn)) void rt_main(const struct plat_boot_info *bi);
+
+/* An application system call was intercepted. `ctx` holds the application's
+ * registers (the call number in rax, arguments in rdi, rsi, rdx, r10, r8, r9);
+ * the runtime stores the result in ctx->uc_mcontext.rax, or changes ctx
+ * entirely (sigreturn, signal delivery). */
+void rt_on_syscall(struct kucontext *ctx);
+
+/* A host signal arrived. `in_runtime` says whether it interrupted runtime code
+ * (then `ctx` is the runtime's context and the runtime may only hold the
+ * signal) or application code (then the runtime may deliver it by changing
+ * `ctx`). Returns true if it handled the signal; false on a fault in runtime
+ * code that it cannot fix up. */
+bool rt_on_signal(int sig, struct ksiginfo *info, struct kucontext *ctx, bool in_runtime);
+
+/* Deliver held signals into the application context `ctx` now: called by the
+ * platform just before it returns to the application when intr is set. */
+void rt_deliver_held(struct kucontext *ctx);
+
+/* A new thread made by plat_thread_start runs this. */
+__attribute__((noreturn)) void rt_thread_start(struct plat_tls *self);
+
+#endif

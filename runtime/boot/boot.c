@@ -1,0 +1,239 @@
+/*
+ * boot.c - rt_main: from the platform's hand-over to the application's
+ * first instruction (DESIGN.md section 2, step 3).
+ *
+ *  1. block every host signal; reserve runtime memory; read the boot block
+ *     (untrusted bytes: the reader is bounds-checked);
+ *  2. take thread slot 0 and move onto its runtime stack, so that the host's
+ *     main stack is free for the application;
+ *  3. arm interception; build the process: signals, mounts, cwd, umask, fds;
+ *  4. resolve and load the program and its loader, build the initial stack;
+ *  5. enter the application with its signal mask, atomically.
+ * A failure before step 5 prints one line naming the program and the problem
+ * and exits with 127 (not found) or 126 (found but cannot run), as shells do,
+ * or 125 when the enclave itself cannot start (docs/cli.md lists the codes).
+ */
+#include <linux/fcntl.h>
+
+#include "../../common/bootblock.h"
+#include "../fs/vfs.h"
+#include "../mm/mm.h"
+#include "../proc/proc.h"
+#include "../syscall/sys.h"
+#include "loader.h"
+
+int rt_log_fd = -1;       /* the runtime's host fd for log output */
+uint32_t rt_boot_flags;   /* BB_F_* of this enclave */
+
+void rt_log_fd_moved(int from, int to)
+{
+	if (rt_log_fd == from) {
+		rt_log_fd = to;
+		plat_set_log_fd(to);
+	}
+}
+
+struct boot_cfg {
+	const struct plat_boot_info *bi;
+	struct rt_thread *thread;
+	uint32_t log_level;
+	int log_fd;
+	const char *program, *cwd;
+	uint32_t umask;
+	uint64_t sigmask, sigign;
+	const char **argv, **envp;
+	size_t argc, envc;
+	struct bb_record *fds;
+	size_t nfds;
+};
+
+void rt_switch_stack(void (*fn)(void *), void *arg, uintptr_t sp) __attribute__((noreturn));
+
+RT_NORETURN static void boot_fail(int code, const char *fmt, ...) RT_PRINTF(2, 3);
+static void boot_fail(int code, const char *fmt, ...)
+{
+	char line[600];
+	va_list ap;
+	int n = rt_snprintf(line, sizeof line, "coffer: ");
+
+	va_start(ap, fmt);
+	n += rt_vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if ((size_t)n > sizeof line - 2)
+		n = sizeof line - 2;
+	line[n++] = '\n';
+	rt_log_write(line, (size_t)n);
+	plat_exit_group(code);
+}
+
+static size_t count_type(const struct plat_boot_info *bi, enum bb_type type)
+{
+	struct bb_reader r;
+	struct bb_record rec;
+	size_t n = 0;
+
+	bb_reader_init(&r, bi->bootblock, bi->bootblock_len);
+	while (bb_next(&r, &rec) > 0)
+		n += rec.type == type;
+	return n;
+}
+
+static void parse_bootblock(const struct plat_boot_info *bi, struct boot_cfg *cfg)
+{
+	struct bb_reader r;
+	struct bb_record rec;
+	uint32_t v;
+	int err;
+
+	if ((err = bb_reader_init(&r, bi->bootblock, bi->bootblock_len)))
+		boot_fail(125, "the boot block is malformed (%d); start programs with `coffer run`", err);
+	cfg->argv = rt_zalloc((count_type(bi, BB_ARG) + 1) * sizeof *cfg->argv);
+	cfg->envp = rt_zalloc((count_type(bi, BB_ENV) + 1) * sizeof *cfg->envp);
+	cfg->fds = rt_zalloc((count_type(bi, BB_FD) + 1) * sizeof *cfg->fds);
+	if (!cfg->argv || !cfg->envp || !cfg->fds)
+		boot_fail(125, "out of memory while booting");
+	cfg->log_fd = -1;
+	cfg->log_level = RT_LOG_WARN;
+	cfg->umask = 022;
+	while ((err = bb_next(&r, &rec)) > 0) {
+		bool ok = true;
+		switch (rec.type) {
+		case BB_FLAGS: ok = bb_get_u32(&rec, &rt_boot_flags); break;
+		case BB_LOG_LEVEL: ok = bb_get_u32(&rec, &cfg->log_level); break;
+		case BB_LOG_FD:
+			ok = bb_get_u32(&rec, &v);
+			cfg->log_fd = (int)v;
+			break;
+		case BB_PROGRAM: ok = bb_get_str(&rec, &cfg->program); break;
+		case BB_ARG: ok = bb_get_str(&rec, &cfg->argv[cfg->argc++]); break;
+		case BB_ENV: ok = bb_get_str(&rec, &cfg->envp[cfg->envc++]); break;
+		case BB_CWD: ok = bb_get_str(&rec, &cfg->cwd); break;
+		case BB_UMASK: ok = bb_get_u32(&rec, &cfg->umask); break;
+		case BB_SIGMASK: ok = bb_get_u64(&rec, &cfg->sigmask); break;
+		case BB_SIGIGN: ok = bb_get_u64(&rec, &cfg->sigign); break;
+		case BB_FD: cfg->fds[cfg->nfds++] = rec; break;
+		default: break; /* a newer writer's record */
+		}
+		if (!ok)
+			boot_fail(125, "the boot block has a malformed record (type %d)", rec.type);
+	}
+	if (err < 0)
+		boot_fail(125, "the boot block is truncated");
+	if (!cfg->program || !cfg->cwd || cfg->cwd[0] != '/' || cfg->argc == 0)
+		boot_fail(125, "the boot block lacks the program, its arguments or the working directory");
+}
+
+/* The log stream lives on a runtime fd high up, out of the application's way. */
+static void setup_log(struct boot_cfg *cfg)
+{
+	int fd = cfg->log_fd;
+	bool app_owned = false;
+
+	for (size_t i = 0; i < cfg->nfds; i++) {
+		uint32_t n;
+		const char *path;
+		if (bb_get_fd(&cfg->fds[i], &n, &path) && (int)n == fd)
+			app_owned = true;
+	}
+	if (fd >= 0 && app_owned) {
+		long lim[2] = { 1024, 1024 };
+		plat_call(__NR_getrlimit, 7 /* RLIMIT_NOFILE */, (long)lim, 0, 0, 0, 0);
+		long base = RT_MIN(lim[0] - 16, 1000);
+		long r = plat_call(__NR_fcntl, fd, F_DUPFD_CLOEXEC, RT_MAX(base, 3), 0, 0, 0);
+		fd = r >= 0 ? (int)r : -1;
+	} else if (fd >= 0) {
+		if (plat_call(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC, 0, 0, 0) < 0)
+			fd = -1;
+	}
+	rt_log_fd = fd;
+	plat_set_log_fd(fd);
+	if (fd >= 0)
+		fd_runtime_add(fd);
+}
+
+static void setup_fds(struct boot_cfg *cfg)
+{
+	for (size_t i = 0; i < cfg->nfds; i++) {
+		uint32_t fd;
+		const char *path;
+		if (!bb_get_fd(&cfg->fds[i], &fd, &path))
+			boot_fail(125, "the boot block has a malformed fd record");
+		if ((int)fd == rt_log_fd || plat_call(__NR_fcntl, fd, F_GETFD, 0, 0, 0, 0) < 0)
+			continue; /* closed on exec */
+		fd_install_host(fd, path[0] == '/' ? path : NULL, 0);
+	}
+}
+
+static void boot_continue(void *arg)
+{
+	struct boot_cfg *cfg = arg;
+	struct rt_thread *t = cfg->thread;
+	char why[300];
+
+	if (plat_thread_arm(&t->tls))
+		boot_fail(125, "cannot arm system call interception (Linux 5.11 or newer is needed)");
+	struct rt_proc *p = proc_new();
+	if (!p || !(p->fdt = fdt_new()) || !(p->cwd = rt_strdup(cfg->cwd)))
+		boot_fail(125, "out of memory while booting");
+	t->proc = p;
+	t->tid = (int)plat_call(__NR_gettid, 0, 0, 0, 0, 0, 0);
+	p->pid = (int)plat_call(__NR_getpid, 0, 0, 0, 0, 0, 0);
+	p->umask = cfg->umask & 0777;
+	plat_call(__NR_umask, p->umask, 0, 0, 0, 0, 0);
+	sig_boot(p, cfg->sigmask, cfg->sigign);
+
+	if (!(rt_boot_flags & BB_F_DEV_RUN))
+		boot_fail(125, "this enclave has no manifest; only development runs are supported");
+	if (vfs_mount_add("/", "/", &passthrough_ops, false) || vfs_mount_add("/proc", "/proc", &proc_ops, false))
+		boot_fail(125, "cannot build the mount table");
+	setup_fds(cfg);
+	if ((rt_boot_flags & BB_F_FIRST) && (rt_boot_flags & BB_F_DEV_RUN)) {
+		/* Always said, whatever the log level: simulation never pretends. */
+		char note[160];
+		int n = rt_snprintf(note, sizeof note,
+				    "coffer: development run on the simulated %s platform: no manifest, "
+				    "nothing is protected\n",
+				    cfg->bi->platform_name);
+		rt_log_write(note, (size_t)n);
+	}
+
+	struct loader_prog prog;
+	long r = loader_resolve(cfg->program, cfg->argv, cfg->argc, &prog, why, sizeof why);
+	if (r)
+		boot_fail(r == -ENOENT && prog.fail_depth == 0 ? 127 : 126, "%s: %s", cfg->program, why);
+	struct loader_env env = { cfg->program, cfg->envp, cfg->envc, cfg->bi };
+	struct kucontext ctx;
+	r = loader_load(&prog, &env, &ctx, why, sizeof why);
+	if (r)
+		boot_fail(126, "%s: %s", cfg->program, why);
+	char real[RT_PATH_MAX];
+	proc_set_exe(p, vfs_realpath(prog.elf, real) ? prog.elf : real);
+	strvec_free(&prog.argv);
+	log_debug("starting %s (entry %p, stack %p)", prog.elf, (void *)ctx.uc_mcontext.rip,
+		  (void *)ctx.uc_mcontext.rsp);
+
+	plat_mem_unmap((uintptr_t)cfg->bi->bootblock, RT_ALIGN_UP(cfg->bi->bootblock_len, RT_PAGE_SIZE));
+	rt_free(cfg->argv);
+	rt_free(cfg->envp);
+	rt_free(cfg->fds);
+	ctx.uc_sigmask = sig_host_mask(t->sigmask);
+	plat_enter_app(&ctx);
+}
+
+void rt_main(const struct plat_boot_info *bi)
+{
+	static struct boot_cfg cfg;
+
+	plat_sig_setmask(~0ULL);
+	if (mm_init(bi->image_lo, bi->image_hi))
+		boot_fail(125, "cannot reserve runtime memory");
+	cfg.bi = bi;
+	parse_bootblock(bi, &cfg);
+	rt_log_level = (int)RT_MIN(cfg.log_level, (uint32_t)RT_LOG_DEBUG);
+	sys_trace = (rt_boot_flags & BB_F_TRACE) != 0;
+	setup_log(&cfg);
+	cfg.thread = thread_boot();
+	if (!cfg.thread)
+		boot_fail(125, "cannot allocate the first thread");
+	rt_switch_stack(boot_continue, &cfg, cfg.thread->tls.stack_hi);
+}

@@ -1,0 +1,270 @@
+/*
+ * file.c - open files, the per-process fd table, and the runtime's own fds.
+ *
+ * On direct a host-backed file has the same number in the application and on
+ * the host, so the table only records which numbers the application owns and
+ * what they are (for *at() calls, /proc, execve). The host returns new fd
+ * numbers, so each is checked before it is recorded: in range and, if the
+ * table already had it, the old entry is dropped with a warning (the host
+ * cannot give out a number that is still open).
+ */
+#include <linux/fcntl.h>
+
+#include "../proc/proc.h"
+#include "vfs.h"
+
+const struct file_ops host_file_ops = {
+	.name = "host",
+	.host = true,
+};
+
+struct file *file_new(const struct file_ops *ops, struct vfs_mount *mnt, const char *path, int flags)
+{
+	struct file *f = rt_zalloc(sizeof *f);
+	if (!f)
+		return NULL;
+	if (path && !(f->path = rt_strdup(path))) {
+		rt_free(f);
+		return NULL;
+	}
+	f->refs = 1;
+	f->ops = ops;
+	f->mnt = mnt;
+	f->flags = flags;
+	return f;
+}
+
+void file_put(struct file *f)
+{
+	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (f->ops->release)
+		f->ops->release(f);
+	rt_free(f->path);
+	rt_free(f);
+}
+
+/* ---- fd table ------------------------------------------------------------ */
+
+struct fd_table *fdt_new(void)
+{
+	struct fd_table *t = rt_zalloc(sizeof *t);
+	if (!t)
+		return NULL;
+	t->refs = 1;
+	t->cap = 64;
+	t->files = rt_zalloc(t->cap * sizeof *t->files);
+	if (!t->files) {
+		rt_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+struct fd_table *fdt_copy(struct fd_table *src)
+{
+	struct fd_table *t = rt_zalloc(sizeof *t);
+	if (!t)
+		return NULL;
+	rt_lock(&src->lock);
+	t->refs = 1;
+	t->cap = src->cap;
+	t->files = rt_zalloc(t->cap * sizeof *t->files);
+	if (t->files)
+		for (unsigned i = 0; i < t->cap; i++)
+			if ((t->files[i] = src->files[i]))
+				file_get(t->files[i]);
+	rt_unlock(&src->lock);
+	if (!t->files) {
+		rt_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void fdt_put(struct fd_table *t)
+{
+	if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	for (unsigned i = 0; i < t->cap; i++)
+		file_put(t->files[i]);
+	rt_free(t->files);
+	rt_free(t);
+}
+
+struct fd_table *fdt_current(void)
+{
+	return current()->proc->fdt;
+}
+
+struct file *fd_get(int fd)
+{
+	struct fd_table *t = fdt_current();
+	struct file *f = NULL;
+
+	if (fd < 0)
+		return NULL;
+	rt_lock(&t->lock);
+	if ((unsigned)fd < t->cap && t->files[fd])
+		f = file_get(t->files[fd]);
+	rt_unlock(&t->lock);
+	return f;
+}
+
+bool fd_owned(int fd, bool host_only)
+{
+	struct fd_table *t = fdt_current();
+	bool ok = false;
+
+	if (fd < 0)
+		return false;
+	rt_lock(&t->lock);
+	if ((unsigned)fd < t->cap && t->files[fd])
+		ok = !host_only || t->files[fd]->ops->host;
+	rt_unlock(&t->lock);
+	return ok;
+}
+
+/* Grow to hold fd; called with the lock held. Old arrays are freed only
+ * after the switch, under the lock, so readers (who also lock) never see a
+ * freed array. */
+static bool grow(struct fd_table *t, int fd)
+{
+	unsigned cap = t->cap;
+	while (cap <= (unsigned)fd)
+		cap *= 2;
+	struct file **files = rt_zalloc(cap * sizeof *files);
+	if (!files)
+		return false;
+	memcpy(files, t->files, t->cap * sizeof *files);
+	struct file **old = t->files;
+	t->files = files;
+	t->cap = cap;
+	rt_free(old);
+	return true;
+}
+
+long fd_install(int fd, struct file *f)
+{
+	struct fd_table *t = fdt_current();
+	struct file *old = NULL;
+
+	if (fd < 0 || fd >= FD_MAX || fd_is_runtime(fd)) {
+		log_warn("host returned an invalid file descriptor %d", fd);
+		file_put(f);
+		return -EIO;
+	}
+	rt_lock(&t->lock);
+	if ((unsigned)fd >= t->cap && !grow(t, fd)) {
+		rt_unlock(&t->lock);
+		file_put(f);
+		return -ENOMEM;
+	}
+	old = t->files[fd];
+	t->files[fd] = f;
+	rt_unlock(&t->lock);
+	if (old) {
+		log_debug("fd %d was reused by the host while recorded as open", fd);
+		file_put(old);
+	}
+	return fd;
+}
+
+long fd_install_host(long fd, const char *path, int flags)
+{
+	if (fd < 0)
+		return fd;
+	struct file *f = file_new(&host_file_ops, NULL, path, flags);
+	if (!f) {
+		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		return -ENOMEM;
+	}
+	return fd_install((int)fd, f);
+}
+
+struct file *fd_remove(int fd)
+{
+	struct fd_table *t = fdt_current();
+	struct file *f = NULL;
+
+	if (fd < 0)
+		return NULL;
+	rt_lock(&t->lock);
+	if ((unsigned)fd < t->cap) {
+		f = t->files[fd];
+		t->files[fd] = NULL;
+	}
+	rt_unlock(&t->lock);
+	return f;
+}
+
+long vfs_fd_path(int fd, char *buf, size_t n)
+{
+	struct file *f = fd_get(fd);
+	long r = 0;
+
+	if (!f)
+		return -EBADF;
+	if (!f->path)
+		r = -ENOTDIR;
+	else if (str_copy(buf, f->path, n) >= n)
+		r = -ENAMETOOLONG;
+	file_put(f);
+	return r;
+}
+
+/* ---- the runtime's own host fds ------------------------------------------ */
+
+#define MAX_RUNTIME_FDS 4
+static struct rt_lock rtfd_lock = RT_LOCK_INIT;
+static int rtfds[MAX_RUNTIME_FDS] = { -1, -1, -1, -1 };
+
+bool fd_is_runtime(int fd)
+{
+	for (int i = 0; i < MAX_RUNTIME_FDS; i++)
+		if (rtfds[i] == fd && fd >= 0)
+			return true;
+	return false;
+}
+
+void fd_runtime_add(int fd)
+{
+	rt_lock(&rtfd_lock);
+	for (int i = 0; i < MAX_RUNTIME_FDS; i++)
+		if (rtfds[i] < 0) {
+			rtfds[i] = fd;
+			break;
+		}
+	rt_unlock(&rtfd_lock);
+}
+
+int fd_runtime_list(int *out, int max)
+{
+	int n = 0;
+	for (int i = 0; i < MAX_RUNTIME_FDS && n < max; i++)
+		if (rtfds[i] >= 0)
+			out[n++] = rtfds[i];
+	return n;
+}
+
+void rt_log_fd_moved(int from, int to);
+
+long fd_runtime_evict(int fd)
+{
+	long r = 0;
+
+	rt_lock(&rtfd_lock);
+	for (int i = 0; i < MAX_RUNTIME_FDS; i++) {
+		if (rtfds[i] != fd || fd < 0)
+			continue;
+		r = plat_call(__NR_fcntl, fd, F_DUPFD_CLOEXEC, fd + 1, 0, 0, 0);
+		if (r < 0)
+			break;
+		rtfds[i] = (int)r;
+		rt_log_fd_moved(fd, (int)r);
+		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		r = 0;
+	}
+	rt_unlock(&rtfd_lock);
+	return r;
+}

@@ -1,0 +1,163 @@
+/*
+ * procfs.c - the proc mount: the host's /proc, except where it would describe
+ * the enclave image instead of the application.
+ *
+ *  - /proc/self/exe, /proc/thread-self/exe and /proc/<own pid>/exe name the
+ *    application's program (ld.so, the JVM and Node find their files from it);
+ *    opening or stat'ing them opens or stats that program;
+ *  - /proc/self/mem and /proc/<pid>/mem cannot be opened for writing: that
+ *    would let the application write runtime memory behind the runtime's back.
+ * Everything else is the passthrough mount's behaviour.
+ */
+#include <linux/fcntl.h>
+
+#include "../proc/proc.h"
+#include "vfs.h"
+
+/* If rel names this process's "exe" (or "mem") entry, return true. */
+static bool own_entry(const char *rel, const char *entry)
+{
+	const char *rest;
+	char pid[16];
+
+	if (str_starts(rel, "self/"))
+		rest = rel + 5;
+	else if (str_starts(rel, "thread-self/"))
+		rest = rel + 12;
+	else {
+		int n = rt_snprintf(pid, sizeof pid, "%d/", current()->proc->pid);
+		if (strncmp(rel, pid, (size_t)n) != 0)
+			return false;
+		rest = rel + n;
+		if (str_starts(rest, "task/")) {
+			rest += 5;
+			while (*rest >= '0' && *rest <= '9')
+				rest++;
+			if (*rest++ != '/')
+				return false;
+		}
+	}
+	return strcmp(rest, entry) == 0;
+}
+
+/* Resolve the program's path for /proc/self/exe redirection. */
+static long exe_path(char *abs, struct vfs_path *out)
+{
+	char exe[RT_PATH_MAX];
+	struct rt_proc *p = current()->proc;
+
+	rt_lock(&p->lock);
+	size_t n = p->exe ? str_copy(exe, p->exe, sizeof exe) : 0;
+	rt_unlock(&p->lock);
+	if (!n)
+		return -ENOENT;
+	long r = vfs_resolve(VFS_AT_FDCWD, exe, abs, out);
+	if (!r && out->mnt->ops == &proc_ops)
+		return -ELOOP;
+	return r;
+}
+
+#define REDIRECT_EXE(p, q)                                  \
+	char _abs[RT_PATH_MAX];                             \
+	struct vfs_path q;                                  \
+	bool redirect = own_entry((p)->rel, "exe");         \
+	if (redirect) {                                     \
+		long _r = exe_path(_abs, &q);               \
+		if (_r)                                     \
+			return _r;                          \
+	}
+
+static long proc_open(const struct vfs_path *p, int flags, unsigned mode, struct file **out)
+{
+	if (own_entry(p->rel, "mem") && (flags & O_ACCMODE) != O_RDONLY)
+		return -EACCES;
+	REDIRECT_EXE(p, q);
+	if (redirect)
+		return q.mnt->ops->open(&q, flags, mode, out);
+	return passthrough_ops.open(p, flags, mode, out);
+}
+
+static long proc_stat(const struct vfs_path *p, int at_flags, struct kstat_buf *st)
+{
+	REDIRECT_EXE(p, q);
+	if (redirect && !(at_flags & 0x100 /* AT_SYMLINK_NOFOLLOW */))
+		return q.mnt->ops->stat(&q, at_flags, st);
+	return passthrough_ops.stat(p, at_flags, st);
+}
+
+static long proc_statx(const struct vfs_path *p, int at_flags, unsigned mask, void *buf)
+{
+	REDIRECT_EXE(p, q);
+	if (redirect && !(at_flags & 0x100))
+		return q.mnt->ops->statx(&q, at_flags, mask, buf);
+	return passthrough_ops.statx(p, at_flags, mask, buf);
+}
+
+static long proc_access(const struct vfs_path *p, int mode, int at_flags)
+{
+	REDIRECT_EXE(p, q);
+	if (redirect)
+		return q.mnt->ops->access(&q, mode, at_flags);
+	return passthrough_ops.access(p, mode, at_flags);
+}
+
+static long proc_readlink(const struct vfs_path *p, char *buf, size_t n)
+{
+	if (own_entry(p->rel, "exe")) {
+		struct rt_proc *pr = current()->proc;
+		rt_lock(&pr->lock);
+		size_t len = pr->exe ? strlen(pr->exe) : 0;
+		if (len)
+			memcpy(buf, pr->exe, RT_MIN(len, n));
+		rt_unlock(&pr->lock);
+		return len ? (long)RT_MIN(len, n) : -ENOENT;
+	}
+	return passthrough_ops.readlink(p, buf, n);
+}
+
+static long proc_denied(void)
+{
+	return -EACCES;
+}
+
+static long proc_mkdir(const struct vfs_path *p, unsigned mode)
+{
+	(void)p, (void)mode;
+	return proc_denied();
+}
+
+static long proc_unlink(const struct vfs_path *p, int at_flags)
+{
+	(void)p, (void)at_flags;
+	return proc_denied();
+}
+
+static long proc_xattr(const struct vfs_path *p, long nr, uintptr_t name, uintptr_t value, size_t size,
+		       int flags)
+{
+	return passthrough_ops.xattr(p, nr, name, value, size, flags);
+}
+
+static long proc_statfs(const struct vfs_path *p, void *buf)
+{
+	return passthrough_ops.statfs(p, buf);
+}
+
+static long proc_host_path(const struct vfs_path *p, char *buf, size_t n)
+{
+	return passthrough_ops.host_path(p, buf, n);
+}
+
+const struct mount_ops proc_ops = {
+	.name = "proc",
+	.open = proc_open,
+	.stat = proc_stat,
+	.statx = proc_statx,
+	.access = proc_access,
+	.readlink = proc_readlink,
+	.mkdir = proc_mkdir,
+	.unlink = proc_unlink,
+	.statfs = proc_statfs,
+	.xattr = proc_xattr,
+	.host_path = proc_host_path,
+};

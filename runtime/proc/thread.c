@@ -1,0 +1,167 @@
+/*
+ * thread.c - thread slots and process structures.
+ *
+ * Slots are numbered; slot i's memory is fixed in the arena (mm.h). A slot
+ * is FREE, LIVE, or EXITING. An EXITING slot is reused once the host has
+ * cleared its `alive` word (struct plat_tls): only then is nobody running on
+ * its stack.
+ * slot_lock guards the states and the scan position.
+ */
+#include "../fs/vfs.h"
+#include "../mm/mm.h"
+#include "proc.h"
+
+static struct rt_lock slot_lock = RT_LOCK_INIT;
+static struct rt_thread *slots[MM_SLOTS];
+static unsigned slot_hint;
+
+static struct rt_thread *slot_thread(unsigned i)
+{
+	uintptr_t top = mm_slot_base(i) + MM_SLOT_SIZE;
+	return (struct rt_thread *)RT_ALIGN_DOWN(top - sizeof(struct rt_thread), 64);
+}
+
+static bool slot_reusable(struct rt_thread *t)
+{
+	return t->state == SLOT_FREE ||
+	       (t->state == SLOT_EXITING && __atomic_load_n(&t->tls.alive, __ATOMIC_ACQUIRE) == 0);
+}
+
+static struct rt_thread *slot_take(unsigned i)
+{
+	struct rt_thread *t = slot_thread(i);
+
+	if (!slots[i]) {
+		if (mm_slot_commit(i))
+			return NULL;
+		slots[i] = t;
+	} else if (t->state == SLOT_EXITING && t->proc) {
+		proc_put(t->proc);
+	}
+	memset(t, 0, sizeof *t);
+	t->slot = i;
+	t->state = SLOT_LIVE;
+	t->tls.stack_lo = mm_slot_base(i) + RT_PAGE_SIZE;
+	t->tls.stack_hi = (uintptr_t)t & ~(uintptr_t)63;
+	t->altstack.ss_flags = K_SS_DISABLE;
+	return t;
+}
+
+struct rt_thread *thread_boot(void)
+{
+	rt_lock(&slot_lock);
+	struct rt_thread *t = slot_take(0);
+	rt_unlock(&slot_lock);
+	return t;
+}
+
+struct rt_thread *thread_alloc(void)
+{
+	struct rt_thread *t = NULL;
+
+	rt_lock(&slot_lock);
+	for (unsigned n = 0; n < MM_SLOTS; n++) {
+		unsigned i = (slot_hint + n) % MM_SLOTS;
+		if (slots[i] && !slot_reusable(slots[i]))
+			continue;
+		t = slot_take(i);
+		if (t)
+			slot_hint = i + 1;
+		break;
+	}
+	rt_unlock(&slot_lock);
+	if (!t)
+		log_warn("out of runtime thread slots (%lu threads)", MM_SLOTS);
+	return t;
+}
+
+void thread_release_slot(struct rt_thread *t)
+{
+	rt_lock(&slot_lock);
+	t->state = SLOT_EXITING;
+	rt_unlock(&slot_lock);
+}
+
+void thread_after_fork_child(struct rt_thread *self)
+{
+	/* The child has one thread; the others' slots are free memory here. */
+	for (unsigned i = 0; i < MM_SLOTS; i++)
+		if (slots[i] && slots[i] != self)
+			slots[i]->state = SLOT_FREE;
+	slot_lock.held = 0;
+}
+
+/* ---- processes ------------------------------------------------------------ */
+
+struct rt_proc *proc_new(void)
+{
+	struct rt_proc *p = rt_zalloc(sizeof *p);
+	if (!p)
+		return NULL;
+	p->refs = 1;
+	p->umask = 022;
+	return p;
+}
+
+struct rt_proc *proc_clone(struct rt_proc *parent, unsigned long flags)
+{
+	struct rt_proc *p = proc_new();
+	if (!p)
+		return NULL;
+	rt_lock(&parent->lock);
+	p->cwd = rt_strdup(parent->cwd);
+	p->exe = parent->exe ? rt_strdup(parent->exe) : NULL;
+	p->umask = parent->umask;
+	memcpy(p->sigact, parent->sigact, sizeof p->sigact);
+	rt_unlock(&parent->lock);
+	if (flags & 0x00000400 /* CLONE_FILES */) {
+		p->fdt = parent->fdt;
+		__atomic_add_fetch(&p->fdt->refs, 1, __ATOMIC_RELAXED);
+	} else {
+		p->fdt = fdt_copy(parent->fdt);
+	}
+	if (!p->cwd || !p->fdt) {
+		proc_put(p);
+		return NULL;
+	}
+	return p;
+}
+
+void proc_put(struct rt_proc *p)
+{
+	if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (p->fdt)
+		fdt_put(p->fdt);
+	rt_free(p->cwd);
+	rt_free(p->exe);
+	rt_free(p);
+}
+
+void proc_set_exe(struct rt_proc *p, const char *path)
+{
+	char *s = rt_strdup(path);
+	rt_lock(&p->lock);
+	char *old = p->exe;
+	p->exe = s;
+	rt_unlock(&p->lock);
+	rt_free(old);
+}
+
+void fork_lock_all(void)
+{
+	struct rt_proc *p = current()->proc;
+	rt_lock(&slot_lock);
+	rt_lock(&p->lock);
+	rt_lock(&p->fdt->lock);
+	rt_alloc_lock();
+}
+
+void fork_unlock_all(void)
+{
+	struct rt_proc *p = current()->proc;
+	rt_alloc_unlock();
+	rt_unlock(&p->fdt->lock);
+	rt_unlock(&p->lock);
+	rt_unlock(&slot_lock);
+}

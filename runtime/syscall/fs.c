@@ -1,0 +1,1018 @@
+/*
+ * fs.c - file system calls: everything that takes a path (resolved by the VFS,
+ * then served by the mount's ops), the fd table calls (close, dup, fcntl,
+ * close_range), the calls that create fds (pipe, eventfd, epoll, ...), the
+ * working directory and umask, and poll/select/epoll waits.
+ *
+ * Path-taking calls go through one helper per shape; their flags are the
+ * application's (AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, AT_REMOVEDIR) and are
+ * passed to the mount. A path with AT_EMPTY_PATH and "" means the fd itself:
+ * for host-backed files that call is forwarded as it is.
+ */
+#include <linux/fcntl.h>
+#include <linux/stat.h>
+
+#include "../fs/vfs.h"
+#include "../mm/mm.h"
+#include "../proc/proc.h"
+#include "sys.h"
+
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+#define AT_SYMLINK_NOFOLLOW_ 0x100
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+struct upath {
+	char path[RT_PATH_MAX];
+	char abs[RT_PATH_MAX];
+	struct vfs_path p;
+};
+
+/* Copy and resolve; *empty is set when the path is "" (for AT_EMPTY_PATH). */
+static long resolve(int dirfd, uintptr_t upath, struct upath *u, bool *empty)
+{
+	long r = uaccess_strncpy(u->path, upath, sizeof u->path);
+	if (r < 0)
+		return r;
+	if (empty) {
+		*empty = r == 0;
+		if (*empty)
+			return 0;
+	}
+	return vfs_resolve(dirfd, u->path, u->abs, &u->p);
+}
+
+#define OP(u, op) ((u)->p.mnt->ops->op)
+#define NEED_OP(u, op)                        \
+	do {                                  \
+		if (!OP(u, op))               \
+			return -EACCES;       \
+	} while (0)
+
+/* ---- open ---------------------------------------------------------------------- */
+
+long vfs_open(int dirfd, uintptr_t upath, int flags, unsigned mode)
+{
+	struct upath u;
+	struct file *f;
+	long r = resolve(dirfd, upath, &u, NULL);
+
+	if (r)
+		return r;
+	NEED_OP(&u, open);
+	long fd = OP(&u, open)(&u.p, flags, mode, &f);
+	if (fd < 0)
+		return fd;
+	return fd_install((int)fd, f);
+}
+
+long vfs_open_internal(const char *abs, int flags, struct vfs_path *unused, char *unused2)
+{
+	struct upath u;
+	struct file *f;
+	(void)unused, (void)unused2;
+	long r = vfs_resolve(VFS_AT_FDCWD, abs, u.abs, &u.p);
+
+	if (r)
+		return r;
+	NEED_OP(&u, open);
+	long fd = OP(&u, open)(&u.p, flags, 0, &f);
+	if (fd >= 0)
+		file_put(f);
+	return fd;
+}
+
+long sys_open(struct sys_call *c)
+{
+	return vfs_open(VFS_AT_FDCWD, (uintptr_t)c->a[0], (int)c->a[1], (unsigned)c->a[2]);
+}
+
+long sys_openat(struct sys_call *c)
+{
+	return vfs_open((int)c->a[0], (uintptr_t)c->a[1], (int)c->a[2], (unsigned)c->a[3]);
+}
+
+long sys_creat(struct sys_call *c)
+{
+	return vfs_open(VFS_AT_FDCWD, (uintptr_t)c->a[0], O_CREAT | O_WRONLY | O_TRUNC, (unsigned)c->a[1]);
+}
+
+/* ---- stat ----------------------------------------------------------------------- */
+
+static long do_stat(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_t ubuf, int flags)
+{
+	struct upath u;
+	struct kstat_buf st;
+	bool empty;
+	long r = resolve(dirfd, upath, &u, &empty);
+
+	if (r)
+		return r;
+	if (empty) {
+		if (!(flags & AT_EMPTY_PATH))
+			return -ENOENT;
+		if (dirfd != VFS_AT_FDCWD)
+			return plat_call(__NR_newfstatat, dirfd, (long)"", (long)ubuf, flags, 0, 0);
+		r = vfs_resolve(VFS_AT_FDCWD, ".", u.abs, &u.p);
+		if (r)
+			return r;
+	}
+	(void)c;
+	NEED_OP(&u, stat);
+	r = OP(&u, stat)(&u.p, flags & AT_SYMLINK_NOFOLLOW_, &st);
+	if (r)
+		return r;
+	return uaccess_copy_to(ubuf, &st, sizeof st);
+}
+
+long sys_stat(struct sys_call *c)
+{
+	return do_stat(c, VFS_AT_FDCWD, (uintptr_t)c->a[0], (uintptr_t)c->a[1], 0);
+}
+
+long sys_lstat(struct sys_call *c)
+{
+	return do_stat(c, VFS_AT_FDCWD, (uintptr_t)c->a[0], (uintptr_t)c->a[1], AT_SYMLINK_NOFOLLOW_);
+}
+
+long sys_newfstatat(struct sys_call *c)
+{
+	return do_stat(c, (int)c->a[0], (uintptr_t)c->a[1], (uintptr_t)c->a[2], (int)c->a[3]);
+}
+
+long sys_statx(struct sys_call *c)
+{
+	int dirfd = (int)c->a[0], flags = (int)c->a[2];
+	struct upath u;
+	uint8_t buf[256];
+	bool empty;
+	long r = resolve(dirfd, (uintptr_t)c->a[1], &u, &empty);
+
+	if (r)
+		return r;
+	if (empty) {
+		if (!(flags & AT_EMPTY_PATH))
+			return -ENOENT;
+		if (dirfd != VFS_AT_FDCWD)
+			return sys_forward(c);
+		r = vfs_resolve(VFS_AT_FDCWD, ".", u.abs, &u.p);
+		if (r)
+			return r;
+	}
+	NEED_OP(&u, statx);
+	r = OP(&u, statx)(&u.p, flags & ~AT_EMPTY_PATH, (unsigned)c->a[3], buf);
+	if (r)
+		return r;
+	return uaccess_copy_to((uintptr_t)c->a[4], buf, sizeof buf);
+}
+
+long sys_statfs(struct sys_call *c)
+{
+	struct upath u;
+	uint8_t buf[120];
+	long r = resolve(VFS_AT_FDCWD, (uintptr_t)c->a[0], &u, NULL);
+
+	if (r)
+		return r;
+	NEED_OP(&u, statfs);
+	r = OP(&u, statfs)(&u.p, buf);
+	return r ? r : uaccess_copy_to((uintptr_t)c->a[1], buf, sizeof buf);
+}
+
+/* ---- access, readlink ----------------------------------------------------------- */
+
+static long do_access(int dirfd, uintptr_t upath, int mode, int flags)
+{
+	struct upath u;
+	bool empty;
+	long r = resolve(dirfd, upath, &u, &empty);
+
+	if (r)
+		return r;
+	if (empty) {
+		if (!(flags & AT_EMPTY_PATH))
+			return -ENOENT;
+		if (dirfd != VFS_AT_FDCWD)
+			return plat_call(439, dirfd, (long)"", mode, flags, 0, 0);
+		r = vfs_resolve(VFS_AT_FDCWD, ".", u.abs, &u.p);
+		if (r)
+			return r;
+	}
+	if (mode & ~7)
+		return -EINVAL;
+	NEED_OP(&u, access);
+	return OP(&u, access)(&u.p, mode, flags & ~AT_EMPTY_PATH);
+}
+
+long sys_access(struct sys_call *c)
+{
+	return do_access(VFS_AT_FDCWD, (uintptr_t)c->a[0], (int)c->a[1], 0);
+}
+
+long sys_faccessat(struct sys_call *c)
+{
+	return do_access((int)c->a[0], (uintptr_t)c->a[1], (int)c->a[2], 0);
+}
+
+long sys_faccessat2(struct sys_call *c)
+{
+	return do_access((int)c->a[0], (uintptr_t)c->a[1], (int)c->a[2], (int)c->a[3]);
+}
+
+static long do_readlink(int dirfd, uintptr_t upath, uintptr_t ubuf, long size)
+{
+	struct upath u;
+	char buf[RT_PATH_MAX];
+	bool empty;
+	long r;
+
+	if (size <= 0)
+		return -EINVAL;
+	if ((r = resolve(dirfd, upath, &u, &empty)))
+		return r;
+	if (empty) {
+		if (dirfd == VFS_AT_FDCWD)
+			return -ENOENT;
+		return plat_call(__NR_readlinkat, dirfd, (long)"", (long)ubuf, size, 0, 0);
+	}
+	NEED_OP(&u, readlink);
+	r = OP(&u, readlink)(&u.p, buf, RT_MIN((size_t)size, sizeof buf));
+	if (r < 0)
+		return r;
+	return uaccess_copy_to(ubuf, buf, (size_t)r) ? -EFAULT : r;
+}
+
+long sys_readlink(struct sys_call *c)
+{
+	return do_readlink(VFS_AT_FDCWD, (uintptr_t)c->a[0], (uintptr_t)c->a[1], c->a[2]);
+}
+
+long sys_readlinkat(struct sys_call *c)
+{
+	return do_readlink((int)c->a[0], (uintptr_t)c->a[1], (uintptr_t)c->a[2], c->a[3]);
+}
+
+/* ---- creating and removing names ------------------------------------------------------ */
+
+static long do_mkdir(int dirfd, uintptr_t upath, unsigned mode)
+{
+	struct upath u;
+	long r = resolve(dirfd, upath, &u, NULL);
+	if (r)
+		return r;
+	NEED_OP(&u, mkdir);
+	return OP(&u, mkdir)(&u.p, mode);
+}
+
+long sys_mkdir(struct sys_call *c)
+{
+	return do_mkdir(VFS_AT_FDCWD, (uintptr_t)c->a[0], (unsigned)c->a[1]);
+}
+
+long sys_mkdirat(struct sys_call *c)
+{
+	return do_mkdir((int)c->a[0], (uintptr_t)c->a[1], (unsigned)c->a[2]);
+}
+
+static long do_mknod(int dirfd, uintptr_t upath, unsigned mode, unsigned dev)
+{
+	struct upath u;
+	long r = resolve(dirfd, upath, &u, NULL);
+	if (r)
+		return r;
+	NEED_OP(&u, mknod);
+	return OP(&u, mknod)(&u.p, mode, dev);
+}
+
+long sys_mknod(struct sys_call *c)
+{
+	return do_mknod(VFS_AT_FDCWD, (uintptr_t)c->a[0], (unsigned)c->a[1], (unsigned)c->a[2]);
+}
+
+long sys_mknodat(struct sys_call *c)
+{
+	return do_mknod((int)c->a[0], (uintptr_t)c->a[1], (unsigned)c->a[2], (unsigned)c->a[3]);
+}
+
+static long do_unlink(int dirfd, uintptr_t upath, int flags)
+{
+	struct upath u;
+	long r = resolve(dirfd, upath, &u, NULL);
+	if (r)
+		return r;
+	if (flags & ~AT_REMOVEDIR)
+		return -EINVAL;
+	NEED_OP(&u, unlink);
+	return OP(&u, unlink)(&u.p, flags);
+}
+
+long sys_unlink(struct sys_call *c)
+{
+	return do_unlink(VFS_AT_FDCWD, (uintptr_t)c->a[0], 0);
+}
+
+long sys_rmdir(struct sys_call *c)
+{
+	return do_unlink(VFS_AT_FDCWD, (uintptr_t)c->a[0], AT_REMOVEDIR);
+}
+
+long sys_unlinkat(struct sys_call *c)
+{
+	return do_unlink((int)c->a[0], (uintptr_t)c->a[1], (int)c->a[2]);
+}
+
+static long do_two(int dfd1, uintptr_t p1, int dfd2, uintptr_t p2, struct upath *u1, struct upath *u2)
+{
+	long r = resolve(dfd1, p1, u1, NULL);
+	if (!r)
+		r = resolve(dfd2, p2, u2, NULL);
+	if (!r && u1->p.mnt != u2->p.mnt)
+		r = -EXDEV;
+	return r;
+}
+
+static long do_rename(int dfd1, uintptr_t p1, int dfd2, uintptr_t p2, unsigned flags)
+{
+	struct upath *u = rt_alloc(2 * sizeof *u);
+	if (!u)
+		return -ENOMEM;
+	long r = do_two(dfd1, p1, dfd2, p2, &u[0], &u[1]);
+	if (!r)
+		r = OP(&u[0], rename) ? OP(&u[0], rename)(&u[0].p, &u[1].p, flags) : -EACCES;
+	rt_free(u);
+	return r;
+}
+
+long sys_rename(struct sys_call *c)
+{
+	return do_rename(VFS_AT_FDCWD, (uintptr_t)c->a[0], VFS_AT_FDCWD, (uintptr_t)c->a[1], 0);
+}
+
+long sys_renameat(struct sys_call *c)
+{
+	return do_rename((int)c->a[0], (uintptr_t)c->a[1], (int)c->a[2], (uintptr_t)c->a[3], 0);
+}
+
+long sys_renameat2(struct sys_call *c)
+{
+	return do_rename((int)c->a[0], (uintptr_t)c->a[1], (int)c->a[2], (uintptr_t)c->a[3], (unsigned)c->a[4]);
+}
+
+static long do_link(int dfd1, uintptr_t p1, int dfd2, uintptr_t p2, int flags)
+{
+	struct upath *u = rt_alloc(2 * sizeof *u);
+	if (!u)
+		return -ENOMEM;
+	long r = do_two(dfd1, p1, dfd2, p2, &u[0], &u[1]);
+	if (!r)
+		r = OP(&u[0], link) ? OP(&u[0], link)(&u[0].p, &u[1].p, flags) : -EACCES;
+	rt_free(u);
+	return r;
+}
+
+long sys_link(struct sys_call *c)
+{
+	return do_link(VFS_AT_FDCWD, (uintptr_t)c->a[0], VFS_AT_FDCWD, (uintptr_t)c->a[1], 0);
+}
+
+long sys_linkat(struct sys_call *c)
+{
+	return do_link((int)c->a[0], (uintptr_t)c->a[1], (int)c->a[2], (uintptr_t)c->a[3], (int)c->a[4]);
+}
+
+static long do_symlink(uintptr_t utarget, int dirfd, uintptr_t upath)
+{
+	char target[RT_PATH_MAX];
+	struct upath u;
+	long r = uaccess_strncpy(target, utarget, sizeof target);
+
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return -ENOENT;
+	if ((r = resolve(dirfd, upath, &u, NULL)))
+		return r;
+	NEED_OP(&u, symlink);
+	return OP(&u, symlink)(target, &u.p);
+}
+
+long sys_symlink(struct sys_call *c)
+{
+	return do_symlink((uintptr_t)c->a[0], VFS_AT_FDCWD, (uintptr_t)c->a[1]);
+}
+
+long sys_symlinkat(struct sys_call *c)
+{
+	return do_symlink((uintptr_t)c->a[0], (int)c->a[1], (uintptr_t)c->a[2]);
+}
+
+/* ---- attributes ------------------------------------------------------------------ */
+
+static long do_chmod(int dirfd, uintptr_t upath, unsigned mode, int flags)
+{
+	struct upath u;
+	long r = resolve(dirfd, upath, &u, NULL);
+	if (r)
+		return r;
+	NEED_OP(&u, chmod);
+	return OP(&u, chmod)(&u.p, mode, flags);
+}
+
+long sys_chmod(struct sys_call *c)
+{
+	return do_chmod(VFS_AT_FDCWD, (uintptr_t)c->a[0], (unsigned)c->a[1], 0);
+}
+
+long sys_fchmodat(struct sys_call *c)
+{
+	return do_chmod((int)c->a[0], (uintptr_t)c->a[1], (unsigned)c->a[2], 0);
+}
+
+long sys_fchmodat2(struct sys_call *c)
+{
+	return do_chmod((int)c->a[0], (uintptr_t)c->a[1], (unsigned)c->a[2], (int)c->a[3]);
+}
+
+static long do_chown(struct sys_call *c, int dirfd, uintptr_t upath, unsigned uid, unsigned gid, int flags)
+{
+	struct upath u;
+	bool empty;
+	long r = resolve(dirfd, upath, &u, &empty);
+	if (r)
+		return r;
+	if (empty) {
+		if (!(flags & AT_EMPTY_PATH) || dirfd == VFS_AT_FDCWD)
+			return -ENOENT;
+		return sys_forward(c);
+	}
+	NEED_OP(&u, chown);
+	return OP(&u, chown)(&u.p, uid, gid, flags & ~AT_EMPTY_PATH);
+}
+
+long sys_chown(struct sys_call *c)
+{
+	return do_chown(c, VFS_AT_FDCWD, (uintptr_t)c->a[0], (unsigned)c->a[1], (unsigned)c->a[2], 0);
+}
+
+long sys_lchown(struct sys_call *c)
+{
+	return do_chown(c, VFS_AT_FDCWD, (uintptr_t)c->a[0], (unsigned)c->a[1], (unsigned)c->a[2],
+			AT_SYMLINK_NOFOLLOW_);
+}
+
+long sys_fchownat(struct sys_call *c)
+{
+	return do_chown(c, (int)c->a[0], (uintptr_t)c->a[1], (unsigned)c->a[2], (unsigned)c->a[3], (int)c->a[4]);
+}
+
+long sys_truncate(struct sys_call *c)
+{
+	struct upath u;
+	long r = resolve(VFS_AT_FDCWD, (uintptr_t)c->a[0], &u, NULL);
+	if (r)
+		return r;
+	NEED_OP(&u, truncate);
+	return OP(&u, truncate)(&u.p, c->a[1]);
+}
+
+struct kts {
+	long sec, nsec;
+};
+
+static long do_utimens(int dirfd, uintptr_t upath, const struct kts *times, int flags)
+{
+	struct upath u;
+	long r;
+
+	if (!upath) {
+		/* utimensat(fd, NULL, ...): the fd itself */
+		if (dirfd == VFS_AT_FDCWD)
+			return -EFAULT;
+		if (!fd_owned(dirfd, true))
+			return -EBADF;
+		return plat_call(__NR_utimensat, dirfd, 0, (long)times, flags, 0, 0);
+	}
+	if ((r = resolve(dirfd, upath, &u, NULL)))
+		return r;
+	NEED_OP(&u, utimens);
+	return OP(&u, utimens)(&u.p, times, flags);
+}
+
+long sys_utimensat(struct sys_call *c)
+{
+	struct kts t[2];
+	const struct kts *tp = NULL;
+
+	if (c->a[2]) {
+		if (uaccess_copy_from(t, (uintptr_t)c->a[2], sizeof t))
+			return -EFAULT;
+		tp = t;
+	}
+	return do_utimens((int)c->a[0], (uintptr_t)c->a[1], tp, (int)c->a[3]);
+}
+
+/* utimes and futimesat take struct timeval[2]. */
+static long do_utimes(int dirfd, uintptr_t upath, uintptr_t utv)
+{
+	struct kts t[2];
+	const struct kts *tp = NULL;
+
+	if (utv) {
+		long tv[4];
+		if (uaccess_copy_from(tv, utv, sizeof tv))
+			return -EFAULT;
+		for (int i = 0; i < 2; i++) {
+			if (tv[2 * i + 1] < 0 || tv[2 * i + 1] >= 1000000)
+				return -EINVAL;
+			t[i].sec = tv[2 * i];
+			t[i].nsec = tv[2 * i + 1] * 1000;
+		}
+		tp = t;
+	}
+	if (!upath)
+		return -EFAULT;
+	return do_utimens(dirfd, upath, tp, 0);
+}
+
+long sys_utimes(struct sys_call *c)
+{
+	return do_utimes(VFS_AT_FDCWD, (uintptr_t)c->a[0], (uintptr_t)c->a[1]);
+}
+
+long sys_futimesat(struct sys_call *c)
+{
+	return do_utimes((int)c->a[0], (uintptr_t)c->a[1], (uintptr_t)c->a[2]);
+}
+
+long sys_utime(struct sys_call *c)
+{
+	struct kts t[2];
+	const struct kts *tp = NULL;
+
+	if (c->a[1]) {
+		long ub[2]; /* struct utimbuf */
+		if (uaccess_copy_from(ub, (uintptr_t)c->a[1], sizeof ub))
+			return -EFAULT;
+		t[0] = (struct kts){ ub[0], 0 };
+		t[1] = (struct kts){ ub[1], 0 };
+		tp = t;
+	}
+	return do_utimens(VFS_AT_FDCWD, (uintptr_t)c->a[0], tp, 0);
+}
+
+/* ---- extended attributes ----------------------------------------------------------- */
+
+static long do_xattr(struct sys_call *c, long nr, int size_arg, int flags_arg)
+{
+	struct upath u;
+	long r = resolve(VFS_AT_FDCWD, (uintptr_t)c->a[0], &u, NULL);
+	if (r)
+		return r;
+	NEED_OP(&u, xattr);
+	return OP(&u, xattr)(&u.p, nr, (uintptr_t)c->a[1], size_arg ? (uintptr_t)c->a[size_arg - 1] : 0,
+			     size_arg ? (size_t)c->a[size_arg] : 0, flags_arg ? (int)c->a[flags_arg] : 0);
+}
+
+long sys_setxattr(struct sys_call *c)
+{
+	return do_xattr(c, __NR_setxattr, 3, 4);
+}
+
+long sys_lsetxattr(struct sys_call *c)
+{
+	return do_xattr(c, __NR_lsetxattr, 3, 4);
+}
+
+long sys_getxattr(struct sys_call *c)
+{
+	return do_xattr(c, __NR_getxattr, 3, 0);
+}
+
+long sys_lgetxattr(struct sys_call *c)
+{
+	return do_xattr(c, __NR_lgetxattr, 3, 0);
+}
+
+/* listxattr(path, list, size): no name argument */
+static long do_listxattr(struct sys_call *c, long nr)
+{
+	struct upath u;
+	long r = resolve(VFS_AT_FDCWD, (uintptr_t)c->a[0], &u, NULL);
+	if (r)
+		return r;
+	NEED_OP(&u, xattr);
+	return OP(&u, xattr)(&u.p, nr, (uintptr_t)c->a[1], (uintptr_t)c->a[2], 0, 0);
+}
+
+long sys_listxattr(struct sys_call *c)
+{
+	return do_listxattr(c, __NR_listxattr);
+}
+
+long sys_llistxattr(struct sys_call *c)
+{
+	return do_listxattr(c, __NR_llistxattr);
+}
+
+long sys_removexattr(struct sys_call *c)
+{
+	return do_xattr(c, __NR_removexattr, 0, 0);
+}
+
+long sys_lremovexattr(struct sys_call *c)
+{
+	return do_xattr(c, __NR_lremovexattr, 0, 0);
+}
+
+long sys_inotify_add_watch(struct sys_call *c)
+{
+	struct upath u;
+	char hp[RT_PATH_MAX];
+	long r = resolve(VFS_AT_FDCWD, (uintptr_t)c->a[1], &u, NULL);
+	if (r)
+		return r;
+	if (!OP(&u, host_path) || (r = OP(&u, host_path)(&u.p, hp, sizeof hp)))
+		return r ? r : -EACCES;
+	return plat_call(__NR_inotify_add_watch, c->a[0], (long)hp, c->a[2], 0, 0, 0);
+}
+
+/* ---- working directory, umask -------------------------------------------------------- */
+
+long sys_getcwd(struct sys_call *c)
+{
+	char cwd[RT_PATH_MAX];
+	struct rt_proc *p = current()->proc;
+
+	rt_lock(&p->lock);
+	size_t n = str_copy(cwd, p->cwd, sizeof cwd) + 1;
+	rt_unlock(&p->lock);
+	if ((size_t)c->a[1] < n)
+		return -ERANGE;
+	return uaccess_copy_to((uintptr_t)c->a[0], cwd, n) ? -EFAULT : (long)n;
+}
+
+static long set_cwd(struct upath *u)
+{
+	struct kstat_buf st;
+	long r;
+
+	NEED_OP(u, stat);
+	if ((r = OP(u, stat)(&u->p, 0, &st)))
+		return r;
+	if ((*(uint32_t *)(st.raw + 24) & S_IFMT) != S_IFDIR)
+		return -ENOTDIR;
+	if (OP(u, access) && (r = OP(u, access)(&u->p, 1, 0)))
+		return r;
+	char *cwd = rt_strdup(u->p.abs);
+	if (!cwd)
+		return -ENOMEM;
+	struct rt_proc *p = current()->proc;
+	rt_lock(&p->lock);
+	char *old = p->cwd;
+	p->cwd = cwd;
+	rt_unlock(&p->lock);
+	rt_free(old);
+	/* Keep the host's idea in step, for /proc/self/cwd. */
+	char hp[RT_PATH_MAX];
+	if (OP(u, host_path) && !OP(u, host_path)(&u->p, hp, sizeof hp))
+		plat_call(__NR_chdir, (long)hp, 0, 0, 0, 0, 0);
+	return 0;
+}
+
+long sys_chdir(struct sys_call *c)
+{
+	struct upath u;
+	long r = resolve(VFS_AT_FDCWD, (uintptr_t)c->a[0], &u, NULL);
+	return r ? r : set_cwd(&u);
+}
+
+long sys_fchdir(struct sys_call *c)
+{
+	struct upath u;
+	long r = vfs_fd_path((int)c->a[0], u.path, sizeof u.path);
+	if (!r)
+		r = vfs_resolve(VFS_AT_FDCWD, u.path, u.abs, &u.p);
+	return r ? r : set_cwd(&u);
+}
+
+long sys_umask(struct sys_call *c)
+{
+	struct rt_proc *p = current()->proc;
+
+	rt_lock(&p->lock);
+	unsigned old = p->umask;
+	p->umask = (unsigned)c->a[0] & 0777;
+	rt_unlock(&p->lock);
+	plat_call(__NR_umask, c->a[0] & 0777, 0, 0, 0, 0, 0);
+	return old;
+}
+
+/* ---- the fd table ------------------------------------------------------------------ */
+
+long sys_close(struct sys_call *c)
+{
+	int fd = (int)c->a[0];
+	struct file *f = fd_remove(fd);
+
+	if (!f)
+		return -EBADF;
+	long r = plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	file_put(f);
+	return r == -EBADF ? 0 : r;
+}
+
+/* Close (or mark close-on-exec) [lo, hi] on the host and in the table. */
+static long close_span(unsigned lo, unsigned hi, unsigned flags)
+{
+	long r = plat_call(__NR_close_range, lo, hi, flags, 0, 0, 0);
+	if (r || (flags & 4 /* CLOSE_RANGE_CLOEXEC */))
+		return r;
+	struct fd_table *t = fdt_current();
+	for (unsigned fd = lo; fd <= hi && fd < t->cap; fd++)
+		file_put(fd_remove((int)fd));
+	return 0;
+}
+
+long sys_close_range(struct sys_call *c)
+{
+	unsigned first = (unsigned)c->a[0], last = (unsigned)c->a[1], flags = (unsigned)c->a[2];
+	int rt[4];
+	int n = fd_runtime_list(rt, 4);
+	long r;
+
+	if (first > last)
+		return -EINVAL;
+	for (int i = 1; i < n; i++) /* sort the runtime's fds */
+		for (int j = i; j > 0 && rt[j] < rt[j - 1]; j--) {
+			int x = rt[j];
+			rt[j] = rt[j - 1];
+			rt[j - 1] = x;
+		}
+	/* The runtime's own fds are not the application's to close. */
+	unsigned lo = first;
+	for (int i = 0; i < n; i++) {
+		unsigned fd = (unsigned)rt[i];
+		if (fd < lo || fd > last)
+			continue;
+		if (fd > lo && (r = close_span(lo, fd - 1, flags)))
+			return r;
+		lo = fd + 1;
+	}
+	if (lo <= last && lo >= first)
+		return close_span(lo, last, flags);
+	return 0;
+}
+
+static long dup_to(int oldfd, int newfd, int flags, long nr)
+{
+	struct file *f = fd_get(oldfd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	if (!f->ops->host) {
+		file_put(f);
+		return -EBADF;
+	}
+	if (newfd >= 0 && fd_is_runtime(newfd) && (r = fd_runtime_evict(newfd))) {
+		file_put(f);
+		return r;
+	}
+	if (nr == __NR_dup)
+		r = plat_call(__NR_dup, oldfd, 0, 0, 0, 0, 0);
+	else if (nr == __NR_dup2)
+		r = plat_call(__NR_dup2, oldfd, newfd, 0, 0, 0, 0);
+	else
+		r = plat_call(__NR_dup3, oldfd, newfd, flags, 0, 0, 0);
+	if (r < 0) {
+		file_put(f);
+		return r;
+	}
+	if (r == oldfd) { /* dup2(fd, fd) */
+		file_put(f);
+		return r;
+	}
+	return fd_install((int)r, f);
+}
+
+long sys_dup(struct sys_call *c)
+{
+	return dup_to((int)c->a[0], -1, 0, __NR_dup);
+}
+
+long sys_dup2(struct sys_call *c)
+{
+	return dup_to((int)c->a[0], (int)c->a[1], 0, __NR_dup2);
+}
+
+long sys_dup3(struct sys_call *c)
+{
+	return dup_to((int)c->a[0], (int)c->a[1], (int)c->a[2], __NR_dup3);
+}
+
+long sys_fcntl(struct sys_call *c)
+{
+	int fd = (int)c->a[0], cmd = (int)c->a[1];
+
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC: {
+		struct file *f = fd_get(fd);
+		if (!f)
+			return -EBADF;
+		long r = plat_call(__NR_fcntl, fd, cmd, c->a[2], 0, 0, 0);
+		if (r < 0) {
+			file_put(f);
+			return r;
+		}
+		return fd_install((int)r, f);
+	}
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+	case F_GETOWN_EX:
+	case F_SETOWN_EX:
+		if (!mm_user_ok((uintptr_t)c->a[2], 0))
+			return -EFAULT;
+		return sys_forward(c);
+	default:
+		return sys_forward(c);
+	}
+}
+
+/* ---- calls that make fds ------------------------------------------------------------ */
+
+static long install_pair(long r, int *fds, uintptr_t ufds, int flags)
+{
+	if (r < 0)
+		return r;
+	long a = fd_install_host(fds[0], NULL, flags);
+	long b = fd_install_host(fds[1], NULL, flags);
+	if (a < 0 || b < 0)
+		return a < 0 ? a : b;
+	return uaccess_copy_to(ufds, fds, 2 * sizeof(int));
+}
+
+long sys_pipe(struct sys_call *c)
+{
+	int fds[2];
+	return install_pair(plat_call(__NR_pipe2, (long)fds, 0, 0, 0, 0, 0), fds, (uintptr_t)c->a[0], 0);
+}
+
+long sys_pipe2(struct sys_call *c)
+{
+	int fds[2];
+	return install_pair(plat_call(__NR_pipe2, (long)fds, c->a[1], 0, 0, 0, 0), fds, (uintptr_t)c->a[0],
+			    (int)c->a[1]);
+}
+
+long sys_socketpair(struct sys_call *c)
+{
+	int fds[2];
+	return install_pair(plat_call(__NR_socketpair, c->a[0], c->a[1], c->a[2], (long)fds, 0, 0), fds,
+			    (uintptr_t)c->a[3], 0);
+}
+
+/* A call that returns one new host fd. */
+static long new_fd(struct sys_call *c)
+{
+	return fd_install_host(sys_forward(c), NULL, 0);
+}
+
+long sys_eventfd(struct sys_call *c) { return new_fd(c); }
+long sys_eventfd2(struct sys_call *c) { return new_fd(c); }
+long sys_timerfd_create(struct sys_call *c) { return new_fd(c); }
+long sys_epoll_create(struct sys_call *c) { return new_fd(c); }
+long sys_epoll_create1(struct sys_call *c) { return new_fd(c); }
+long sys_inotify_init(struct sys_call *c) { return new_fd(c); }
+long sys_inotify_init1(struct sys_call *c) { return new_fd(c); }
+long sys_pidfd_open(struct sys_call *c) { return new_fd(c); }
+long sys_pidfd_getfd(struct sys_call *c) { return new_fd(c); }
+
+long sys_memfd_create(struct sys_call *c)
+{
+	char name[256], path[280];
+	long r = uaccess_strncpy(name, (uintptr_t)c->a[0], 250);
+	if (r < 0)
+		return r == -ENAMETOOLONG ? -EINVAL : r;
+	rt_snprintf(path, sizeof path, "/memfd:%s", name);
+	return fd_install_host(plat_call(__NR_memfd_create, (long)name, c->a[1], 0, 0, 0, 0), path, 0);
+}
+
+static long signalfd_common(struct sys_call *c, int flags)
+{
+	int fd = (int)c->a[0];
+	uint64_t mask;
+
+	if (c->a[2] != 8)
+		return -EINVAL;
+	if (uaccess_copy_from(&mask, (uintptr_t)c->a[1], 8))
+		return -EFAULT;
+	mask = sig_host_mask(mask);
+	long r = plat_call(__NR_signalfd4, fd, (long)&mask, 8, flags, 0, 0);
+	if (fd == -1)
+		return fd_install_host(r, NULL, 0);
+	return r;
+}
+
+long sys_signalfd(struct sys_call *c)
+{
+	return signalfd_common(c, 0);
+}
+
+long sys_signalfd4(struct sys_call *c)
+{
+	return signalfd_common(c, (int)c->a[3]);
+}
+
+/* ---- waiting for fds ------------------------------------------------------------------ */
+
+long sys_poll(struct sys_call *c)
+{
+	if (!mm_user_ok((uintptr_t)c->a[0], (size_t)c->a[1] * 8))
+		return -EFAULT;
+	return sys_forward(c);
+}
+
+/* A wait with a temporary signal mask (ppoll, pselect6, epoll_pwait*): the
+ * mask argument is replaced by its host version for the duration. */
+static long masked_wait(struct sys_call *c, int mask_arg, uintptr_t umask, size_t size)
+{
+	struct rt_thread *t = current();
+	long a[6];
+	uint64_t mask, host;
+
+	memcpy(a, c->a, sizeof a);
+	if (!umask)
+		return sys_forward(c);
+	if (size != 8)
+		return -EINVAL;
+	if (uaccess_copy_from(&mask, umask, 8))
+		return -EFAULT;
+	sig_wait_mask_begin(t, mask);
+	host = sig_host_mask(t->sigmask);
+	a[mask_arg] = (long)&host;
+	long r = sys_host(c, a[0], a[1], a[2], a[3], a[4], a[5]);
+	sig_wait_mask_end(t, r);
+	return r;
+}
+
+long sys_ppoll(struct sys_call *c)
+{
+	if (!mm_user_ok((uintptr_t)c->a[0], (size_t)c->a[1] * 8) || !mm_user_ok((uintptr_t)c->a[2], 0))
+		return -EFAULT;
+	return masked_wait(c, 3, (uintptr_t)c->a[3], (size_t)c->a[4]);
+}
+
+long sys_pselect6(struct sys_call *c)
+{
+	/* The sixth argument points at { const sigset_t *ss; size_t ss_len; }. */
+	long ss[2];
+	if (!c->a[5])
+		return sys_forward(c);
+	if (uaccess_copy_from(ss, (uintptr_t)c->a[5], sizeof ss))
+		return -EFAULT;
+	if (!ss[0])
+		return sys_forward(c);
+	struct rt_thread *t = current();
+	uint64_t mask, host;
+	if (ss[1] != 8)
+		return -EINVAL;
+	if (uaccess_copy_from(&mask, (uintptr_t)ss[0], 8))
+		return -EFAULT;
+	sig_wait_mask_begin(t, mask);
+	host = sig_host_mask(t->sigmask);
+	long hs[2] = { (long)&host, 8 };
+	long r = sys_host(c, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], (long)hs);
+	sig_wait_mask_end(t, r);
+	return r;
+}
+
+static bool events_ok(uintptr_t ev, long max)
+{
+	return max > 0 && max <= (1L << 24) && mm_user_ok(ev, (size_t)max * 12);
+}
+
+long sys_epoll_wait(struct sys_call *c)
+{
+	return events_ok((uintptr_t)c->a[1], c->a[2]) ? sys_forward(c) : -EFAULT;
+}
+
+long sys_epoll_pwait(struct sys_call *c)
+{
+	if (!events_ok((uintptr_t)c->a[1], c->a[2]))
+		return -EFAULT;
+	return masked_wait(c, 4, (uintptr_t)c->a[4], (size_t)c->a[5]);
+}
+
+long sys_epoll_pwait2(struct sys_call *c)
+{
+	if (!events_ok((uintptr_t)c->a[1], c->a[2]))
+		return -EFAULT;
+	return masked_wait(c, 4, (uintptr_t)c->a[4], (size_t)c->a[5]);
+}

@@ -1,0 +1,73 @@
+/*
+ * mm.c - memory system calls. The application may map, unmap, protect and
+ * remap its own memory as it likes; ranges that touch runtime memory are
+ * refused as if they were not mapped (ENOMEM), and addresses the host hands
+ * back are checked to lie outside runtime memory (a host that returned one
+ * inside would be attacking the runtime).
+ */
+#include <linux/mman.h>
+
+#include "../fs/vfs.h"
+#include "../mm/mm.h"
+#include "sys.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef MREMAP_FIXED
+#define MREMAP_FIXED 2
+#endif
+
+static long checked_addr(long r, size_t len)
+{
+	if (r < 0 && r > -4096)
+		return r;
+	if (!mm_user_ok((uintptr_t)r, len))
+		rt_panic("the host mapped application memory inside runtime memory (%p)", (void *)r);
+	return r;
+}
+
+long sys_mmap(struct sys_call *c)
+{
+	uintptr_t addr = (uintptr_t)c->a[0];
+	size_t len = (size_t)c->a[1];
+	long flags = c->a[3];
+	int fd = (int)c->a[4];
+
+	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && !mm_user_ok(addr, len))
+		return (flags & MAP_FIXED_NOREPLACE) ? -EEXIST : -ENOMEM;
+	if (!(flags & MAP_ANONYMOUS) && !fd_owned(fd, true))
+		return -EBADF;
+	return checked_addr(sys_forward(c), len);
+}
+
+long sys_mremap(struct sys_call *c)
+{
+	size_t newlen = (size_t)c->a[2];
+	long flags = c->a[3];
+
+	if ((flags & MREMAP_FIXED) && !mm_user_ok((uintptr_t)c->a[4], newlen))
+		return -EINVAL;
+	return checked_addr(sys_forward(c), newlen);
+}
+
+long sys_mincore(struct sys_call *c)
+{
+	size_t pages = ((size_t)c->a[1] + RT_PAGE_SIZE - 1) / RT_PAGE_SIZE;
+	if (!mm_user_ok((uintptr_t)c->a[2], pages))
+		return -EFAULT;
+	return sys_forward(c);
+}
+
+long sys_brk(struct sys_call *c)
+{
+	long r = sys_forward(c);
+	if (r > 0 && !mm_user_ok((uintptr_t)r, 0))
+		rt_panic("the host put the program break inside runtime memory");
+	return r;
+}
+
+long sys_shmat(struct sys_call *c)
+{
+	return checked_addr(sys_forward(c), 0);
+}

@@ -1,0 +1,101 @@
+/*
+ * sys.h - the system call layer: one dispatch table, handlers per family.
+ *
+ * Every x86-64 system call number has an entry in table.h with its name, its
+ * handler, an argument description and flags. The argument description is one
+ * letter per argument; the dispatcher uses it to check the arguments before any
+ * handler runs (file descriptors the application owns, pointers outside
+ * runtime memory) and --trace uses it to print the call. The same description
+ * is what an sgx platform needs to marshal a forwarded call.
+ *
+ *   d u x o  a value: signed, unsigned, hex, octal (printed only)
+ *   p        a pointer the kernel reads, or an opaque value (printed in hex)
+ *   s        a string the kernel reads that is not a path (printed)
+ *   P        a path, resolved by the runtime (printed)
+ *   f        a file descriptor the application must own (else EBADF)
+ *   F        like f, but -1 is allowed
+ *   D        a directory fd for a path: AT_FDCWD or an fd the application owns
+ *   a        an address that must not be in runtime memory (EINVAL)
+ *   m        a memory range [arg, arg + next arg) that must not overlap
+ *            runtime memory (ENOMEM, as if it were not mapped)
+ *   w        a pointer the kernel writes through, to at most a page (EFAULT)
+ *   b        a buffer the kernel writes, its length in the next argument
+ *   B        a buffer the kernel reads, its length in the next argument
+ *   v        an iovec array the kernel writes through, count in the next arg
+ *   V        an iovec array the kernel reads, count in the next argument
+ *
+ * Flags: SYS_BLOCK for calls that may sleep (forwarded through the platform's
+ * interruptible path, so a signal for the application ends them with EINTR);
+ * SYS_RESTART for those Linux restarts after a handler with SA_RESTART;
+ * SYS_RETPTR for calls whose result is an address (traced in hex).
+ */
+#ifndef COFFER_RT_SYS_H
+#define COFFER_RT_SYS_H
+
+#include <asm/unistd_64.h>
+
+#include "../../platform/platform.h"
+#include "../lib/rt.h"
+
+struct sys_entry;
+
+struct sys_call {
+	long nr;
+	long a[6];
+	struct kucontext *ctx;   /* the application's registers */
+	const struct sys_entry *e;
+	bool ctx_replaced;       /* the handler rewrote ctx: leave rax alone */
+	bool traced;             /* the handler printed its own trace line */
+};
+
+typedef long (*sys_handler)(struct sys_call *c);
+
+enum {
+	SYS_BLOCK = 1,
+	SYS_RESTART = 2,
+	SYS_RETPTR = 4,
+	SYS_QUIET = 8, /* refused without a warning: libc falls back */
+};
+
+struct sys_entry {
+	const char *name;
+	sys_handler handler;
+	char spec[7];
+	uint8_t flags;
+	const char *note; /* why a call is refused (docs/syscalls.md) */
+};
+
+#define SYS_NR_MAX 470
+extern const struct sys_entry sys_table[SYS_NR_MAX];
+
+extern bool sys_trace; /* --trace; set at boot */
+
+/* Forward the call as it is (after the generic checks). */
+long sys_forward(struct sys_call *c);
+/* Forward with other arguments (same number, same blocking class). */
+long sys_host(struct sys_call *c, long a0, long a1, long a2, long a3, long a4, long a5);
+/* Refuse with ENOSYS, warning once per call per process. */
+long sys_enosys(struct sys_call *c);
+
+/* Check a user iovec array; copies at most `max` entries into iov. */
+struct kiovec {
+	uintptr_t base;
+	size_t len;
+};
+long sys_check_iov(uintptr_t uiov, long cnt, bool kernel_writes);
+
+/* Print a trace line now (for calls that do not come back: exit, execve). */
+void sys_trace_now(struct sys_call *c, const char *result);
+
+/* Handlers, one family per file. */
+#define SC(nr, name, handler, spec, flags) long handler(struct sys_call *c);
+#define FWD(nr, name, spec, flags)
+#define NOSYS(nr, name, spec, note)
+#define FALLBACK(nr, name, spec, note)
+#include "table.h"
+#undef SC
+#undef FWD
+#undef NOSYS
+#undef FALLBACK
+
+#endif

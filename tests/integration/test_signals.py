@@ -1,0 +1,42 @@
+"""Signals and memory protection (issue 2, acceptance item 5 and the
+runtime's self-protection)."""
+from conftest import native, run, stderr_lines
+
+
+def test_sigsegv_handler_recovers_1000_times(prog):
+    c, n = run([prog("sigsegv_recover")]), native([prog("sigsegv_recover")])
+    assert c.returncode == 0, c.stderr
+    assert c.stdout == n.stdout
+    assert "recovered 1000 of 1000, si_addr right 1000" in c.stdout
+    assert "fixed and retried 50 of 50" in c.stdout
+
+
+def test_all_signals_blocked(prog):
+    c, n = run([prog("sigmask_all")]), native([prog("sigmask_all")])
+    assert c.returncode == 0, c.stderr
+    assert c.stdout == n.stdout
+    assert stderr_lines(c) == []
+
+
+def test_application_cannot_touch_the_runtime(prog):
+    c = run([prog("protect")])
+    assert c.returncode == 0, c.stderr
+    assert c.stdout.splitlines() == [
+        "found the enclave image",
+        "munmap: ENOMEM",
+        "mprotect: ENOMEM",
+        "mmap MAP_FIXED: ENOMEM",
+        "madvise DONTNEED: ENOMEM",
+        "mremap: ENOMEM",
+        "read into it: EFAULT",
+        "open /proc/self/mem for writing: EACCES",
+        "switch off interception: EINVAL",
+        "set %gs: EPERM",
+        "block SIGSYS: succeeded",
+        "a call with SIGSYS blocked: getppid works",
+        "install a SIGSYS handler: succeeded",
+        "it reads back: yes",
+        "calls still work: yes",
+        "its handler got a raised SIGSYS: 1",
+        "still running",
+    ]

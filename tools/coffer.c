@@ -1,0 +1,64 @@
+/*
+ * coffer.c - the `coffer` command: entry point and subcommand dispatch.
+ *
+ * Hosted C (glibc). Each subcommand lives in its own file and has the shape
+ * `int cmd_NAME(int argc, char **argv)` with argv[0] the subcommand name.
+ * Exit codes are documented in docs/cli.md and in `coffer --help`.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "coffer.h"
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "run", cmd_run, "run a program inside the enclave boundary" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: coffer COMMAND [OPTIONS] [ARGS...]\n"
+		"\n"
+		"Run unmodified Linux programs inside an SGX enclave boundary.\n"
+		"\n"
+		"Commands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out,
+		"\n"
+		"Options:\n"
+		"  -h, --help     show this help\n"
+		"  --version      show the version and platform\n"
+		"\n"
+		"Run `coffer COMMAND --help` for a command's options.\n"
+		"\n"
+		"Exit status: the program's own status; 128+N if it was killed by signal N;\n"
+		"2 for a usage error; 125 if the enclave could not start; 126 if the\n"
+		"program cannot be executed; 127 if it was not found.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return COFFER_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+		printf("coffer %s (platform: direct, simulated SGX)\n", COFFER_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "coffer: unknown command '%s'; see `coffer --help`\n", cmd);
+	return COFFER_EXIT_USAGE;
+}

@@ -1,0 +1,334 @@
+/*
+ * run.c - `coffer run`: start a program in an enclave and supervise it.
+ *
+ * Development run (no manifest): the program is found the way a shell finds
+ * it (PATH search for a name without '/'), the boot block gets the host's
+ * argv, environment, working directory, umask, signal mask and open fds, and
+ * the enclave image (coffer-enclave) is started in a child process with the
+ * block on an inherited memfd (DESIGN.md boot step 1).
+ *
+ * coffer stays as the parent: it waits for the enclave's process and exits
+ * with its status, or 128+N if a signal N killed it (as shells report), so
+ * the result is the same whether the caller is a shell or not, and the same
+ * on a platform where an enclave cannot die by a host signal. Signals sent to
+ * coffer by other processes are passed on to the program; signals from the
+ * terminal reach the whole process group, so those are not sent twice.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/bootblock.h"
+#include "coffer.h"
+
+extern char **environ;
+
+static void run_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: coffer run [OPTIONS] -- PROGRAM [ARGS...]\n"
+		"\n"
+		"Run PROGRAM inside the enclave boundary. Without a manifest this is a\n"
+		"development run: the host's root file system, arguments and environment\n"
+		"are passed through and nothing is protected.\n"
+		"\n"
+		"Options:\n"
+		"  --trace        print every system call the runtime intercepts (to stderr)\n"
+		"  --log=LEVEL    runtime log level: error, warn (default), info, debug;\n"
+		"                 the COFFER_LOG environment variable sets the default\n"
+		"  -h, --help     show this help\n"
+		"\n"
+		"Environment:\n"
+		"  COFFER_LOG      default log level\n"
+		"  COFFER_ENCLAVE  path of the enclave image (default: next to coffer)\n");
+}
+
+static int parse_level(const char *s)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	if (!strcmp(s, "warning"))
+		return 1;
+	return -1;
+}
+
+/* The enclave image: $COFFER_ENCLAVE, else next to this executable, else in
+ * the installed libexec directory. */
+static int find_enclave(char *out, size_t n)
+{
+	const char *env = getenv("COFFER_ENCLAVE");
+	char self[PATH_MAX];
+	struct stat st;
+
+	if (env && *env) {
+		snprintf(out, n, "%s", env);
+		return access(out, X_OK);
+	}
+	ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (len < 0)
+		return -1;
+	self[len] = 0;
+	char *slash = strrchr(self, '/');
+	*slash = 0;
+	const char *candidates[] = { "%s/coffer-enclave", "%s/../libexec/coffer/coffer-enclave" };
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(out, n, candidates[i], self);
+		if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
+			return 0;
+	}
+	snprintf(out, n, "%s", self);
+	return -1;
+}
+
+/* Find PROGRAM as a shell would: a name with '/' as it is, otherwise the
+ * first executable regular file of that name on PATH. Returns 0, or the exit
+ * status a shell would give (127 not found, 126 found but not executable). */
+static int find_program(const char *name, char *out, size_t n)
+{
+	struct stat st;
+
+	if (strchr(name, '/')) {
+		snprintf(out, n, "%s", name);
+		if (stat(name, &st) != 0)
+			return COFFER_EXIT_NOTFOUND;
+		return 0; /* the runtime reports "not executable" with a reason */
+	}
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	bool denied = false;
+	for (const char *p = path;;) {
+		const char *end = strchr(p, ':');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == 0)
+			snprintf(out, n, "%s", name);
+		else
+			snprintf(out, n, "%.*s/%s", (int)len, p, name);
+		if (stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(out, X_OK) == 0)
+				return 0;
+			denied = true;
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return denied ? COFFER_EXIT_NOEXEC : COFFER_EXIT_NOTFOUND;
+}
+
+struct run_opts {
+	bool trace;
+	int log_level;
+};
+
+/* Write the boot block for a development run; returns the memfd or -1. */
+static int write_bootblock(const struct run_opts *o, const char *program, char **argv)
+{
+	struct bb_writer w;
+	char cwd[PATH_MAX];
+	sigset_t mask;
+	mode_t um = umask(022);
+
+	umask(um);
+	if (!getcwd(cwd, sizeof cwd)) {
+		fprintf(stderr, "coffer: cannot get the working directory: %s\n", strerror(errno));
+		return -1;
+	}
+	sigprocmask(SIG_SETMASK, NULL, &mask);
+	uint64_t sigmask = 0, ignored = 0;
+	for (int s = 1; s <= 64; s++) {
+		if (sigismember(&mask, s) == 1)
+			sigmask |= 1ULL << (s - 1);
+		struct sigaction sa;
+		if (s < 32 && sigaction(s, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			ignored |= 1ULL << (s - 1);
+	}
+
+	/* The fds the program inherits: everything open now. */
+	int fds[1024], nfds = 0;
+	char *paths[1024];
+	DIR *d = opendir("/proc/self/fd");
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d)) && nfds < 1024) {
+			int fd = atoi(e->d_name);
+			if (e->d_name[0] == '.' || fd == dirfd(d))
+				continue;
+			char link[64], target[PATH_MAX];
+			snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+			ssize_t len = readlink(link, target, sizeof target - 1);
+			target[len < 0 ? 0 : len] = 0;
+			fds[nfds] = fd;
+			paths[nfds++] = strdup(target);
+		}
+		closedir(d);
+	}
+
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		bb_writer_init(&w, buf, len);
+		bb_put_u32(&w, BB_FLAGS, BB_F_DEV_RUN | BB_F_FIRST | (o->trace ? BB_F_TRACE : 0));
+		bb_put_u32(&w, BB_LOG_LEVEL, (uint32_t)o->log_level);
+		bb_put_u32(&w, BB_LOG_FD, 2);
+		bb_put_str(&w, BB_PROGRAM, program);
+		for (char **a = argv; *a; a++)
+			bb_put_str(&w, BB_ARG, *a);
+		for (char **e = environ; *e; e++)
+			bb_put_str(&w, BB_ENV, *e);
+		bb_put_str(&w, BB_CWD, cwd);
+		bb_put_u32(&w, BB_UMASK, um);
+		bb_put_u64(&w, BB_SIGMASK, sigmask);
+		bb_put_u64(&w, BB_SIGIGN, ignored);
+		for (int i = 0; i < nfds; i++)
+			bb_put_fd(&w, (uint32_t)fds[i], paths[i]);
+		if (pass == 0) {
+			len = w.len;
+			buf = malloc(len);
+			if (!buf)
+				return -1;
+		}
+	}
+	for (int i = 0; i < nfds; i++)
+		free(paths[i]);
+	len = bb_finish(&w);
+	int fd = memfd_create("coffer-boot", 0);
+	if (fd < 0 || !len || write(fd, buf, len) != (ssize_t)len) {
+		fprintf(stderr, "coffer: cannot write the boot block: %s\n", strerror(errno));
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	return fd;
+}
+
+static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGALRM, SIGCHLD };
+
+static int supervise(pid_t child, const char *program, const sigset_t *set)
+{
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(set, &si);
+		if (sig < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "coffer: sigwaitinfo: %s\n", strerror(errno));
+			return COFFER_EXIT_ENCLAVE;
+		}
+		if (sig != SIGCHLD) {
+			/* from the terminal the whole group got it already */
+			if (si.si_code != SI_KERNEL)
+				kill(child, sig);
+			continue;
+		}
+		int st;
+		pid_t r = waitpid(child, &st, WNOHANG);
+		if (r != child)
+			continue;
+		if (WIFEXITED(st))
+			return WEXITSTATUS(st);
+		if (WIFSIGNALED(st)) {
+			int s = WTERMSIG(st);
+			if (s != SIGINT && s != SIGPIPE)
+				fprintf(stderr, "coffer: %s: %s%s\n", program, strsignal(s),
+					WCOREDUMP(st) ? " (core dumped)" : "");
+			return 128 + s;
+		}
+	}
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "trace", no_argument, NULL, 't' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct run_opts o = { .log_level = 1 };
+	const char *env_level = getenv("COFFER_LOG");
+	int c;
+
+	if (env_level && *env_level && (o.log_level = parse_level(env_level)) < 0) {
+		fprintf(stderr, "coffer: COFFER_LOG=%s: unknown level (error, warn, info, debug)\n", env_level);
+		return COFFER_EXIT_USAGE;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't': o.trace = true; break;
+		case 'l':
+			if ((o.log_level = parse_level(optarg)) < 0) {
+				fprintf(stderr, "coffer: --log=%s: unknown level (error, warn, info, debug)\n", optarg);
+				return COFFER_EXIT_USAGE;
+			}
+			break;
+		case 'h': run_usage(stdout); return 0;
+		default: run_usage(stderr); return COFFER_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "coffer: run: no program given\n");
+		run_usage(stderr);
+		return COFFER_EXIT_USAGE;
+	}
+	char **pargv = argv + optind;
+	char enclave[PATH_MAX], program[PATH_MAX];
+	if (find_enclave(enclave, sizeof enclave)) {
+		fprintf(stderr, "coffer: cannot find the enclave image coffer-enclave (looked next to %s); "
+				"set COFFER_ENCLAVE\n", enclave);
+		return COFFER_EXIT_ENCLAVE;
+	}
+	int st = find_program(pargv[0], program, sizeof program);
+	if (st == COFFER_EXIT_NOTFOUND) {
+		if (strchr(pargv[0], '/'))
+			fprintf(stderr, "coffer: %s: No such file or directory\n", pargv[0]);
+		else
+			fprintf(stderr, "coffer: %s: command not found\n", pargv[0]);
+		return st;
+	}
+	if (st) {
+		fprintf(stderr, "coffer: %s: Permission denied\n", pargv[0]);
+		return st;
+	}
+
+	int bfd = write_bootblock(&o, program, pargv);
+	if (bfd < 0)
+		return COFFER_EXIT_ENCLAVE;
+	char fdarg[32];
+	snprintf(fdarg, sizeof fdarg, "--boot-fd=%d", bfd);
+
+	sigset_t set, old;
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaddset(&set, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	pid_t child = fork();
+	if (child < 0) {
+		fprintf(stderr, "coffer: fork: %s\n", strerror(errno));
+		return COFFER_EXIT_ENCLAVE;
+	}
+	if (child == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		char *eargv[] = { "coffer-enclave", fdarg, program, NULL };
+		char *eenv[] = { NULL };
+		execve(enclave, eargv, eenv);
+		fprintf(stderr, "coffer: cannot start the enclave image %s: %s\n", enclave, strerror(errno));
+		_exit(COFFER_EXIT_ENCLAVE);
+	}
+	close(bfd);
+	return supervise(child, pargv[0], &set);
+}
