@@ -147,11 +147,27 @@ static void hold(struct rt_thread *t, int sig, const struct ksiginfo *info)
 	t->tls.intr = 1;
 }
 
+/* Was this signal sent to the thread (tgkill, a fault, SIGPIPE) rather than
+ * to the process? siginfo does not say; these are the cases Linux queues on
+ * the thread. Everything else waits in the process's shared queue, where
+ * another thread that does not block it may take it. */
+static bool thread_directed(int sig, const struct ksiginfo *info)
+{
+	return info->si_code == K_SI_TKILL || sig == K_SIGPIPE ||
+	       ((SYNC_SIGNALS & K_SIGBIT(sig)) && info->si_code > 0);
+}
+
+/* Hand a held signal the application now blocks back to the kernel, where a
+ * blocked signal waits. The kernel takes any siginfo a thread queues to
+ * itself; rt_sigqueueinfo addressed to our own tid still queues on the whole
+ * process (it is kill_pid_info on the thread group). */
 static void requeue(struct rt_thread *t, int sig, struct ksiginfo *info)
 {
-	long r = plat_call(__NR_rt_tgsigqueueinfo, t->proc->pid, t->tid, sig, (long)info, 0, 0);
+	long r = thread_directed(sig, info)
+			 ? plat_call(__NR_rt_tgsigqueueinfo, t->proc->pid, t->tid, sig, (long)info, 0, 0)
+			 : plat_call(__NR_rt_sigqueueinfo, t->tid, sig, (long)info, 0, 0, 0);
 	if (r)
-		log_debug("signal %d could not be requeued (%ld); dropped", sig, r);
+		log_warn("signal %d could not be queued again (%ld) and is lost", sig, r);
 }
 
 /* ---- default actions ------------------------------------------------------ */

@@ -40,3 +40,14 @@ def test_application_cannot_touch_the_runtime(prog):
         "its handler got a raised SIGSYS: 1",
         "still running",
     ]
+
+
+def test_signal_semantics_match_linux(prog):
+    # restart/EINTR, sigsuspend and ppoll masks, SIGCHLD, SA_RESETHAND,
+    # SA_NODEFER, nesting, a thread in cond_wait, SS_AUTODISARM, and a
+    # process-directed signal that lands on a thread which then blocks it
+    c, n = run([prog("signal_semantics")]), native([prog("signal_semantics")])
+    assert n.returncode == 0
+    assert c.returncode == 0, c.stderr
+    assert c.stdout == n.stdout
+    assert stderr_lines(c) == []
