@@ -148,6 +148,17 @@ uint64_t plat_sig_reserved(void);
 
 /* ---- misc -------------------------------------------------------------- */
 
+/* How the host should show this process (ps, top, pgrep, /proc/PID/cmdline,
+ * /proc/PID/auxv): the application's name and where its argv, environment
+ * strings and auxiliary vector lie. Best effort: a host may ignore it. */
+struct plat_proc_view {
+	const char *name;
+	uintptr_t arg_lo, arg_hi, env_lo, env_hi;
+	const uint64_t *auxv;
+	size_t auxv_bytes;
+};
+void plat_describe_process(const struct plat_proc_view *v);
+
 void plat_log_write(const char *buf, size_t len);
 /* Host fd that log output goes to (the runtime owns the choice). */
 void plat_set_log_fd(int fd);

@@ -100,6 +100,56 @@ long plat_random(void *buf, size_t len)
 	return 0;
 }
 
+/* ---- how the host shows us ------------------------------------------------ */
+
+/* Read /proc/self/stat into buf; returns the text after the ") " that ends
+ * the command name, or NULL. */
+static char *self_stat(char *buf, size_t n)
+{
+	long fd = sys3(__NR_open, "/proc/self/stat", 0 /* O_RDONLY */, 0);
+	if (fd < 0)
+		return NULL;
+	long len = sys3(__NR_read, fd, buf, n - 1);
+	sys1(__NR_close, fd);
+	if (len <= 0)
+		return NULL;
+	buf[len] = 0;
+	char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p + 2 : NULL;
+}
+
+void plat_describe_process(const struct plat_proc_view *v)
+{
+	const char *base = strrchr(v->name, '/');
+	sys2(__NR_prctl, PR_SET_NAME, base ? base + 1 : v->name);
+
+	/* PR_SET_MM_MAP replaces the whole set, so start from the current one
+	 * (fields 26-28 and 45-51 of /proc/self/stat, counting from 1). */
+	char buf[1024];
+	char *p = self_stat(buf, sizeof buf);
+	unsigned long f[52] = { 0 };
+	for (int i = 3; p && *p && i < 52; i++) {
+		long v_;
+		char *e = strchr(p, ' ');
+		if (e)
+			*e = 0;
+		f[i] = rt_parse_long(p, &v_) ? (unsigned long)v_ : 0;
+		p = e ? e + 1 : NULL;
+	}
+	if (!f[26] || !f[45])
+		return;
+	struct prctl_mm_map map = {
+		.start_code = f[26], .end_code = f[27], .start_stack = f[28],
+		.start_data = f[45], .end_data = f[46], .start_brk = f[47],
+		.brk = (uint64_t)sys1(__NR_brk, 0),
+		.arg_start = v->arg_lo, .arg_end = v->arg_hi,
+		.env_start = v->env_lo, .env_end = v->env_hi,
+		.auxv = (__u64 *)v->auxv, .auxv_size = (uint32_t)v->auxv_bytes,
+		.exe_fd = (uint32_t)-1,
+	};
+	sys5(__NR_prctl, PR_SET_MM, PR_SET_MM_MAP, &map, sizeof map, 0);
+}
+
 /* ---- threads ------------------------------------------------------------ */
 
 long plat_thread_arm(struct plat_tls *t)

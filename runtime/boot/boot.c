@@ -201,13 +201,14 @@ static void boot_continue(void *arg)
 	long r = loader_resolve(cfg->program, cfg->argv, cfg->argc, &prog, why, sizeof why);
 	if (r)
 		boot_fail(r == -ENOENT && prog.fail_depth == 0 ? 127 : 126, "%s: %s", cfg->program, why);
-	struct loader_env env = { cfg->program, cfg->envp, cfg->envc, cfg->bi };
+	struct loader_env env = { .execfn = cfg->program, .envp = cfg->envp, .envc = cfg->envc, .bi = cfg->bi };
 	struct kucontext ctx;
 	r = loader_load(&prog, &env, &ctx, why, sizeof why);
 	if (r)
 		boot_fail(126, "%s: %s", cfg->program, why);
 	char real[RT_PATH_MAX];
 	proc_set_exe(p, vfs_realpath(prog.elf, real) ? prog.elf : real);
+	plat_describe_process(&env.view);
 	strvec_free(&prog.argv);
 	log_debug("starting %s (entry %p, stack %p)", prog.elf, (void *)ctx.uc_mcontext.rip,
 		  (void *)ctx.uc_mcontext.rsp);

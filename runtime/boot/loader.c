@@ -446,7 +446,7 @@ static uintptr_t push_str(struct stack_builder *b, const char *s)
 	return push_bytes(b, s, strlen(s) + 1);
 }
 
-long loader_load(const struct loader_prog *prog, const struct loader_env *env, struct kucontext *ctx,
+long loader_load(const struct loader_prog *prog, struct loader_env *env, struct kucontext *ctx,
 		 char *why, size_t whylen)
 {
 	const struct plat_boot_info *bi = env->bi;
@@ -488,10 +488,16 @@ long loader_load(const struct loader_prog *prog, const struct loader_env *env, s
 		rt_free(uarg);
 		return -ENOMEM;
 	}
+	uintptr_t env_hi = b.sp;
 	for (size_t i = env->envc; i-- > 0;)
 		uenv[i] = (char *)push_str(&b, env->envp[i]);
+	uintptr_t arg_hi = b.sp;
 	for (size_t i = prog->argv.n; i-- > 0;)
 		uarg[i] = (char *)push_str(&b, prog->argv.v[i]);
+	env->view.arg_lo = b.sp;
+	env->view.arg_hi = arg_hi;
+	env->view.env_lo = arg_hi;
+	env->view.env_hi = env_hi;
 	uintptr_t platform = push_str(&b, "x86_64");
 	uint8_t rnd[16];
 	plat_random(rnd, sizeof rnd);
@@ -537,10 +543,13 @@ long loader_load(const struct loader_prog *prog, const struct loader_env *env, s
 	for (size_t i = 0; i < env->envc; i++)
 		*w++ = (uint64_t)uenv[i];
 	*w++ = 0;
+	env->view.auxv = w;
 	for (size_t i = bi->vdso ? 0 : 1; i < RT_ARRAY_LEN(aux); i++) {
 		*w++ = aux[i][0];
 		*w++ = aux[i][1];
 	}
+	env->view.auxv_bytes = naux * 16;
+	env->view.name = prog->argv.n ? prog->argv.v[0] : env->execfn;
 	rt_free(uenv);
 	rt_free(uarg);
 

@@ -43,11 +43,12 @@ struct loader_env {
 	const char *const *envp;
 	size_t envc;
 	const struct plat_boot_info *bi;
+	struct plat_proc_view view;  /* out: where argv, env and auxv went */
 };
 
 /* Map the program and build its start context. Returns 0 or -errno (the
  * address space may be half-built on failure: boot then exits). */
-long loader_load(const struct loader_prog *prog, const struct loader_env *env, struct kucontext *ctx,
+long loader_load(const struct loader_prog *prog, struct loader_env *env, struct kucontext *ctx,
 		 char *why, size_t whylen);
 
 #endif

@@ -110,6 +110,16 @@ static long clone_fork(struct sys_call *c, unsigned long flags, uintptr_t ptid, 
 	return 0;
 }
 
+/* CLONE_PIDFD: the host wrote a new fd into the parent's *ptid. */
+static long record_pidfd(long r, unsigned long flags, uintptr_t ptid)
+{
+	int pidfd;
+
+	if (r > 0 && (flags & CLONE_PIDFD) && !uaccess_copy_from(&pidfd, ptid, sizeof pidfd))
+		fd_install_host(pidfd, NULL, 0);
+	return r;
+}
+
 long sys_clone(struct sys_call *c)
 {
 	unsigned long flags = (unsigned long)c->a[0];
@@ -122,10 +132,10 @@ long sys_clone(struct sys_call *c)
 		     CLONE_NEWNET | CLONE_NEWCGROUP))
 		return -EPERM; /* namespaces belong to the host */
 	if (flags & CLONE_VM)
-		return clone_vm(c, flags, stack, ptid, ctid, tls);
+		return record_pidfd(clone_vm(c, flags, stack, ptid, ctid, tls), flags, ptid);
 	if (stack)
 		return -EINVAL; /* a forked child on another stack: not used by libcs */
-	return clone_fork(c, flags, ptid, ctid, tls);
+	return record_pidfd(clone_fork(c, flags, ptid, ctid, tls), flags, ptid);
 }
 
 long sys_fork(struct sys_call *c)

@@ -84,3 +84,9 @@ def test_exec_chain_and_exec_errors():
     assert r.returncode == 0 and r.stdout == "42\n"
     r = run(["/bin/sh", "-c", "/nonexistent/prog; echo status $?"])
     assert r.stdout == "status 127\n"
+
+
+def test_process_shows_as_the_program():
+    # ps, pgrep and /proc/PID/cmdline name the program, not the enclave image
+    r = run(["/bin/sh", "-c", "ps -o comm= -p $$; tr '\\0' ' ' < /proc/$$/cmdline"])
+    assert r.stdout.splitlines() == ["sh", "/bin/sh -c ps -o comm= -p $$; tr '\\0' ' ' < /proc/$$/cmdline "]
