@@ -1,0 +1,60 @@
+/*
+ * getppid.c - a static program that makes N getppid system calls, each with
+ * its own raw `syscall` instruction (inline asm: libc is not involved in the
+ * calls, so under coffer every one of them traps through Syscall User
+ * Dispatch, and natively every one enters the kernel; getppid has no vDSO
+ * shortcut and glibc does not cache it).
+ *
+ *   bench_getppid [N]     N calls (default 1000000), exit 0
+ *
+ * Exit status 1 if a call fails or the answers disagree, 2 for a bad N.
+ * Linked statically (bench/meson.build); glibc is used only for main, the
+ * argument and the error message. bench/run.py times it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#define SYS_getppid 110
+
+static inline long raw_getppid(void)
+{
+	long ret;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"((long)SYS_getppid)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long n = 1000000;
+
+	if (argc > 2) {
+		fprintf(stderr, "usage: %s [N]\n", argv[0]);
+		return 2;
+	}
+	if (argc == 2) {
+		char *end;
+		n = strtoul(argv[1], &end, 10);
+		if (argv[1][0] < '0' || argv[1][0] > '9' || *end != '\0') {
+			fprintf(stderr, "%s: bad call count '%s'\n", argv[0], argv[1]);
+			return 2;
+		}
+	}
+
+	long first = n ? raw_getppid() : 0;
+	if (first < 0) {
+		fprintf(stderr, "getppid: error %ld\n", -first);
+		return 1;
+	}
+	for (unsigned long i = 1; i < n; i++) {
+		long r = raw_getppid();
+		if (r != first) {
+			fprintf(stderr, "getppid: call %lu returned %ld, first returned %ld\n",
+				i, r, first);
+			return 1;
+		}
+	}
+	return 0;
+}
