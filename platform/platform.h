@@ -139,8 +139,6 @@ enum plat_sig_mode {
 /* `flags` may add SA_NOCLDSTOP / SA_NOCLDWAIT, which change what the host
  * kernel does for SIGCHLD. */
 long plat_sig_set_mode(int sig, enum plat_sig_mode mode, unsigned long flags);
-/* Query the host disposition inherited at start (0 default, 1 ignore). */
-long plat_sig_get_mode(int sig);
 /* Set the host signal mask of the calling thread; returns the old mask. */
 uint64_t plat_sig_setmask(uint64_t mask);
 /* Signals the platform needs for itself and never lets a mask block. */

@@ -153,7 +153,7 @@ static int write_bootblock(const struct run_opts *o, const char *program, char *
 		if (sigismember(&mask, s) == 1)
 			sigmask |= 1ULL << (s - 1);
 		struct sigaction sa;
-		if (s < 32 && sigaction(s, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+		if (s != SIGKILL && s != SIGSTOP && sigaction(s, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
 			ignored |= 1ULL << (s - 1);
 	}
 

@@ -252,15 +252,6 @@ long plat_sig_set_mode(int sig, enum plat_sig_mode mode, unsigned long flags)
 	return sys4(__NR_rt_sigaction, sig, &sa, NULL, 8);
 }
 
-long plat_sig_get_mode(int sig)
-{
-	struct ksigaction old;
-	long r = sys4(__NR_rt_sigaction, sig, NULL, &old, 8);
-	if (r)
-		return r;
-	return old.handler == K_SIG_IGN ? PLAT_SIG_IGNORE : PLAT_SIG_DEFAULT;
-}
-
 uint64_t plat_sig_setmask(uint64_t mask)
 {
 	uint64_t old = 0;

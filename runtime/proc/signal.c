@@ -94,15 +94,18 @@ void sig_boot(struct rt_proc *p, uint64_t app_mask, uint64_t ignored)
 {
 	struct rt_thread *t = current();
 
+	/* The host's dispositions are what execve left: default, or ignore for
+	 * the signals the boot block lists as ignored. Only the signals the
+	 * platform reserves need to change. */
 	for (int sig = 1; sig <= K_NSIG; sig++) {
 		struct ksigaction *a = &p->sigact[sig - 1];
 		memset(a, 0, sizeof *a);
 		if (sig == K_SIGKILL || sig == K_SIGSTOP)
 			continue;
-		long mode = plat_sig_get_mode(sig);
-		if (mode == PLAT_SIG_IGNORE || (ignored & K_SIGBIT(sig)))
+		if (ignored & K_SIGBIT(sig))
 			a->handler = K_SIG_IGN;
-		set_host_mode(sig, a);
+		if (reserved(sig))
+			set_host_mode(sig, a);
 	}
 	t->sigmask = app_mask & ~UNBLOCKABLE;
 	t->altstack.ss_flags = K_SS_DISABLE;
