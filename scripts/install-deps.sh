@@ -10,6 +10,8 @@ meson
 ninja-build
 pkg-config
 libbearssl-dev
+libssl-dev
+libyaml-dev
 python3
 python3-pytest
 file

@@ -1,0 +1,171 @@
+/*
+ * sgx.c - SIGSTRUCT decoding and the MRENCLAVE measurement (sgx.h).
+ *
+ * The measurement records (SDM 38.7, "ECREATE", "EADD", "EEXTEND"):
+ *   ECREATE  "ECREATE\0" | SSAFRAMESIZE u32 | SIZE u64 | 44 zero bytes
+ *   EADD     "EADD\0\0\0\0" | offset u64 | SECINFO (flags u64, 40 zero bytes)
+ *   EEXTEND  "EEXTEND\0" | offset u64 | 48 zero bytes, then the 256 bytes
+ * Offsets are relative to the enclave base. An SGXS file is exactly this
+ * byte stream, so its SHA-256 is the MRENCLAVE.
+ */
+#include "sgx.h"
+
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+
+const uint8_t sgx_sigstruct_header[16] = { 0x06, 0x00, 0x00, 0x00, 0xe1, 0x00, 0x00, 0x00,
+					   0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00 };
+const uint8_t sgx_sigstruct_header2[16] = { 0x01, 0x01, 0x00, 0x00, 0x60, 0x00, 0x00, 0x00,
+					    0x60, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00 };
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	uint8_t acc = 0;
+	for (size_t i = 0; i < n; i++)
+		acc |= p[i];
+	return acc == 0;
+}
+
+int sgx_sigstruct_parse(const uint8_t *raw, size_t len, struct sgx_sigstruct *s, const char **why)
+{
+	if (len != SIGSTRUCT_SIZE) {
+		*why = "a SIGSTRUCT is 1808 bytes";
+		return -1;
+	}
+	if (memcmp(raw + SS_HEADER, sgx_sigstruct_header, 16) || memcmp(raw + SS_HEADER2, sgx_sigstruct_header2, 16)) {
+		*why = "HEADER or HEADER2 is not the SIGSTRUCT constant";
+		return -1;
+	}
+	s->raw = raw;
+	s->vendor = sgx_le32(raw + SS_VENDOR);
+	if (s->vendor != 0 && s->vendor != 0x8086) {
+		*why = "VENDOR must be 0 or 0x8086";
+		return -1;
+	}
+	s->exponent = sgx_le32(raw + SS_EXPONENT);
+	if (s->exponent != 3) {
+		*why = "EXPONENT must be 3";
+		return -1;
+	}
+	if (!all_zero(raw + 44, 84) || !all_zero(raw + 910, 2) || !all_zero(raw + 992, 16) ||
+	    !all_zero(raw + 1028, 12)) {
+		*why = "a reserved field is not zero";
+		return -1;
+	}
+	s->date = sgx_le32(raw + SS_DATE);
+	s->swdefined = sgx_le32(raw + SS_SWDEFINED);
+	s->miscselect = sgx_le32(raw + SS_MISCSELECT);
+	s->miscmask = sgx_le32(raw + SS_MISCMASK);
+	s->attr_flags = sgx_le64(raw + SS_ATTRIBUTES);
+	s->attr_xfrm = sgx_le64(raw + SS_ATTRIBUTES + 8);
+	s->mask_flags = sgx_le64(raw + SS_ATTRIBUTEMASK);
+	s->mask_xfrm = sgx_le64(raw + SS_ATTRIBUTEMASK + 8);
+	s->isvprodid = sgx_le16(raw + SS_ISVPRODID);
+	s->isvsvn = sgx_le16(raw + SS_ISVSVN);
+	s->modulus = raw + SS_MODULUS;
+	s->signature = raw + SS_SIGNATURE;
+	s->enclavehash = raw + SS_ENCLAVEHASH;
+	s->q1 = raw + SS_Q1;
+	s->q2 = raw + SS_Q2;
+	return 0;
+}
+
+void sgx_sigstruct_signed_bytes(const uint8_t *raw, uint8_t out[256])
+{
+	memcpy(out, raw, SS_SIGNED_A_LEN);
+	memcpy(out + SS_SIGNED_A_LEN, raw + SS_SIGNED_B_OFF, SS_SIGNED_B_LEN);
+}
+
+/* ---- measurement ------------------------------------------------------------------ */
+
+static void record(struct sgx_measure *m, const char tag[8], uint64_t a, uint64_t b, int b_width)
+{
+	uint8_t r[64];
+	memset(r, 0, sizeof r);
+	memcpy(r, tag, 8);
+	if (b_width == 4) { /* ECREATE: u32 then u64 */
+		sgx_put_le32(r + 8, (uint32_t)a);
+		sgx_put_le64(r + 12, b);
+	} else {
+		sgx_put_le64(r + 8, a);
+		sgx_put_le64(r + 16, b);
+	}
+	m->sha->update(m->sha->ctx, r, sizeof r);
+}
+
+void sgx_measure_ecreate(struct sgx_measure *m, const struct sgx_sha256 *sha, uint32_t ssaframesize,
+			 uint64_t size)
+{
+	m->sha = sha;
+	m->size = size;
+	/* SIZE must be a power of two of at least two pages */
+	m->failed = size < 2 * SGX_PAGE_SIZE || (size & (size - 1)) != 0 || ssaframesize == 0;
+	sha->init(sha->ctx);
+	record(m, "ECREATE\0", ssaframesize, size, 4);
+}
+
+static bool offset_ok(struct sgx_measure *m, uint64_t offset, uint64_t align)
+{
+	if (offset % align || offset >= m->size)
+		m->failed = true;
+	return !m->failed;
+}
+
+void sgx_measure_eadd(struct sgx_measure *m, uint64_t offset, uint64_t secinfo_flags)
+{
+	if (offset_ok(m, offset, SGX_PAGE_SIZE))
+		record(m, "EADD\0\0\0\0", offset, secinfo_flags, 8);
+}
+
+void sgx_measure_eextend(struct sgx_measure *m, uint64_t offset, const uint8_t data[256])
+{
+	if (!offset_ok(m, offset, 256))
+		return;
+	record(m, "EEXTEND\0", offset, 0, 8);
+	m->sha->update(m->sha->ctx, data, 256);
+}
+
+void sgx_measure_add_page(struct sgx_measure *m, uint64_t offset, uint64_t secinfo_flags,
+			  const uint8_t *page, bool extend)
+{
+	static const uint8_t zeros[256];
+
+	sgx_measure_eadd(m, offset, secinfo_flags);
+	for (unsigned i = 0; extend && i < SGX_PAGE_SIZE / 256; i++)
+		sgx_measure_eextend(m, offset + i * 256u, page ? page + i * 256u : zeros);
+}
+
+int sgx_measure_finish(struct sgx_measure *m, uint8_t mrenclave[SGX_HASH_SIZE])
+{
+	m->sha->final(m->sha->ctx, mrenclave);
+	return m->failed ? -1 : 0;
+}
+
+int sgx_measure_sgxs(struct sgx_measure *m, const struct sgx_sha256 *sha, const uint8_t *s, size_t len)
+{
+	if (len < 64 || memcmp(s, "ECREATE\0", 8))
+		return -1;
+	sgx_measure_ecreate(m, sha, sgx_le32(s + 8), sgx_le64(s + 12));
+	if (!all_zero(s + 20, 44))
+		return -1;
+	for (size_t off = 64; off < len;) {
+		if (len - off < 64)
+			return -1;
+		const uint8_t *r = s + off;
+		if (!memcmp(r, "EADD\0\0\0\0", 8)) {
+			if (!all_zero(r + 24, 40))
+				return -1;
+			sgx_measure_eadd(m, sgx_le64(r + 8), sgx_le64(r + 16));
+			off += 64;
+		} else if (!memcmp(r, "EEXTEND\0", 8)) {
+			if (!all_zero(r + 16, 48) || len - off < 64 + 256)
+				return -1;
+			sgx_measure_eextend(m, sgx_le64(r + 8), r + 64);
+			off += 64 + 256;
+		} else {
+			return -1;
+		}
+	}
+	return m->failed ? -1 : 0;
+}

@@ -1,0 +1,157 @@
+/*
+ * Unit tests for common/sgx.c against public vectors in
+ * ../shared/testdata/sgx (see its README): MRENCLAVE replay of SGXS streams,
+ * SIGSTRUCT decoding, MRSIGNER, and the signature over the signed bytes.
+ * Runs with the repository's parent as the working directory layout:
+ * the test is started from the source root (tests/meson.build).
+ */
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/sha.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../common/sgx.h"
+#include "check.h"
+#include "sha256_openssl.h"
+
+#define VECTORS "../shared/testdata/sgx/"
+
+static uint8_t *slurp(const char *name, size_t *len)
+{
+	FILE *f = fopen(name, "rb");
+	if (!f) {
+		perror(name);
+		exit(2);
+	}
+	fseek(f, 0, SEEK_END);
+	*len = (size_t)ftell(f);
+	rewind(f);
+	uint8_t *b = malloc(*len);
+	if (fread(b, 1, *len, f) != *len)
+		exit(2);
+	fclose(f);
+	return b;
+}
+
+static void hex(const uint8_t *p, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", p[i]);
+}
+
+static int replay(const char *file, const char *want)
+{
+	size_t len;
+	uint8_t *s = slurp(file, &len), mr[32];
+	char got[65];
+	struct sgx_sha256 sha = sha256_openssl();
+	struct sgx_measure m;
+	int ok = sgx_measure_sgxs(&m, &sha, s, len) == 0 && sgx_measure_finish(&m, mr) == 0;
+	hex(mr, 32, got);
+	free(s);
+	EVP_MD_CTX_free(sha.ctx);
+	return ok && !strcmp(got, want);
+}
+
+/* RSA PKCS#1 v1.5 SHA-256 verification of a SIGSTRUCT with OpenSSL. */
+static int verify(const uint8_t *raw)
+{
+	uint8_t be_mod[384], be_sig[384], msg[256];
+	for (int i = 0; i < 384; i++) {
+		be_mod[i] = raw[SS_MODULUS + 383 - i];
+		be_sig[i] = raw[SS_SIGNATURE + 383 - i];
+	}
+	sgx_sigstruct_signed_bytes(raw, msg);
+	BIGNUM *n = BN_bin2bn(be_mod, 384, NULL), *e = BN_new();
+	BN_set_word(e, 3);
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n);
+	OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e);
+	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *key = NULL;
+	EVP_PKEY_fromdata_init(pc);
+	EVP_PKEY_fromdata(pc, &key, EVP_PKEY_PUBLIC_KEY, params);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
+		 EVP_DigestVerify(md, be_sig, 384, msg, 256) == 1;
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(key);
+	EVP_PKEY_CTX_free(pc);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(n);
+	BN_free(e);
+	return ok;
+}
+
+int main(void)
+{
+	CHECK(replay(VECTORS "fortanix-test_enclave.sgxs",
+		     "784acfd7d5096a8f0fbd3265760bff21b120f62407a9a9e5ba31aa3c8ed198fc"));
+	CHECK(replay(VECTORS "fortanix-report.sgxs",
+		     "a06a560b26f5e397b2d7872fac66fe4b43bf4f507296ee048f110be6fb1a2290"));
+
+	size_t len;
+	uint8_t *sig = slurp(VECTORS "fortanix-test_enclave.sig", &len), mrsigner[32];
+	struct sgx_sigstruct ss;
+	const char *why = NULL;
+	char h[65];
+	CHECK(sgx_sigstruct_parse(sig, len, &ss, &why) == 0);
+	hex(ss.enclavehash, 32, h);
+	CHECK(!strcmp(h, "784acfd7d5096a8f0fbd3265760bff21b120f62407a9a9e5ba31aa3c8ed198fc"));
+	SHA256(ss.modulus, 384, mrsigner);
+	hex(mrsigner, 32, h);
+	CHECK(!strcmp(h, "fb4bab3d6036ac1d730fa83d7366df1dd2dfeac194ef335d6854d8a6c6475542"));
+	CHECK(ss.isvprodid == 65535 && ss.isvsvn == 0 && ss.date == 0x20161214);
+	CHECK(ss.attr_flags == SGX_FLAGS_MODE64BIT && ss.attr_xfrm == 3);
+	CHECK(verify(sig));
+	sig[SS_ENCLAVEHASH] ^= 1; /* a signed byte */
+	CHECK(!verify(sig));
+	sig[SS_ENCLAVEHASH] ^= 1;
+	sig[SS_Q1] ^= 1; /* not signed */
+	CHECK(verify(sig));
+
+	/* malformed SIGSTRUCTs are refused with a reason */
+	CHECK(sgx_sigstruct_parse(sig, len - 1, &ss, &why) == -1 && why);
+	sig[0] = 7;
+	CHECK(sgx_sigstruct_parse(sig, len, &ss, &why) == -1 && strstr(why, "HEADER"));
+	sig[0] = 6;
+	sig[SS_EXPONENT] = 65;
+	CHECK(sgx_sigstruct_parse(sig, len, &ss, &why) == -1 && strstr(why, "EXPONENT"));
+	sig[SS_EXPONENT] = 3;
+	sig[50] = 1;
+	CHECK(sgx_sigstruct_parse(sig, len, &ss, &why) == -1 && strstr(why, "reserved"));
+	free(sig);
+
+	uint8_t *s1 = slurp(VECTORS "fortanix-sig1.sigstruct.bin", &len);
+	CHECK(sgx_sigstruct_parse(s1, len, &ss, &why) == 0);
+	hex(ss.enclavehash, 32, h);
+	CHECK(!strcmp(h, "c50673624a6cb17c1c6c2a4e6906f47a170c4629b8723781d1017ef376f1a75d"));
+	SHA256(ss.modulus, 384, mrsigner);
+	hex(mrsigner, 32, h);
+	CHECK(!strcmp(h, "83d719e77deaca1470f6baf62a4d774303c899db69020f9c70ee1dfc08c7ce9e"));
+	CHECK(verify(s1));
+	free(s1);
+
+	/* measurement refuses out-of-range and misaligned offsets */
+	struct sgx_sha256 sha = sha256_openssl();
+	struct sgx_measure m;
+	uint8_t mr[32];
+	sgx_measure_ecreate(&m, &sha, 1, 1 << 20);
+	sgx_measure_add_page(&m, 0, SGX_SECINFO_REG | SGX_SECINFO_R, NULL, true);
+	CHECK(sgx_measure_finish(&m, mr) == 0);
+	sgx_measure_ecreate(&m, &sha, 1, 1 << 20);
+	sgx_measure_eadd(&m, 1 << 20, SGX_SECINFO_REG);
+	CHECK(sgx_measure_finish(&m, mr) == -1);
+	sgx_measure_ecreate(&m, &sha, 1, 1 << 20);
+	sgx_measure_eadd(&m, 100, SGX_SECINFO_REG);
+	CHECK(sgx_measure_finish(&m, mr) == -1);
+	sgx_measure_ecreate(&m, &sha, 1, 3 << 12); /* not a power of two */
+	CHECK(sgx_measure_finish(&m, mr) == -1);
+	EVP_MD_CTX_free(sha.ctx);
+	return CHECK_DONE();
+}
