@@ -16,6 +16,10 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "run", cmd_run, "run a program inside the enclave boundary" },
+	{ "keygen", cmd_keygen, "make an RSA-3072 (exponent 3) signing key" },
+	{ "sign", cmd_sign, "turn a YAML manifest into a signed bundle" },
+	{ "measure", cmd_measure, "print and check a bundle's identity" },
+	{ "sigstruct", cmd_sigstruct, "decode any SIGSTRUCT" },
 };
 
 static void usage(FILE *out)
@@ -36,9 +40,11 @@ static void usage(FILE *out)
 		"\n"
 		"Run `coffer COMMAND --help` for a command's options.\n"
 		"\n"
-		"Exit status: the program's own status; 128+N if it was killed by signal N;\n"
-		"2 for a usage error; 125 if the enclave could not start; 126 if the\n"
-		"program cannot be executed; 127 if it was not found.\n");
+		"Exit status of `coffer run`: the program's own status; 128+N if it was\n"
+		"killed by signal N; 125 if the enclave could not start or its identity\n"
+		"did not verify; 126 if the program cannot be executed; 127 if it was not\n"
+		"found. Other commands: 0 success, 1 failure, 3 malformed manifest.\n"
+		"All commands: 2 for a usage error.\n");
 }
 
 int main(int argc, char **argv)

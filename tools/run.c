@@ -31,6 +31,7 @@
 
 #include "../common/bootblock.h"
 #include "coffer.h"
+#include "util.h"
 
 extern char **environ;
 
@@ -62,34 +63,6 @@ static int parse_level(const char *s)
 			return i;
 	if (!strcmp(s, "warning"))
 		return 1;
-	return -1;
-}
-
-/* The enclave image: $COFFER_ENCLAVE, else next to this executable, else in
- * the installed libexec directory. */
-static int find_enclave(char *out, size_t n)
-{
-	const char *env = getenv("COFFER_ENCLAVE");
-	char self[PATH_MAX];
-	struct stat st;
-
-	if (env && *env) {
-		snprintf(out, n, "%s", env);
-		return access(out, X_OK);
-	}
-	ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (len < 0)
-		return -1;
-	self[len] = 0;
-	char *slash = strrchr(self, '/');
-	*slash = 0;
-	const char *candidates[] = { "%s/coffer-enclave", "%s/../libexec/coffer/coffer-enclave" };
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(out, n, candidates[i], self);
-		if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
-			return 0;
-	}
-	snprintf(out, n, "%s", self);
 	return -1;
 }
 

@@ -1,0 +1,163 @@
+/*
+ * expand.c - turning trusted mounts into the signed list of files.
+ *
+ * Every trusted mount's host source is walked: regular files are read and
+ * hashed (SHA-256) with their size and permission bits, directories are
+ * recorded (so that listing them inside the enclave needs no host), and
+ * symbolic links are recorded as links with their target, never followed.
+ * Anything else (devices, sockets, fifos) cannot be trusted and is an error.
+ * The result is sorted by path, the order the runtime searches.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spec.h"
+
+struct list {
+	struct tfile *v;
+	size_t n, cap;
+	int errors;
+};
+
+static struct tfile *add(struct list *l)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 256;
+		l->v = realloc(l->v, l->cap * sizeof *l->v);
+		if (!l->v) {
+			perror("coffer");
+			exit(1);
+		}
+	}
+	struct tfile *f = &l->v[l->n++];
+	memset(f, 0, sizeof *f);
+	return f;
+}
+
+static int hash_file(const char *host, uint8_t out[32], uint64_t *size)
+{
+	int fd = open(host, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	static uint8_t buf[1 << 16];
+	ssize_t r;
+	*size = 0;
+	while ((r = read(fd, buf, sizeof buf)) > 0) {
+		EVP_DigestUpdate(md, buf, (size_t)r);
+		*size += (uint64_t)r;
+	}
+	EVP_DigestFinal_ex(md, out, NULL);
+	EVP_MD_CTX_free(md);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return r < 0 ? -1 : 0;
+}
+
+static char *join(const char *a, const char *b)
+{
+	char *s;
+	if (asprintf(&s, "%s%s%s", a, strcmp(a, "/") ? "/" : "", b) < 0)
+		exit(1);
+	return s;
+}
+
+static void walk(struct list *l, const char *host, const char *path)
+{
+	struct stat st;
+
+	if (lstat(host, &st)) {
+		fprintf(stderr, "coffer: trusted file %s: %s\n", host, strerror(errno));
+		l->errors++;
+		return;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		char target[4096];
+		ssize_t n = readlink(host, target, sizeof target - 1);
+		if (n <= 0) {
+			fprintf(stderr, "coffer: trusted symlink %s: %s\n", host, strerror(errno));
+			l->errors++;
+			return;
+		}
+		target[n] = 0;
+		struct tfile *f = add(l);
+		f->path = strdup(path);
+		f->kind = MAN_FILE_SYMLINK;
+		f->target = strdup(target);
+		f->mode = 0777;
+		return;
+	}
+	if (S_ISREG(st.st_mode)) {
+		struct tfile *f = add(l);
+		f->path = strdup(path);
+		f->kind = MAN_FILE_REG;
+		f->mode = st.st_mode & 07777;
+		if (hash_file(host, f->sha256, &f->size)) {
+			fprintf(stderr, "coffer: trusted file %s: cannot read: %s\n", host, strerror(errno));
+			l->errors++;
+		}
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "coffer: %s: only regular files, directories and symlinks can be trusted\n", host);
+		l->errors++;
+		return;
+	}
+	struct tfile *f = add(l);
+	f->path = strdup(path);
+	f->kind = MAN_FILE_DIR;
+	f->mode = st.st_mode & 07777;
+	DIR *d = opendir(host);
+	if (!d) {
+		fprintf(stderr, "coffer: trusted directory %s: %s\n", host, strerror(errno));
+		l->errors++;
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char *h = join(host, e->d_name), *p = join(path, e->d_name);
+		walk(l, h, p);
+		free(h);
+		free(p);
+	}
+	closedir(d);
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct tfile *)a)->path, ((const struct tfile *)b)->path);
+}
+
+int spec_expand(const struct spec *s, struct tfile **files, size_t *nfiles)
+{
+	struct list l = { 0 };
+
+	for (size_t i = 0; i < s->nmounts; i++)
+		if (s->mounts[i].type == MAN_MOUNT_TRUSTED)
+			walk(&l, s->mounts[i].source, s->mounts[i].path);
+	qsort(l.v, l.n, sizeof *l.v, by_path);
+	*files = l.v;
+	*nfiles = l.n;
+	return l.errors ? -1 : 0;
+}
+
+void tfiles_free(struct tfile *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(f[i].path);
+		free(f[i].target);
+	}
+	free(f);
+}

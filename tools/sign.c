@@ -1,0 +1,268 @@
+/*
+ * sign.c - `coffer keygen` and `coffer sign`.
+ *
+ * sign: YAML manifest -> trusted files hashed -> canonical binary manifest ->
+ * MRENCLAVE over the enclave image and the manifest (common/layout.h) ->
+ * SIGSTRUCT signed with the owner's key -> bundle. Everything is a function
+ * of the inputs: signing twice gives the same bytes (DATE comes from --date
+ * or SOURCE_DATE_EPOCH, else the fixed 2000-01-01).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../common/bundle.h"
+#include "../common/layout.h"
+#include "coffer.h"
+#include "crypto.h"
+#include "spec.h"
+#include "util.h"
+
+int cmd_keygen(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL;
+	int force = 0, c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:fh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'f': force = 1; break;
+		case 'h':
+			printf("Usage: coffer keygen -o KEY.pem [--force]\n\n"
+			       "Make an RSA-3072 signing key with exponent 3, as SGX requires (PEM,\n"
+			       "mode 0600). Refuses to replace an existing file without --force.\n");
+			return 0;
+		default: return COFFER_EXIT_USAGE;
+		}
+	}
+	if (!out || optind != argc) {
+		fprintf(stderr, "Usage: coffer keygen -o KEY.pem [--force]\n");
+		return COFFER_EXIT_USAGE;
+	}
+	return key_generate(out, force) ? 1 : 0;
+}
+
+/* Follow symlinks among the trusted files until a regular file; NULL if the
+ * path does not end at one. */
+static const struct tfile *resolve_trusted(const struct tfile *files, size_t n, const char *path)
+{
+	char cur[PATH_MAX];
+	snprintf(cur, sizeof cur, "%s", path);
+	for (int depth = 0; depth < 40; depth++) {
+		const struct tfile *f = NULL;
+		for (size_t i = 0; i < n && !f; i++)
+			if (!strcmp(files[i].path, cur))
+				f = &files[i];
+		if (!f || f->kind != MAN_FILE_SYMLINK)
+			return f && f->kind == MAN_FILE_REG ? f : NULL;
+		char next[PATH_MAX];
+		if (f->target[0] == '/') {
+			snprintf(next, sizeof next, "%s", f->target);
+		} else {
+			char *slash = strrchr(cur, '/');
+			*slash = 0;
+			if ((size_t)snprintf(next, sizeof next, "%s/%s", cur, f->target) >= sizeof next)
+				return NULL;
+		}
+		/* drop "x/.." and "./" lexically, as the runtime does */
+		char *comp[PATH_MAX / 2];
+		size_t nc = 0;
+		for (char *tok = strtok(next, "/"); tok; tok = strtok(NULL, "/")) {
+			if (!strcmp(tok, "."))
+				continue;
+			if (!strcmp(tok, "..")) {
+				if (nc)
+					nc--;
+				continue;
+			}
+			comp[nc++] = tok;
+		}
+		size_t len = 0;
+		cur[0] = 0;
+		for (size_t i = 0; i < nc; i++)
+			len += (size_t)snprintf(cur + len, sizeof cur - len, "/%s", comp[i]);
+		if (!nc)
+			snprintf(cur, sizeof cur, "/");
+	}
+	return NULL;
+}
+
+static uint32_t bcd_date(void)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	time_t t = 946684800; /* 2000-01-01 */
+	struct tm tm;
+
+	if (sde && *sde)
+		t = (time_t)strtoll(sde, NULL, 10);
+	gmtime_r(&t, &tm);
+	unsigned y = (unsigned)tm.tm_year + 1900, m = (unsigned)tm.tm_mon + 1, d = (unsigned)tm.tm_mday;
+	return (y / 1000 << 28) | (y / 100 % 10 << 24) | (y / 10 % 10 << 20) | (y % 10 << 16) | (m / 10 << 12) |
+	       (m % 10 << 8) | (d / 10 << 4) | (d % 10);
+}
+
+static bool parse_date(const char *s, uint32_t *out)
+{
+	if (strlen(s) != 8)
+		return false;
+	uint32_t v = 0;
+	for (int i = 0; i < 8; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v << 4 | (uint32_t)(s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static void default_output(const char *in, char *out, size_t n)
+{
+	size_t len = strlen(in);
+	if (len > 5 && !strcmp(in + len - 5, ".yaml"))
+		len -= 5;
+	else if (len > 4 && !strcmp(in + len - 4, ".yml"))
+		len -= 4;
+	snprintf(out, n, "%.*s.coffer", (int)len, in);
+}
+
+int cmd_sign(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "date", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *keyfile = NULL, *out = NULL;
+	uint32_t date = bcd_date();
+	char outbuf[PATH_MAX], enclave[PATH_MAX];
+	int c, rc = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "k:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': keyfile = optarg; break;
+		case 'o': out = optarg; break;
+		case 'd':
+			if (!parse_date(optarg, &date)) {
+				fprintf(stderr, "coffer: --date %s: expected YYYYMMDD\n", optarg);
+				return COFFER_EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			printf("Usage: coffer sign --key KEY.pem [-o APP.coffer] [--date YYYYMMDD] APP.yaml\n\n"
+			       "Hash every trusted file the manifest names, write the binary manifest,\n"
+			       "measure it with the enclave image (MRENCLAVE) and sign a SIGSTRUCT.\n"
+			       "The output defaults to APP.coffer beside APP.yaml. DATE defaults to\n"
+			       "SOURCE_DATE_EPOCH, else 20000101, so that signing is reproducible.\n");
+			return 0;
+		default: return COFFER_EXIT_USAGE;
+		}
+	}
+	if (!keyfile || optind != argc - 1) {
+		fprintf(stderr, "Usage: coffer sign --key KEY.pem [-o APP.coffer] APP.yaml\n");
+		return COFFER_EXIT_USAGE;
+	}
+	const char *yaml = argv[optind];
+	if (!out) {
+		default_output(yaml, outbuf, sizeof outbuf);
+		out = outbuf;
+	}
+
+	struct spec s;
+	struct tfile *files = NULL;
+	size_t nfiles = 0, man_len = 0, img_len = 0;
+	uint8_t *man = NULL, *img = NULL;
+	EVP_PKEY *key = NULL;
+	struct sgx_sha256 sha = sha256_ops();
+
+	if (spec_load(yaml, &s)) {
+		rc = COFFER_EXIT_MANIFEST;
+		goto out;
+	}
+	if (spec_expand(&s, &files, &nfiles))
+		goto out;
+	if (!resolve_trusted(files, nfiles, s.entrypoint)) {
+		fprintf(stderr, "%s:%d:%d: entrypoint %s is not a regular file among the trusted files\n", yaml,
+			s.entry_line, s.entry_col, s.entrypoint);
+		rc = COFFER_EXIT_MANIFEST;
+		goto out;
+	}
+	if (spec_to_manifest(&s, files, nfiles, &man, &man_len))
+		goto out;
+	if (find_enclave(enclave, sizeof enclave) || read_file(enclave, 64 << 20, &img, &img_len)) {
+		fprintf(stderr, "coffer: cannot read the enclave image (looked at %s); set COFFER_ENCLAVE\n", enclave);
+		goto out;
+	}
+	struct layout_result lr;
+	const char *why;
+	if (layout_measure(img, img_len, man, man_len, s.enclave_size, s.threads, &sha, &lr, &why)) {
+		fprintf(stderr, "coffer: %s: %s\n", yaml, why);
+		rc = COFFER_EXIT_MANIFEST;
+		goto out;
+	}
+	if (!(key = key_load(keyfile)))
+		goto out;
+
+	uint8_t ss[SIGSTRUCT_SIZE] = { 0 };
+	memcpy(ss + SS_HEADER, sgx_sigstruct_header, 16);
+	sgx_put_le32(ss + SS_VENDOR, 0);
+	sgx_put_le32(ss + SS_DATE, date);
+	memcpy(ss + SS_HEADER2, sgx_sigstruct_header2, 16);
+	sgx_put_le32(ss + SS_MISCSELECT, 0);
+	sgx_put_le32(ss + SS_MISCMASK, 0xffffffffu);
+	sgx_put_le64(ss + SS_ATTRIBUTES, SGX_FLAGS_MODE64BIT | (s.debug ? SGX_FLAGS_DEBUG : 0));
+	sgx_put_le64(ss + SS_ATTRIBUTES + 8, SGX_XFRM_LEGACY);
+	sgx_put_le64(ss + SS_ATTRIBUTEMASK, ~SGX_FLAGS_INIT);
+	sgx_put_le64(ss + SS_ATTRIBUTEMASK + 8, 0xffffffffffffff1bULL);
+	memcpy(ss + SS_ENCLAVEHASH, lr.mrenclave, 32);
+	sgx_put_le16(ss + SS_ISVPRODID, s.isvprodid);
+	sgx_put_le16(ss + SS_ISVSVN, s.isvsvn);
+	if (sigstruct_sign(ss, key))
+		goto out;
+
+	uint8_t hdr[BUNDLE_HEADER_SIZE];
+	bundle_header(hdr, man_len);
+	size_t total = sizeof hdr + man_len + SIGSTRUCT_SIZE;
+	uint8_t *bundle = malloc(total);
+	memcpy(bundle, hdr, sizeof hdr);
+	memcpy(bundle + sizeof hdr, man, man_len);
+	memcpy(bundle + sizeof hdr + man_len, ss, SIGSTRUCT_SIZE);
+	if (write_file(out, bundle, total, 0644)) {
+		fprintf(stderr, "coffer: %s: %s\n", out, strerror(errno));
+		free(bundle);
+		goto out;
+	}
+	free(bundle);
+	char mre[65], mrs[65];
+	uint8_t signer[32];
+	sha256(ss + SS_MODULUS, SGX_RSA_SIZE, signer);
+	hex(lr.mrenclave, 32, mre);
+	hex(signer, 32, mrs);
+	size_t nreg = 0;
+	for (size_t i = 0; i < nfiles; i++)
+		nreg += files[i].kind == MAN_FILE_REG;
+	printf("signed %s (%zu trusted files)\nMRENCLAVE %s\nMRSIGNER  %s\n", out, nreg, mre, mrs);
+	rc = 0;
+out:
+	sha256_ops_free(&sha);
+	EVP_PKEY_free(key);
+	free(img);
+	free(man);
+	tfiles_free(files, nfiles);
+	spec_free(&s);
+	return rc;
+}

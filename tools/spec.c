@@ -1,0 +1,507 @@
+/*
+ * spec.c - loading the owner's YAML manifest (schema in docs/manifest.md).
+ *
+ * libyaml builds the document tree with line and column marks; everything
+ * after that is ours: keys are checked against the schema (unknown and
+ * repeated keys are errors), scalars are typed the way YAML resolves plain
+ * scalars (a quoted "64" is a string, not a number), paths must be absolute,
+ * mounts must not overlap. All problems are reported, each on its own line
+ * as FILE:LINE:COLUMN: message, before the load fails.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "spec.h"
+
+struct ctx {
+	const char *file;
+	yaml_document_t *doc;
+	int errors;
+};
+
+static void err(struct ctx *c, const yaml_node_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void err(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s:%zu:%zu: ", c->file, n ? n->start_mark.line + 1 : 1, n ? n->start_mark.column + 1 : 1);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	c->errors++;
+}
+
+static yaml_node_t *node(struct ctx *c, int id)
+{
+	return yaml_document_get_node(c->doc, id);
+}
+
+static const char *kind_name(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_SCALAR_NODE: return "a scalar";
+	case YAML_SEQUENCE_NODE: return "a list";
+	case YAML_MAPPING_NODE: return "a mapping";
+	default: return "nothing";
+	}
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+static bool plain(const yaml_node_t *n)
+{
+	return n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+}
+
+/* A string: any scalar (YAML would also read `1` as a string here). */
+static char *get_str(struct ctx *c, const yaml_node_t *n, const char *what)
+{
+	if (n->type != YAML_SCALAR_NODE) {
+		err(c, n, "%s must be a string, not %s", what, kind_name(n));
+		return NULL;
+	}
+	return strdup(scalar(n));
+}
+
+static char *get_path(struct ctx *c, const yaml_node_t *n, const char *what)
+{
+	char *s = get_str(c, n, what);
+	if (s && s[0] != '/') {
+		err(c, n, "%s must be an absolute path, not '%s'", what, s);
+		free(s);
+		return NULL;
+	}
+	/* keep it canonical: no trailing slash, no //, no . or .. */
+	if (s) {
+		bool bad = false;
+		for (char *p = s; *p && !bad; p++)
+			if (*p == '/' && (p[1] == '/' || (p[1] == '.' && (p[2] == '/' || !p[2] || (p[2] == '.' && (p[3] == '/' || !p[3]))))))
+				bad = true;
+		size_t len = strlen(s);
+		if (len > 1 && s[len - 1] == '/')
+			bad = true;
+		if (bad) {
+			err(c, n, "%s '%s' must be written without '//', '.', '..' or a trailing '/'", what, s);
+			free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+static bool get_bool(struct ctx *c, const yaml_node_t *n, const char *what, bool *out)
+{
+	if (n->type == YAML_SCALAR_NODE && plain(n)) {
+		const char *v = scalar(n);
+		if (!strcmp(v, "true") || !strcmp(v, "True") || !strcmp(v, "TRUE")) {
+			*out = true;
+			return true;
+		}
+		if (!strcmp(v, "false") || !strcmp(v, "False") || !strcmp(v, "FALSE")) {
+			*out = false;
+			return true;
+		}
+	}
+	err(c, n, "%s must be true or false", what);
+	return false;
+}
+
+static bool get_uint(struct ctx *c, const yaml_node_t *n, const char *what, uint64_t max, uint64_t *out)
+{
+	if (n->type == YAML_SCALAR_NODE && plain(n)) {
+		char *end;
+		errno = 0;
+		const char *v = scalar(n);
+		unsigned long long x = strtoull(v, &end, 0);
+		if (*v && *v != '-' && !*end && !errno && x <= max) {
+			*out = x;
+			return true;
+		}
+	}
+	err(c, n, "%s must be an integer from 0 to %llu", what, (unsigned long long)max);
+	return false;
+}
+
+bool spec_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	if (!*s || *s == '-')
+		return false;
+	unsigned long long x = strtoull(s, &end, 10);
+	unsigned shift = 0;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M')
+		shift = 20;
+	else if (*end == 'G')
+		shift = 30;
+	else if (*end == 'T')
+		shift = 40;
+	if (shift)
+		end++;
+	if (*end == 'i' && shift) /* 4Gi */
+		end++;
+	if (*end == 'B' && shift)
+		end++;
+	if (*end || errno || end == s || x > (~0ULL >> shift))
+		return false;
+	*out = x << shift;
+	return true;
+}
+
+static bool repeated(struct ctx *c, const yaml_node_t *map, const yaml_node_pair_t *upto, const char *key)
+{
+	for (const yaml_node_pair_t *p = map->data.mapping.pairs.start; p < upto; p++) {
+		yaml_node_t *k = node(c, p->key);
+		if (k->type == YAML_SCALAR_NODE && !strcmp(scalar(k), key))
+			return true;
+	}
+	return false;
+}
+
+/* The key of pair p of a mapping, or NULL (after an error) if it is not a
+ * plain string or repeats an earlier key. */
+static const char *map_key(struct ctx *c, const yaml_node_t *map, const yaml_node_pair_t *p)
+{
+	yaml_node_t *kn = node(c, p->key);
+	if (kn->type != YAML_SCALAR_NODE) {
+		err(c, kn, "keys must be plain strings");
+		return NULL;
+	}
+	const char *k = scalar(kn);
+	if (repeated(c, map, p, k)) {
+		err(c, kn, "'%s' appears twice", k);
+		return NULL;
+	}
+	return k;
+}
+
+static void unknown_key(struct ctx *c, yaml_node_t *kn, const char *kname, const char *where, const char *known)
+{
+	err(c, kn, "unknown key '%s'%s%s (known keys: %s)", kname, where ? " in " : "", where ? where : "", known);
+}
+
+static char **get_str_list(struct ctx *c, yaml_node_t *n, const char *what, size_t *count)
+{
+	*count = 0;
+	if (n->type != YAML_SEQUENCE_NODE) {
+		err(c, n, "%s must be a list of strings, not %s", what, kind_name(n));
+		return NULL;
+	}
+	size_t cap = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	char **v = calloc(cap + 1, sizeof *v);
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		char *s = get_str(c, node(c, *it), what);
+		if (s)
+			v[(*count)++] = s;
+	}
+	return v;
+}
+
+static void load_env(struct ctx *c, yaml_node_t *n, struct spec *s)
+{
+	if (n->type != YAML_MAPPING_NODE) {
+		err(c, n, "env must be a mapping of NAME: value, not %s", kind_name(n));
+		return;
+	}
+	size_t cap = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	s->env = calloc(cap + 1, sizeof *s->env);
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = node(c, p->key), *vn = node(c, p->value);
+		const char *name = map_key(c, n, p);
+		if (!name)
+			continue;
+		if (!*name || strchr(name, '=')) {
+			err(c, kn, "'%s' is not a valid environment variable name", name);
+			continue;
+		}
+		if (vn->type != YAML_SCALAR_NODE) {
+			err(c, vn, "the value of %s must be a string, not %s", name, kind_name(vn));
+			continue;
+		}
+		char *e;
+		if (asprintf(&e, "%s=%s", name, scalar(vn)) > 0)
+			s->env[s->nenv++] = e;
+	}
+}
+
+static const struct {
+	const char *name;
+	enum man_mount_type type;
+} mount_types[] = {
+	{ "trusted", MAN_MOUNT_TRUSTED },
+	{ "passthrough", MAN_MOUNT_PASSTHROUGH },
+	{ "tmpfs", MAN_MOUNT_TMPFS },
+	{ "encrypted", MAN_MOUNT_ENCRYPTED },
+};
+
+static bool overlaps(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	if (na == 1 || nb == 1)
+		return true; /* "/" covers everything */
+	size_t n = na < nb ? na : nb;
+	return !strncmp(a, b, n) && (a[n] == 0 || a[n] == '/') && (b[n] == 0 || b[n] == '/');
+}
+
+static void load_mount(struct ctx *c, yaml_node_t *n, struct spec *s, size_t index)
+{
+	struct spec_mount m = { .line = (int)n->start_mark.line + 1, .col = (int)n->start_mark.column + 1 };
+	yaml_node_t *type_node = NULL, *source_node = NULL, *ro_node = NULL;
+	bool have_type = false;
+	char what[64];
+
+	snprintf(what, sizeof what, "mounts[%zu]", index);
+	if (n->type != YAML_MAPPING_NODE) {
+		err(c, n, "%s must be a mapping with path and type, not %s", what, kind_name(n));
+		return;
+	}
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = node(c, p->key), *vn = node(c, p->value);
+		const char *k = map_key(c, n, p);
+		if (!k)
+			continue;
+		if (!strcmp(k, "path")) {
+			m.path = get_path(c, vn, "the mount path");
+		} else if (!strcmp(k, "type")) {
+			type_node = vn;
+			const char *t = vn->type == YAML_SCALAR_NODE ? scalar(vn) : "";
+			for (size_t i = 0; i < sizeof mount_types / sizeof mount_types[0]; i++)
+				if (!strcmp(t, mount_types[i].name)) {
+					m.type = mount_types[i].type;
+					have_type = true;
+				}
+			if (!have_type)
+				err(c, vn, "unknown mount type '%s' (trusted, passthrough, tmpfs, encrypted)", t);
+		} else if (!strcmp(k, "source")) {
+			source_node = vn;
+			m.source = get_path(c, vn, "the mount source");
+		} else if (!strcmp(k, "readonly")) {
+			ro_node = vn;
+			get_bool(c, vn, "readonly", &m.readonly);
+		} else {
+			unknown_key(c, kn, k, what, "path, type, source, readonly");
+		}
+	}
+	if (!m.path && !c->errors)
+		err(c, n, "%s has no path", what);
+	if (!type_node && m.path)
+		err(c, n, "%s (%s) has no type: trusted, passthrough or tmpfs", what, m.path);
+	if (have_type && m.type == MAN_MOUNT_ENCRYPTED)
+		err(c, type_node, "encrypted mounts are reserved for a later version of coffer and are not supported yet");
+	if (have_type && m.type == MAN_MOUNT_TMPFS && source_node)
+		err(c, source_node, "a tmpfs mount has no host source");
+	if (have_type && m.type != MAN_MOUNT_PASSTHROUGH && ro_node)
+		err(c, ro_node, "readonly applies to passthrough mounts only (trusted mounts are always read-only)");
+	if (!m.path || !have_type) {
+		free(m.path);
+		free(m.source);
+		return;
+	}
+	if (m.type == MAN_MOUNT_TMPFS) {
+		free(m.source);
+		m.source = strdup("");
+	} else if (!m.source) {
+		m.source = strdup(m.path);
+	}
+	for (size_t i = 0; i < s->nmounts; i++) {
+		if (overlaps(s->mounts[i].path, m.path)) {
+			err(c, n, "%s %s %s mounts[%zu] %s (line %d): mounts must not be inside one another", what, m.path,
+			    strcmp(s->mounts[i].path, m.path) ? "overlaps" : "repeats", i, s->mounts[i].path,
+			    s->mounts[i].line);
+			free(m.path);
+			free(m.source);
+			return;
+		}
+	}
+	s->mounts[s->nmounts++] = m;
+}
+
+static void load_enclave(struct ctx *c, yaml_node_t *n, struct spec *s)
+{
+	uint64_t v;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		err(c, n, "enclave must be a mapping, not %s", kind_name(n));
+		return;
+	}
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = node(c, p->key), *vn = node(c, p->value);
+		const char *k = map_key(c, n, p);
+		if (!k)
+			continue;
+		if (!strcmp(k, "size")) {
+			if (vn->type != YAML_SCALAR_NODE || !spec_parse_size(scalar(vn), &v) || v < (1u << 20) ||
+			    (v & (v - 1)) || v > (1ULL << 40))
+				err(c, vn, "enclave size must be a power of two from 1M to 1T (like 512M or 4G)");
+			else
+				s->enclave_size = v;
+		} else if (!strcmp(k, "threads")) {
+			if (get_uint(c, vn, "threads", 4096, &v)) {
+				if (v == 0)
+					err(c, vn, "threads must be at least 1");
+				s->threads = (uint32_t)v;
+			}
+		} else if (!strcmp(k, "debug")) {
+			get_bool(c, vn, "debug", &s->debug);
+		} else if (!strcmp(k, "isvprodid")) {
+			if (get_uint(c, vn, "isvprodid", 65535, &v))
+				s->isvprodid = (uint16_t)v;
+		} else if (!strcmp(k, "isvsvn")) {
+			if (get_uint(c, vn, "isvsvn", 65535, &v))
+				s->isvsvn = (uint16_t)v;
+		} else {
+			unknown_key(c, kn, k, "enclave", "size, threads, debug, isvprodid, isvsvn");
+		}
+	}
+}
+
+static void load_root(struct ctx *c, yaml_node_t *root, struct spec *s)
+{
+	yaml_node_t *entry = NULL;
+
+	if (root->type != YAML_MAPPING_NODE) {
+		err(c, root, "the manifest must be a mapping of keys (entrypoint, argv, env, mounts, ...), not %s",
+		    kind_name(root));
+		return;
+	}
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = node(c, p->key), *vn = node(c, p->value);
+		const char *k = map_key(c, root, p);
+		if (!k)
+			continue;
+		if (!strcmp(k, "version")) {
+			uint64_t v;
+			if (get_uint(c, vn, "version", 1000, &v) && v != 1)
+				err(c, vn, "manifest version %llu is not supported (this coffer reads version 1)",
+				    (unsigned long long)v);
+		} else if (!strcmp(k, "entrypoint")) {
+			entry = vn;
+			s->entrypoint = get_path(c, vn, "entrypoint");
+			s->entry_line = (int)vn->start_mark.line + 1;
+			s->entry_col = (int)vn->start_mark.column + 1;
+		} else if (!strcmp(k, "argv")) {
+			s->argv = get_str_list(c, vn, "argv", &s->nargv);
+			if (s->argv && !s->nargv)
+				err(c, vn, "argv must not be empty (argv[0] is the program's name)");
+		} else if (!strcmp(k, "host_args")) {
+			const char *v = vn->type == YAML_SCALAR_NODE ? scalar(vn) : "";
+			if (!strcmp(v, "none"))
+				s->host_args = MAN_ARGS_NONE;
+			else if (!strcmp(v, "append"))
+				s->host_args = MAN_ARGS_APPEND;
+			else
+				err(c, vn, "host_args must be none or append");
+		} else if (!strcmp(k, "env")) {
+			load_env(c, vn, s);
+		} else if (!strcmp(k, "host_env")) {
+			s->host_env = get_str_list(c, vn, "host_env", &s->nhost_env);
+			for (size_t i = 0; i < s->nhost_env; i++)
+				if (!*s->host_env[i] || strchr(s->host_env[i], '='))
+					err(c, vn, "host_env: '%s' is not a variable name", s->host_env[i]);
+		} else if (!strcmp(k, "cwd")) {
+			free(s->cwd);
+			s->cwd = get_path(c, vn, "cwd");
+		} else if (!strcmp(k, "mounts")) {
+			if (vn->type != YAML_SEQUENCE_NODE) {
+				err(c, vn, "mounts must be a list, not %s", kind_name(vn));
+				continue;
+			}
+			size_t n = (size_t)(vn->data.sequence.items.top - vn->data.sequence.items.start);
+			s->mounts = calloc(n + 1, sizeof *s->mounts);
+			for (size_t i = 0; i < n; i++)
+				load_mount(c, node(c, vn->data.sequence.items.start[i]), s, i);
+		} else if (!strcmp(k, "enclave")) {
+			load_enclave(c, vn, s);
+		} else {
+			unknown_key(c, kn, k, NULL,
+				    "version, entrypoint, argv, host_args, env, host_env, cwd, mounts, enclave");
+		}
+	}
+	if (!entry)
+		err(c, root, "the manifest has no entrypoint (the absolute path of the program to run)");
+	else if (s->entrypoint) {
+		bool trusted = false;
+		for (size_t i = 0; i < s->nmounts; i++)
+			if (s->mounts[i].type == MAN_MOUNT_TRUSTED && overlaps(s->mounts[i].path, s->entrypoint) &&
+			    strlen(s->entrypoint) >= strlen(s->mounts[i].path))
+				trusted = true;
+		if (!trusted)
+			err(c, entry, "entrypoint %s is not inside a trusted mount", s->entrypoint);
+	}
+}
+
+int spec_load(const char *file, struct spec *s)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	struct ctx c = { .file = file, .doc = &doc };
+	FILE *f = fopen(file, "rb");
+
+	memset(s, 0, sizeof *s);
+	if (!f) {
+		fprintf(stderr, "coffer: %s: %s\n", file, strerror(errno));
+		return -1;
+	}
+	s->file = strdup(file);
+	s->enclave_size = SPEC_DEFAULT_SIZE;
+	s->threads = SPEC_DEFAULT_THREADS;
+	s->cwd = strdup("/");
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &doc)) {
+		fprintf(stderr, "%s:%zu:%zu: YAML syntax error: %s%s%s\n", file, parser.problem_mark.line + 1,
+			parser.problem_mark.column + 1, parser.problem ? parser.problem : "malformed document",
+			parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		fclose(f);
+		return -1;
+	}
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	if (!root)
+		err(&c, NULL, "the manifest is empty");
+	else
+		load_root(&c, root, s);
+	if (!c.errors && !s->argv) {
+		/* default argv: the entrypoint's name */
+		s->argv = calloc(2, sizeof *s->argv);
+		s->argv[0] = strdup(s->entrypoint);
+		s->nargv = 1;
+	}
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	fclose(f);
+	return c.errors ? -1 : 0;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void spec_free(struct spec *s)
+{
+	free(s->file);
+	free(s->entrypoint);
+	free_strv(s->argv, s->nargv);
+	free_strv(s->env, s->nenv);
+	free_strv(s->host_env, s->nhost_env);
+	free(s->cwd);
+	for (size_t i = 0; i < s->nmounts; i++) {
+		free(s->mounts[i].path);
+		free(s->mounts[i].source);
+	}
+	free(s->mounts);
+	memset(s, 0, sizeof *s);
+}
