@@ -51,11 +51,12 @@ struct plat_tls {
 };
 #define PLAT_TLS_INTR_OFFSET 8
 
-/* The current thread's block. */
+/* The current thread's block. Volatile: the load must not be moved above a
+ * check that %gs is set up yet. */
 static inline struct plat_tls *plat_tls(void)
 {
 	struct plat_tls *t;
-	__asm__("mov %%gs:0, %0" : "=r"(t));
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(t));
 	return t;
 }
 
@@ -157,9 +158,8 @@ struct plat_proc_view {
 };
 void plat_describe_process(const struct plat_proc_view *v);
 
-void plat_log_write(const char *buf, size_t len);
-/* Host fd that log output goes to (the runtime owns the choice). */
-void plat_set_log_fd(int fd);
+/* Write log output to host fd `fd` (the runtime owns the choice of fd). */
+void plat_log_write(int fd, const char *buf, size_t len);
 /* Fill with random bytes (untrusted on direct; the runtime mixes it). */
 long plat_random(void *buf, size_t len);
 

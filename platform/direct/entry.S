@@ -96,7 +96,7 @@ direct_exitwin_syscall:
 	mov %r12, %rdi
 	call rt_deliver_held
 	jmp direct_exitwin_begin
-3:	lea 8(%rbx), %rsp		/* asynchronous SIGSYS: plain return */
+3:	lea 8(%rbx), %rsp		/* it interrupted runtime code: plain return */
 	mov $15, %eax
 	syscall
 	ud2

@@ -19,18 +19,10 @@
 #define USER_CS 0x33
 #define USER_DS 0x2b
 
-/* Host fd for log output; set once by the runtime at boot. */
-static int log_fd = 2;
-
-void plat_set_log_fd(int fd)
+void plat_log_write(int fd, const char *buf, size_t len)
 {
-	log_fd = fd;
-}
-
-void plat_log_write(const char *buf, size_t len)
-{
-	while (len && log_fd >= 0) {
-		long r = sys3(__NR_write, log_fd, buf, len);
+	while (len && fd >= 0) {
+		long r = sys3(__NR_write, fd, buf, len);
 		if (r == -EINTR)
 			continue;
 		if (r <= 0)
@@ -299,15 +291,20 @@ void direct_on_signal(int sig, struct ksiginfo *info, struct kucontext *uc)
 		rt_on_signal(sig, info, uc, false);
 }
 
-/* Returns 0 when the exit window should run (the application made a system
- * call), 1 for a plain return (an asynchronous SIGSYS). */
+/* Returns 0 when the exit window should run (the SIGSYS interrupted the
+ * application: an intercepted call, or a SIGSYS someone sent it), 1 for a
+ * plain return to interrupted runtime code. */
 __attribute__((used)) int direct_on_sigsys(int sig, struct ksiginfo *info, struct kucontext *uc);
 
 int direct_on_sigsys(int sig, struct ksiginfo *info, struct kucontext *uc)
 {
-	if (info->si_code != K_SYS_USER_DISPATCH || in_text(uc->uc_mcontext.rip)) {
-		direct_on_signal(sig, info, uc);
+	if (in_text(uc->uc_mcontext.rip)) {
+		on_runtime_signal(sig, info, uc);
 		return 1;
+	}
+	if (info->si_code != K_SYS_USER_DISPATCH) {
+		rt_on_signal(sig, info, uc, false);
+		return 0;
 	}
 	struct plat_tls *t = plat_tls();
 	t->app_ctx = uc;

@@ -22,16 +22,7 @@
 #include "../syscall/sys.h"
 #include "loader.h"
 
-int rt_log_fd = -1;       /* the runtime's host fd for log output */
-uint32_t rt_boot_flags;   /* BB_F_* of this enclave */
-
-void rt_log_fd_moved(int from, int to)
-{
-	if (rt_log_fd == from) {
-		rt_log_fd = to;
-		plat_set_log_fd(to);
-	}
-}
+uint32_t rt_boot_flags; /* BB_F_* of this enclave */
 
 struct boot_cfg {
 	const struct plat_boot_info *bi;
@@ -145,10 +136,7 @@ static void setup_log(struct boot_cfg *cfg)
 		if (plat_call(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC, 0, 0, 0) < 0)
 			fd = -1;
 	}
-	rt_log_fd = fd;
-	plat_set_log_fd(fd);
-	if (fd >= 0)
-		fd_runtime_add(fd);
+	rt_boot_log_fd = fd;
 }
 
 static void setup_fds(struct boot_cfg *cfg)
@@ -158,7 +146,7 @@ static void setup_fds(struct boot_cfg *cfg)
 		const char *path;
 		if (!bb_get_fd(&cfg->fds[i], &fd, &path))
 			boot_fail(125, "the boot block has a malformed fd record");
-		if ((int)fd == rt_log_fd || plat_call(__NR_fcntl, fd, F_GETFD, 0, 0, 0, 0) < 0)
+		if ((int)fd == rt_boot_log_fd || plat_call(__NR_fcntl, fd, F_GETFD, 0, 0, 0, 0) < 0)
 			continue; /* closed on exec */
 		fd_install_host(fd, path[0] == '/' ? path : NULL, 0);
 	}
@@ -172,10 +160,14 @@ static void boot_continue(void *arg)
 
 	if (plat_thread_arm(&t->tls))
 		boot_fail(125, "cannot arm system call interception (Linux 5.11 or newer is needed)");
+	rt_tls_ready = true;
 	struct rt_proc *p = proc_new();
 	if (!p || !(p->fdt = fdt_new()) || !(p->cwd = rt_strdup(cfg->cwd)))
 		boot_fail(125, "out of memory while booting");
 	t->proc = p;
+	p->log_fd = rt_boot_log_fd;
+	if (p->log_fd >= 0)
+		fd_runtime_add(p->log_fd);
 	t->tid = (int)plat_call(__NR_gettid, 0, 0, 0, 0, 0, 0);
 	p->pid = (int)plat_call(__NR_getpid, 0, 0, 0, 0, 0, 0);
 	p->umask = cfg->umask & 0777;

@@ -213,58 +213,63 @@ long vfs_fd_path(int fd, char *buf, size_t n)
 	return r;
 }
 
-/* ---- the runtime's own host fds ------------------------------------------ */
-
-#define MAX_RUNTIME_FDS 4
-static struct rt_lock rtfd_lock = RT_LOCK_INIT;
-static int rtfds[MAX_RUNTIME_FDS] = { -1, -1, -1, -1 };
+/* ---- the runtime's own host fds ------------------------------------------
+ * Per process (struct rt_proc), guarded by the process lock. Readers do not
+ * lock: the list changes only at boot and when a runtime fd moves. */
 
 bool fd_is_runtime(int fd)
 {
-	for (int i = 0; i < MAX_RUNTIME_FDS; i++)
-		if (rtfds[i] == fd && fd >= 0)
+	const struct rt_proc *p = current()->proc;
+	for (unsigned i = 0; fd >= 0 && i < RT_ARRAY_LEN(p->rtfds); i++)
+		if (p->rtfds[i] == fd)
 			return true;
 	return false;
 }
 
-void fd_runtime_add(int fd)
+static void set_slot(int old, int fd)
 {
-	rt_lock(&rtfd_lock);
-	for (int i = 0; i < MAX_RUNTIME_FDS; i++)
-		if (rtfds[i] < 0) {
-			rtfds[i] = fd;
+	struct rt_proc *p = current()->proc;
+	rt_lock(&p->lock);
+	for (unsigned i = 0; i < RT_ARRAY_LEN(p->rtfds); i++)
+		if (p->rtfds[i] == old) {
+			p->rtfds[i] = fd;
 			break;
 		}
-	rt_unlock(&rtfd_lock);
+	rt_unlock(&p->lock);
+}
+
+void fd_runtime_add(int fd)
+{
+	set_slot(-1, fd);
+}
+
+void fd_runtime_remove(int fd)
+{
+	if (fd >= 0)
+		set_slot(fd, -1);
 }
 
 int fd_runtime_list(int *out, int max)
 {
+	const struct rt_proc *p = current()->proc;
 	int n = 0;
-	for (int i = 0; i < MAX_RUNTIME_FDS && n < max; i++)
-		if (rtfds[i] >= 0)
-			out[n++] = rtfds[i];
+	for (unsigned i = 0; i < RT_ARRAY_LEN(p->rtfds) && n < max; i++)
+		if (p->rtfds[i] >= 0)
+			out[n++] = p->rtfds[i];
 	return n;
 }
 
-void rt_log_fd_moved(int from, int to);
-
 long fd_runtime_evict(int fd)
 {
-	long r = 0;
-
-	rt_lock(&rtfd_lock);
-	for (int i = 0; i < MAX_RUNTIME_FDS; i++) {
-		if (rtfds[i] != fd || fd < 0)
-			continue;
-		r = plat_call(__NR_fcntl, fd, F_DUPFD_CLOEXEC, fd + 1, 0, 0, 0);
-		if (r < 0)
-			break;
-		rtfds[i] = (int)r;
-		rt_log_fd_moved(fd, (int)r);
-		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
-		r = 0;
-	}
-	rt_unlock(&rtfd_lock);
-	return r;
+	struct rt_proc *p = current()->proc;
+	if (!fd_is_runtime(fd))
+		return 0;
+	long r = plat_call(__NR_fcntl, fd, F_DUPFD_CLOEXEC, fd + 1, 0, 0, 0);
+	if (r < 0)
+		return r;
+	set_slot(fd, (int)r);
+	if (p->log_fd == fd)
+		p->log_fd = (int)r;
+	plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	return 0;
 }

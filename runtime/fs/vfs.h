@@ -159,6 +159,7 @@ struct file *fd_remove(int fd);
  * application; if it dup2()s onto one, the runtime moves its fd away first. */
 bool fd_is_runtime(int fd);
 void fd_runtime_add(int fd);
+void fd_runtime_remove(int fd);
 /* Make room at `fd` for the application; returns 0 or -errno. */
 long fd_runtime_evict(int fd);
 int fd_runtime_list(int *out, int max);

@@ -9,7 +9,10 @@
  * allocations are few and mostly long-lived (file objects, paths, tables).
  *
  * One lock guards everything (heap_lock). The signal handler for signals that
- * interrupt runtime code never allocates, so it cannot deadlock on it.
+ * interrupt runtime code never allocates, so it cannot deadlock on it. A vfork
+ * child shares the heap with its parent, so the lock is one that a waiter can
+ * take over from a holder that died (lock.h); every update below is a single
+ * store that leaves the lists consistent, so a dead holder only leaks.
  */
 #include "../mm/mm.h"
 #include "lock.h"
@@ -33,7 +36,9 @@ struct free_node {
 	uint64_t size; /* big runs only */
 };
 
-static struct rt_lock heap_lock = RT_LOCK_INIT;
+static struct rt_olock heap_lock = RT_OLOCK_INIT;
+struct plat_tls rt_boot_owner = { .alive = 1 };
+bool rt_tls_ready;
 static struct free_node *small_free[NCLASSES];
 static struct free_node *big_free;
 static char *bump, *bump_end; /* unused tail of the last grown chunk */
@@ -70,7 +75,7 @@ void *rt_alloc(size_t size)
 
 	if (size > MM_HEAP_SIZE)
 		return NULL;
-	rt_lock(&heap_lock);
+	rt_olock(&heap_lock);
 	if (total <= (1UL << MAX_SHIFT)) {
 		unsigned cls = class_of(total);
 		struct free_node *n = small_free[cls];
@@ -110,7 +115,7 @@ void *rt_alloc(size_t size)
 			h->size = total;
 		}
 	}
-	rt_unlock(&heap_lock);
+	rt_ounlock(&heap_lock);
 	return h ? (char *)h + HDR : NULL;
 }
 
@@ -127,7 +132,7 @@ void rt_free(void *p)
 	if (!p)
 		return;
 	struct hdr *h = (struct hdr *)((char *)p - HDR);
-	rt_lock(&heap_lock);
+	rt_olock(&heap_lock);
 	if (h->magic == MAGIC_SMALL && h->cls < NCLASSES) {
 		unsigned cls = h->cls;
 		h->magic = 0;
@@ -142,10 +147,10 @@ void rt_free(void *p)
 		n->next = big_free;
 		big_free = n;
 	} else {
-		rt_unlock(&heap_lock);
+		rt_ounlock(&heap_lock);
 		rt_panic("rt_free: bad block %p", p);
 	}
-	rt_unlock(&heap_lock);
+	rt_ounlock(&heap_lock);
 }
 
 char *rt_strdup(const char *s)
@@ -159,15 +164,11 @@ char *rt_strdup(const char *s)
 
 void rt_alloc_lock(void)
 {
-	rt_lock(&heap_lock);
+	rt_olock(&heap_lock);
 }
 
 void rt_alloc_unlock(void)
 {
-	rt_unlock(&heap_lock);
+	rt_ounlock(&heap_lock);
 }
 
-void rt_alloc_reset_after_fork(void)
-{
-	rt_unlock(&heap_lock);
-}

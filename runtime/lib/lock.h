@@ -40,4 +40,52 @@ static inline void rt_unlock(struct rt_lock *l)
 	__atomic_store_n(&l->held, 0, __ATOMIC_RELEASE);
 }
 
+/*
+ * A lock that survives the death of its holder, for state that a vfork child
+ * shares with its parent (the heap, the runtime's fd list): a child killed
+ * while it holds the lock (SIGKILL cannot be blocked) would otherwise leave
+ * the parent spinning for ever. The lock records its holder's thread block;
+ * a waiter that finds the holder's `alive` word cleared by the host takes the
+ * lock over. What it protects must be consistent at every single store (the
+ * allocator's free lists are: a dead holder can only leak a block).
+ */
+struct rt_olock {
+	struct plat_tls *volatile owner;
+};
+
+#define RT_OLOCK_INIT { 0 }
+
+/* The holder identity before the first thread is armed (boot). */
+extern struct plat_tls rt_boot_owner;
+extern bool rt_tls_ready;
+
+static inline struct plat_tls *rt_lock_self(void)
+{
+	return rt_tls_ready ? plat_tls() : &rt_boot_owner;
+}
+
+static inline void rt_olock(struct rt_olock *l)
+{
+	struct plat_tls *self = rt_lock_self();
+
+	for (unsigned spins = 0;; spins++) {
+		struct plat_tls *o = l->owner;
+		if (!o && __atomic_compare_exchange_n(&l->owner, &o, self, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return;
+		if (spins < 200) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		if (o && !__atomic_load_n(&o->alive, __ATOMIC_ACQUIRE) &&
+		    __atomic_compare_exchange_n(&l->owner, &o, self, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return; /* the holder is gone */
+		plat_call(__NR_sched_yield, 0, 0, 0, 0, 0, 0);
+	}
+}
+
+static inline void rt_ounlock(struct rt_olock *l)
+{
+	__atomic_store_n(&l->owner, NULL, __ATOMIC_RELEASE);
+}
+
 #endif

@@ -11,13 +11,18 @@
 #include <asm/unistd_64.h>
 
 #include "../../platform/platform.h"
+#include "../proc/proc.h"
 #include "rt.h"
 
 int rt_log_level = RT_LOG_WARN;
+int rt_boot_log_fd = 2; /* until the first process exists */
 
 void rt_log_write(const char *buf, size_t len)
 {
-	plat_log_write(buf, len);
+	int fd = rt_boot_log_fd;
+	if (rt_tls_ready && current()->proc)
+		fd = current()->proc->log_fd;
+	plat_log_write(fd, buf, len);
 }
 
 static void vlog(int level, const char *fmt, va_list ap)

@@ -61,6 +61,8 @@ bool rt_parse_long(const char *s, long *out);
 enum rt_log_level { RT_LOG_ERROR = 0, RT_LOG_WARN = 1, RT_LOG_INFO = 2, RT_LOG_DEBUG = 3 };
 /* Set once at boot, read-only afterwards. */
 extern int rt_log_level;
+/* The log fd before the first process exists (then: rt_proc.log_fd). */
+extern int rt_boot_log_fd;
 void rt_log(int level, const char *fmt, ...) RT_PRINTF(2, 3);
 /* Write raw bytes to the runtime's log stream (the host stderr at start). */
 void rt_log_write(const char *buf, size_t len);
@@ -88,6 +90,5 @@ char *rt_strdup(const char *s);
 /* Fork safety: hold the heap lock across a host fork. */
 void rt_alloc_lock(void);
 void rt_alloc_unlock(void);
-void rt_alloc_reset_after_fork(void);
 
 #endif

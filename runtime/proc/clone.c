@@ -54,13 +54,26 @@ static long clone_vm(struct sys_call *c, unsigned long flags, uintptr_t stack, u
 	t->set_child_tid = (flags & CLONE_CHILD_SETTID) ? ctid : 0;
 	t->start = *c->ctx;
 	t->start.uc_mcontext.rax = 0;
-	t->start.uc_mcontext.fpstate = 0;
 	if (stack)
 		t->start.uc_mcontext.rsp = stack;
+	/* The child inherits the floating-point state (POSIX: the FP
+	 * environment of pthread_create's caller): a copy of the parent's XSAVE
+	 * area at the top of the child's runtime stack, which it loads when it
+	 * enters the application. */
+	uintptr_t top = t->tls.stack_hi;
+	const uint8_t *pfp = (const uint8_t *)c->ctx->uc_mcontext.fpstate;
+	if (pfp) {
+		size_t n = sig_fpstate_size(pfp);
+		top = RT_ALIGN_DOWN(top - n, 64);
+		memcpy((void *)top, pfp, n);
+		t->start.uc_mcontext.fpstate = top;
+	}
 
 	unsigned long host_flags = flags & ~(unsigned long)(CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID);
-	uint64_t old = plat_sig_setmask(~0ULL);
-	long r = plat_thread_start(host_flags, &t->tls, t->tls.stack_hi, (int *)ptid, tls);
+	/* The child must not take a signal before it is armed; SIGSEGV and SIGBUS
+	 * stay open for the runtime's own fault fix-ups. */
+	uint64_t old = plat_sig_setmask(~plat_sig_reserved());
+	long r = plat_thread_start(host_flags, &t->tls, top, (int *)ptid, tls);
 	plat_sig_setmask(old);
 	if (r < 0) {
 		t->tls.alive = 0;
@@ -93,6 +106,11 @@ static long clone_fork(struct sys_call *c, unsigned long flags, uintptr_t ptid, 
 	struct rt_thread *t = current();
 	(void)c;
 
+	/* The parent's runtime locks are held across the host fork; with
+	 * CLONE_VFORK the parent would sleep holding them until the child
+	 * execs, stalling its other threads. Without CLONE_VM the child has its
+	 * own memory anyway, so it runs as a plain fork child. */
+	flags &= ~(unsigned long)CLONE_VFORK;
 	/* The child's clear-tid word is the platform's (plat_thread_arm); the
 	 * application's is emulated like a thread's. */
 	fork_lock_all();
@@ -107,6 +125,7 @@ static long clone_fork(struct sys_call *c, unsigned long flags, uintptr_t ptid, 
 	t->tid = (int)plat_call(__NR_gettid, 0, 0, 0, 0, 0, 0);
 	t->proc->pid = (int)plat_call(__NR_getpid, 0, 0, 0, 0, 0, 0);
 	thread_after_fork_child(t);
+	sig_after_fork_child(t);
 	return 0;
 }
 
@@ -128,6 +147,10 @@ long sys_clone(struct sys_call *c)
 
 	if ((flags & CLONE_SETTLS) && !mm_user_ok(tls, 0))
 		return -EINVAL;
+	/* A signal already held belongs to the parent as it is now: deliver it
+	 * first, then clone (as Linux does, with ERESTARTNOINTR). */
+	if (current()->tls.intr)
+		return SYS_RESTART_NOW;
 	if (flags & (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
 		     CLONE_NEWNET | CLONE_NEWCGROUP))
 		return -EPERM; /* namespaces belong to the host */
@@ -140,11 +163,15 @@ long sys_clone(struct sys_call *c)
 
 long sys_fork(struct sys_call *c)
 {
+	if (current()->tls.intr)
+		return SYS_RESTART_NOW;
 	return clone_fork(c, K_SIGCHLD, 0, 0, 0);
 }
 
 long sys_vfork(struct sys_call *c)
 {
+	if (current()->tls.intr)
+		return SYS_RESTART_NOW;
 	return clone_vm(c, CLONE_VM | CLONE_VFORK | K_SIGCHLD, 0, 0, 0, 0);
 }
 
@@ -165,6 +192,7 @@ long sys_exit(struct sys_call *c)
 		if (!uaccess_copy_to(t->clear_child_tid, &zero, sizeof zero))
 			plat_call(__NR_futex, (long)t->clear_child_tid, FUTEX_WAKE, 1, 0, 0, 0);
 	}
+	sig_thread_exit(t); /* after the last access that could fault */
 	thread_release_slot(t);
 	plat_thread_exit((int)c->a[0]);
 }

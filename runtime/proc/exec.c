@@ -23,7 +23,6 @@
 
 #define MAX_ARGS (1 << 20)
 
-extern int rt_log_fd;
 extern uint32_t rt_boot_flags;
 
 static long copy_strv(uintptr_t uv, struct strvec *out)
@@ -68,7 +67,7 @@ static void write_block(struct bb_writer *w, const char *prog, const struct strv
 {
 	bb_put_u32(w, BB_FLAGS, rt_boot_flags & ~(uint32_t)BB_F_FIRST);
 	bb_put_u32(w, BB_LOG_LEVEL, (uint32_t)rt_log_level);
-	bb_put_u32(w, BB_LOG_FD, (uint32_t)rt_log_fd);
+	bb_put_u32(w, BB_LOG_FD, (uint32_t)t->proc->log_fd);
 	bb_put_str(w, BB_PROGRAM, prog);
 	for (size_t i = 0; i < argv->n; i++)
 		bb_put_str(w, BB_ARG, argv->v[i]);
@@ -112,7 +111,9 @@ static long make_boot_fd(const char *prog, const struct strvec *argv, const stru
 	if (!buf)
 		return -ENOMEM;
 	size_t len = bb_finish(&w);
-	long fd = len ? plat_call(__NR_memfd_create, (long)"coffer-boot", 0, 0, 0, 0, 0) : -E2BIG;
+	/* close-on-exec until the last moment, and a runtime fd meanwhile, so
+	 * that the application's other threads can neither inherit nor close it */
+	long fd = len ? plat_call(__NR_memfd_create, (long)"coffer-boot", 1 /* MFD_CLOEXEC */, 0, 0, 0, 0) : -E2BIG;
 	for (size_t off = 0; fd >= 0 && off < len;) {
 		long r = plat_call(__NR_write, fd, (long)(buf + off), (long)(len - off), 0, 0, 0);
 		if (r == -EINTR)
@@ -125,8 +126,8 @@ static long make_boot_fd(const char *prog, const struct strvec *argv, const stru
 		off += (size_t)r;
 	}
 	rt_free(buf);
-	if (fd >= 0 && fd_is_runtime((int)fd))
-		rt_panic("memfd collides with a runtime fd");
+	if (fd >= 0)
+		fd_runtime_add((int)fd);
 	return fd;
 }
 
@@ -140,6 +141,8 @@ static long exec_common(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_
 
 	if (r < 0)
 		return r;
+	if (current()->tls.intr)
+		return SYS_RESTART_NOW; /* deliver the held signal to this image first */
 	if (r == 0) {
 		if (!(flags & 0x1000 /* AT_EMPTY_PATH */) || dirfd == VFS_AT_FDCWD)
 			return -ENOENT;
@@ -156,6 +159,8 @@ static long exec_common(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_
 	}
 	if ((r = copy_strv(uargv, &argv)) || (r = copy_strv(uenvp, &envp)))
 		goto out;
+	if (argv.n == 0 && (r = strvec_push(&argv, ""))) /* Linux 5.18+: argv {""} */
+		goto out;
 	r = loader_resolve(prog, (const char *const *)argv.v, argv.n, &lp, why, sizeof why);
 	if (r) {
 		log_debug("execve %s: %s", prog, why);
@@ -169,20 +174,39 @@ static long exec_common(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_
 	}
 	strvec_free(&argv);
 	strvec_free(&envp);
-	if (rt_log_fd >= 0)
-		plat_call(__NR_fcntl, rt_log_fd, F_SETFD, 0, 0, 0, 0);
+	/* From here no signal may be taken by this image: a signal that
+	 * arrives now stays pending in the kernel and reaches the new image
+	 * (handled ones with their default action, as on Linux). One that was
+	 * held already is delivered first, and execve runs again. */
+	uint64_t old = plat_sig_setmask(~plat_sig_reserved());
+	if (current()->tls.intr) {
+		plat_sig_setmask(old);
+		r = SYS_RESTART_NOW;
+		goto close_boot;
+	}
+	plat_call(__NR_fcntl, bfd, F_SETFD, 0, 0, 0, 0);
+	int log_fd = current()->proc->log_fd;
+	if (log_fd >= 0)
+		plat_call(__NR_fcntl, log_fd, F_SETFD, 0, 0, 0, 0);
 	sys_trace_now(c, "0");
 	r = plat_exec((int)bfd, prog);
 	/* still here: the host refused */
 	c->traced = false;
-	if (rt_log_fd >= 0)
-		plat_call(__NR_fcntl, rt_log_fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
-	plat_call(__NR_close, bfd, 0, 0, 0, 0, 0);
+	plat_sig_setmask(old);
+	if (log_fd >= 0)
+		plat_call(__NR_fcntl, log_fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
 	log_debug("host execve of the enclave failed: %ld", r);
+close_boot:
+	fd_runtime_remove((int)bfd);
+	plat_call(__NR_close, bfd, 0, 0, 0, 0, 0);
 	return r;
 out:
 	strvec_free(&argv);
 	strvec_free(&envp);
+	/* A signal that interrupted the checks is delivered first; execve then
+	 * runs again (Linux never fails an execve with EINTR). */
+	if (r == -EINTR && current()->tls.intr)
+		r = SYS_RESTART_NOW;
 	return r;
 }
 

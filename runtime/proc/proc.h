@@ -39,6 +39,11 @@ struct rt_proc {
 	unsigned umask;
 	char *exe;         /* path of the running program, for /proc/self/exe */
 	struct ksigaction sigact[K_NSIG]; /* index signal - 1 */
+	/* Host fds the runtime keeps for itself in this process (-1: unused);
+	 * log_fd is also one of them. Per process: a vfork child shares our
+	 * memory but has its own host fd table. */
+	int log_fd;
+	int rtfds[8];
 };
 
 enum slot_state { SLOT_FREE = 0, SLOT_LIVE, SLOT_EXITING };
@@ -100,7 +105,16 @@ void sig_update_intr(struct rt_thread *t);
 /* Deliver `sig` to the application in context `ctx` now (a frame on its
  * stack). Returns false if the frame could not be written (the process is
  * then killed with SIGSEGV, as Linux does). */
-bool sig_deliver(struct rt_thread *t, struct kucontext *ctx, int sig, const struct ksiginfo *info);
+bool sig_deliver(struct rt_thread *t, struct kucontext *ctx, int sig, const struct ksiginfo *info,
+		 const struct ksigaction *act);
+/* A thread is about to exit: block every signal and hand its held
+ * process-directed signals back to the process. Nothing that may fault may
+ * run after it. */
+void sig_thread_exit(struct rt_thread *t);
+/* Bytes of the XSAVE (or FXSAVE) area at fp, as its trailer describes. */
+size_t sig_fpstate_size(const uint8_t *fp);
+/* In a forked child: forget the parent's held signals. */
+void sig_after_fork_child(struct rt_thread *t);
 /* Whether a system call interrupted by the held signal should be restarted
  * (the handler has SA_RESTART, or no handler will run). */
 bool sig_restart_after_eintr(struct rt_thread *t);

@@ -198,7 +198,7 @@ static void force_sigsegv(struct rt_thread *t, struct kucontext *ctx)
 
 /* ---- frames --------------------------------------------------------------- */
 
-static size_t fpstate_size(const uint8_t *fp)
+size_t sig_fpstate_size(const uint8_t *fp)
 {
 	const struct kfpx_sw_bytes *sw = (const void *)(fp + FPX_SW_OFFSET);
 
@@ -210,28 +210,55 @@ static size_t fpstate_size(const uint8_t *fp)
 	return sw->extended_size;
 }
 
-static bool on_altstack(const struct rt_thread *t, uintptr_t sp)
+/* __on_sig_stack: is sp inside the alternate stack? */
+static bool in_altstack(const struct rt_thread *t, uintptr_t sp)
 {
 	const struct kstack *a = &t->altstack;
-	return !(a->ss_flags & K_SS_DISABLE) && sp > a->ss_sp && sp - a->ss_sp <= a->ss_size;
+	return !(a->ss_flags & K_SS_DISABLE) && a->ss_size && sp > a->ss_sp && sp - a->ss_sp <= a->ss_size;
 }
 
-bool sig_deliver(struct rt_thread *t, struct kucontext *ctx, int sig, const struct ksiginfo *info)
+/* on_sig_stack: with SS_AUTODISARM a thread is never "on" its alternate stack
+ * (the stack is disarmed while a handler runs on it). */
+static bool on_altstack(const struct rt_thread *t, uintptr_t sp)
+{
+	return !(t->altstack.ss_flags & K_SS_AUTODISARM) && in_altstack(t, sp);
+}
+
+/* The FPU state a handler starts with, as Linux gives it (fpu__clear_user_
+ * states): x87 control word 0x37f, MXCSR 0x1f80, every register clear, and an
+ * XSAVE header that marks all components as in their initial state. The
+ * software trailer and the header's format fields stay: the kernel checks
+ * them when this frame is restored. */
+static void fpu_init_image(uint8_t *fp, size_t size)
+{
+	uint32_t mxcsr_mask = *(uint32_t *)(fp + 28);
+	memset(fp, 0, 416); /* control/status words, st0-7, xmm0-15 */
+	*(uint16_t *)fp = 0x37f;
+	*(uint32_t *)(fp + 24) = 0x1f80;
+	*(uint32_t *)(fp + 28) = mxcsr_mask;
+	if (size > FXSAVE_SIZE)
+		*(uint64_t *)(fp + FXSAVE_SIZE) = 0; /* XSTATE_BV: all in init state */
+}
+
+bool sig_deliver(struct rt_thread *t, struct kucontext *ctx, int sig, const struct ksiginfo *info,
+		 const struct ksigaction *action)
 {
 	struct ksigcontext *m = &ctx->uc_mcontext;
-	struct ksigaction act = get_action(t->proc, sig);
-	uintptr_t sp = m->rsp;
-	bool was_on = on_altstack(t, sp);
+	struct ksigaction act = *action;
+	uintptr_t sp = m->rsp - 128; /* red zone */
+	bool was_on = on_altstack(t, m->rsp);
+	bool nested_alt = in_altstack(t, m->rsp), entering_alt = false;
 
 	if (!(act.flags & K_SA_RESTORER))
 		return false; /* x86-64 Linux: no restorer means SIGSEGV */
-	if ((act.flags & K_SA_ONSTACK) && !(t->altstack.ss_flags & K_SS_DISABLE) && !was_on)
+	if ((act.flags & K_SA_ONSTACK) && !(t->altstack.ss_flags & K_SS_DISABLE) && t->altstack.ss_size &&
+	    !was_on) {
 		sp = t->altstack.ss_sp + t->altstack.ss_size;
-	else
-		sp -= 128; /* red zone */
+		entering_alt = true;
+	}
 
 	const uint8_t *hfp = (const uint8_t *)m->fpstate;
-	size_t fpsize = hfp ? fpstate_size(hfp) : 0;
+	size_t fpsize = hfp ? sig_fpstate_size(hfp) : 0;
 	uintptr_t ufp = 0;
 	if (hfp) {
 		sp = RT_ALIGN_DOWN(sp - fpsize, 64);
@@ -239,6 +266,10 @@ bool sig_deliver(struct rt_thread *t, struct kucontext *ctx, int sig, const stru
 	}
 	sp -= sizeof(struct krt_sigframe);
 	sp = RT_ALIGN_DOWN(sp, 16) - 8;
+	/* A frame that does not fit on the alternate stack would overwrite
+	 * whatever lies below it: Linux kills with SIGSEGV instead. */
+	if ((nested_alt || entering_alt) && !in_altstack(t, sp))
+		return false;
 
 	struct krt_sigframe fr;
 	memset(&fr, 0, sizeof fr);
@@ -259,6 +290,8 @@ bool sig_deliver(struct rt_thread *t, struct kucontext *ctx, int sig, const stru
 
 	if ((hfp && uaccess_copy_to(ufp, hfp, fpsize)) || uaccess_copy_to(sp, &fr, sizeof fr))
 		return false;
+	if (hfp)
+		fpu_init_image((uint8_t *)hfp, fpsize);
 
 	m->rip = act.handler;
 	m->rsp = sp;
@@ -268,7 +301,7 @@ bool sig_deliver(struct rt_thread *t, struct kucontext *ctx, int sig, const stru
 	m->rax = 0;
 	m->eflags &= ~(K_EFLAGS_DF | K_EFLAGS_TF | K_EFLAGS_RF);
 
-	if ((act.flags & K_SA_ONSTACK) && (t->altstack.ss_flags & K_SS_AUTODISARM) && !was_on) {
+	if (t->altstack.ss_flags & K_SS_AUTODISARM) { /* at every delivery, as Linux */
 		t->altstack.ss_sp = 0;
 		t->altstack.ss_size = 0;
 		t->altstack.ss_flags = K_SS_DISABLE;
@@ -279,21 +312,26 @@ bool sig_deliver(struct rt_thread *t, struct kucontext *ctx, int sig, const stru
 	t->sigmask = mask & ~UNBLOCKABLE;
 	t->restore_mask = false;
 	ctx->uc_sigmask = sig_host_mask(t->sigmask);
-	if (act.flags & K_SA_RESETHAND) {
-		struct rt_proc *p = t->proc;
-		struct ksigaction dfl = { 0 };
-		rt_lock(&p->lock);
-		p->sigact[sig - 1] = dfl;
-		set_host_mode(sig, &dfl);
-		rt_unlock(&p->lock);
-	}
 	return true;
 }
 
 /* Act on one signal for the application, in application context. */
 static void dispatch(struct rt_thread *t, struct kucontext *ctx, int sig, struct ksiginfo *info)
 {
-	struct ksigaction act = get_action(t->proc, sig);
+	struct rt_proc *p = t->proc;
+	bool blocked = t->sigmask & K_SIGBIT(sig);
+
+	/* Read the action, and reset it for SA_RESETHAND, in one step: another
+	 * thread's sigaction must not slip in between. */
+	rt_lock(&p->lock);
+	struct ksigaction act = p->sigact[sig - 1];
+	bool handler = act.handler != K_SIG_IGN && act.handler != K_SIG_DFL;
+	if (handler && !blocked && (act.flags & K_SA_RESETHAND)) {
+		struct ksigaction dfl = { 0 };
+		p->sigact[sig - 1] = dfl;
+		set_host_mode(sig, &dfl);
+	}
+	rt_unlock(&p->lock);
 
 	if (act.handler == K_SIG_IGN)
 		return;
@@ -302,13 +340,38 @@ static void dispatch(struct rt_thread *t, struct kucontext *ctx, int sig, struct
 			host_default(t, ctx, sig);
 		return;
 	}
-	if (t->sigmask & K_SIGBIT(sig)) {
-		if (!reserved(sig))
+	if (blocked) {
+		/* SIGSEGV, SIGBUS and SIGSYS cannot wait in the kernel (the host
+		 * never blocks them): they wait here until unblocked. */
+		if (reserved(sig))
+			hold(t, sig, info);
+		else
 			requeue(t, sig, info);
 		return;
 	}
-	if (!sig_deliver(t, ctx, sig, info))
+	if (!sig_deliver(t, ctx, sig, info, &act))
 		force_sigsegv(t, ctx);
+}
+
+void sig_thread_exit(struct rt_thread *t)
+{
+	/* Signals for the process must go to a thread that stays: block all,
+	 * SIGSEGV and SIGBUS too (nothing that can fault runs after this). */
+	plat_sig_setmask(~0ULL);
+	uint64_t held = __atomic_exchange_n(&t->held, 0, __ATOMIC_SEQ_CST);
+	while (held) {
+		int sig = __builtin_ctzll(held) + 1;
+		held &= ~K_SIGBIT(sig);
+		if (!thread_directed(sig, &t->held_info[sig - 1]))
+			requeue(t, sig, &t->held_info[sig - 1]);
+	}
+}
+
+void sig_after_fork_child(struct rt_thread *t)
+{
+	/* A child does not inherit its parent's pending signals. */
+	__atomic_store_n(&t->held, 0, __ATOMIC_SEQ_CST);
+	t->tls.intr = 0;
 }
 
 void rt_deliver_held(struct kucontext *ctx)
@@ -438,7 +501,7 @@ static long restore_fpstate(struct kucontext *ctx, uintptr_t ufp)
 
 	if (!hfp || !ufp)
 		return 0;
-	size_t size = fpstate_size(hfp);
+	size_t size = sig_fpstate_size(hfp);
 	struct kfpx_sw_bytes sw = *(struct kfpx_sw_bytes *)(hfp + FPX_SW_OFFSET);
 	uint32_t mxcsr_mask = *(uint32_t *)(hfp + 28);
 	uint8_t xhdr_tail[56];

@@ -2,9 +2,12 @@
  * thread.c - thread slots and process structures.
  *
  * Slots are numbered; slot i's memory is fixed in the arena (mm.h). A slot
- * is FREE, LIVE, or EXITING. An EXITING slot is reused once the host has
- * cleared its `alive` word (struct plat_tls): only then is nobody running on
- * its stack.
+ * is FREE, LIVE, or EXITING. Any slot that is not FREE is reused once the
+ * host has cleared its `alive` word (struct plat_tls): only then is nobody
+ * running on its stack. That covers threads that called exit, and also vfork
+ * children that exec'd or exited without telling the runtime. A slot is
+ * marked alive the moment it is taken, so a slot that is allocated but not
+ * yet started is never mistaken for a dead one.
  * slot_lock guards the states and the scan position.
  */
 #include "../fs/vfs.h"
@@ -23,8 +26,7 @@ static struct rt_thread *slot_thread(unsigned i)
 
 static bool slot_reusable(struct rt_thread *t)
 {
-	return t->state == SLOT_FREE ||
-	       (t->state == SLOT_EXITING && __atomic_load_n(&t->tls.alive, __ATOMIC_ACQUIRE) == 0);
+	return t->state == SLOT_FREE || __atomic_load_n(&t->tls.alive, __ATOMIC_ACQUIRE) == 0;
 }
 
 static struct rt_thread *slot_take(unsigned i)
@@ -35,12 +37,13 @@ static struct rt_thread *slot_take(unsigned i)
 		if (mm_slot_commit(i))
 			return NULL;
 		slots[i] = t;
-	} else if (t->state == SLOT_EXITING && t->proc) {
+	} else if (t->state != SLOT_FREE && t->proc) {
 		proc_put(t->proc);
 	}
 	memset(t, 0, sizeof *t);
 	t->slot = i;
 	t->state = SLOT_LIVE;
+	t->tls.alive = 1;
 	t->tls.stack_lo = mm_slot_base(i) + RT_PAGE_SIZE;
 	t->tls.stack_hi = (uintptr_t)t & ~(uintptr_t)63;
 	t->altstack.ss_flags = K_SS_DISABLE;
@@ -100,6 +103,9 @@ struct rt_proc *proc_new(void)
 		return NULL;
 	p->refs = 1;
 	p->umask = 022;
+	p->log_fd = -1;
+	for (unsigned i = 0; i < RT_ARRAY_LEN(p->rtfds); i++)
+		p->rtfds[i] = -1;
 	return p;
 }
 
@@ -113,6 +119,8 @@ struct rt_proc *proc_clone(struct rt_proc *parent, unsigned long flags)
 	p->exe = parent->exe ? rt_strdup(parent->exe) : NULL;
 	p->umask = parent->umask;
 	memcpy(p->sigact, parent->sigact, sizeof p->sigact);
+	p->log_fd = parent->log_fd;
+	memcpy(p->rtfds, parent->rtfds, sizeof p->rtfds);
 	rt_unlock(&parent->lock);
 	if (flags & 0x00000400 /* CLONE_FILES */) {
 		p->fdt = parent->fdt;

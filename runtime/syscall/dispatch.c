@@ -326,11 +326,16 @@ void rt_on_syscall(struct kucontext *ctx)
 	} else {
 		r = sys_unknown(&c);
 	}
+	if (r == SYS_RESTART_NOW) {
+		m->rip -= 2; /* back onto the 2-byte `syscall` */
+		m->rax = (uint64_t)c.nr;
+		return;
+	}
 	if (RT_UNLIKELY(sys_trace) && !c.traced)
 		trace_line(&c, r);
 	if (c.ctx_replaced)
 		return;
-	if (r == -EINTR && c.e && (c.e->flags & SYS_RESTART) && sig_restart_after_eintr(current())) {
+	if (r == -EINTR && c.e && (c.e->flags & SYS_RESTART) && !c.no_restart && sig_restart_after_eintr(current())) {
 		m->rip -= 2; /* back onto the 2-byte `syscall` */
 		m->rax = (uint64_t)c.nr;
 		return;

@@ -738,8 +738,8 @@ static long close_span(unsigned lo, unsigned hi, unsigned flags)
 long sys_close_range(struct sys_call *c)
 {
 	unsigned first = (unsigned)c->a[0], last = (unsigned)c->a[1], flags = (unsigned)c->a[2];
-	int rt[4];
-	int n = fd_runtime_list(rt, 4);
+	int rt[8];
+	int n = fd_runtime_list(rt, 8);
 	long r;
 
 	if (first > last)

@@ -78,6 +78,19 @@ long sys_arch_prctl(struct sys_call *c)
 	}
 }
 
+/* futex: Linux restarts an interrupted wait after an SA_RESTART handler only
+ * when it has no timeout (a timed wait returns EINTR). */
+long sys_futex(struct sys_call *c)
+{
+	int cmd = (int)(c->a[1] & 0x7f); /* without FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME */
+	bool waits = cmd == 0 /* WAIT */ || cmd == 9 /* WAIT_BITSET */ || cmd == 11 /* WAIT_REQUEUE_PI */ ||
+		     cmd == 6 /* LOCK_PI */ || cmd == 13 /* LOCK_PI2 */;
+	long r = sys_forward(c);
+	if (r == -EINTR && waits && c->a[3])
+		c->no_restart = true;
+	return r;
+}
+
 long sys_process_vm_writev(struct sys_call *c)
 {
 	int pid = (int)c->a[0];

@@ -26,7 +26,8 @@
  *
  * Flags: SYS_BLOCK for calls that may sleep (forwarded through the platform's
  * interruptible path, so a signal for the application ends them with EINTR);
- * SYS_RESTART for those Linux restarts after a handler with SA_RESTART;
+ * SYS_RESTART for those Linux restarts after a handler with SA_RESTART (per
+ * signal(7): not SysV IPC, not timed futex waits, not sleeps or polls);
  * SYS_RETPTR for calls whose result is an address (traced in hex).
  */
 #ifndef COFFER_RT_SYS_H
@@ -46,7 +47,13 @@ struct sys_call {
 	const struct sys_entry *e;
 	bool ctx_replaced;       /* the handler rewrote ctx: leave rax alone */
 	bool traced;             /* the handler printed its own trace line */
+	bool no_restart;         /* EINTR even with SA_RESTART (a timed wait) */
 };
+
+/* A handler's answer meaning "deliver the pending signal first, then make
+ * this call again" (Linux's ERESTARTNOINTR): fork, clone and execve use it
+ * when a signal is already held, so that it reaches the right image. */
+#define SYS_RESTART_NOW (-513L)
 
 typedef long (*sys_handler)(struct sys_call *c);
 
