@@ -82,16 +82,19 @@ void bb_put_str(struct bb_writer *w, enum bb_type type, const char *s)
 	bb_put(w, type, s, strlen(s) + 1);
 }
 
-void bb_put_fd(struct bb_writer *w, uint32_t fd, const char *path)
+void bb_put_fd(struct bb_writer *w, uint32_t fd, uint32_t kind, uint64_t pos, const char *path)
 {
 	size_t plen = strlen(path) + 1;
-	uint8_t b[8] = { 0 };
+	uint8_t b[16];
 
 	put_le32(b, fd);
-	put_header(w, BB_FD, 8 + plen);
-	emit(w, b, 8);
+	put_le32(b + 4, kind);
+	put_le32(b + 8, (uint32_t)pos);
+	put_le32(b + 12, (uint32_t)(pos >> 32));
+	put_header(w, BB_FD, 16 + plen);
+	emit(w, b, 16);
 	emit(w, path, plen);
-	emit_zeros(w, pad8(8 + plen) - (8 + plen));
+	emit_zeros(w, pad8(16 + plen) - (16 + plen));
 }
 
 size_t bb_finish(struct bb_writer *w)
@@ -174,11 +177,13 @@ bool bb_get_str(const struct bb_record *rec, const char **s)
 	return true;
 }
 
-bool bb_get_fd(const struct bb_record *rec, uint32_t *fd, const char **path)
+bool bb_get_fd(const struct bb_record *rec, uint32_t *fd, uint32_t *kind, uint64_t *pos, const char **path)
 {
-	if (rec->len < 9 || get_le32(rec->data + 4) != 0 || !valid_str(rec->data + 8, rec->len - 8))
+	if (rec->len < 17 || get_le32(rec->data + 4) > BB_FD_TRUSTED || !valid_str(rec->data + 16, rec->len - 16))
 		return false;
 	*fd = get_le32(rec->data);
-	*path = (const char *)rec->data + 8;
+	*kind = get_le32(rec->data + 4);
+	*pos = get_le32(rec->data + 8) | (uint64_t)get_le32(rec->data + 12) << 32;
+	*path = (const char *)rec->data + 16;
 	return true;
 }

@@ -39,8 +39,17 @@ enum bb_type {
 	BB_CWD = 7,       /* string: absolute working directory */
 	BB_UMASK = 8,     /* u32 */
 	BB_SIGMASK = 9,   /* u64: the application's blocked signals */
-	BB_FD = 10,       /* u32 fd, u32 zero, string path ("" if unknown) */
+	BB_FD = 10,       /* u32 fd, u32 kind (BB_FD_*), u64 position, string path ("" if unknown) */
 	BB_SIGIGN = 11,   /* u64: signals the application ignores (kept by execve) */
+	BB_MANIFEST = 12, /* bytes: the binary manifest of a signed bundle */
+	BB_SIGSTRUCT = 13, /* bytes: its SIGSTRUCT (1808) */
+	BB_EXPECT_MRENCLAVE = 14, /* 32 bytes: refuse to start with another MRENCLAVE */
+	BB_EXPECT_MRSIGNER = 15,  /* 32 bytes: refuse to start with another MRSIGNER */
+};
+
+enum bb_fd_kind {
+	BB_FD_HOST = 0,    /* a host file: the fd is the application's as it is */
+	BB_FD_TRUSTED = 1, /* a trusted file: reopened (and verified) by path */
 };
 
 enum bb_flags {
@@ -60,7 +69,7 @@ void bb_put(struct bb_writer *w, enum bb_type type, const void *data, size_t len
 void bb_put_u32(struct bb_writer *w, enum bb_type type, uint32_t v);
 void bb_put_u64(struct bb_writer *w, enum bb_type type, uint64_t v);
 void bb_put_str(struct bb_writer *w, enum bb_type type, const char *s);
-void bb_put_fd(struct bb_writer *w, uint32_t fd, const char *path);
+void bb_put_fd(struct bb_writer *w, uint32_t fd, uint32_t kind, uint64_t pos, const char *path);
 /* Writes the header. Returns the total size, or 0 if it did not fit in cap
  * (w->len then holds the size needed). */
 size_t bb_finish(struct bb_writer *w);
@@ -88,6 +97,6 @@ int bb_next(struct bb_reader *r, struct bb_record *rec);
 bool bb_get_u32(const struct bb_record *rec, uint32_t *v);
 bool bb_get_u64(const struct bb_record *rec, uint64_t *v);
 bool bb_get_str(const struct bb_record *rec, const char **s);
-bool bb_get_fd(const struct bb_record *rec, uint32_t *fd, const char **path);
+bool bb_get_fd(const struct bb_record *rec, uint32_t *fd, uint32_t *kind, uint64_t *pos, const char **path);
 
 #endif

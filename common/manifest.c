@@ -98,18 +98,19 @@ void man_mount(const struct manifest *m, uint32_t i, struct man_mount *out)
 
 void man_file(const struct manifest *m, uint32_t i, struct man_file *out)
 {
-	const uint8_t *p = m->files + 56 * (size_t)i;
+	const uint8_t *p = m->files + MAN_FILE_SIZE * (size_t)i;
 	out->path = le32(p);
 	out->kind = le32(p + 4);
 	out->size = le64(p + 8);
 	out->target = le32(p + 16);
 	out->mode = le32(p + 20);
 	memcpy(out->sha256, p + 24, 32);
+	out->mtime = le64(p + 56);
 }
 
 static const char *file_path(const struct manifest *m, uint32_t i)
 {
-	return man_str(m, le32(m->files + 56 * (size_t)i));
+	return man_str(m, le32(m->files + MAN_FILE_SIZE * (size_t)i));
 }
 
 long man_find_file(const struct manifest *m, const char *path)
@@ -227,7 +228,7 @@ static int check_files(const struct manifest *m, const char **why, size_t *where
 
 	for (uint32_t i = 0; i < m->nfiles; i++) {
 		struct man_file f;
-		size_t at = (size_t)(m->files - m->raw) + 56 * i;
+		size_t at = (size_t)(m->files - m->raw) + MAN_FILE_SIZE * i;
 		man_file(m, i, &f);
 		if (!str_ok(m, f.path) || !str_ok(m, f.target) || !path_normal(man_str(m, f.path)))
 			FAIL("a trusted file path is not a normalized absolute path", at);
@@ -260,7 +261,7 @@ int man_open(struct manifest *m, const void *raw, size_t size, const char **why,
 	const uint8_t *b = raw;
 	static const uint32_t elem[MAN_SECTION_MAX + 1] = {
 		[MAN_STRINGS] = 1, [MAN_CONFIG] = 48, [MAN_ARGV] = 4, [MAN_ENV] = 4,
-		[MAN_ENV_HOST] = 4, [MAN_MOUNTS] = 16, [MAN_FILES] = 56,
+		[MAN_ENV_HOST] = 4, [MAN_MOUNTS] = 16, [MAN_FILES] = MAN_FILE_SIZE,
 	};
 	const uint8_t *sec[MAN_SECTION_MAX + 1] = { 0 };
 	uint32_t count[MAN_SECTION_MAX + 1] = { 0 }, len[MAN_SECTION_MAX + 1] = { 0 };

@@ -13,7 +13,7 @@
  *   ENV      count u32 string offsets: "NAME=VALUE"
  *   ENV_HOST count u32 string offsets: names passed through from the host
  *   MOUNTS   count struct man_mount
- *   FILES    count struct man_file, sorted by path (bytewise, strictly
+ *   FILES    count struct man_file (64 bytes), sorted by path (bytewise, strictly
  *            increasing): the contents of every trusted mount as signed
  *
  * The reader (man_open) validates everything once: sections inside the
@@ -80,7 +80,7 @@ struct man_mount {
 
 enum man_file_kind { MAN_FILE_REG = 1, MAN_FILE_DIR = 2, MAN_FILE_SYMLINK = 3 };
 
-/* FILES entry: 56 bytes */
+/* FILES entry: 64 bytes */
 struct man_file {
 	uint32_t path;   /* string: absolute path in the enclave */
 	uint32_t kind;   /* enum man_file_kind */
@@ -88,7 +88,9 @@ struct man_file {
 	uint32_t target; /* string: symlink target, else 0 ("") */
 	uint32_t mode;   /* permission bits (0777 etc.) as signed */
 	uint8_t sha256[32];
+	uint64_t mtime;  /* modification time as signed (seconds) */
 };
+#define MAN_FILE_SIZE 64u
 
 /* A validated manifest: views into the caller's bytes. */
 struct manifest {

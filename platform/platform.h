@@ -62,9 +62,26 @@ static inline struct plat_tls *plat_tls(void)
 
 /* ---- start and stop ------------------------------------------------------ */
 
+/* Who this enclave is, as the CPU establishes it at EINIT (simulated on
+ * direct: the platform recomputes the measurement and checks the signature
+ * before rt_main, and refuses to start on any mismatch). */
+struct plat_identity {
+	uint8_t mrenclave[32];
+	uint8_t mrsigner[32];
+	uint16_t isvprodid, isvsvn;
+	uint64_t attributes, xfrm;
+	uint32_t miscselect;
+};
+
 struct plat_boot_info {
 	const uint8_t *bootblock; /* serialized start state, common/bootblock.h */
 	size_t bootblock_len;
+	/* A signed enclave: its manifest (covered by MRENCLAVE, validated with
+	 * man_open) and SIGSTRUCT; NULL for a development run. */
+	const uint8_t *manifest;
+	size_t manifest_len;
+	const uint8_t *sigstruct;
+	struct plat_identity id;
 	uintptr_t image_lo, image_hi; /* the enclave image, page aligned */
 	uintptr_t text_lo, text_hi;   /* its code (the calls it may make itself) */
 	uintptr_t stack_top;          /* the app's initial stack is built below */

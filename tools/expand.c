@@ -95,6 +95,7 @@ static void walk(struct list *l, const char *host, const char *path)
 		f->kind = MAN_FILE_SYMLINK;
 		f->target = strdup(target);
 		f->mode = 0777;
+		f->mtime = (uint64_t)st.st_mtime;
 		return;
 	}
 	if (S_ISREG(st.st_mode)) {
@@ -102,6 +103,7 @@ static void walk(struct list *l, const char *host, const char *path)
 		f->path = strdup(path);
 		f->kind = MAN_FILE_REG;
 		f->mode = st.st_mode & 07777;
+		f->mtime = (uint64_t)st.st_mtime;
 		if (hash_file(host, f->sha256, &f->size)) {
 			fprintf(stderr, "coffer: trusted file %s: cannot read: %s\n", host, strerror(errno));
 			l->errors++;
@@ -117,6 +119,7 @@ static void walk(struct list *l, const char *host, const char *path)
 	f->path = strdup(path);
 	f->kind = MAN_FILE_DIR;
 	f->mode = st.st_mode & 07777;
+	f->mtime = (uint64_t)st.st_mtime;
 	DIR *d = opendir(host);
 	if (!d) {
 		fprintf(stderr, "coffer: trusted directory %s: %s\n", host, strerror(errno));

@@ -98,6 +98,7 @@ int spec_to_manifest(const struct spec *s, const struct tfile *files, size_t nfi
 		put32(&sec[MAN_FILES], f->target ? str(&strings, f->target) : 0);
 		put32(&sec[MAN_FILES], f->mode);
 		put(&sec[MAN_FILES], f->sha256, 32);
+		put64(&sec[MAN_FILES], f->mtime);
 	}
 	count[MAN_FILES] = (uint32_t)nfiles;
 	while (strings.len % 8)

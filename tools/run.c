@@ -15,6 +15,7 @@
  * terminal reach the whole process group, so those are not sent twice.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +31,9 @@
 #include <unistd.h>
 
 #include "../common/bootblock.h"
+#include "../common/bundle.h"
+#include "../common/manifest.h"
+#include "../common/sgx.h"
 #include "coffer.h"
 #include "util.h"
 
@@ -38,17 +42,23 @@ extern char **environ;
 static void run_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: coffer run [OPTIONS] -- PROGRAM [ARGS...]\n"
+		"Usage: coffer run [OPTIONS] APP.coffer [-- ARGS...]\n"
+		"       coffer run [OPTIONS] -- PROGRAM [ARGS...]\n"
 		"\n"
-		"Run PROGRAM inside the enclave boundary. Without a manifest this is a\n"
+		"Run a signed bundle (made by `coffer sign`): the enclave checks its\n"
+		"measurement and signature before anything runs, and the manifest decides\n"
+		"the program, its arguments, environment and files. Or run PROGRAM in a\n"
 		"development run: the host's root file system, arguments and environment\n"
 		"are passed through and nothing is protected.\n"
 		"\n"
 		"Options:\n"
-		"  --trace        print every system call the runtime intercepts (to stderr)\n"
-		"  --log=LEVEL    runtime log level: error, warn (default), info, debug;\n"
-		"                 the COFFER_LOG environment variable sets the default\n"
-		"  -h, --help     show this help\n"
+		"  --trace          print every system call the runtime intercepts (to stderr)\n"
+		"  --log=LEVEL      runtime log level: error, warn (default), info, debug;\n"
+		"                   the COFFER_LOG environment variable sets the default\n"
+		"  --mrenclave=HEX  refuse to start unless the bundle's MRENCLAVE is HEX\n"
+		"  --mrsigner=HEX   refuse to start unless it was signed by the key whose\n"
+		"                   MRSIGNER is HEX (see `coffer measure`)\n"
+		"  -h, --help       show this help\n"
 		"\n"
 		"Environment:\n"
 		"  COFFER_LOG      default log level\n"
@@ -105,10 +115,43 @@ static int find_program(const char *name, char *out, size_t n)
 struct run_opts {
 	bool trace;
 	int log_level;
+	bool have_mre, have_mrs;
+	uint8_t mre[32], mrs[32];
 };
 
-/* Write the boot block for a development run; returns the memfd or -1. */
-static int write_bootblock(const struct run_opts *o, const char *program, char **argv)
+/* What the enclave starts from: a program (development run) or a bundle. */
+struct run_target {
+	const char *program; /* the program path, or the bundle's entrypoint */
+	char **argv;         /* host arguments (a bundle: only if the manifest takes them) */
+	const struct bundle *bundle; /* NULL for a development run */
+};
+
+/* The fds the program inherits: in a development run everything open now,
+ * for a bundle only stdin, stdout and stderr. */
+static int inherited_fds(bool all, int *fds, char **paths, int max)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return 0;
+	struct dirent *e;
+	while ((e = readdir(d)) && n < max) {
+		int fd = atoi(e->d_name);
+		if (e->d_name[0] == '.' || fd == dirfd(d) || (!all && fd > 2))
+			continue;
+		char link[64], target[PATH_MAX];
+		snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+		ssize_t len = readlink(link, target, sizeof target - 1);
+		target[len < 0 ? 0 : len] = 0;
+		fds[n] = fd;
+		paths[n++] = strdup(target);
+	}
+	closedir(d);
+	return n;
+}
+
+/* Write the boot block; returns the memfd or -1. */
+static int write_bootblock(const struct run_opts *o, const struct run_target *t)
 {
 	struct bb_writer w;
 	char cwd[PATH_MAX];
@@ -129,36 +172,20 @@ static int write_bootblock(const struct run_opts *o, const char *program, char *
 		if (s != SIGKILL && s != SIGSTOP && sigaction(s, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
 			ignored |= 1ULL << (s - 1);
 	}
-
-	/* The fds the program inherits: everything open now. */
-	int fds[1024], nfds = 0;
+	int fds[1024];
 	char *paths[1024];
-	DIR *d = opendir("/proc/self/fd");
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d)) && nfds < 1024) {
-			int fd = atoi(e->d_name);
-			if (e->d_name[0] == '.' || fd == dirfd(d))
-				continue;
-			char link[64], target[PATH_MAX];
-			snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-			ssize_t len = readlink(link, target, sizeof target - 1);
-			target[len < 0 ? 0 : len] = 0;
-			fds[nfds] = fd;
-			paths[nfds++] = strdup(target);
-		}
-		closedir(d);
-	}
+	int nfds = inherited_fds(!t->bundle, fds, paths, 1024);
+	uint32_t flags = BB_F_FIRST | (o->trace ? BB_F_TRACE : 0) | (t->bundle ? 0 : BB_F_DEV_RUN);
 
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	for (int pass = 0; pass < 2; pass++) {
 		bb_writer_init(&w, buf, len);
-		bb_put_u32(&w, BB_FLAGS, BB_F_DEV_RUN | BB_F_FIRST | (o->trace ? BB_F_TRACE : 0));
+		bb_put_u32(&w, BB_FLAGS, flags);
 		bb_put_u32(&w, BB_LOG_LEVEL, (uint32_t)o->log_level);
 		bb_put_u32(&w, BB_LOG_FD, 2);
-		bb_put_str(&w, BB_PROGRAM, program);
-		for (char **a = argv; *a; a++)
+		bb_put_str(&w, BB_PROGRAM, t->program);
+		for (char **a = t->argv; *a; a++)
 			bb_put_str(&w, BB_ARG, *a);
 		for (char **e = environ; *e; e++)
 			bb_put_str(&w, BB_ENV, *e);
@@ -167,7 +194,15 @@ static int write_bootblock(const struct run_opts *o, const char *program, char *
 		bb_put_u64(&w, BB_SIGMASK, sigmask);
 		bb_put_u64(&w, BB_SIGIGN, ignored);
 		for (int i = 0; i < nfds; i++)
-			bb_put_fd(&w, (uint32_t)fds[i], paths[i]);
+			bb_put_fd(&w, (uint32_t)fds[i], BB_FD_HOST, 0, paths[i]);
+		if (t->bundle) {
+			bb_put(&w, BB_MANIFEST, t->bundle->manifest, t->bundle->manifest_len);
+			bb_put(&w, BB_SIGSTRUCT, t->bundle->sigstruct, SIGSTRUCT_SIZE);
+		}
+		if (o->have_mre)
+			bb_put(&w, BB_EXPECT_MRENCLAVE, o->mre, 32);
+		if (o->have_mrs)
+			bb_put(&w, BB_EXPECT_MRSIGNER, o->mrs, 32);
 		if (pass == 0) {
 			len = w.len;
 			buf = malloc(len);
@@ -223,11 +258,65 @@ static int supervise(pid_t child, const char *program, const sigset_t *set)
 	}
 }
 
+static bool parse_hex32(const char *s, uint8_t out[32])
+{
+	if (strlen(s) != 64)
+		return false;
+	for (int i = 0; i < 32; i++) {
+		unsigned v;
+		if (sscanf(s + 2 * i, "%2x", &v) != 1 || !isxdigit((unsigned char)s[2 * i]) ||
+		    !isxdigit((unsigned char)s[2 * i + 1]))
+			return false;
+		out[i] = (uint8_t)v;
+	}
+	return true;
+}
+
+/* Is this file a signed bundle (by its magic)? */
+static bool is_bundle(const char *path)
+{
+	char magic[8];
+	FILE *f = fopen(path, "rb");
+	bool yes = f && fread(magic, 1, 8, f) == 8 && !memcmp(magic, BUNDLE_MAGIC, 8);
+	if (f)
+		fclose(f);
+	return yes;
+}
+
+/* A bundle run: check what can be checked on the host, so that a mistake is
+ * reported here in one line (the enclave checks everything again). */
+static int prepare_bundle(const char *path, char **args, uint8_t **raw, struct bundle *b, struct run_target *t)
+{
+	size_t len;
+	const char *why;
+	struct manifest m;
+	size_t where;
+
+	if (read_file(path, MAN_MAX_SIZE + 4096, raw, &len)) {
+		fprintf(stderr, "coffer: %s: %s\n", path, strerror(errno));
+		return COFFER_EXIT_ENCLAVE;
+	}
+	if (bundle_parse(*raw, len, b, &why) || man_open(&m, b->manifest, b->manifest_len, &why, &where)) {
+		fprintf(stderr, "coffer: %s: %s\n", path, why);
+		return COFFER_EXIT_ENCLAVE;
+	}
+	if (*args && m.config.host_args != MAN_ARGS_APPEND) {
+		fprintf(stderr, "coffer: %s: the manifest takes no arguments from the host (host_args: none)\n", path);
+		return COFFER_EXIT_USAGE;
+	}
+	t->program = man_str(&m, m.config.entrypoint);
+	t->argv = args;
+	t->bundle = b;
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "trace", no_argument, NULL, 't' },
 		{ "log", required_argument, NULL, 'l' },
+		{ "mrenclave", required_argument, NULL, 'E' },
+		{ "mrsigner", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -249,36 +338,65 @@ int cmd_run(int argc, char **argv)
 				return COFFER_EXIT_USAGE;
 			}
 			break;
+		case 'E':
+		case 'S':
+			if (!parse_hex32(optarg, c == 'E' ? o.mre : o.mrs)) {
+				fprintf(stderr, "coffer: --%s: expected 64 hexadecimal digits\n",
+					c == 'E' ? "mrenclave" : "mrsigner");
+				return COFFER_EXIT_USAGE;
+			}
+			*(c == 'E' ? &o.have_mre : &o.have_mrs) = true;
+			break;
 		case 'h': run_usage(stdout); return 0;
 		default: run_usage(stderr); return COFFER_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "coffer: run: no program given\n");
+		fprintf(stderr, "coffer: run: no program or bundle given\n");
 		run_usage(stderr);
 		return COFFER_EXIT_USAGE;
 	}
-	char **pargv = argv + optind;
+	/* `coffer run APP.coffer [-- ARGS]` or `coffer run -- PROGRAM [ARGS]` */
+	bool after_dashes = !strcmp(argv[optind - 1], "--");
 	char enclave[PATH_MAX], program[PATH_MAX];
+	struct run_target target = { 0 };
+	struct bundle bundle;
+	uint8_t *raw = NULL;
+	const char *name = argv[optind];
 	if (find_enclave(enclave, sizeof enclave)) {
 		fprintf(stderr, "coffer: cannot find the enclave image coffer-enclave (looked next to %s); "
 				"set COFFER_ENCLAVE\n", enclave);
 		return COFFER_EXIT_ENCLAVE;
 	}
-	int st = find_program(pargv[0], program, sizeof program);
-	if (st == COFFER_EXIT_NOTFOUND) {
-		if (strchr(pargv[0], '/'))
-			fprintf(stderr, "coffer: %s: No such file or directory\n", pargv[0]);
-		else
-			fprintf(stderr, "coffer: %s: command not found\n", pargv[0]);
-		return st;
-	}
-	if (st) {
-		fprintf(stderr, "coffer: %s: Permission denied\n", pargv[0]);
-		return st;
+	if (!after_dashes && is_bundle(name)) {
+		char **args = argv + optind + 1;
+		if (*args && !strcmp(*args, "--"))
+			args++;
+		int r = prepare_bundle(name, args, &raw, &bundle, &target);
+		if (r)
+			return r;
+	} else {
+		if (o.have_mre || o.have_mrs) {
+			fprintf(stderr, "coffer: --mrenclave and --mrsigner apply to signed bundles only\n");
+			return COFFER_EXIT_USAGE;
+		}
+		int st = find_program(name, program, sizeof program);
+		if (st == COFFER_EXIT_NOTFOUND) {
+			if (strchr(name, '/'))
+				fprintf(stderr, "coffer: %s: No such file or directory\n", name);
+			else
+				fprintf(stderr, "coffer: %s: command not found\n", name);
+			return st;
+		}
+		if (st) {
+			fprintf(stderr, "coffer: %s: Permission denied\n", name);
+			return st;
+		}
+		target.program = program;
+		target.argv = argv + optind;
 	}
 
-	int bfd = write_bootblock(&o, program, pargv);
+	int bfd = write_bootblock(&o, &target);
 	if (bfd < 0)
 		return COFFER_EXIT_ENCLAVE;
 	char fdarg[32];
@@ -296,12 +414,13 @@ int cmd_run(int argc, char **argv)
 	}
 	if (child == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		char *eargv[] = { "coffer-enclave", fdarg, program, NULL };
+		char *eargv[] = { "coffer-enclave", fdarg, (char *)target.program, NULL };
 		char *eenv[] = { NULL };
 		execve(enclave, eargv, eenv);
 		fprintf(stderr, "coffer: cannot start the enclave image %s: %s\n", enclave, strerror(errno));
 		_exit(COFFER_EXIT_ENCLAVE);
 	}
 	close(bfd);
-	return supervise(child, pargv[0], &set);
+	free(raw); /* target.program pointed into it */
+	return supervise(child, name, &set);
 }

@@ -58,6 +58,7 @@ struct tfile {
 	uint32_t mode;
 	char *target; /* symlinks */
 	uint8_t sha256[32];
+	uint64_t mtime;
 };
 
 /* Each returns 0, or -1 after printing one line per problem to stderr

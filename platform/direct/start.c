@@ -8,7 +8,9 @@
  *      static data is read) and makes RELRO read-only;
  *   2. reads the host facts from the auxiliary vector;
  *   3. reads the boot block from the fd named by --boot-fd=N and closes it;
- *   4. hands everything to the runtime (rt_main).
+ *   4. for a signed bundle, establishes the enclave's identity and refuses
+ *      to go on if it is not what was signed (verify.c);
+ *   5. hands everything to the runtime (rt_main).
  * On the sgx platform the same facts come from the untrusted loader and are
  * checked inside the enclave; here the host is the CPU as well.
  */
@@ -16,6 +18,10 @@
 #include <linux/elf.h>
 #include <linux/mman.h>
 
+#include <asm/prctl.h>
+
+#include "../../common/bootblock.h"
+#include "../../common/sgx.h"
 #include "../../runtime/lib/rt.h"
 #include "direct.h"
 
@@ -117,6 +123,55 @@ static int read_bootblock(int fd, struct plat_boot_info *bi)
 	return 0;
 }
 
+/* %fs until the application sets its own: BearSSL, built with the stack
+ * protector, reads its canary at %fs:0x28. */
+static uint64_t fs_block[32] __attribute__((aligned(64)));
+
+static void setup_fs(void)
+{
+	fs_block[0] = (uint64_t)fs_block; /* the TCB points at itself */
+	sys3(__NR_getrandom, &fs_block[5], 8, 0);
+	sys2(__NR_arch_prctl, ARCH_SET_FS, fs_block);
+}
+
+int direct_verify(struct plat_boot_info *bi, const uint8_t *expect_mre, const uint8_t *expect_mrs, char *why,
+		  size_t whylen);
+
+/* A signed bundle's manifest and SIGSTRUCT travel in the boot block. */
+static void establish_identity(struct plat_boot_info *bi)
+{
+	struct bb_reader r;
+	struct bb_record rec;
+	const uint8_t *mre = NULL, *mrs = NULL;
+
+	if (bb_reader_init(&r, bi->bootblock, bi->bootblock_len))
+		return; /* the runtime reports a malformed block */
+	while (bb_next(&r, &rec) > 0) {
+		if (rec.type == BB_MANIFEST) {
+			bi->manifest = rec.data;
+			bi->manifest_len = rec.len;
+		} else if (rec.type == BB_SIGSTRUCT && rec.len == SIGSTRUCT_SIZE) {
+			bi->sigstruct = rec.data;
+		} else if (rec.type == BB_EXPECT_MRENCLAVE && rec.len == 32) {
+			mre = rec.data;
+		} else if (rec.type == BB_EXPECT_MRSIGNER && rec.len == 32) {
+			mrs = rec.data;
+		}
+	}
+	if (!bi->manifest && !bi->sigstruct)
+		return; /* a development run */
+	char why[400], msg[480];
+	if (!bi->manifest || !bi->sigstruct) {
+		direct_early_error("coffer: refusing to start: the bundle lacks its manifest or its SIGSTRUCT\n");
+		sys1(__NR_exit_group, 125);
+	}
+	if (direct_verify(bi, mre, mrs, why, sizeof why)) {
+		rt_snprintf(msg, sizeof msg, "coffer: refusing to start: %s\n", why);
+		direct_early_error(msg);
+		sys1(__NR_exit_group, 125);
+	}
+}
+
 __attribute__((noreturn, used)) void direct_start(uintptr_t *sp);
 
 void direct_start(uintptr_t *sp)
@@ -168,7 +223,9 @@ void direct_start(uintptr_t *sp)
 	sys1(__NR_close, boot_fd);
 	if (err) {
 		direct_early_error("coffer-enclave: cannot read the boot block\n");
-		sys1(__NR_exit_group, 127);
+		sys1(__NR_exit_group, 125);
 	}
+	setup_fs();
+	establish_identity(&bi);
 	rt_main(&bi);
 }

@@ -16,6 +16,8 @@
 #include <linux/fcntl.h>
 
 #include "../../common/bootblock.h"
+#include "../../common/manifest.h"
+#include "../../common/sgx.h"
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
 #include "../proc/proc.h"
@@ -23,6 +25,13 @@
 #include "loader.h"
 
 uint32_t rt_boot_flags; /* BB_F_* of this enclave */
+/* A signed enclave's manifest and SIGSTRUCT (runtime copies; read-only after
+ * boot). rt_manifest.raw is NULL in a development run. */
+struct manifest rt_manifest;
+const uint8_t *rt_sigstruct;
+
+int trusted_init(void);
+int tmpfs_init(struct vfs_mount *m);
 
 struct boot_cfg {
 	const struct plat_boot_info *bi;
@@ -110,7 +119,8 @@ static void parse_bootblock(const struct plat_boot_info *bi, struct boot_cfg *cf
 	}
 	if (err < 0)
 		boot_fail(125, "the boot block is truncated");
-	if (!cfg->program || !cfg->cwd || cfg->cwd[0] != '/' || cfg->argc == 0)
+	bool signed_first = bi->manifest && (rt_boot_flags & BB_F_FIRST);
+	if (!cfg->program || !cfg->cwd || cfg->cwd[0] != '/' || (cfg->argc == 0 && !signed_first))
 		boot_fail(125, "the boot block lacks the program, its arguments or the working directory");
 }
 
@@ -123,7 +133,9 @@ static void setup_log(struct boot_cfg *cfg)
 	for (size_t i = 0; i < cfg->nfds; i++) {
 		uint32_t n;
 		const char *path;
-		if (bb_get_fd(&cfg->fds[i], &n, &path) && (int)n == fd)
+		uint32_t kind;
+		uint64_t pos;
+		if (bb_get_fd(&cfg->fds[i], &n, &kind, &pos, &path) && (int)n == fd)
 			app_owned = true;
 	}
 	if (fd >= 0 && app_owned) {
@@ -139,17 +151,159 @@ static void setup_log(struct boot_cfg *cfg)
 	rt_boot_log_fd = fd;
 }
 
+/* A trusted file that survived execve at host fd `fd`: open it again
+ * through its mount (which verifies it in this new enclave) and put it back
+ * at the same number and position. */
+static void reopen_trusted(uint32_t fd, uint64_t pos, const char *path)
+{
+	long nfd;
+	struct file *f = vfs_open_file(path, O_RDONLY, &nfd);
+	if (f && plat_call(__NR_dup2, nfd, fd, 0, 0, 0, 0) == (long)fd) {
+		plat_call(__NR_close, nfd, 0, 0, 0, 0, 0);
+		f->pos = (long)pos;
+		fd_install((int)fd, f);
+		return;
+	}
+	if (f)
+		vfs_file_close(f, nfd);
+	log_warn("fd %u (%s) cannot be opened again after execve (%ld); it is closed", fd, path, nfd);
+	plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+}
+
 static void setup_fds(struct boot_cfg *cfg)
 {
 	for (size_t i = 0; i < cfg->nfds; i++) {
-		uint32_t fd;
+		uint32_t fd, kind;
+		uint64_t pos;
 		const char *path;
-		if (!bb_get_fd(&cfg->fds[i], &fd, &path))
+		if (!bb_get_fd(&cfg->fds[i], &fd, &kind, &pos, &path))
 			boot_fail(125, "the boot block has a malformed fd record");
 		if ((int)fd == rt_boot_log_fd || plat_call(__NR_fcntl, fd, F_GETFD, 0, 0, 0, 0) < 0)
 			continue; /* closed on exec */
-		fd_install_host(fd, path[0] == '/' ? path : NULL, 0);
+		if (kind == BB_FD_TRUSTED)
+			reopen_trusted(fd, pos, path);
+		else
+			fd_install_host(fd, path[0] == '/' ? path : NULL, 0);
 	}
+}
+
+/* ---- a signed enclave ----------------------------------------------------- */
+
+static void add_mounts(void)
+{
+	if (trusted_init())
+		boot_fail(125, "out of memory while booting");
+	for (uint32_t i = 0; i < rt_manifest.nmounts; i++) {
+		struct man_mount mm;
+		man_mount(&rt_manifest, i, &mm);
+		const char *path = man_str(&rt_manifest, mm.path), *src = man_str(&rt_manifest, mm.source);
+		struct vfs_mount *m = NULL;
+		switch (mm.type) {
+		case MAN_MOUNT_TRUSTED:
+			if ((m = vfs_mount_add(path, src, &trusted_ops, true)))
+				m->exec_ok = true;
+			break;
+		case MAN_MOUNT_PASSTHROUGH:
+			m = vfs_mount_add(path, src, &passthrough_ops, mm.flags & MAN_MOUNT_F_READONLY);
+			break;
+		case MAN_MOUNT_TMPFS:
+			if ((m = vfs_mount_add(path, NULL, &tmpfs_ops, false)) && tmpfs_init(m))
+				m = NULL;
+			break;
+		default:
+			boot_fail(125, "mount %s: encrypted mounts are not supported by this runtime", path);
+		}
+		if (!m)
+			boot_fail(125, "cannot mount %s", path);
+	}
+}
+
+/* Append to a NULL-terminated array built on the heap. */
+static void push(const char ***v, size_t *n, const char *s)
+{
+	const char **nv = rt_alloc((*n + 2) * sizeof *nv);
+	if (!nv)
+		boot_fail(125, "out of memory while booting");
+	if (*n)
+		memcpy(nv, *v, *n * sizeof *nv);
+	rt_free(*v);
+	nv[(*n)++] = s;
+	nv[*n] = NULL;
+	*v = nv;
+}
+
+/* The first process of a signed enclave runs what the manifest says: its
+ * entrypoint, argv (plus the host's arguments only if it allows them), its
+ * environment plus the host variables it names, its working directory.
+ * Everything else the host passed is ignored. */
+static void apply_manifest(struct boot_cfg *cfg)
+{
+	const struct manifest *m = &rt_manifest;
+	const char **argv = NULL, **envp = NULL;
+	size_t argc = 0, envc = 0;
+
+	for (uint32_t i = 0; i < m->nargv; i++)
+		push(&argv, &argc, man_argv(m, i));
+	if (m->config.host_args == MAN_ARGS_APPEND)
+		for (size_t i = 0; i < cfg->argc; i++)
+			push(&argv, &argc, cfg->argv[i]);
+	for (uint32_t i = 0; i < m->nenv; i++)
+		push(&envp, &envc, man_env(m, i));
+	for (uint32_t i = 0; i < m->nenv_host; i++) {
+		const char *name = man_env_host(m, i);
+		size_t n = strlen(name);
+		for (size_t j = 0; j < cfg->envc; j++)
+			if (!strncmp(cfg->envp[j], name, n) && cfg->envp[j][n] == '=')
+				push(&envp, &envc, cfg->envp[j]);
+	}
+	rt_free(cfg->argv);
+	rt_free(cfg->envp);
+	cfg->argv = argv ? argv : rt_zalloc(sizeof *argv);
+	cfg->envp = envp ? envp : rt_zalloc(sizeof *envp);
+	cfg->argc = argc;
+	cfg->envc = envc;
+	cfg->program = man_str(m, m->config.entrypoint);
+	cfg->cwd = man_str(m, m->config.cwd);
+}
+
+static void load_manifest(struct boot_cfg *cfg)
+{
+	const struct plat_boot_info *bi = cfg->bi;
+	uint8_t *raw = rt_alloc(bi->manifest_len), *ss = rt_alloc(SIGSTRUCT_SIZE);
+	const char *why;
+	size_t where;
+
+	if (!raw || !ss)
+		boot_fail(125, "out of memory while booting");
+	memcpy(raw, bi->manifest, bi->manifest_len);
+	memcpy(ss, bi->sigstruct, SIGSTRUCT_SIZE);
+	if (man_open(&rt_manifest, raw, bi->manifest_len, &why, &where))
+		boot_fail(125, "the manifest is malformed: %s (byte %zu)", why, where);
+	rt_sigstruct = ss;
+	if (rt_boot_flags & BB_F_FIRST)
+		apply_manifest(cfg);
+}
+
+static void notice(const struct boot_cfg *cfg)
+{
+	/* Always said, whatever the log level: simulation never pretends. */
+	char note[240];
+	int n;
+	if (rt_manifest.raw) {
+		char mre[17];
+		for (int i = 0; i < 8; i++)
+			rt_snprintf(mre + 2 * i, 3, "%02x", cfg->bi->id.mrenclave[i]);
+		n = rt_snprintf(note, sizeof note,
+				"coffer: simulated SGX on the %s platform: identity checked (MRENCLAVE %s...), but "
+				"nothing is hidden from the host\n",
+				cfg->bi->platform_name, mre);
+	} else {
+		n = rt_snprintf(note, sizeof note,
+				"coffer: development run on the simulated %s platform: no manifest, nothing is "
+				"protected\n",
+				cfg->bi->platform_name);
+	}
+	rt_log_write(note, (size_t)n);
 }
 
 static void boot_continue(void *arg)
@@ -161,6 +315,10 @@ static void boot_continue(void *arg)
 	if (plat_thread_arm(&t->tls))
 		boot_fail(125, "cannot arm system call interception (Linux 5.11 or newer is needed)");
 	rt_tls_ready = true;
+	if (cfg->bi->manifest)
+		load_manifest(cfg);
+	else if (!(rt_boot_flags & BB_F_DEV_RUN))
+		boot_fail(125, "the boot block names neither a signed bundle nor a development run");
 	struct rt_proc *p = proc_new();
 	if (!p || !(p->fdt = fdt_new()) || !(p->cwd = rt_strdup(cfg->cwd)))
 		boot_fail(125, "out of memory while booting");
@@ -174,20 +332,17 @@ static void boot_continue(void *arg)
 	plat_call(__NR_umask, p->umask, 0, 0, 0, 0, 0);
 	sig_boot(p, cfg->sigmask, cfg->sigign);
 
-	if (!(rt_boot_flags & BB_F_DEV_RUN))
-		boot_fail(125, "this enclave has no manifest; only development runs are supported");
-	if (vfs_mount_add("/", "/", &passthrough_ops, false) || vfs_mount_add("/proc", "/proc", &proc_ops, false))
-		boot_fail(125, "cannot build the mount table");
-	setup_fds(cfg);
-	if ((rt_boot_flags & BB_F_FIRST) && (rt_boot_flags & BB_F_DEV_RUN)) {
-		/* Always said, whatever the log level: simulation never pretends. */
-		char note[160];
-		int n = rt_snprintf(note, sizeof note,
-				    "coffer: development run on the simulated %s platform: no manifest, "
-				    "nothing is protected\n",
-				    cfg->bi->platform_name);
-		rt_log_write(note, (size_t)n);
+	if (rt_manifest.raw) {
+		add_mounts();
+	} else {
+		struct vfs_mount *root = vfs_mount_add("/", "/", &passthrough_ops, false);
+		if (!root || !vfs_mount_add("/proc", "/proc", &proc_ops, false))
+			boot_fail(125, "cannot build the mount table");
+		root->exec_ok = true;
 	}
+	setup_fds(cfg);
+	if (rt_boot_flags & BB_F_FIRST)
+		notice(cfg);
 
 	struct loader_prog prog;
 	long r = loader_resolve(cfg->program, cfg->argv, cfg->argc, &prog, why, sizeof why);

@@ -63,48 +63,31 @@ void strvec_free(struct strvec *s)
 
 /* ---- file access ------------------------------------------------------------ */
 
-static long pread_full(int fd, void *buf, size_t n, long off)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		long r = plat_call(__NR_pread64, fd, (long)((char *)buf + got), (long)(n - got), off + (long)got, 0, 0);
-		if (r == -EINTR)
-			continue;
-		if (r < 0)
-			return r;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (long)got;
-}
-
-/* Open for execution: a regular file the caller may execute. */
-static long open_exec(const char *path, char *abs)
+/* Open for execution: a regular file, executable, on a mount that may
+ * supply programs (trusted files in a signed enclave). */
+static struct file *open_exec(const char *path, char *abs, long *fd)
 {
 	struct vfs_path p;
+	struct kstat_buf st;
 	char pbuf[RT_PATH_MAX];
 	long r = vfs_resolve(VFS_AT_FDCWD, path, pbuf, &p);
+
+	*fd = r;
 	if (r)
-		return r;
+		return NULL;
 	str_copy(abs, p.abs, RT_PATH_MAX);
-	if (p.mnt->ops->access) {
-		r = p.mnt->ops->access(&p, 1 /* X_OK */, 0);
-		if (r)
-			return r;
+	if (!p.mnt->exec_ok) {
+		log_warn("%s is not a trusted file: the manifest allows executing trusted files only", p.abs);
+		*fd = -EACCES;
+		return NULL;
 	}
-	long fd = vfs_open_internal(p.abs, O_RDONLY | O_CLOEXEC, NULL, NULL);
-	if (fd < 0)
-		return fd;
-	struct kstat_buf st;
-	r = plat_call(__NR_fstat, fd, (long)&st, 0, 0, 0, 0);
-	uint32_t mode = *(uint32_t *)(st.raw + 24); /* st_mode */
-	if (r || (mode & 0170000) != 0100000) {
-		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
-		return r ? r : -EACCES;
+	if (!p.mnt->ops->stat || (r = p.mnt->ops->stat(&p, 0, &st)) ||
+	    (*(uint32_t *)(st.raw + 24) & 0170000) != 0100000 ||
+	    (p.mnt->ops->access && (r = p.mnt->ops->access(&p, 1 /* X_OK */, 0)))) {
+		*fd = r ? r : -EACCES;
+		return NULL;
 	}
-	return fd;
+	return vfs_open_file(p.abs, O_RDONLY | O_CLOEXEC, fd);
 }
 
 static const char *machine_name(unsigned m)
@@ -225,8 +208,9 @@ long loader_resolve(const char *path, const char *const *argv, size_t argc, stru
 	str_copy(cur, path, sizeof cur);
 	for (int depth = 0;; depth++) {
 		prog->fail_depth = depth;
-		long fd = open_exec(cur, prog->elf);
-		if (fd < 0) {
+		long fd;
+		struct file *f = open_exec(cur, prog->elf, &fd);
+		if (!f) {
 			r = fd;
 			if (depth > 0) {
 				rt_snprintf(why, whylen, "bad interpreter %s: %s", cur, errno_text(r));
@@ -234,8 +218,8 @@ long loader_resolve(const char *path, const char *const *argv, size_t argc, stru
 			}
 			goto fail_msg;
 		}
-		long n = pread_full((int)fd, buf, sizeof buf - 1, 0);
-		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		long n = vfs_file_pread(f, fd, buf, sizeof buf - 1, 0);
+		vfs_file_close(f, fd);
 		if (n < 0) {
 			r = n;
 			goto fail_msg;
@@ -298,7 +282,7 @@ static bool is_err(long r)
 	return r < 0 && r > -4096;
 }
 
-static long map_segment(int fd, uintptr_t base, const Elf64_Phdr *ph)
+static long map_segment(struct file *f, long fd, uintptr_t base, const Elf64_Phdr *ph)
 {
 	int prot = elf_prot(ph->p_flags);
 	uintptr_t start = base + ph->p_vaddr;
@@ -311,7 +295,7 @@ static long map_segment(int fd, uintptr_t base, const Elf64_Phdr *ph)
 	if (ph->p_filesz) {
 		size_t len = RT_ALIGN_UP(file_end, RT_PAGE_SIZE) - page;
 		long off = (long)(ph->p_offset - (start - page));
-		r = plat_mem_map(page, len, prot | (zero_tail ? PROT_WRITE : 0), MAP_PRIVATE | MAP_FIXED, fd, off);
+		r = vfs_file_mmap(f, fd, page, len, prot | (zero_tail ? PROT_WRITE : 0), MAP_PRIVATE | MAP_FIXED, off);
 		if (is_err(r))
 			return r;
 		if (zero_tail) {
@@ -335,14 +319,16 @@ static long load_elf(const char *path, struct elf_loaded *out, char *why, size_t
 {
 	Elf64_Ehdr eh;
 	Elf64_Phdr *ph = NULL;
-	long r, fd = vfs_open_internal(path, O_RDONLY | O_CLOEXEC, NULL, NULL);
+	char abs[RT_PATH_MAX];
+	long r, fd;
+	struct file *f = open_exec(path, abs, &fd);
 
-	if (fd < 0) {
+	if (!f) {
 		rt_snprintf(why, whylen, "%s: %s", path, errno_text(fd));
 		return fd;
 	}
 	memset(out, 0, sizeof *out);
-	r = pread_full((int)fd, &eh, sizeof eh, 0);
+	r = vfs_file_pread(f, fd, &eh, sizeof eh, 0);
 	if (r >= 0 && (r = elf_check((const uint8_t *)&eh, (size_t)r, why, whylen)))
 		goto out;
 	size_t phsize = (size_t)eh.e_phnum * sizeof *ph;
@@ -350,7 +336,7 @@ static long load_elf(const char *path, struct elf_loaded *out, char *why, size_t
 	r = -ENOMEM;
 	if (!ph)
 		goto out;
-	r = pread_full((int)fd, ph, phsize, (long)eh.e_phoff);
+	r = vfs_file_pread(f, fd, ph, phsize, (long)eh.e_phoff);
 	if (r != (long)phsize) {
 		rt_snprintf(why, whylen, "cannot execute: truncated ELF program headers");
 		r = -ENOEXEC;
@@ -361,7 +347,7 @@ static long load_elf(const char *path, struct elf_loaded *out, char *why, size_t
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		if (ph[i].p_type == PT_INTERP) {
 			if (ph[i].p_filesz < 2 || ph[i].p_filesz > RT_PATH_MAX ||
-			    pread_full((int)fd, out->interp, ph[i].p_filesz, (long)ph[i].p_offset) !=
+			    vfs_file_pread(f, fd, out->interp, ph[i].p_filesz, (long)ph[i].p_offset) !=
 				    (long)ph[i].p_filesz ||
 			    out->interp[ph[i].p_filesz - 1] != 0) {
 				rt_snprintf(why, whylen, "cannot execute: malformed PT_INTERP");
@@ -402,7 +388,7 @@ static long load_elf(const char *path, struct elf_loaded *out, char *why, size_t
 		goto out;
 	}
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
-		if (ph[i].p_type == PT_LOAD && (r = map_segment((int)fd, out->base, &ph[i]))) {
+		if (ph[i].p_type == PT_LOAD && (r = map_segment(f, fd, out->base, &ph[i]))) {
 			rt_snprintf(why, whylen, "cannot map %s (%ld)", path, r);
 			goto out;
 		}
@@ -421,7 +407,7 @@ static long load_elf(const char *path, struct elf_loaded *out, char *why, size_t
 	r = 0;
 out:
 	rt_free(ph);
-	plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	vfs_file_close(f, fd);
 	return r;
 }
 

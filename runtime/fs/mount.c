@@ -1,41 +1,58 @@
 /*
  * mount.c - the mount table: built once at boot, read-only afterwards, so
  * lookups take no lock. Entries are kept longest path first, which makes the
- * first prefix match the most specific mount.
+ * first prefix match the most specific mount. Mounts do not nest (the manifest
+ * reader refuses overlaps); a path above mount points is served by the
+ * synthetic mount (synth.c).
  */
 #include "vfs.h"
 
 #define MAX_MOUNTS 64
 
-static struct vfs_mount mounts[MAX_MOUNTS];
+static struct vfs_mount *mounts[MAX_MOUNTS]; /* each allocated once: pointers stay valid */
 static int nmounts;
+static struct vfs_mount synth_mount = { .path = "", .ops = &synth_ops, .read_only = true };
+bool vfs_any_links;
 
-int vfs_mount_add(const char *path, const char *host_root, const struct mount_ops *ops, bool ro)
+struct vfs_mount *vfs_mount_add(const char *path, const char *host_root, const struct mount_ops *ops, bool ro)
 {
 	size_t len = strlen(path);
 
 	if (nmounts == MAX_MOUNTS || path[0] != '/')
-		return -EINVAL;
+		return NULL;
 	for (int i = 0; i < nmounts; i++)
-		if (strcmp(mounts[i].path, path) == 0)
-			return -EEXIST;
+		if (strcmp(mounts[i]->path, path) == 0)
+			return NULL;
 	char *p = rt_strdup(path), *h = host_root ? rt_strdup(host_root) : NULL;
-	if (!p || (host_root && !h))
-		return -ENOMEM;
+	struct vfs_mount *m = rt_zalloc(sizeof *m);
+	if (!p || (host_root && !h) || !m)
+		return NULL;
+	*m = (struct vfs_mount){ .path = p, .path_len = len, .host_root = h, .ops = ops, .read_only = ro };
 	int at = nmounts;
-	while (at > 0 && mounts[at - 1].path_len < len) {
+	while (at > 0 && mounts[at - 1]->path_len < len) {
 		mounts[at] = mounts[at - 1];
 		at--;
 	}
-	mounts[at] = (struct vfs_mount){ .path = p, .path_len = len, .host_root = h, .ops = ops, .read_only = ro };
+	mounts[at] = m;
 	nmounts++;
-	return 0;
+	if (ops->link_target)
+		vfs_any_links = true;
+	return m;
+}
+
+/* Is abs strictly above mount point m (so a directory leading to it)? */
+static bool above(const char *abs, const struct vfs_mount *m)
+{
+	size_t n = strlen(abs);
+	if (n == 1)
+		return m->path_len > 1;
+	return m->path_len > n && strncmp(m->path, abs, n) == 0 && m->path[n] == '/';
 }
 
 struct vfs_mount *vfs_mount_find(const char *abs, const char **rel)
 {
 	for (int i = 0; i < nmounts; i++) {
-		struct vfs_mount *m = &mounts[i];
+		struct vfs_mount *m = mounts[i];
 		if (m->path_len == 1) {
 			*rel = abs + 1;
 			return m;
@@ -45,5 +62,34 @@ struct vfs_mount *vfs_mount_find(const char *abs, const char **rel)
 			return m;
 		}
 	}
+	for (int i = 0; i < nmounts; i++)
+		if (above(abs, mounts[i])) {
+			*rel = abs;
+			return &synth_mount;
+		}
 	return NULL;
+}
+
+int vfs_mount_children(const char *abs, void (*fn)(void *arg, const char *name, size_t len), void *arg)
+{
+	size_t n = strlen(abs), skip = n == 1 ? 1 : n + 1;
+	int count = 0;
+
+	for (int i = 0; i < nmounts; i++) {
+		if (!above(abs, mounts[i]))
+			continue;
+		const char *name = mounts[i]->path + skip;
+		size_t len = 0;
+		while (name[len] && name[len] != '/')
+			len++;
+		bool seen = false;
+		for (int j = 0; j < i && !seen; j++)
+			seen = above(abs, mounts[j]) && strncmp(mounts[j]->path + skip, name, len) == 0 &&
+			       (mounts[j]->path[skip + len] == 0 || mounts[j]->path[skip + len] == '/');
+		if (!seen) {
+			fn(arg, name, len);
+			count++;
+		}
+	}
+	return count;
 }

@@ -6,7 +6,64 @@
 #include "../proc/proc.h"
 #include "vfs.h"
 
-long vfs_resolve(int dirfd, const char *path, char *abs, struct vfs_path *out)
+/* Follow the first symlink the runtime knows along abs (in place); sets
+ * *changed. A missing directory on the way is ENOENT. */
+static long follow_once(char *abs, bool nofollow_last, bool *changed)
+{
+	size_t len = strlen(abs);
+	char target[RT_PATH_MAX], next[RT_PATH_MAX];
+	bool dir;
+
+	*changed = false;
+	for (size_t end = 1; end <= len; end++) {
+		if (end < len && abs[end] != '/')
+			continue;
+		if (end == 1 && len > 1)
+			continue; /* "/" itself */
+		bool last = end == len;
+		if (last && nofollow_last)
+			break;
+		char save = abs[end];
+		abs[end] = 0;
+		const char *rel;
+		struct vfs_mount *m = vfs_mount_find(abs, &rel);
+		long n = -EINVAL;
+		if (!m) {
+			abs[end] = save;
+			return last ? 0 : -ENOENT;
+		}
+		if (!m->ops->link_target) {
+			abs[end] = save;
+			break; /* the host resolves inside this mount */
+		}
+		n = m->ops->link_target(m, rel, target, sizeof target - 1);
+		if (n == -ENOENT && !last) {
+			abs[end] = save;
+			return -ENOENT;
+		}
+		if (n < 0) {
+			abs[end] = save;
+			continue;
+		}
+		target[n] = 0;
+		/* the link's directory, then the target, then the rest */
+		char *slash = strrchr(abs, '/');
+		*slash = 0;
+		const char *rest = last ? "" : abs + end + 1;
+		int w = target[0] == '/' ? rt_snprintf(next, sizeof next, "%s/%s", target, rest)
+					 : rt_snprintf(next, sizeof next, "%s/%s/%s", abs, target, rest);
+		if ((size_t)w >= sizeof next)
+			return -ENAMETOOLONG;
+		long r = vfs_normalize("/", next, abs, &dir);
+		if (r)
+			return r;
+		*changed = true;
+		return 0;
+	}
+	return 0;
+}
+
+long vfs_resolve_at(int dirfd, const char *path, int flags, char *abs, struct vfs_path *out)
 {
 	char base[RT_PATH_MAX];
 	bool dir;
@@ -27,6 +84,19 @@ long vfs_resolve(int dirfd, const char *path, char *abs, struct vfs_path *out)
 	}
 	if ((r = vfs_normalize(base, path, abs, &dir)))
 		return r;
+	if (vfs_any_links) {
+		/* a trailing slash follows a final symlink whatever the flags say */
+		bool nofollow = (flags & VFS_NOFOLLOW) && !dir;
+		for (int hops = 0;; hops++) {
+			bool changed;
+			if ((r = follow_once(abs, nofollow, &changed)))
+				return r;
+			if (!changed)
+				break;
+			if (hops == 40)
+				return -ELOOP;
+		}
+	}
 	const char *rel;
 	struct vfs_mount *m = vfs_mount_find(abs, &rel);
 	if (!m)
@@ -45,7 +115,7 @@ long vfs_resolve_user(int dirfd, uintptr_t upath, char *abs, struct vfs_path *ou
 
 	if (r < 0)
 		return r;
-	return vfs_resolve(dirfd, path, abs, out);
+	return vfs_resolve_at(dirfd, path, 0, abs, out);
 }
 
 long vfs_realpath(const char *abs, char *out)

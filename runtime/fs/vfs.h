@@ -5,21 +5,26 @@
  * Paths are resolved by the runtime, never by the host alone: a path is made
  * absolute (against the working directory or a directory fd), normalized
  * ("." and ".." and repeated slashes removed; ".." cannot climb above "/"),
- * and then matched against the mount table by longest prefix. The mount's ops
- * table does the rest; a path no mount covers does not exist (ENOENT).
+ * symbolic links the runtime knows of (trusted files, tmpfs) are followed
+ * component by component, and the result is matched against the mount table
+ * by longest prefix. The mount's ops table does the rest. Mounts never nest;
+ * the directories above mount points exist as read-only "synthetic"
+ * directories that list the mount points below them. Any other path does not
+ * exist (ENOENT).
  *
- * Mount types are ops tables (the Linux VFS way): this issue has
- * `passthrough` (host files under a host directory) and `proc` (host /proc
- * with the entries that must describe the application, not the enclave
- * image); trusted, encrypted, tmpfs and pseudo mounts add their own ops.
+ * Mount types are ops tables (the Linux VFS way): passthrough (a host
+ * directory, nothing protected), proc (the host's /proc with the entries that
+ * must describe the application), trusted (read-only files whose hashes the
+ * manifest holds), tmpfs (files in runtime memory), synthetic.
  *
  * Open files: struct file is one open file description (shared by dup and
  * fork, reference counted). A file is either host-backed (file_ops.host: the
  * host fd has the same number as the application's fd, so calls on it are
  * forwarded after a table check; this is also what lets poll, select, epoll
- * and SCM_RIGHTS pass through untranslated on direct) or runtime-backed
- * (its ops implement read, write, ... and a host placeholder fd reserves the
- * number). The fd table is per process and guarded by its lock.
+ * and SCM_RIGHTS pass through untranslated on direct) or runtime-backed: its
+ * ops serve reads, writes, seeks, stat, directory listing and mmap, and a host
+ * fd reserves the number (the file itself for a trusted file, a placeholder
+ * otherwise), so metadata calls that do not touch data can still be forwarded.
  */
 #ifndef COFFER_RT_VFS_H
 #define COFFER_RT_VFS_H
@@ -42,6 +47,12 @@ struct vfs_path {
 
 struct kstat_buf {
 	uint8_t raw[144]; /* struct stat (x86-64) */
+};
+
+/* An application buffer: base is an application address. */
+struct kiovec {
+	uintptr_t base;
+	size_t len;
 };
 
 struct mount_ops {
@@ -70,19 +81,37 @@ struct mount_ops {
 	/* The host path, for what only the host can do (inotify); -ENOTSUP if
 	 * the mount has no host path. */
 	long (*host_path)(const struct vfs_path *p, char *buf, size_t n);
+	/* If the path is a symbolic link this mount knows (the runtime follows
+	 * it, not the host), copy its target and return its length; else
+	 * -EINVAL (not a link) or -ENOENT. NULL: the mount has none. */
+	long (*link_target)(const struct vfs_mount *m, const char *rel, char *buf, size_t n);
 };
 
 struct vfs_mount {
 	const char *path;      /* mount point in the enclave's view, normalized */
 	size_t path_len;
-	const char *host_root; /* host directory (passthrough, proc) */
+	const char *host_root; /* host directory (passthrough, proc, trusted) */
 	const struct mount_ops *ops;
 	bool read_only;
+	bool exec_ok;          /* programs may be executed from here */
+	void *priv;            /* the mount type's state (tmpfs tree, ...) */
 };
 
 struct file_ops {
 	const char *name;
 	bool host; /* host-backed: calls on the fd are forwarded */
+	/* Runtime-backed files. pread/pwrite move n bytes at offset off
+	 * (off < 0 for pwrite: append) to or from dst/src, which is an
+	 * application address if `user`, else runtime memory; the generic layer
+	 * keeps the file position. A NULL op fails with the errno in `deny`. */
+	long (*pread)(struct file *f, void *dst, size_t n, long off, bool user);
+	long (*pwrite)(struct file *f, const void *src, size_t n, long off, bool user);
+	long (*size)(struct file *f);
+	long (*stat)(struct file *f, struct kstat_buf *st);
+	long (*getdents)(struct file *f, uintptr_t ubuf, size_t n); /* getdents64; pos = entry index */
+	long (*truncate)(struct file *f, long len);
+	long (*chmod)(struct file *f, unsigned mode);
+	int deny; /* errno for missing ops: EACCES (trusted), EISDIR, EINVAL, ... */
 	void (*release)(struct file *f);
 };
 
@@ -92,24 +121,41 @@ struct file {
 	struct vfs_mount *mnt; /* NULL for pipes, sockets, ... */
 	char *path;            /* absolute path in the enclave's view, or NULL */
 	int flags;             /* flags it was opened with */
+	struct rt_lock lock;   /* guards pos and the type's state */
+	long pos;              /* runtime-backed files: the file position */
 	void *priv;
 };
 
 /* ---- mounts (mount.c) ------------------------------------------------- */
 
-extern const struct mount_ops passthrough_ops, proc_ops;
+extern const struct mount_ops passthrough_ops, proc_ops, trusted_ops, tmpfs_ops, synth_ops;
+/* Set at boot if a mount lets the runtime follow symlinks itself (trusted,
+ * tmpfs); a development run has none and skips that walk. */
+extern bool vfs_any_links;
 /* Add a mount; the table is built at boot and fixed afterwards. */
-int vfs_mount_add(const char *path, const char *host_root, const struct mount_ops *ops, bool ro);
+struct vfs_mount *vfs_mount_add(const char *path, const char *host_root, const struct mount_ops *ops, bool ro);
+/* The mount serving an absolute normalized path (the synthetic mount for the
+ * directories above mount points), or NULL. */
 struct vfs_mount *vfs_mount_find(const char *abs, const char **rel);
+/* Visit the names directly below `abs` that lead to mount points (for
+ * listing a synthetic directory); returns how many. */
+int vfs_mount_children(const char *abs, void (*fn)(void *arg, const char *name, size_t len), void *arg);
 
-/* ---- paths (path.c) ------------------------------------------------------ */
+/* ---- paths (normalize.c, path.c) ---------------------------------------- */
 
 /* Normalize `path` (absolute, or relative to `base`, which must be absolute)
  * into out[RT_PATH_MAX]. Returns 0 or -ENAMETOOLONG / -ENOENT (empty path). */
 int vfs_normalize(const char *base, const char *path, char *out, bool *dir);
+
+enum { VFS_NOFOLLOW = 1 }; /* do not follow a symlink in the last component */
+
 /* Resolve an application path (already copied into runtime memory) relative
  * to dirfd. `abs` must have room for RT_PATH_MAX. */
-long vfs_resolve(int dirfd, const char *path, char *abs, struct vfs_path *out);
+long vfs_resolve_at(int dirfd, const char *path, int flags, char *abs, struct vfs_path *out);
+static inline long vfs_resolve(int dirfd, const char *path, char *abs, struct vfs_path *out)
+{
+	return vfs_resolve_at(dirfd, path, 0, abs, out);
+}
 /* Resolve every symbolic link in an absolute path (through the mounts, as the
  * kernel's d_path of an open file would show it); out has RT_PATH_MAX. */
 long vfs_realpath(const char *abs, char *out);
@@ -127,6 +173,8 @@ static inline struct file *file_get(struct file *f)
 	return f;
 }
 void file_put(struct file *f);
+/* A host fd to stand for a runtime-backed file (close-on-exec if flags say). */
+long file_placeholder(int flags);
 
 struct fd_table {
 	int refs; /* processes sharing it (CLONE_FILES); atomic */
@@ -167,11 +215,29 @@ int fd_runtime_list(int *out, int max);
 /* The path of a directory fd for *at() calls; copies into buf. */
 long vfs_fd_path(int fd, char *buf, size_t n);
 
-/* ---- operations (vfs.c) ----------------------------------------------------- */
+/* ---- operations (syscall/fs.c) ------------------------------------------- */
 
 long vfs_open(int dirfd, uintptr_t upath, int flags, unsigned mode);
-/* Open for the runtime itself (program loading): the fd is not the
- * application's. Returns a host fd or -errno; close with plat_call. */
-long vfs_open_internal(const char *abs, int flags, struct vfs_path *p, char *pathbuf);
+/* Open for the runtime itself (program loading): the file is not the
+ * application's. Returns its file (one reference) and host fd in *fd, or
+ * NULL with *fd the negative errno. Close with vfs_file_close. */
+struct file *vfs_open_file(const char *abs, int flags, long *fd);
+void vfs_file_close(struct file *f, long fd);
+/* Map (or, for runtime-backed files, copy) a file into application memory,
+ * as mmap would. */
+long vfs_file_mmap(struct file *f, long fd, uintptr_t addr, size_t len, int prot, int flags, long off);
+/* Read from a file at an offset into runtime memory (program loading). */
+long vfs_file_pread(struct file *f, long fd, void *buf, size_t n, long off);
+
+/* ---- helpers for mount types ---------------------------------------------- */
+
+/* Fill a struct stat. */
+void vfs_fill_stat(struct kstat_buf *st, unsigned mode, uint64_t size, uint64_t ino, uint64_t mtime);
+/* Fill a struct statx from a struct stat. */
+void vfs_stat_to_statx(const struct kstat_buf *st, void *statx);
+/* Append one linux_dirent64 to ubuf; returns its length, 0 if it does not
+ * fit, or -EFAULT. */
+long vfs_put_dirent(uintptr_t ubuf, size_t room, uint64_t ino, uint64_t off, unsigned type, const char *name,
+		    size_t len);
 
 #endif

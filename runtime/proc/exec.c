@@ -15,6 +15,8 @@
 #include <linux/fcntl.h>
 
 #include "../../common/bootblock.h"
+#include "../../common/manifest.h"
+#include "../../common/sgx.h"
 #include "../boot/loader.h"
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
@@ -24,6 +26,8 @@
 #define MAX_ARGS (1 << 20)
 
 extern uint32_t rt_boot_flags;
+extern struct manifest rt_manifest;
+extern const uint8_t *rt_sigstruct;
 
 static long copy_strv(uintptr_t uv, struct strvec *out)
 {
@@ -80,7 +84,14 @@ static void write_block(struct bb_writer *w, const char *prog, const struct strv
 	for (unsigned fd = 0; fd < fdt->cap; fd++) {
 		struct file *f = fdt->files[fd];
 		if (f && f->ops->host)
-			bb_put_fd(w, fd, f->path ? f->path : "");
+			bb_put_fd(w, fd, BB_FD_HOST, 0, f->path ? f->path : "");
+		else if (f && f->mnt && f->mnt->ops == &trusted_ops && f->ops->pread)
+			bb_put_fd(w, fd, BB_FD_TRUSTED, (uint64_t)f->pos, f->path);
+	}
+	/* the same signed enclave, verified again by the new image */
+	if (rt_manifest.raw) {
+		bb_put(w, BB_MANIFEST, rt_manifest.raw, rt_manifest.size);
+		bb_put(w, BB_SIGSTRUCT, rt_sigstruct, SIGSTRUCT_SIZE);
 	}
 }
 

@@ -112,11 +112,11 @@ static long check_args(const struct sys_entry *e, const long *a)
 		long r;
 		switch (e->spec[i]) {
 		case 'f':
-			if (!fd_owned((int)a[i], true))
+			if (!fd_owned((int)a[i], false))
 				return -EBADF;
 			break;
 		case 'F':
-			if ((int)a[i] != -1 && !fd_owned((int)a[i], true))
+			if ((int)a[i] != -1 && !fd_owned((int)a[i], false))
 				return -EBADF;
 			break;
 		case 'D':

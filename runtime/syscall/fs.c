@@ -30,8 +30,9 @@ struct upath {
 	struct vfs_path p;
 };
 
-/* Copy and resolve; *empty is set when the path is "" (for AT_EMPTY_PATH). */
-static long resolve(int dirfd, uintptr_t upath, struct upath *u, bool *empty)
+/* Copy and resolve; *empty is set when the path is "" (for AT_EMPTY_PATH).
+ * rflags: VFS_NOFOLLOW for calls that act on a final symlink itself. */
+static long resolve_f(int dirfd, uintptr_t upath, struct upath *u, bool *empty, int rflags)
 {
 	long r = uaccess_strncpy(u->path, upath, sizeof u->path);
 	if (r < 0)
@@ -41,7 +42,30 @@ static long resolve(int dirfd, uintptr_t upath, struct upath *u, bool *empty)
 		if (*empty)
 			return 0;
 	}
-	return vfs_resolve(dirfd, u->path, u->abs, &u->p);
+	return vfs_resolve_at(dirfd, u->path, rflags, u->abs, &u->p);
+}
+
+static long resolve(int dirfd, uintptr_t upath, struct upath *u, bool *empty)
+{
+	return resolve_f(dirfd, upath, u, empty, 0);
+}
+
+static int nofollow_if(int at_flags)
+{
+	return (at_flags & AT_SYMLINK_NOFOLLOW_) ? VFS_NOFOLLOW : 0;
+}
+
+long file_stat(struct file *f, struct kstat_buf *st);
+
+/* fstat of fd, host-backed or not (AT_EMPTY_PATH calls). */
+static long fd_stat(int fd, struct kstat_buf *st)
+{
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	long r = f->ops->host ? plat_call(__NR_fstat, fd, (long)st, 0, 0, 0, 0) : file_stat(f, st);
+	file_put(f);
+	return r;
 }
 
 #define OP(u, op) ((u)->p.mnt->ops->op)
@@ -57,7 +81,8 @@ long vfs_open(int dirfd, uintptr_t upath, int flags, unsigned mode)
 {
 	struct upath u;
 	struct file *f;
-	long r = resolve(dirfd, upath, &u, NULL);
+	bool excl = (flags & O_CREAT) && (flags & O_EXCL);
+	long r = resolve_f(dirfd, upath, &u, NULL, (flags & O_NOFOLLOW) || excl ? VFS_NOFOLLOW : 0);
 
 	if (r)
 		return r;
@@ -68,20 +93,24 @@ long vfs_open(int dirfd, uintptr_t upath, int flags, unsigned mode)
 	return fd_install((int)fd, f);
 }
 
-long vfs_open_internal(const char *abs, int flags, struct vfs_path *unused, char *unused2)
+struct file *vfs_open_file(const char *abs, int flags, long *fd)
 {
 	struct upath u;
-	struct file *f;
-	(void)unused, (void)unused2;
+	struct file *f = NULL;
 	long r = vfs_resolve(VFS_AT_FDCWD, abs, u.abs, &u.p);
 
-	if (r)
-		return r;
-	NEED_OP(&u, open);
-	long fd = OP(&u, open)(&u.p, flags, 0, &f);
-	if (fd >= 0)
-		file_put(f);
-	return fd;
+	if (!r && !OP(&u, open))
+		r = -EACCES;
+	if (!r)
+		r = OP(&u, open)(&u.p, flags, 0, &f);
+	*fd = r;
+	return r < 0 ? NULL : f;
+}
+
+void vfs_file_close(struct file *f, long fd)
+{
+	plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	file_put(f);
 }
 
 long sys_open(struct sys_call *c)
@@ -106,15 +135,17 @@ static long do_stat(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_t ub
 	struct upath u;
 	struct kstat_buf st;
 	bool empty;
-	long r = resolve(dirfd, upath, &u, &empty);
+	long r = resolve_f(dirfd, upath, &u, &empty, nofollow_if(flags));
 
 	if (r)
 		return r;
 	if (empty) {
 		if (!(flags & AT_EMPTY_PATH))
 			return -ENOENT;
-		if (dirfd != VFS_AT_FDCWD)
-			return plat_call(__NR_newfstatat, dirfd, (long)"", (long)ubuf, flags, 0, 0);
+		if (dirfd != VFS_AT_FDCWD) {
+			r = fd_stat(dirfd, &st);
+			return r ? r : uaccess_copy_to(ubuf, &st, sizeof st);
+		}
 		r = vfs_resolve(VFS_AT_FDCWD, ".", u.abs, &u.p);
 		if (r)
 			return r;
@@ -148,15 +179,28 @@ long sys_statx(struct sys_call *c)
 	struct upath u;
 	uint8_t buf[256];
 	bool empty;
-	long r = resolve(dirfd, (uintptr_t)c->a[1], &u, &empty);
+	long r = resolve_f(dirfd, (uintptr_t)c->a[1], &u, &empty, nofollow_if(flags));
 
 	if (r)
 		return r;
 	if (empty) {
 		if (!(flags & AT_EMPTY_PATH))
 			return -ENOENT;
-		if (dirfd != VFS_AT_FDCWD)
-			return sys_forward(c);
+		if (dirfd != VFS_AT_FDCWD) {
+			struct file *f = fd_get(dirfd);
+			if (!f)
+				return -EBADF;
+			bool host = f->ops->host;
+			struct kstat_buf st;
+			r = host ? 0 : file_stat(f, &st);
+			file_put(f);
+			if (host)
+				return sys_forward(c);
+			if (r)
+				return r;
+			vfs_stat_to_statx(&st, buf);
+			return uaccess_copy_to((uintptr_t)c->a[4], buf, sizeof buf);
+		}
 		r = vfs_resolve(VFS_AT_FDCWD, ".", u.abs, &u.p);
 		if (r)
 			return r;
@@ -187,7 +231,7 @@ static long do_access(int dirfd, uintptr_t upath, int mode, int flags)
 {
 	struct upath u;
 	bool empty;
-	long r = resolve(dirfd, upath, &u, &empty);
+	long r = resolve_f(dirfd, upath, &u, &empty, nofollow_if(flags));
 
 	if (r)
 		return r;
@@ -195,7 +239,8 @@ static long do_access(int dirfd, uintptr_t upath, int mode, int flags)
 		if (!(flags & AT_EMPTY_PATH))
 			return -ENOENT;
 		if (dirfd != VFS_AT_FDCWD)
-			return plat_call(439, dirfd, (long)"", mode, flags, 0, 0);
+			return fd_owned(dirfd, true) ? plat_call(439, dirfd, (long)"", mode, flags, 0, 0)
+						      : ((mode & 2) ? -EACCES : 0);
 		r = vfs_resolve(VFS_AT_FDCWD, ".", u.abs, &u.p);
 		if (r)
 			return r;
@@ -230,7 +275,7 @@ static long do_readlink(int dirfd, uintptr_t upath, uintptr_t ubuf, long size)
 
 	if (size <= 0)
 		return -EINVAL;
-	if ((r = resolve(dirfd, upath, &u, &empty)))
+	if ((r = resolve_f(dirfd, upath, &u, &empty, VFS_NOFOLLOW)))
 		return r;
 	if (empty) {
 		if (dirfd == VFS_AT_FDCWD)
@@ -259,7 +304,7 @@ long sys_readlinkat(struct sys_call *c)
 static long do_mkdir(int dirfd, uintptr_t upath, unsigned mode)
 {
 	struct upath u;
-	long r = resolve(dirfd, upath, &u, NULL);
+	long r = resolve_f(dirfd, upath, &u, NULL, VFS_NOFOLLOW);
 	if (r)
 		return r;
 	NEED_OP(&u, mkdir);
@@ -279,7 +324,7 @@ long sys_mkdirat(struct sys_call *c)
 static long do_mknod(int dirfd, uintptr_t upath, unsigned mode, unsigned dev)
 {
 	struct upath u;
-	long r = resolve(dirfd, upath, &u, NULL);
+	long r = resolve_f(dirfd, upath, &u, NULL, VFS_NOFOLLOW);
 	if (r)
 		return r;
 	NEED_OP(&u, mknod);
@@ -299,7 +344,7 @@ long sys_mknodat(struct sys_call *c)
 static long do_unlink(int dirfd, uintptr_t upath, int flags)
 {
 	struct upath u;
-	long r = resolve(dirfd, upath, &u, NULL);
+	long r = resolve_f(dirfd, upath, &u, NULL, VFS_NOFOLLOW);
 	if (r)
 		return r;
 	if (flags & ~AT_REMOVEDIR)
@@ -323,11 +368,12 @@ long sys_unlinkat(struct sys_call *c)
 	return do_unlink((int)c->a[0], (uintptr_t)c->a[1], (int)c->a[2]);
 }
 
-static long do_two(int dfd1, uintptr_t p1, int dfd2, uintptr_t p2, struct upath *u1, struct upath *u2)
+static long do_two(int dfd1, uintptr_t p1, int dfd2, uintptr_t p2, struct upath *u1, struct upath *u2,
+		   int follow_first)
 {
-	long r = resolve(dfd1, p1, u1, NULL);
+	long r = resolve_f(dfd1, p1, u1, NULL, follow_first ? 0 : VFS_NOFOLLOW);
 	if (!r)
-		r = resolve(dfd2, p2, u2, NULL);
+		r = resolve_f(dfd2, p2, u2, NULL, VFS_NOFOLLOW);
 	if (!r && u1->p.mnt != u2->p.mnt)
 		r = -EXDEV;
 	return r;
@@ -338,7 +384,7 @@ static long do_rename(int dfd1, uintptr_t p1, int dfd2, uintptr_t p2, unsigned f
 	struct upath *u = rt_alloc(2 * sizeof *u);
 	if (!u)
 		return -ENOMEM;
-	long r = do_two(dfd1, p1, dfd2, p2, &u[0], &u[1]);
+	long r = do_two(dfd1, p1, dfd2, p2, &u[0], &u[1], 0);
 	if (!r)
 		r = OP(&u[0], rename) ? OP(&u[0], rename)(&u[0].p, &u[1].p, flags) : -EACCES;
 	rt_free(u);
@@ -365,7 +411,7 @@ static long do_link(int dfd1, uintptr_t p1, int dfd2, uintptr_t p2, int flags)
 	struct upath *u = rt_alloc(2 * sizeof *u);
 	if (!u)
 		return -ENOMEM;
-	long r = do_two(dfd1, p1, dfd2, p2, &u[0], &u[1]);
+	long r = do_two(dfd1, p1, dfd2, p2, &u[0], &u[1], flags & 0x400 /* AT_SYMLINK_FOLLOW */);
 	if (!r)
 		r = OP(&u[0], link) ? OP(&u[0], link)(&u[0].p, &u[1].p, flags) : -EACCES;
 	rt_free(u);
@@ -392,7 +438,7 @@ static long do_symlink(uintptr_t utarget, int dirfd, uintptr_t upath)
 		return r;
 	if (r == 0)
 		return -ENOENT;
-	if ((r = resolve(dirfd, upath, &u, NULL)))
+	if ((r = resolve_f(dirfd, upath, &u, NULL, VFS_NOFOLLOW)))
 		return r;
 	NEED_OP(&u, symlink);
 	return OP(&u, symlink)(target, &u.p);
@@ -413,7 +459,7 @@ long sys_symlinkat(struct sys_call *c)
 static long do_chmod(int dirfd, uintptr_t upath, unsigned mode, int flags)
 {
 	struct upath u;
-	long r = resolve(dirfd, upath, &u, NULL);
+	long r = resolve_f(dirfd, upath, &u, NULL, nofollow_if(flags));
 	if (r)
 		return r;
 	NEED_OP(&u, chmod);
@@ -439,13 +485,13 @@ static long do_chown(struct sys_call *c, int dirfd, uintptr_t upath, unsigned ui
 {
 	struct upath u;
 	bool empty;
-	long r = resolve(dirfd, upath, &u, &empty);
+	long r = resolve_f(dirfd, upath, &u, &empty, nofollow_if(flags));
 	if (r)
 		return r;
 	if (empty) {
 		if (!(flags & AT_EMPTY_PATH) || dirfd == VFS_AT_FDCWD)
 			return -ENOENT;
-		return sys_forward(c);
+		return fd_owned(dirfd, true) ? sys_forward(c) : -EPERM;
 	}
 	NEED_OP(&u, chown);
 	return OP(&u, chown)(&u.p, uid, gid, flags & ~AT_EMPTY_PATH);
@@ -490,11 +536,13 @@ static long do_utimens(int dirfd, uintptr_t upath, const struct kts *times, int 
 		/* utimensat(fd, NULL, ...): the fd itself */
 		if (dirfd == VFS_AT_FDCWD)
 			return -EFAULT;
-		if (!fd_owned(dirfd, true))
+		if (!fd_owned(dirfd, false))
 			return -EBADF;
+		if (!fd_owned(dirfd, true))
+			return 0; /* runtime-backed: times are not kept */
 		return plat_call(__NR_utimensat, dirfd, 0, (long)times, flags, 0, 0);
 	}
-	if ((r = resolve(dirfd, upath, &u, NULL)))
+	if ((r = resolve_f(dirfd, upath, &u, NULL, nofollow_if(flags))))
 		return r;
 	NEED_OP(&u, utimens);
 	return OP(&u, utimens)(&u.p, times, flags);
@@ -564,10 +612,15 @@ long sys_utime(struct sys_call *c)
 
 /* ---- extended attributes ----------------------------------------------------------- */
 
+static bool l_variant(long nr)
+{
+	return nr == __NR_lsetxattr || nr == __NR_lgetxattr || nr == __NR_llistxattr || nr == __NR_lremovexattr;
+}
+
 static long do_xattr(struct sys_call *c, long nr, int size_arg, int flags_arg)
 {
 	struct upath u;
-	long r = resolve(VFS_AT_FDCWD, (uintptr_t)c->a[0], &u, NULL);
+	long r = resolve_f(VFS_AT_FDCWD, (uintptr_t)c->a[0], &u, NULL, l_variant(nr) ? VFS_NOFOLLOW : 0);
 	if (r)
 		return r;
 	NEED_OP(&u, xattr);
@@ -599,7 +652,7 @@ long sys_lgetxattr(struct sys_call *c)
 static long do_listxattr(struct sys_call *c, long nr)
 {
 	struct upath u;
-	long r = resolve(VFS_AT_FDCWD, (uintptr_t)c->a[0], &u, NULL);
+	long r = resolve_f(VFS_AT_FDCWD, (uintptr_t)c->a[0], &u, NULL, l_variant(nr) ? VFS_NOFOLLOW : 0);
 	if (r)
 		return r;
 	NEED_OP(&u, xattr);
@@ -772,10 +825,6 @@ static long dup_to(int oldfd, int newfd, int flags, long nr)
 
 	if (!f)
 		return -EBADF;
-	if (!f->ops->host) {
-		file_put(f);
-		return -EBADF;
-	}
 	if (newfd >= 0 && fd_is_runtime(newfd) && (r = fd_runtime_evict(newfd))) {
 		file_put(f);
 		return r;

@@ -36,9 +36,14 @@ long sys_mmap(struct sys_call *c)
 
 	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && !mm_user_ok(addr, len))
 		return (flags & MAP_FIXED_NOREPLACE) ? -EEXIST : -ENOMEM;
-	if (!(flags & MAP_ANONYMOUS) && !fd_owned(fd, true))
+	if (flags & MAP_ANONYMOUS)
+		return checked_addr(sys_forward(c), len);
+	struct file *f = fd_get(fd);
+	if (!f)
 		return -EBADF;
-	return checked_addr(sys_forward(c), len);
+	long r = f->ops->host ? sys_forward(c) : vfs_file_mmap(f, fd, addr, len, (int)c->a[2], (int)flags, c->a[5]);
+	file_put(f);
+	return checked_addr(r, len);
 }
 
 long sys_mremap(struct sys_call *c)

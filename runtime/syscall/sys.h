@@ -12,7 +12,10 @@
  *   p        a pointer the kernel reads, or an opaque value (printed in hex)
  *   s        a string the kernel reads that is not a path (printed)
  *   P        a path, resolved by the runtime (printed)
- *   f        a file descriptor the application must own (else EBADF)
+ *   f        a file descriptor the application must own (else EBADF); for a
+ *            runtime-backed file (trusted, tmpfs) a forwarded call reaches
+ *            the host fd that holds its number, so every call that moves
+ *            file data has a handler that serves such files itself
  *   F        like f, but -1 is allowed
  *   D        a directory fd for a path: AT_FDCWD or an fd the application owns
  *   a        an address that must not be in runtime memory (EINVAL)
@@ -36,6 +39,7 @@
 #include <asm/unistd_64.h>
 
 #include "../../platform/platform.h"
+#include "../fs/vfs.h"
 #include "../lib/rt.h"
 
 struct sys_entry;
@@ -84,11 +88,6 @@ long sys_host(struct sys_call *c, long a0, long a1, long a2, long a3, long a4, l
 /* Refuse with ENOSYS, warning once per call per process. */
 long sys_enosys(struct sys_call *c);
 
-/* Check a user iovec array; copies at most `max` entries into iov. */
-struct kiovec {
-	uintptr_t base;
-	size_t len;
-};
 long sys_check_iov(uintptr_t uiov, long cnt, bool kernel_writes);
 
 /* Print a trace line now (for calls that do not come back: exit, execve). */

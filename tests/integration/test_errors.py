@@ -90,7 +90,7 @@ def test_cli_usage_errors():
     r = cli("frobnicate")
     assert r.returncode == 2 and "unknown command 'frobnicate'" in r.stderr
     r = cli("run")
-    assert r.returncode == 2 and "no program given" in r.stderr
+    assert r.returncode == 2 and "no program or bundle given" in r.stderr
     r = cli("run", "--log=loud", "--", "/bin/true")
     assert r.returncode == 2 and "--log=loud: unknown level" in r.stderr
     r = cli("run", "--", "/bin/true", env=dict(os.environ, COFFER_LOG="loud"))

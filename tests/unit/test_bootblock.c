@@ -17,7 +17,7 @@ static size_t build(uint8_t *buf, size_t cap)
 	bb_put_str(&w, BB_ARG, "-c");
 	bb_put_str(&w, BB_ARG, "");
 	bb_put_u64(&w, BB_SIGMASK, 0x8000000000000001ULL);
-	bb_put_fd(&w, 7, "/tmp/x");
+	bb_put_fd(&w, 7, BB_FD_TRUSTED, 0x100000002ULL, "/tmp/x");
 	size_t n = bb_finish(&w);
 	return n ? n : w.len;
 }
@@ -35,7 +35,8 @@ int main(void)
 	struct bb_record rec;
 	CHECK(bb_reader_init(&r, buf, need) == 0);
 	int args = 0, fds = 0;
-	uint32_t flags = 0, fd = 0;
+	uint32_t flags = 0, fd = 0, kind = 0;
+	uint64_t pos = 0;
 	uint64_t mask = 0;
 	const char *s, *prog = NULL;
 	while (bb_next(&r, &rec) > 0) {
@@ -44,7 +45,11 @@ int main(void)
 		case BB_PROGRAM: CHECK(bb_get_str(&rec, &prog)); break;
 		case BB_ARG: CHECK(bb_get_str(&rec, &s)); args++; break;
 		case BB_SIGMASK: CHECK(bb_get_u64(&rec, &mask)); CHECK(!bb_get_u32(&rec, &flags)); break;
-		case BB_FD: CHECK(bb_get_fd(&rec, &fd, &s) && fd == 7 && !strcmp(s, "/tmp/x")); fds++; break;
+		case BB_FD:
+			CHECK(bb_get_fd(&rec, &fd, &kind, &pos, &s) && fd == 7 && !strcmp(s, "/tmp/x"));
+			CHECK(kind == BB_FD_TRUSTED && pos == 0x100000002ULL);
+			fds++;
+			break;
 		default: CHECK(0);
 		}
 	}

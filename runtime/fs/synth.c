@@ -1,0 +1,157 @@
+/*
+ * synth.c - the synthetic directories above mount points.
+ *
+ * A manifest mounts, say, /usr/lib/python3.11 and /usr/bin/python3.11; then
+ * /, /usr, /usr/lib and /usr/bin exist as read-only directories that list
+ * exactly the names leading to mount points, and nothing else of the host
+ * shows through. They are never symbolic links.
+ */
+#include <linux/fcntl.h>
+
+#include "vfs.h"
+
+#define DIR_MODE (0040000 | 0555)
+
+static uint64_t ino_of(const char *path)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a: stable inode numbers */
+	for (; *path; path++)
+		h = (h ^ (unsigned char)*path) * 1099511628211ULL;
+	return h | 1;
+}
+
+static long synth_stat(const struct vfs_path *p, int at_flags, struct kstat_buf *st)
+{
+	(void)at_flags;
+	vfs_fill_stat(st, DIR_MODE, 4096, ino_of(p->abs), 0);
+	return 0;
+}
+
+static long synth_statx(const struct vfs_path *p, int at_flags, unsigned mask, void *buf)
+{
+	struct kstat_buf st;
+	(void)mask;
+	synth_stat(p, at_flags, &st);
+	vfs_stat_to_statx(&st, buf);
+	return 0;
+}
+
+static long synth_access(const struct vfs_path *p, int mode, int at_flags)
+{
+	(void)p, (void)at_flags;
+	return (mode & 2) ? -EACCES : 0;
+}
+
+static long synth_readlink(const struct vfs_path *p, char *buf, size_t n)
+{
+	(void)p, (void)buf, (void)n;
+	return -EINVAL;
+}
+
+static long synth_link_target(const struct vfs_mount *m, const char *rel, char *buf, size_t n)
+{
+	(void)m, (void)rel, (void)buf, (void)n;
+	return -EINVAL;
+}
+
+/* ---- listing --------------------------------------------------------------- */
+
+struct listing {
+	uintptr_t ubuf;
+	size_t room, used;
+	long index, skip; /* entries emitted so far / to skip (the position) */
+	long err;
+	const char *dir;
+};
+
+static void emit(void *arg, const char *name, size_t len)
+{
+	struct listing *l = arg;
+	char path[RT_PATH_MAX];
+	if (l->err || l->index++ < l->skip)
+		return;
+	rt_snprintf(path, sizeof path, "%s/%.*s", l->dir, (int)len, name);
+	long r = vfs_put_dirent(l->ubuf + l->used, l->room - l->used, ino_of(path), (uint64_t)l->index,
+				4 /* DT_DIR */, name, len);
+	if (r <= 0) {
+		l->err = r ? r : 1; /* full */
+		l->index--;
+		return;
+	}
+	l->used += (size_t)r;
+}
+
+static long dir_getdents(struct file *f, uintptr_t ubuf, size_t n)
+{
+	struct listing l = { .ubuf = ubuf, .room = n, .dir = f->path };
+	rt_lock(&f->lock);
+	l.skip = f->pos;
+	emit(&l, ".", 1);
+	emit(&l, "..", 2);
+	vfs_mount_children(f->path, emit, &l);
+	f->pos = l.index;
+	rt_unlock(&f->lock);
+	if (l.err < 0)
+		return l.err;
+	if (l.err == 1 && l.used == 0)
+		return -EINVAL; /* buffer too small for one entry */
+	return (long)l.used;
+}
+
+static long dir_stat(struct file *f, struct kstat_buf *st)
+{
+	vfs_fill_stat(st, DIR_MODE, 4096, ino_of(f->path), 0);
+	return 0;
+}
+
+static const struct file_ops synth_dir_ops = {
+	.name = "synthetic directory",
+	.getdents = dir_getdents,
+	.stat = dir_stat,
+	.deny = EISDIR,
+};
+
+static long synth_open(const struct vfs_path *p, int flags, unsigned mode, struct file **out)
+{
+	(void)mode;
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT))
+		return (flags & O_CREAT) && !(flags & O_EXCL) && !p->dir ? -EISDIR : -EISDIR;
+	long fd = file_placeholder(flags);
+	if (fd < 0)
+		return fd;
+	*out = file_new(&synth_dir_ops, p->mnt, p->abs, flags);
+	if (!*out) {
+		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		return -ENOMEM;
+	}
+	return fd;
+}
+
+static long synth_denied(void)
+{
+	return -EACCES;
+}
+
+static long synth_mkdir(const struct vfs_path *p, unsigned mode)
+{
+	(void)p, (void)mode;
+	return -EEXIST; /* it is a directory already */
+}
+
+static long synth_unlink(const struct vfs_path *p, int at_flags)
+{
+	(void)p, (void)at_flags;
+	return synth_denied();
+}
+
+const struct mount_ops synth_ops = {
+	.name = "synthetic",
+	.open = synth_open,
+	.stat = synth_stat,
+	.statx = synth_statx,
+	.access = synth_access,
+	.readlink = synth_readlink,
+	.mkdir = synth_mkdir,
+	.unlink = synth_unlink,
+	.link_target = synth_link_target,
+};
