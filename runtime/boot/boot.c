@@ -32,6 +32,7 @@ const uint8_t *rt_sigstruct;
 
 int trusted_init(void);
 int tmpfs_init(struct vfs_mount *m);
+int passthrough_confine(struct vfs_mount *m);
 
 struct boot_cfg {
 	const struct plat_boot_info *bi;
@@ -205,6 +206,8 @@ static void add_mounts(void)
 			break;
 		case MAN_MOUNT_PASSTHROUGH:
 			m = vfs_mount_add(path, src, &passthrough_ops, mm.flags & MAN_MOUNT_F_READONLY);
+			if (m && strcmp(src, "/") && passthrough_confine(m))
+				boot_fail(125, "mount %s: the host directory %s cannot be opened", path, src);
 			break;
 		case MAN_MOUNT_TMPFS:
 			if ((m = vfs_mount_add(path, NULL, &tmpfs_ops, false)) && tmpfs_init(m))
@@ -215,6 +218,30 @@ static void add_mounts(void)
 		}
 		if (!m)
 			boot_fail(125, "cannot mount %s", path);
+	}
+	/* The restricted /proc and /dev, where the manifest leaves them free */
+	static const struct {
+		const char *path;
+		const struct mount_ops *ops;
+	} views[] = { { "/proc", &proc_ops }, { "/dev", &dev_ops } };
+	for (unsigned i = 0; i < RT_ARRAY_LEN(views); i++) {
+		const char *rel;
+		struct vfs_mount *at = vfs_mount_find(views[i].path, &rel);
+		if (at && at->ops != &synth_ops)
+			continue;
+		bool covers_mount = false; /* a manifest mount below it, e.g. /dev/shm */
+		for (uint32_t j = 0; j < rt_manifest.nmounts && !covers_mount; j++) {
+			struct man_mount mm;
+			man_mount(&rt_manifest, j, &mm);
+			const char *mp = man_str(&rt_manifest, mm.path);
+			covers_mount = str_starts(mp, views[i].path) && mp[strlen(views[i].path)] == '/';
+		}
+		if (covers_mount)
+			continue;
+		struct vfs_mount *m = vfs_mount_add(views[i].path, views[i].path, views[i].ops, true);
+		if (!m)
+			boot_fail(125, "cannot mount %s", views[i].path);
+		m->restricted = true;
 	}
 }
 

@@ -7,7 +7,13 @@
  *    opening or stat'ing them opens or stats that program;
  *  - /proc/self/mem and /proc/<pid>/mem cannot be opened for writing: that
  *    would let the application write runtime memory behind the runtime's back.
- * Everything else is the passthrough mount's behaviour.
+ * In a signed enclave the mount is restricted: the process's own entries and
+ * a few system-wide ones (cpuinfo, meminfo, sys/...) exist, read-only; other
+ * processes' entries do not (ENOENT). Everything else is the passthrough
+ * mount's behaviour.
+ *
+ * dev_ops is the same idea for /dev in a signed enclave: null, zero, full,
+ * random, urandom, the terminal and the std* links; nothing else.
  */
 #include <linux/fcntl.h>
 
@@ -40,6 +46,40 @@ static bool own_entry(const char *rel, const char *entry)
 	return strcmp(rest, entry) == 0;
 }
 
+static bool first_is(const char *rel, const char *name, const char **rest)
+{
+	size_t n = strlen(name);
+	if (strncmp(rel, name, n) || (rel[n] && rel[n] != '/'))
+		return false;
+	*rest = rel + n;
+	return true;
+}
+
+/* May a signed enclave see this /proc entry? */
+static bool proc_allowed(const struct vfs_path *p)
+{
+	static const char *const global[] = { "cpuinfo", "meminfo", "stat", "uptime", "loadavg", "version",
+					      "filesystems", "mounts", "sys" };
+	const char *rel = p->rel, *rest;
+	char pid[16];
+
+	if (!p->mnt->restricted || !*rel)
+		return true;
+	rt_snprintf(pid, sizeof pid, "%d", current()->proc->pid);
+	if (first_is(rel, "self", &rest) || first_is(rel, "thread-self", &rest) || first_is(rel, pid, &rest))
+		return true;
+	for (unsigned i = 0; i < RT_ARRAY_LEN(global); i++)
+		if (first_is(rel, global[i], &rest))
+			return true;
+	return false;
+}
+
+#define PROC_CHECK(p)                        \
+	do {                                 \
+		if (!proc_allowed(p))        \
+			return -ENOENT;      \
+	} while (0)
+
 /* Resolve the program's path for /proc/self/exe redirection. */
 static long exe_path(char *abs, struct vfs_path *out)
 {
@@ -69,7 +109,10 @@ static long exe_path(char *abs, struct vfs_path *out)
 
 static long proc_open(const struct vfs_path *p, int flags, unsigned mode, struct file **out)
 {
+	PROC_CHECK(p);
 	if (own_entry(p->rel, "mem") && (flags & O_ACCMODE) != O_RDONLY)
+		return -EACCES;
+	if (p->mnt->restricted && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT)))
 		return -EACCES;
 	REDIRECT_EXE(p, q);
 	if (redirect)
@@ -79,6 +122,7 @@ static long proc_open(const struct vfs_path *p, int flags, unsigned mode, struct
 
 static long proc_stat(const struct vfs_path *p, int at_flags, struct kstat_buf *st)
 {
+	PROC_CHECK(p);
 	REDIRECT_EXE(p, q);
 	if (redirect && !(at_flags & 0x100 /* AT_SYMLINK_NOFOLLOW */))
 		return q.mnt->ops->stat(&q, at_flags, st);
@@ -87,6 +131,7 @@ static long proc_stat(const struct vfs_path *p, int at_flags, struct kstat_buf *
 
 static long proc_statx(const struct vfs_path *p, int at_flags, unsigned mask, void *buf)
 {
+	PROC_CHECK(p);
 	REDIRECT_EXE(p, q);
 	if (redirect && !(at_flags & 0x100))
 		return q.mnt->ops->statx(&q, at_flags, mask, buf);
@@ -95,6 +140,7 @@ static long proc_statx(const struct vfs_path *p, int at_flags, unsigned mask, vo
 
 static long proc_access(const struct vfs_path *p, int mode, int at_flags)
 {
+	PROC_CHECK(p);
 	REDIRECT_EXE(p, q);
 	if (redirect)
 		return q.mnt->ops->access(&q, mode, at_flags);
@@ -103,6 +149,7 @@ static long proc_access(const struct vfs_path *p, int mode, int at_flags)
 
 static long proc_readlink(const struct vfs_path *p, char *buf, size_t n)
 {
+	PROC_CHECK(p);
 	if (own_entry(p->rel, "exe")) {
 		struct rt_proc *pr = current()->proc;
 		rt_lock(&pr->lock);
@@ -135,11 +182,13 @@ static long proc_unlink(const struct vfs_path *p, int at_flags)
 static long proc_xattr(const struct vfs_path *p, long nr, uintptr_t name, uintptr_t value, size_t size,
 		       int flags)
 {
+	PROC_CHECK(p);
 	return passthrough_ops.xattr(p, nr, name, value, size, flags);
 }
 
 static long proc_statfs(const struct vfs_path *p, void *buf)
 {
+	PROC_CHECK(p);
 	return passthrough_ops.statfs(p, buf);
 }
 
@@ -160,4 +209,68 @@ const struct mount_ops proc_ops = {
 	.statfs = proc_statfs,
 	.xattr = proc_xattr,
 	.host_path = proc_host_path,
+};
+
+/* ---- /dev in a signed enclave ------------------------------------------------- */
+
+static bool dev_allowed(const struct vfs_path *p)
+{
+	static const char *const ok[] = { "null", "zero", "full", "random", "urandom", "tty", "ptmx",
+					  "pts", "stdin", "stdout", "stderr", "fd" };
+	const char *rest;
+	if (!*p->rel)
+		return true;
+	for (unsigned i = 0; i < RT_ARRAY_LEN(ok); i++)
+		if (first_is(p->rel, ok[i], &rest))
+			return true;
+	return false;
+}
+
+#define DEV_CHECK(p)                         \
+	do {                                 \
+		if (!dev_allowed(p))         \
+			return -ENOENT;      \
+	} while (0)
+
+static long dev_open(const struct vfs_path *p, int flags, unsigned mode, struct file **out)
+{
+	DEV_CHECK(p);
+	if (flags & O_CREAT)
+		return -EACCES;
+	return passthrough_ops.open(p, flags, mode, out);
+}
+
+static long dev_stat(const struct vfs_path *p, int at_flags, struct kstat_buf *st)
+{
+	DEV_CHECK(p);
+	return passthrough_ops.stat(p, at_flags, st);
+}
+
+static long dev_statx(const struct vfs_path *p, int at_flags, unsigned mask, void *buf)
+{
+	DEV_CHECK(p);
+	return passthrough_ops.statx(p, at_flags, mask, buf);
+}
+
+static long dev_access(const struct vfs_path *p, int mode, int at_flags)
+{
+	DEV_CHECK(p);
+	return passthrough_ops.access(p, mode, at_flags);
+}
+
+static long dev_readlink(const struct vfs_path *p, char *buf, size_t n)
+{
+	DEV_CHECK(p);
+	return passthrough_ops.readlink(p, buf, n);
+}
+
+const struct mount_ops dev_ops = {
+	.name = "dev",
+	.open = dev_open,
+	.stat = dev_stat,
+	.statx = dev_statx,
+	.access = dev_access,
+	.readlink = dev_readlink,
+	.mkdir = proc_mkdir,
+	.unlink = proc_unlink,
 };

@@ -94,6 +94,7 @@ struct vfs_mount {
 	const struct mount_ops *ops;
 	bool read_only;
 	bool exec_ok;          /* programs may be executed from here */
+	bool restricted;       /* proc, dev: only the entries a signed enclave may see */
 	void *priv;            /* the mount type's state (tmpfs tree, ...) */
 };
 
@@ -128,7 +129,7 @@ struct file {
 
 /* ---- mounts (mount.c) ------------------------------------------------- */
 
-extern const struct mount_ops passthrough_ops, proc_ops, trusted_ops, tmpfs_ops, synth_ops;
+extern const struct mount_ops passthrough_ops, proc_ops, dev_ops, trusted_ops, tmpfs_ops, synth_ops;
 /* Set at boot if a mount lets the runtime follow symlinks itself (trusted,
  * tmpfs); a development run has none and skips that walk. */
 extern bool vfs_any_links;
