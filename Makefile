@@ -6,7 +6,7 @@
 BUILD ?= build
 PYTEST ?= /usr/bin/python3 -m pytest
 
-.PHONY: all deps build demo test unit integration clean
+.PHONY: all deps build demo test unit integration fuzz clean
 
 all: build demo
 
@@ -30,6 +30,11 @@ integration: build
 	COFFER_BUILD=$(abspath $(BUILD)) $(PYTEST) -q tests/integration
 
 test: unit integration
+
+# libFuzzer on the manifest and SIGSTRUCT parsers (FUZZ_SECONDS per target);
+# CI runs it after the tests.
+fuzz: build
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} ./scripts/fuzz.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -117,8 +117,9 @@ void man_file(const struct manifest *m, uint32_t i, struct man_file *out);
 
 /* Binary search FILES; returns the index or -1. */
 long man_find_file(const struct manifest *m, const char *path);
-/* The first FILES index whose path starts with `dir` + "/" (for listing a
- * directory), or nfiles. */
+/* Where the paths below `dir` + "/" start in FILES (for listing a
+ * directory): the first index whose path sorts at or after dir + "/". The
+ * caller stops at the first path that is not below dir. */
 uint32_t man_first_under(const struct manifest *m, const char *dir);
 
 /* ---- writer (used by `coffer sign`) -------------------------------------- */

@@ -15,6 +15,9 @@ libyaml-dev
 python3
 python3-pytest
 file
+clang
+libclang-rt-dev
+llvm
 "
 
 missing=""
