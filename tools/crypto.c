@@ -40,7 +40,14 @@ int key_generate(const char *path, int force)
 		ossl_error("generating an RSA-3072 key");
 		goto out;
 	}
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0600);
+	/* A new file, mode 0600, never through a symlink: with --force the old
+	 * name is removed first, so its permissions and any link it was do not
+	 * carry over to the private key. */
+	if (force && unlink(path) && errno != ENOENT) {
+		fprintf(stderr, "coffer: %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		fprintf(stderr, "coffer: %s: %s%s\n", path, strerror(errno),
 			errno == EEXIST ? " (use --force to replace it)" : "");

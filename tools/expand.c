@@ -21,10 +21,13 @@
 
 #include "spec.h"
 
+#define RT_CLAMP(t, max) ((uint64_t)(t) < (max) ? (uint64_t)(t) : (max))
+
 struct list {
 	struct tfile *v;
 	size_t n, cap;
 	int errors;
+	uint64_t clamp; /* newest time recorded */
 };
 
 static struct tfile *add(struct list *l)
@@ -72,11 +75,14 @@ static char *join(const char *a, const char *b)
 	return s;
 }
 
-static void walk(struct list *l, const char *host, const char *path)
+/* follow_top: the mount's host source is another name than its path; a
+ * symlink there names a host location, which means nothing inside the
+ * enclave, so the source itself is followed on the host. */
+static void walk(struct list *l, const char *host, const char *path, bool follow_top)
 {
 	struct stat st;
 
-	if (lstat(host, &st)) {
+	if ((follow_top ? stat(host, &st) : lstat(host, &st))) {
 		fprintf(stderr, "coffer: trusted file %s: %s\n", host, strerror(errno));
 		l->errors++;
 		return;
@@ -95,7 +101,7 @@ static void walk(struct list *l, const char *host, const char *path)
 		f->kind = MAN_FILE_SYMLINK;
 		f->target = strdup(target);
 		f->mode = 0777;
-		f->mtime = (uint64_t)st.st_mtime;
+		f->mtime = RT_CLAMP(st.st_mtime, l->clamp);
 		return;
 	}
 	if (S_ISREG(st.st_mode)) {
@@ -103,7 +109,7 @@ static void walk(struct list *l, const char *host, const char *path)
 		f->path = strdup(path);
 		f->kind = MAN_FILE_REG;
 		f->mode = st.st_mode & 07777;
-		f->mtime = (uint64_t)st.st_mtime;
+		f->mtime = RT_CLAMP(st.st_mtime, l->clamp);
 		if (hash_file(host, f->sha256, &f->size)) {
 			fprintf(stderr, "coffer: trusted file %s: cannot read: %s\n", host, strerror(errno));
 			l->errors++;
@@ -119,7 +125,7 @@ static void walk(struct list *l, const char *host, const char *path)
 	f->path = strdup(path);
 	f->kind = MAN_FILE_DIR;
 	f->mode = st.st_mode & 07777;
-	f->mtime = (uint64_t)st.st_mtime;
+	f->mtime = RT_CLAMP(st.st_mtime, l->clamp);
 	DIR *d = opendir(host);
 	if (!d) {
 		fprintf(stderr, "coffer: trusted directory %s: %s\n", host, strerror(errno));
@@ -131,7 +137,7 @@ static void walk(struct list *l, const char *host, const char *path)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		char *h = join(host, e->d_name), *p = join(path, e->d_name);
-		walk(l, h, p);
+		walk(l, h, p, false);
 		free(h);
 		free(p);
 	}
@@ -143,13 +149,13 @@ static int by_path(const void *a, const void *b)
 	return strcmp(((const struct tfile *)a)->path, ((const struct tfile *)b)->path);
 }
 
-int spec_expand(const struct spec *s, struct tfile **files, size_t *nfiles)
+int spec_expand(const struct spec *s, uint64_t clamp_mtime, struct tfile **files, size_t *nfiles)
 {
-	struct list l = { 0 };
+	struct list l = { .clamp = clamp_mtime };
 
 	for (size_t i = 0; i < s->nmounts; i++)
 		if (s->mounts[i].type == MAN_MOUNT_TRUSTED)
-			walk(&l, s->mounts[i].source, s->mounts[i].path);
+			walk(&l, s->mounts[i].source, s->mounts[i].path, strcmp(s->mounts[i].source, s->mounts[i].path) != 0);
 	qsort(l.v, l.n, sizeof *l.v, by_path);
 	*files = l.v;
 	*nfiles = l.n;

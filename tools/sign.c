@@ -54,59 +54,107 @@ int cmd_keygen(int argc, char **argv)
 	return key_generate(out, force) ? 1 : 0;
 }
 
-/* Follow symlinks among the trusted files until a regular file; NULL if the
- * path does not end at one. */
-static const struct tfile *resolve_trusted(const struct tfile *files, size_t n, const char *path)
+/* Lexical normalization as the runtime does it (runtime/fs/normalize.c):
+ * "." and empty components vanish, ".." drops the previous one. */
+static void normalize(const char *in, char *out, size_t n)
 {
-	char cur[PATH_MAX];
-	snprintf(cur, sizeof cur, "%s", path);
-	for (int depth = 0; depth < 40; depth++) {
-		const struct tfile *f = NULL;
-		for (size_t i = 0; i < n && !f; i++)
-			if (!strcmp(files[i].path, cur))
-				f = &files[i];
-		if (!f || f->kind != MAN_FILE_SYMLINK)
-			return f && f->kind == MAN_FILE_REG ? f : NULL;
-		char next[PATH_MAX];
-		if (f->target[0] == '/') {
-			snprintf(next, sizeof next, "%s", f->target);
-		} else {
-			char *slash = strrchr(cur, '/');
-			*slash = 0;
-			if ((size_t)snprintf(next, sizeof next, "%s/%s", cur, f->target) >= sizeof next)
-				return NULL;
+	char *comp[PATH_MAX / 2], buf[PATH_MAX];
+	size_t nc = 0, len = 0;
+
+	snprintf(buf, sizeof buf, "%s", in);
+	for (char *save, *tok = strtok_r(buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(tok, "."))
+			continue;
+		if (!strcmp(tok, "..")) {
+			if (nc)
+				nc--;
+			continue;
 		}
-		/* drop "x/.." and "./" lexically, as the runtime does */
-		char *comp[PATH_MAX / 2];
-		size_t nc = 0;
-		for (char *tok = strtok(next, "/"); tok; tok = strtok(NULL, "/")) {
-			if (!strcmp(tok, "."))
-				continue;
-			if (!strcmp(tok, "..")) {
-				if (nc)
-					nc--;
-				continue;
-			}
-			comp[nc++] = tok;
-		}
-		size_t len = 0;
-		cur[0] = 0;
-		for (size_t i = 0; i < nc; i++)
-			len += (size_t)snprintf(cur + len, sizeof cur - len, "/%s", comp[i]);
-		if (!nc)
-			snprintf(cur, sizeof cur, "/");
+		comp[nc++] = tok;
+	}
+	out[0] = 0;
+	for (size_t i = 0; i < nc && len < n; i++)
+		len += (size_t)snprintf(out + len, n - len, "/%s", comp[i]);
+	if (!nc)
+		snprintf(out, n, "/");
+}
+
+static const struct tfile *find(const struct tfile *files, size_t n, const char *path)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(files[mid].path, path);
+		if (!c)
+			return &files[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
 	return NULL;
 }
 
-static uint32_t bcd_date(void)
+/* Follow symlinks among the trusted files, at every component as the
+ * runtime's resolver does, until a regular file; NULL if the path does not
+ * end at one. */
+static const struct tfile *resolve_trusted(const struct tfile *files, size_t n, const char *path)
+{
+	char cur[PATH_MAX], next[PATH_MAX];
+
+	normalize(path, cur, sizeof cur);
+	for (int hops = 0; hops < 40; hops++) {
+		bool changed = false;
+		size_t len = strlen(cur);
+		for (size_t end = 1; end <= len && !changed; end++) {
+			if (end < len && cur[end] != '/')
+				continue;
+			char save = cur[end];
+			cur[end] = 0;
+			const struct tfile *f = find(files, n, cur);
+			if (f && f->kind == MAN_FILE_SYMLINK) {
+				const char *rest = save ? cur + end + 1 : "";
+				char *slash = strrchr(cur, '/');
+				*slash = 0;
+				if (f->target[0] == '/')
+					snprintf(next, sizeof next, "%s/%s", f->target, rest);
+				else
+					snprintf(next, sizeof next, "%s/%s/%s", cur, f->target, rest);
+				normalize(next, cur, sizeof cur);
+				changed = true;
+			} else {
+				cur[end] = save;
+			}
+		}
+		if (!changed) {
+			const struct tfile *f = find(files, n, cur);
+			return f && f->kind == MAN_FILE_REG ? f : NULL;
+		}
+	}
+	return NULL;
+}
+
+/* SOURCE_DATE_EPOCH, if set: seconds since 1970 up to the year 9999. */
+static int source_date_epoch(time_t *out)
 {
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	time_t t = 946684800; /* 2000-01-01 */
+	char *end;
+	if (!sde || !*sde)
+		return 0;
+	errno = 0;
+	long long v = strtoll(sde, &end, 10);
+	if (*sde < '0' || *sde > '9' || *end || errno || v > 253402300799LL) {
+		fprintf(stderr, "coffer: SOURCE_DATE_EPOCH=%s: not a time (seconds since 1970)\n", sde);
+		return -1;
+	}
+	*out = (time_t)v;
+	return 1;
+}
+
+static uint32_t bcd_date(time_t t)
+{
 	struct tm tm;
 
-	if (sde && *sde)
-		t = (time_t)strtoll(sde, NULL, 10);
 	gmtime_r(&t, &tm);
 	unsigned y = (unsigned)tm.tm_year + 1900, m = (unsigned)tm.tm_mon + 1, d = (unsigned)tm.tm_mday;
 	return (y / 1000 << 28) | (y / 100 % 10 << 24) | (y / 10 % 10 << 20) | (y % 10 << 16) | (m / 10 << 12) |
@@ -123,6 +171,13 @@ static bool parse_date(const char *s, uint32_t *out)
 			return false;
 		v = v << 4 | (uint32_t)(s[i] - '0');
 	}
+	/* a real calendar date */
+	int y = atoi((char[5]){ s[0], s[1], s[2], s[3], 0 }), m = (s[4] - '0') * 10 + (s[5] - '0'),
+	    d = (s[6] - '0') * 10 + (s[7] - '0');
+	static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > days[m - 1] ||
+	    (m == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))))
+		return false;
 	*out = v;
 	return true;
 }
@@ -147,9 +202,14 @@ int cmd_sign(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *keyfile = NULL, *out = NULL;
-	uint32_t date = bcd_date();
+	time_t epoch = 946684800; /* 2000-01-01 */
+	int have_epoch = source_date_epoch(&epoch);
+	uint32_t date = bcd_date(epoch);
 	char outbuf[PATH_MAX], enclave[PATH_MAX];
 	int c, rc = 1;
+
+	if (have_epoch < 0)
+		return COFFER_EXIT_USAGE;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "k:o:h", opts, NULL)) != -1) {
@@ -158,7 +218,7 @@ int cmd_sign(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'd':
 			if (!parse_date(optarg, &date)) {
-				fprintf(stderr, "coffer: --date %s: expected YYYYMMDD\n", optarg);
+				fprintf(stderr, "coffer: --date %s: expected YYYYMMDD (a real date)\n", optarg);
 				return COFFER_EXIT_USAGE;
 			}
 			break;
@@ -189,11 +249,14 @@ int cmd_sign(int argc, char **argv)
 	EVP_PKEY *key = NULL;
 	struct sgx_sha256 sha = sha256_ops();
 
-	if (spec_load(yaml, &s)) {
-		rc = COFFER_EXIT_MANIFEST;
+	int lr_ = spec_load(yaml, &s);
+	if (lr_) {
+		rc = lr_ == SPEC_IO_ERROR ? COFFER_EXIT_FAIL : COFFER_EXIT_MANIFEST;
 		goto out;
 	}
-	if (spec_expand(&s, &files, &nfiles))
+	/* SOURCE_DATE_EPOCH also clamps file times, so that the same tree signs
+	 * to the same MRENCLAVE wherever it was checked out */
+	if (spec_expand(&s, have_epoch ? (uint64_t)epoch : UINT64_MAX, &files, &nfiles))
 		goto out;
 	if (!resolve_trusted(files, nfiles, s.entrypoint)) {
 		fprintf(stderr, "%s:%d:%d: entrypoint %s is not a regular file among the trusted files\n", yaml,
@@ -210,8 +273,16 @@ int cmd_sign(int argc, char **argv)
 	struct layout_result lr;
 	const char *why;
 	if (layout_measure(img, img_len, man, man_len, s.enclave_size, s.threads, &sha, &lr, &why)) {
-		fprintf(stderr, "coffer: %s: %s\n", yaml, why);
-		rc = COFFER_EXIT_MANIFEST;
+		if (strstr(why, "enclave size")) {
+			/* the manifest's fault: say where */
+			fprintf(stderr, "%s:%d:%d: the enclave size %llu is too small for the manifest (%zu bytes), the "
+					"enclave image and %u threads\n",
+				yaml, s.size_line ? s.size_line : 1, s.size_col ? s.size_col : 1,
+				(unsigned long long)s.enclave_size, man_len, s.threads);
+			rc = COFFER_EXIT_MANIFEST;
+		} else {
+			fprintf(stderr, "coffer: the enclave image %s: %s\n", enclave, why);
+		}
 		goto out;
 	}
 	if (!(key = key_load(keyfile)))

@@ -61,14 +61,32 @@ static bool plain(const yaml_node_t *n)
 	return n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 }
 
-/* A string: any scalar (YAML would also read `1` as a string here). */
+/* A string: any scalar (YAML would also read `1` as a string here). A NUL
+ * inside it (a quoted "\0") would make what is signed differ from what a
+ * reader of the YAML sees: refused. */
 static char *get_str(struct ctx *c, const yaml_node_t *n, const char *what)
 {
 	if (n->type != YAML_SCALAR_NODE) {
 		err(c, n, "%s must be a string, not %s", what, kind_name(n));
 		return NULL;
 	}
+	if (strlen(scalar(n)) != n->data.scalar.length) {
+		err(c, n, "%s contains a NUL character", what);
+		return NULL;
+	}
 	return strdup(scalar(n));
+}
+
+/* A portable environment variable name: letters, digits, _; no digit first. */
+static bool env_name_ok(const char *s, size_t n)
+{
+	if (!n || (s[0] >= '0' && s[0] <= '9'))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9')))
+			return false;
+	return true;
 }
 
 static char *get_path(struct ctx *c, const yaml_node_t *n, const char *what)
@@ -120,8 +138,8 @@ static bool get_uint(struct ctx *c, const yaml_node_t *n, const char *what, uint
 		char *end;
 		errno = 0;
 		const char *v = scalar(n);
-		unsigned long long x = strtoull(v, &end, 0);
-		if (*v && *v != '-' && !*end && !errno && x <= max) {
+		unsigned long long x = strtoull(v, &end, 10);
+		if (*v >= '0' && *v <= '9' && !*end && !errno && x <= max) {
 			*out = x;
 			return true;
 		}
@@ -134,17 +152,17 @@ bool spec_parse_size(const char *s, uint64_t *out)
 {
 	char *end;
 	errno = 0;
-	if (!*s || *s == '-')
+	if (*s < '0' || *s > '9')
 		return false;
 	unsigned long long x = strtoull(s, &end, 10);
 	unsigned shift = 0;
 	if (*end == 'K' || *end == 'k')
 		shift = 10;
-	else if (*end == 'M')
+	else if (*end == 'M' || *end == 'm')
 		shift = 20;
-	else if (*end == 'G')
+	else if (*end == 'G' || *end == 'g')
 		shift = 30;
-	else if (*end == 'T')
+	else if (*end == 'T' || *end == 't')
 		shift = 40;
 	if (shift)
 		end++;
@@ -220,8 +238,8 @@ static void load_env(struct ctx *c, yaml_node_t *n, struct spec *s)
 		const char *name = map_key(c, n, p);
 		if (!name)
 			continue;
-		if (!*name || strchr(name, '=')) {
-			err(c, kn, "'%s' is not a valid environment variable name", name);
+		if (!env_name_ok(name, strlen(name))) {
+			err(c, kn, "'%s' is not a valid environment variable name (letters, digits and _)", name);
 			continue;
 		}
 		if (vn->type != YAML_SCALAR_NODE) {
@@ -256,7 +274,7 @@ static bool overlaps(const char *a, const char *b)
 static void load_mount(struct ctx *c, yaml_node_t *n, struct spec *s, size_t index)
 {
 	struct spec_mount m = { .line = (int)n->start_mark.line + 1, .col = (int)n->start_mark.column + 1 };
-	yaml_node_t *type_node = NULL, *source_node = NULL, *ro_node = NULL;
+	yaml_node_t *type_node = NULL, *source_node = NULL, *ro_node = NULL, *path_node = NULL;
 	bool have_type = false;
 	char what[64];
 
@@ -271,10 +289,15 @@ static void load_mount(struct ctx *c, yaml_node_t *n, struct spec *s, size_t ind
 		if (!k)
 			continue;
 		if (!strcmp(k, "path")) {
+			path_node = vn;
 			m.path = get_path(c, vn, "the mount path");
 		} else if (!strcmp(k, "type")) {
 			type_node = vn;
-			const char *t = vn->type == YAML_SCALAR_NODE ? scalar(vn) : "";
+			if (vn->type != YAML_SCALAR_NODE) {
+				err(c, vn, "the mount type must be a string, not %s", kind_name(vn));
+				continue;
+			}
+			const char *t = scalar(vn);
 			for (size_t i = 0; i < sizeof mount_types / sizeof mount_types[0]; i++)
 				if (!strcmp(t, mount_types[i].name)) {
 					m.type = mount_types[i].type;
@@ -292,7 +315,7 @@ static void load_mount(struct ctx *c, yaml_node_t *n, struct spec *s, size_t ind
 			unknown_key(c, kn, k, what, "path, type, source, readonly");
 		}
 	}
-	if (!m.path && !c->errors)
+	if (!m.path && !path_node)
 		err(c, n, "%s has no path", what);
 	if (!type_node && m.path)
 		err(c, n, "%s (%s) has no type: trusted, passthrough or tmpfs", what, m.path);
@@ -340,17 +363,18 @@ static void load_enclave(struct ctx *c, yaml_node_t *n, struct spec *s)
 		if (!k)
 			continue;
 		if (!strcmp(k, "size")) {
+			s->size_line = (int)vn->start_mark.line + 1;
+			s->size_col = (int)vn->start_mark.column + 1;
 			if (vn->type != YAML_SCALAR_NODE || !spec_parse_size(scalar(vn), &v) || v < (1u << 20) ||
 			    (v & (v - 1)) || v > (1ULL << 40))
 				err(c, vn, "enclave size must be a power of two from 1M to 1T (like 512M or 4G)");
 			else
 				s->enclave_size = v;
 		} else if (!strcmp(k, "threads")) {
-			if (get_uint(c, vn, "threads", 4096, &v)) {
-				if (v == 0)
-					err(c, vn, "threads must be at least 1");
+			if (vn->type == YAML_SCALAR_NODE && plain(vn) && !strcmp(scalar(vn), "0"))
+				err(c, vn, "threads must be an integer from 1 to 4096");
+			else if (get_uint(c, vn, "threads", 4096, &v))
 				s->threads = (uint32_t)v;
-			}
 		} else if (!strcmp(k, "debug")) {
 			get_bool(c, vn, "debug", &s->debug);
 		} else if (!strcmp(k, "isvprodid")) {
@@ -367,7 +391,8 @@ static void load_enclave(struct ctx *c, yaml_node_t *n, struct spec *s)
 
 static void load_root(struct ctx *c, yaml_node_t *root, struct spec *s)
 {
-	yaml_node_t *entry = NULL;
+	yaml_node_t *entry = NULL, *host_env_node = NULL, *cwd_node = NULL, *mounts_node = NULL;
+	int mount_errors = 0;
 
 	if (root->type != YAML_MAPPING_NODE) {
 		err(c, root, "the manifest must be a mapping of keys (entrypoint, argv, env, mounts, ...), not %s",
@@ -404,22 +429,34 @@ static void load_root(struct ctx *c, yaml_node_t *root, struct spec *s)
 		} else if (!strcmp(k, "env")) {
 			load_env(c, vn, s);
 		} else if (!strcmp(k, "host_env")) {
+			host_env_node = vn;
 			s->host_env = get_str_list(c, vn, "host_env", &s->nhost_env);
-			for (size_t i = 0; i < s->nhost_env; i++)
-				if (!*s->host_env[i] || strchr(s->host_env[i], '='))
-					err(c, vn, "host_env: '%s' is not a variable name", s->host_env[i]);
+			for (size_t i = 0; i < s->nhost_env && vn->type == YAML_SEQUENCE_NODE; i++) {
+				yaml_node_t *item = node(c, vn->data.sequence.items.start[i]);
+				const char *name = s->host_env[i];
+				if (!env_name_ok(name, strlen(name)))
+					err(c, item, "host_env: '%s' is not a valid variable name", name);
+				for (size_t j = 0; j < i; j++)
+					if (!strcmp(s->host_env[j], name))
+						err(c, item, "host_env: '%s' appears twice", name);
+			}
 		} else if (!strcmp(k, "cwd")) {
+			cwd_node = vn;
 			free(s->cwd);
 			s->cwd = get_path(c, vn, "cwd");
 		} else if (!strcmp(k, "mounts")) {
+			mounts_node = vn;
 			if (vn->type != YAML_SEQUENCE_NODE) {
 				err(c, vn, "mounts must be a list, not %s", kind_name(vn));
 				continue;
 			}
+			mounts_node = vn;
 			size_t n = (size_t)(vn->data.sequence.items.top - vn->data.sequence.items.start);
 			s->mounts = calloc(n + 1, sizeof *s->mounts);
+			int before = c->errors;
 			for (size_t i = 0; i < n; i++)
 				load_mount(c, node(c, vn->data.sequence.items.start[i]), s, i);
+			mount_errors = c->errors - before;
 		} else if (!strcmp(k, "enclave")) {
 			load_enclave(c, vn, s);
 		} else {
@@ -427,9 +464,13 @@ static void load_root(struct ctx *c, yaml_node_t *root, struct spec *s)
 				    "version, entrypoint, argv, host_args, env, host_env, cwd, mounts, enclave");
 		}
 	}
+	if (mounts_node && mounts_node->type != YAML_SEQUENCE_NODE)
+		mount_errors++;
+	/* one problem, one line: with broken mounts, checks that depend on
+	 * them would only repeat it */
 	if (!entry)
 		err(c, root, "the manifest has no entrypoint (the absolute path of the program to run)");
-	else if (s->entrypoint) {
+	else if (s->entrypoint && !mount_errors) {
 		bool trusted = false;
 		for (size_t i = 0; i < s->nmounts; i++)
 			if (s->mounts[i].type == MAN_MOUNT_TRUSTED && overlaps(s->mounts[i].path, s->entrypoint) &&
@@ -437,6 +478,22 @@ static void load_root(struct ctx *c, yaml_node_t *root, struct spec *s)
 				trusted = true;
 		if (!trusted)
 			err(c, entry, "entrypoint %s is not inside a trusted mount", s->entrypoint);
+	}
+	/* env fixed and taken from the host at once: which would win? */
+	for (size_t i = 0; host_env_node && i < s->nhost_env; i++)
+		for (size_t j = 0; j < s->nenv; j++) {
+			size_t n = strlen(s->host_env[i]);
+			if (!strncmp(s->env[j], s->host_env[i], n) && s->env[j][n] == '=')
+				err(c, host_env_node, "'%s' is in env and in host_env: choose one", s->host_env[i]);
+		}
+	/* the working directory must exist inside the enclave: in a mount or
+	 * above one (the directories leading to mount points) */
+	if (cwd_node && s->cwd && !mount_errors) {
+		bool ok = false;
+		for (size_t i = 0; i < s->nmounts && !ok; i++)
+			ok = overlaps(s->mounts[i].path, s->cwd);
+		if (!ok)
+			err(c, cwd_node, "cwd %s is not inside any mount", s->cwd);
 	}
 }
 
@@ -450,7 +507,7 @@ int spec_load(const char *file, struct spec *s)
 	memset(s, 0, sizeof *s);
 	if (!f) {
 		fprintf(stderr, "coffer: %s: %s\n", file, strerror(errno));
-		return -1;
+		return SPEC_IO_ERROR;
 	}
 	s->file = strdup(file);
 	s->enclave_size = SPEC_DEFAULT_SIZE;
@@ -471,6 +528,20 @@ int spec_load(const char *file, struct spec *s)
 		err(&c, NULL, "the manifest is empty");
 	else
 		load_root(&c, root, s);
+	/* a manifest is one document: anything after a second "---" would be
+	 * silently unsigned */
+	yaml_document_t next;
+	if (root && yaml_parser_load(&parser, &next)) {
+		yaml_node_t *r2 = yaml_document_get_root_node(&next);
+		if (r2)
+			err(&c, r2, "a manifest is one YAML document; this is a second one");
+		yaml_document_delete(&next);
+	} else if (root && parser.error != YAML_NO_ERROR) {
+		fprintf(stderr, "%s:%zu:%zu: YAML syntax error in a second document: %s\n", file,
+			parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+			parser.problem ? parser.problem : "malformed document");
+		c.errors++;
+	}
 	if (!c.errors && !s->argv) {
 		/* default argv: the entrypoint's name */
 		s->argv = calloc(2, sizeof *s->argv);

@@ -43,6 +43,7 @@ struct spec {
 	struct spec_mount *mounts;
 	size_t nmounts;
 	uint64_t enclave_size;
+	int size_line, size_col; /* where enclave.size was given (0: default) */
 	uint32_t threads;
 	bool debug;
 	uint16_t isvprodid, isvsvn;
@@ -62,9 +63,13 @@ struct tfile {
 };
 
 /* Each returns 0, or -1 after printing one line per problem to stderr
- * ("FILE:LINE:COL: message" for the YAML). */
+ * ("FILE:LINE:COL: message" for the YAML). spec_load returns SPEC_IO_ERROR
+ * if the file cannot be read at all (a failure, not a malformed manifest). */
+#define SPEC_IO_ERROR (-2)
 int spec_load(const char *file, struct spec *out);
-int spec_expand(const struct spec *s, struct tfile **files, size_t *nfiles);
+/* Times newer than clamp_mtime are recorded as clamp_mtime (UINT64_MAX: as
+ * they are). */
+int spec_expand(const struct spec *s, uint64_t clamp_mtime, struct tfile **files, size_t *nfiles);
 int spec_to_manifest(const struct spec *s, const struct tfile *files, size_t nfiles, uint8_t **out, size_t *len);
 void spec_free(struct spec *s);
 void tfiles_free(struct tfile *f, size_t n);
