@@ -8,7 +8,8 @@ It exits non-zero only when a case cannot run (a command fails natively or
 under coffer, or the build is missing).
 
 Each case is a command run twice per repeat, first natively and then as
-`coffer run -- COMMAND`, wall-clock timed with time.perf_counter around
+`coffer run -- COMMAND` (or, for the signed cases, as `coffer run APP.coffer`
+of a bundle recorded from COMMAND and signed first), wall-clock timed with time.perf_counter around
 subprocess.run (output to /dev/null). Before timing, every command runs
 once as a warm-up and must exit 0 both ways. For each case the table gives
 the median native and coffer times and the ratio coffer/native of each
@@ -21,9 +22,11 @@ measures and records results. Standard library only.
 import argparse
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional
@@ -50,6 +53,9 @@ class Case:
     calls: Optional[Callable[["Context"], int]] = None
     baseline_argv: Optional[Callable[["Context"], List[str]]] = None
     needs: List[str] = field(default_factory=list)  # files that must exist
+    # a signed bundle: prepare(ctx) makes it and returns the coffer command
+    # that runs it (instead of `coffer run -- ARGV`)
+    prepare: Optional[Callable[["Context"], List[str]]] = None
 
 
 @dataclass
@@ -57,9 +63,33 @@ class Context:
     build: str
     calls: int
     coffer: str = ""
+    work: str = ""  # a temporary directory for bundles
 
     def __post_init__(self):
         self.coffer = os.path.join(self.build, "coffer")
+
+
+# The environment of the signed cases, natively and in the manifest.
+BUNDLE_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+
+def signed_bundle(ctx: Context, name: str, argv: List[str]) -> List[str]:
+    """Record argv with `coffer manifest record`, sign it with a throwaway
+    key and return the command that runs the bundle: the strictest manifest
+    for the program, only the files it uses."""
+    base = os.path.join(ctx.work, name)
+    cwd = os.path.join(base, "cwd")  # what the program sees as its cwd: empty
+    os.makedirs(cwd)
+    yaml, key = os.path.join(base, "app.yaml"), os.path.join(base, "signer.pem")
+    for step in ([ctx.coffer, "manifest", "record", "-o", yaml, "--"] + argv,
+                 [ctx.coffer, "keygen", "-o", key],
+                 [ctx.coffer, "sign", "--key", key, yaml]):
+        p = subprocess.run(step, cwd=cwd, env=BUNDLE_ENV, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=600)
+        if p.returncode != 0:
+            raise BenchError(f"{name}: {' '.join(step[:3])} failed (exit status {p.returncode}):\n  "
+                             + "\n  ".join(p.stderr.decode(errors="replace").strip().splitlines()[-5:]))
+    return [ctx.coffer, "run", os.path.join(base, "app.coffer")]
 
 
 def getppid_prog(ctx: Context) -> str:
@@ -77,6 +107,12 @@ CASES = [
          what="Debian's python3 starting and exiting",
          argv=lambda ctx: ["/usr/bin/python3", "-c", "pass"],
          needs=["/usr/bin/python3"]),
+    Case(name="python3-signed",
+         what="the same from a signed bundle with a recorded (strict) manifest",
+         argv=lambda ctx: ["/usr/bin/python3", "-c", "pass"],
+         env=BUNDLE_ENV,
+         prepare=lambda ctx: signed_bundle(ctx, "python3-signed", ["/usr/bin/python3", "-c", "pass"]),
+         needs=["/usr/bin/python3"]),
 ]
 
 
@@ -92,6 +128,8 @@ def under_coffer(ctx: Context, argv: List[str]) -> List[str]:
 
 
 def environment(extra: Dict[str, str]) -> Dict[str, str]:
+    if extra is BUNDLE_ENV:  # exactly what the manifest fixes, nothing more
+        return dict(extra)
     env = dict(os.environ)
     env.update(extra)
     return env
@@ -139,8 +177,8 @@ class Pairs:
 
 def measure(ctx: Context, case: Case, argv: List[str], repeat: int) -> Pairs:
     native_env = environment(case.env)
-    coffer_env = environment({**case.env, **case.coffer_env})
-    cargv = under_coffer(ctx, argv)
+    coffer_env = environment(case.env if not case.coffer_env else {**case.env, **case.coffer_env})
+    cargv = case.prepare(ctx) if case.prepare else under_coffer(ctx, argv)
     check(f"{case.name} (native)", argv, native_env)
     check(f"{case.name} (coffer)", cargv, coffer_env)
     pairs = Pairs()
@@ -215,7 +253,8 @@ def main() -> int:
     if args.calls < 1:
         ap.error("--calls must be at least 1")
 
-    ctx = Context(build=os.path.abspath(args.build), calls=args.calls)
+    ctx = Context(build=os.path.abspath(args.build), calls=args.calls,
+                  work=tempfile.mkdtemp(prefix="coffer-bench-"))
     cases = [c for c in CASES if args.only in (None, c.name)]
 
     try:
@@ -260,6 +299,8 @@ def main() -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    finally:
+        shutil.rmtree(ctx.work, ignore_errors=True)
     return 0
 
 

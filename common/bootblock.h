@@ -45,6 +45,7 @@ enum bb_type {
 	BB_SIGSTRUCT = 13, /* bytes: its SIGSTRUCT (1808) */
 	BB_EXPECT_MRENCLAVE = 14, /* 32 bytes: refuse to start with another MRENCLAVE */
 	BB_EXPECT_MRSIGNER = 15,  /* 32 bytes: refuse to start with another MRSIGNER */
+	BB_RECORD_FD = 16, /* i32: host fd to append "K path" lines to (manifest record) */
 };
 
 enum bb_fd_kind {

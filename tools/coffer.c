@@ -20,6 +20,7 @@ static const struct command {
 	{ "sign", cmd_sign, "turn a YAML manifest into a signed bundle" },
 	{ "measure", cmd_measure, "print and check a bundle's identity" },
 	{ "sigstruct", cmd_sigstruct, "decode any SIGSTRUCT" },
+	{ "manifest", cmd_manifest, "record a manifest from a development run" },
 };
 
 static void usage(FILE *out)

@@ -19,5 +19,6 @@ int cmd_keygen(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
 int cmd_sigstruct(int argc, char **argv);
+int cmd_manifest(int argc, char **argv);
 
 #endif

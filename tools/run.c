@@ -35,6 +35,7 @@
 #include "../common/manifest.h"
 #include "../common/sgx.h"
 #include "coffer.h"
+#include "run.h"
 #include "util.h"
 
 extern char **environ;
@@ -76,10 +77,31 @@ static int parse_level(const char *s)
 	return -1;
 }
 
+int run_env_level(struct run_opts *o)
+{
+	const char *env_level = getenv("COFFER_LOG");
+
+	o->log_level = 1;
+	if (env_level && *env_level && (o->log_level = parse_level(env_level)) < 0) {
+		fprintf(stderr, "coffer: COFFER_LOG=%s: unknown level (error, warn, info, debug)\n", env_level);
+		return COFFER_EXIT_USAGE;
+	}
+	return 0;
+}
+
+int run_parse_level(struct run_opts *o, const char *arg)
+{
+	if ((o->log_level = parse_level(arg)) < 0) {
+		fprintf(stderr, "coffer: --log=%s: unknown level (error, warn, info, debug)\n", arg);
+		return COFFER_EXIT_USAGE;
+	}
+	return 0;
+}
+
 /* Find PROGRAM as a shell would: a name with '/' as it is, otherwise the
  * first executable regular file of that name on PATH. Returns 0, or the exit
  * status a shell would give (127 not found, 126 found but not executable). */
-static int find_program(const char *name, char *out, size_t n)
+static int search_program(const char *name, char *out, size_t n)
 {
 	struct stat st;
 
@@ -112,19 +134,19 @@ static int find_program(const char *name, char *out, size_t n)
 	return denied ? COFFER_EXIT_NOEXEC : COFFER_EXIT_NOTFOUND;
 }
 
-struct run_opts {
-	bool trace;
-	int log_level;
-	bool have_mre, have_mrs;
-	uint8_t mre[32], mrs[32];
-};
-
-/* What the enclave starts from: a program (development run) or a bundle. */
-struct run_target {
-	const char *program; /* the program path, or the bundle's entrypoint */
-	char **argv;         /* host arguments (a bundle: only if the manifest takes them) */
-	const struct bundle *bundle; /* NULL for a development run */
-};
+int run_find_program(const char *name, char *out, size_t n)
+{
+	int st = search_program(name, out, n);
+	if (st == COFFER_EXIT_NOTFOUND) {
+		if (strchr(name, '/'))
+			fprintf(stderr, "coffer: %s: No such file or directory\n", name);
+		else
+			fprintf(stderr, "coffer: %s: command not found\n", name);
+	} else if (st) {
+		fprintf(stderr, "coffer: %s: Permission denied\n", name);
+	}
+	return st;
+}
 
 /* The fds the program inherits: in a development run everything open now,
  * for a bundle only stdin, stdout and stderr. */
@@ -184,6 +206,8 @@ static int write_bootblock(const struct run_opts *o, const struct run_target *t)
 		bb_put_u32(&w, BB_FLAGS, flags);
 		bb_put_u32(&w, BB_LOG_LEVEL, (uint32_t)o->log_level);
 		bb_put_u32(&w, BB_LOG_FD, 2);
+		if (o->record_fd >= 0)
+			bb_put_u32(&w, BB_RECORD_FD, (uint32_t)o->record_fd);
 		bb_put_str(&w, BB_PROGRAM, t->program);
 		for (char **a = t->argv; *a; a++)
 			bb_put_str(&w, BB_ARG, *a);
@@ -310,6 +334,43 @@ static int prepare_bundle(const char *path, char **args, uint8_t **raw, struct b
 	return 0;
 }
 
+int run_enclave(const struct run_opts *o, const struct run_target *t, const char *name)
+{
+	char enclave[PATH_MAX];
+
+	if (find_enclave(enclave, sizeof enclave)) {
+		fprintf(stderr, "coffer: cannot find the enclave image coffer-enclave (looked next to %s); "
+				"set COFFER_ENCLAVE\n", enclave);
+		return COFFER_EXIT_ENCLAVE;
+	}
+	int bfd = write_bootblock(o, t);
+	if (bfd < 0)
+		return COFFER_EXIT_ENCLAVE;
+	char fdarg[32];
+	snprintf(fdarg, sizeof fdarg, "--boot-fd=%d", bfd);
+
+	sigset_t set, old;
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaddset(&set, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	pid_t child = fork();
+	if (child < 0) {
+		fprintf(stderr, "coffer: fork: %s\n", strerror(errno));
+		return COFFER_EXIT_ENCLAVE;
+	}
+	if (child == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		char *eargv[] = { "coffer-enclave", fdarg, (char *)t->program, NULL };
+		char *eenv[] = { NULL };
+		execve(enclave, eargv, eenv);
+		fprintf(stderr, "coffer: cannot start the enclave image %s: %s\n", enclave, strerror(errno));
+		_exit(COFFER_EXIT_ENCLAVE);
+	}
+	close(bfd);
+	return supervise(child, name, &set);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -320,23 +381,18 @@ int cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run_opts o = { .log_level = 1 };
-	const char *env_level = getenv("COFFER_LOG");
+	struct run_opts o = { .record_fd = -1 };
 	int c;
 
-	if (env_level && *env_level && (o.log_level = parse_level(env_level)) < 0) {
-		fprintf(stderr, "coffer: COFFER_LOG=%s: unknown level (error, warn, info, debug)\n", env_level);
+	if (run_env_level(&o))
 		return COFFER_EXIT_USAGE;
-	}
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't': o.trace = true; break;
 		case 'l':
-			if ((o.log_level = parse_level(optarg)) < 0) {
-				fprintf(stderr, "coffer: --log=%s: unknown level (error, warn, info, debug)\n", optarg);
+			if (run_parse_level(&o, optarg))
 				return COFFER_EXIT_USAGE;
-			}
 			break;
 		case 'E':
 		case 'S':
@@ -358,16 +414,11 @@ int cmd_run(int argc, char **argv)
 	}
 	/* `coffer run APP.coffer [-- ARGS]` or `coffer run -- PROGRAM [ARGS]` */
 	bool after_dashes = !strcmp(argv[optind - 1], "--");
-	char enclave[PATH_MAX], program[PATH_MAX];
+	char program[PATH_MAX];
 	struct run_target target = { 0 };
 	struct bundle bundle;
 	uint8_t *raw = NULL;
 	const char *name = argv[optind];
-	if (find_enclave(enclave, sizeof enclave)) {
-		fprintf(stderr, "coffer: cannot find the enclave image coffer-enclave (looked next to %s); "
-				"set COFFER_ENCLAVE\n", enclave);
-		return COFFER_EXIT_ENCLAVE;
-	}
 	if (!after_dashes && is_bundle(name)) {
 		char **args = argv + optind + 1;
 		if (*args && !strcmp(*args, "--"))
@@ -380,47 +431,14 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, "coffer: --mrenclave and --mrsigner apply to signed bundles only\n");
 			return COFFER_EXIT_USAGE;
 		}
-		int st = find_program(name, program, sizeof program);
-		if (st == COFFER_EXIT_NOTFOUND) {
-			if (strchr(name, '/'))
-				fprintf(stderr, "coffer: %s: No such file or directory\n", name);
-			else
-				fprintf(stderr, "coffer: %s: command not found\n", name);
+		int st = run_find_program(name, program, sizeof program);
+		if (st)
 			return st;
-		}
-		if (st) {
-			fprintf(stderr, "coffer: %s: Permission denied\n", name);
-			return st;
-		}
 		target.program = program;
 		target.argv = argv + optind;
 	}
 
-	int bfd = write_bootblock(&o, &target);
-	if (bfd < 0)
-		return COFFER_EXIT_ENCLAVE;
-	char fdarg[32];
-	snprintf(fdarg, sizeof fdarg, "--boot-fd=%d", bfd);
-
-	sigset_t set, old;
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-		sigaddset(&set, forwarded[i]);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	pid_t child = fork();
-	if (child < 0) {
-		fprintf(stderr, "coffer: fork: %s\n", strerror(errno));
-		return COFFER_EXIT_ENCLAVE;
-	}
-	if (child == 0) {
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		char *eargv[] = { "coffer-enclave", fdarg, (char *)target.program, NULL };
-		char *eenv[] = { NULL };
-		execve(enclave, eargv, eenv);
-		fprintf(stderr, "coffer: cannot start the enclave image %s: %s\n", enclave, strerror(errno));
-		_exit(COFFER_EXIT_ENCLAVE);
-	}
-	close(bfd);
+	int st = run_enclave(&o, &target, name);
 	free(raw); /* target.program pointed into it */
-	return supervise(child, name, &set);
+	return st;
 }

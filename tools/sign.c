@@ -54,31 +54,6 @@ int cmd_keygen(int argc, char **argv)
 	return key_generate(out, force) ? 1 : 0;
 }
 
-/* Lexical normalization as the runtime does it (runtime/fs/normalize.c):
- * "." and empty components vanish, ".." drops the previous one. */
-static void normalize(const char *in, char *out, size_t n)
-{
-	char *comp[PATH_MAX / 2], buf[PATH_MAX];
-	size_t nc = 0, len = 0;
-
-	snprintf(buf, sizeof buf, "%s", in);
-	for (char *save, *tok = strtok_r(buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
-		if (!strcmp(tok, "."))
-			continue;
-		if (!strcmp(tok, "..")) {
-			if (nc)
-				nc--;
-			continue;
-		}
-		comp[nc++] = tok;
-	}
-	out[0] = 0;
-	for (size_t i = 0; i < nc && len < n; i++)
-		len += (size_t)snprintf(out + len, n - len, "/%s", comp[i]);
-	if (!nc)
-		snprintf(out, n, "/");
-}
-
 static const struct tfile *find(const struct tfile *files, size_t n, const char *path)
 {
 	size_t lo = 0, hi = n;
@@ -102,7 +77,7 @@ static const struct tfile *resolve_trusted(const struct tfile *files, size_t n, 
 {
 	char cur[PATH_MAX], next[PATH_MAX];
 
-	normalize(path, cur, sizeof cur);
+	path_normalize(path, cur, sizeof cur);
 	for (int hops = 0; hops < 40; hops++) {
 		bool changed = false;
 		size_t len = strlen(cur);
@@ -120,7 +95,7 @@ static const struct tfile *resolve_trusted(const struct tfile *files, size_t n, 
 					snprintf(next, sizeof next, "%s/%s", f->target, rest);
 				else
 					snprintf(next, sizeof next, "%s/%s/%s", cur, f->target, rest);
-				normalize(next, cur, sizeof cur);
+				path_normalize(next, cur, sizeof cur);
 				changed = true;
 			} else {
 				cur[end] = save;

@@ -38,7 +38,7 @@ struct boot_cfg {
 	const struct plat_boot_info *bi;
 	struct rt_thread *thread;
 	uint32_t log_level;
-	int log_fd;
+	int log_fd, record_fd;
 	const char *program, *cwd;
 	uint32_t umask;
 	uint64_t sigmask, sigign;
@@ -94,6 +94,7 @@ static void parse_bootblock(const struct plat_boot_info *bi, struct boot_cfg *cf
 	if (!cfg->argv || !cfg->envp || !cfg->fds)
 		boot_fail(125, "out of memory while booting");
 	cfg->log_fd = -1;
+	cfg->record_fd = -1;
 	cfg->log_level = RT_LOG_WARN;
 	cfg->umask = 022;
 	while ((err = bb_next(&r, &rec)) > 0) {
@@ -104,6 +105,10 @@ static void parse_bootblock(const struct plat_boot_info *bi, struct boot_cfg *cf
 		case BB_LOG_FD:
 			ok = bb_get_u32(&rec, &v);
 			cfg->log_fd = (int)v;
+			break;
+		case BB_RECORD_FD:
+			ok = bb_get_u32(&rec, &v);
+			cfg->record_fd = (int)v;
 			break;
 		case BB_PROGRAM: ok = bb_get_str(&rec, &cfg->program); break;
 		case BB_ARG: ok = bb_get_str(&rec, &cfg->argv[cfg->argc++]); break;
@@ -179,7 +184,8 @@ static void setup_fds(struct boot_cfg *cfg)
 		const char *path;
 		if (!bb_get_fd(&cfg->fds[i], &fd, &kind, &pos, &path))
 			boot_fail(125, "the boot block has a malformed fd record");
-		if ((int)fd == rt_boot_log_fd || plat_call(__NR_fcntl, fd, F_GETFD, 0, 0, 0, 0) < 0)
+		if ((int)fd == rt_boot_log_fd || (int)fd == cfg->record_fd ||
+		    plat_call(__NR_fcntl, fd, F_GETFD, 0, 0, 0, 0) < 0)
 			continue; /* closed on exec */
 		if (kind == BB_FD_TRUSTED)
 			reopen_trusted(fd, pos, path);
@@ -353,6 +359,12 @@ static void boot_continue(void *arg)
 	p->log_fd = rt_boot_log_fd;
 	if (p->log_fd >= 0)
 		fd_runtime_add(p->log_fd);
+	if (cfg->record_fd >= 0 && !cfg->bi->manifest &&
+	    plat_call(__NR_fcntl, cfg->record_fd, F_SETFD, FD_CLOEXEC, 0, 0, 0) == 0) {
+		p->record_fd = cfg->record_fd;
+		fd_runtime_add(p->record_fd);
+		vfs_record_to(p->record_fd, 'P', cfg->program);
+	}
 	t->tid = (int)plat_call(__NR_gettid, 0, 0, 0, 0, 0, 0);
 	p->pid = (int)plat_call(__NR_getpid, 0, 0, 0, 0, 0, 0);
 	p->umask = cfg->umask & 0777;

@@ -76,17 +76,22 @@ static struct file *open_exec(const char *path, char *abs, long *fd)
 	if (r)
 		return NULL;
 	str_copy(abs, p.abs, RT_PATH_MAX);
+	/* what does not exist is ENOENT, whatever mount it would be on */
+	if (!p.mnt->ops->stat || (r = p.mnt->ops->stat(&p, 0, &st))) {
+		*fd = r ? r : -EACCES;
+		return NULL;
+	}
 	if (!p.mnt->exec_ok) {
 		log_warn("%s is not a trusted file: the manifest allows executing trusted files only", p.abs);
 		*fd = -EACCES;
 		return NULL;
 	}
-	if (!p.mnt->ops->stat || (r = p.mnt->ops->stat(&p, 0, &st)) ||
-	    (*(uint32_t *)(st.raw + 24) & 0170000) != 0100000 ||
+	if ((*(uint32_t *)(st.raw + 24) & 0170000) != 0100000 ||
 	    (p.mnt->ops->access && (r = p.mnt->ops->access(&p, 1 /* X_OK */, 0)))) {
 		*fd = r ? r : -EACCES;
 		return NULL;
 	}
+	vfs_record('X', p.abs);
 	return vfs_open_file(p.abs, O_RDONLY | O_CLOEXEC, fd);
 }
 

@@ -270,6 +270,8 @@ long fd_runtime_evict(int fd)
 	set_slot(fd, (int)r);
 	if (p->log_fd == fd)
 		p->log_fd = (int)r;
+	if (p->record_fd == fd)
+		p->record_fd = (int)r;
 	plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
 	return 0;
 }

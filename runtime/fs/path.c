@@ -105,6 +105,8 @@ long vfs_resolve_at(int dirfd, const char *path, int flags, char *abs, struct vf
 	out->abs = abs;
 	out->rel = rel;
 	out->dir = dir;
+	if (m->restricted && m->ops->visible && !m->ops->visible(out))
+		return -ENOENT;
 	return 0;
 }
 

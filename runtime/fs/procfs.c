@@ -74,12 +74,6 @@ static bool proc_allowed(const struct vfs_path *p)
 	return false;
 }
 
-#define PROC_CHECK(p)                        \
-	do {                                 \
-		if (!proc_allowed(p))        \
-			return -ENOENT;      \
-	} while (0)
-
 /* Resolve the program's path for /proc/self/exe redirection. */
 static long exe_path(char *abs, struct vfs_path *out)
 {
@@ -109,7 +103,6 @@ static long exe_path(char *abs, struct vfs_path *out)
 
 static long proc_open(const struct vfs_path *p, int flags, unsigned mode, struct file **out)
 {
-	PROC_CHECK(p);
 	if (own_entry(p->rel, "mem") && (flags & O_ACCMODE) != O_RDONLY)
 		return -EACCES;
 	if (p->mnt->restricted && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT)))
@@ -122,7 +115,6 @@ static long proc_open(const struct vfs_path *p, int flags, unsigned mode, struct
 
 static long proc_stat(const struct vfs_path *p, int at_flags, struct kstat_buf *st)
 {
-	PROC_CHECK(p);
 	REDIRECT_EXE(p, q);
 	if (redirect && !(at_flags & 0x100 /* AT_SYMLINK_NOFOLLOW */))
 		return q.mnt->ops->stat(&q, at_flags, st);
@@ -131,7 +123,6 @@ static long proc_stat(const struct vfs_path *p, int at_flags, struct kstat_buf *
 
 static long proc_statx(const struct vfs_path *p, int at_flags, unsigned mask, void *buf)
 {
-	PROC_CHECK(p);
 	REDIRECT_EXE(p, q);
 	if (redirect && !(at_flags & 0x100))
 		return q.mnt->ops->statx(&q, at_flags, mask, buf);
@@ -140,7 +131,6 @@ static long proc_statx(const struct vfs_path *p, int at_flags, unsigned mask, vo
 
 static long proc_access(const struct vfs_path *p, int mode, int at_flags)
 {
-	PROC_CHECK(p);
 	REDIRECT_EXE(p, q);
 	if (redirect)
 		return q.mnt->ops->access(&q, mode, at_flags);
@@ -149,7 +139,6 @@ static long proc_access(const struct vfs_path *p, int mode, int at_flags)
 
 static long proc_readlink(const struct vfs_path *p, char *buf, size_t n)
 {
-	PROC_CHECK(p);
 	if (own_entry(p->rel, "exe")) {
 		struct rt_proc *pr = current()->proc;
 		rt_lock(&pr->lock);
@@ -182,13 +171,11 @@ static long proc_unlink(const struct vfs_path *p, int at_flags)
 static long proc_xattr(const struct vfs_path *p, long nr, uintptr_t name, uintptr_t value, size_t size,
 		       int flags)
 {
-	PROC_CHECK(p);
 	return passthrough_ops.xattr(p, nr, name, value, size, flags);
 }
 
 static long proc_statfs(const struct vfs_path *p, void *buf)
 {
-	PROC_CHECK(p);
 	return passthrough_ops.statfs(p, buf);
 }
 
@@ -199,6 +186,7 @@ static long proc_host_path(const struct vfs_path *p, char *buf, size_t n)
 
 const struct mount_ops proc_ops = {
 	.name = "proc",
+	.visible = proc_allowed,
 	.open = proc_open,
 	.stat = proc_stat,
 	.statx = proc_statx,
@@ -226,15 +214,8 @@ static bool dev_allowed(const struct vfs_path *p)
 	return false;
 }
 
-#define DEV_CHECK(p)                         \
-	do {                                 \
-		if (!dev_allowed(p))         \
-			return -ENOENT;      \
-	} while (0)
-
 static long dev_open(const struct vfs_path *p, int flags, unsigned mode, struct file **out)
 {
-	DEV_CHECK(p);
 	if (flags & O_CREAT)
 		return -EACCES;
 	return passthrough_ops.open(p, flags, mode, out);
@@ -242,30 +223,27 @@ static long dev_open(const struct vfs_path *p, int flags, unsigned mode, struct 
 
 static long dev_stat(const struct vfs_path *p, int at_flags, struct kstat_buf *st)
 {
-	DEV_CHECK(p);
 	return passthrough_ops.stat(p, at_flags, st);
 }
 
 static long dev_statx(const struct vfs_path *p, int at_flags, unsigned mask, void *buf)
 {
-	DEV_CHECK(p);
 	return passthrough_ops.statx(p, at_flags, mask, buf);
 }
 
 static long dev_access(const struct vfs_path *p, int mode, int at_flags)
 {
-	DEV_CHECK(p);
 	return passthrough_ops.access(p, mode, at_flags);
 }
 
 static long dev_readlink(const struct vfs_path *p, char *buf, size_t n)
 {
-	DEV_CHECK(p);
 	return passthrough_ops.readlink(p, buf, n);
 }
 
 const struct mount_ops dev_ops = {
 	.name = "dev",
+	.visible = dev_allowed,
 	.open = dev_open,
 	.stat = dev_stat,
 	.statx = dev_statx,

@@ -92,7 +92,7 @@ static long pread_all(long fd, void *buf, size_t n, long off)
 }
 
 /* Read the whole file, check it against the manifest, keep chunk hashes. */
-static long verify_file(long index, const struct man_file *mf, const char *path, long fd)
+static long verify_file(long index, const struct man_file *mf, const char *path, const char *host, long fd)
 {
 	uint32_t nchunks = (uint32_t)((mf->size + CHUNK - 1) / CHUNK);
 	struct verified *v = rt_alloc(sizeof *v + (size_t)nchunks * 32);
@@ -122,9 +122,9 @@ static long verify_file(long index, const struct man_file *mf, const char *path,
 	rt_sha256_final(&whole, digest);
 	rt_free(buf);
 	if (r < 0 || rt_memcmp_ct(digest, mf->sha256, 32)) {
-		log_error("trusted file %s does not match the manifest (its contents on the host were changed); "
-			  "refusing to use it",
-			  path);
+		log_error("trusted file %s does not match the manifest (its contents on the host, %s, were "
+			  "changed); refusing to use it",
+			  path, host);
 		rt_free(v);
 		return -EACCES;
 	}
@@ -322,7 +322,7 @@ static long t_open(const struct vfs_path *p, int flags, unsigned mode, struct fi
 		long r = host_path_of(p->mnt, p->abs, host, sizeof host);
 		long a[6] = { VFS_AT_FDCWD, (long)host, O_RDONLY | (flags & O_CLOEXEC) };
 		fd = r ? r : plat_forward(__NR_openat, a);
-		if (fd >= 0 && !verified(index) && (r = verify_file(index, &mf, p->abs, fd))) {
+		if (fd >= 0 && !verified(index) && (r = verify_file(index, &mf, p->abs, host, fd))) {
 			plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
 			fd = r;
 		}

@@ -57,6 +57,9 @@ struct kiovec {
 
 struct mount_ops {
 	const char *name;
+	/* A restricted mount: may the enclave see this path at all? If not,
+	 * every call naming it fails with ENOENT, as if it did not exist. */
+	bool (*visible)(const struct vfs_path *p);
 	long (*open)(const struct vfs_path *p, int flags, unsigned mode, struct file **out);
 	long (*stat)(const struct vfs_path *p, int at_flags, struct kstat_buf *st);
 	long (*statx)(const struct vfs_path *p, int at_flags, unsigned mask, void *buf /* 256 */);
@@ -229,6 +232,12 @@ void vfs_file_close(struct file *f, long fd);
 long vfs_file_mmap(struct file *f, long fd, uintptr_t addr, size_t len, int prot, int flags, long off);
 /* Read from a file at an offset into runtime memory (program loading). */
 long vfs_file_pread(struct file *f, long fd, void *buf, size_t n, long off);
+
+/* coffer manifest record: report a path the program used (record.c); kind
+ * is S (looked up), R (read), W (written), X (executed) or P (a process
+ * started). */
+void vfs_record(char kind, const char *abs);
+void vfs_record_to(int record_fd, char kind, const char *abs); /* before current() */
 
 /* ---- helpers for mount types ---------------------------------------------- */
 

@@ -126,6 +126,7 @@ static long clone_fork(struct sys_call *c, unsigned long flags, uintptr_t ptid, 
 	t->proc->pid = (int)plat_call(__NR_getpid, 0, 0, 0, 0, 0, 0);
 	thread_after_fork_child(t);
 	sig_after_fork_child(t);
+	vfs_record('P', t->proc->exe ? t->proc->exe : "/");
 	return 0;
 }
 

@@ -72,6 +72,8 @@ static void write_block(struct bb_writer *w, const char *prog, const struct strv
 	bb_put_u32(w, BB_FLAGS, rt_boot_flags & ~(uint32_t)BB_F_FIRST);
 	bb_put_u32(w, BB_LOG_LEVEL, (uint32_t)rt_log_level);
 	bb_put_u32(w, BB_LOG_FD, (uint32_t)t->proc->log_fd);
+	if (t->proc->record_fd >= 0)
+		bb_put_u32(w, BB_RECORD_FD, (uint32_t)t->proc->record_fd);
 	bb_put_str(w, BB_PROGRAM, prog);
 	for (size_t i = 0; i < argv->n; i++)
 		bb_put_str(w, BB_ARG, argv->v[i]);
@@ -196,9 +198,11 @@ static long exec_common(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_
 		goto close_boot;
 	}
 	plat_call(__NR_fcntl, bfd, F_SETFD, 0, 0, 0, 0);
-	int log_fd = current()->proc->log_fd;
+	int log_fd = current()->proc->log_fd, record_fd = current()->proc->record_fd;
 	if (log_fd >= 0)
 		plat_call(__NR_fcntl, log_fd, F_SETFD, 0, 0, 0, 0);
+	if (record_fd >= 0)
+		plat_call(__NR_fcntl, record_fd, F_SETFD, 0, 0, 0, 0);
 	sys_trace_now(c, "0");
 	r = plat_exec((int)bfd, prog);
 	/* still here: the host refused */
@@ -206,6 +210,8 @@ static long exec_common(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_
 	plat_sig_setmask(old);
 	if (log_fd >= 0)
 		plat_call(__NR_fcntl, log_fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
+	if (record_fd >= 0)
+		plat_call(__NR_fcntl, record_fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
 	log_debug("host execve of the enclave failed: %ld", r);
 close_boot:
 	fd_runtime_remove((int)bfd);

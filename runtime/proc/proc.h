@@ -43,6 +43,7 @@ struct rt_proc {
 	 * log_fd is also one of them. Per process: a vfork child shares our
 	 * memory but has its own host fd table. */
 	int log_fd;
+	int record_fd; /* coffer manifest record: where paths are reported, or -1 */
 	int rtfds[8];
 };
 

@@ -104,6 +104,7 @@ struct rt_proc *proc_new(void)
 	p->refs = 1;
 	p->umask = 022;
 	p->log_fd = -1;
+	p->record_fd = -1;
 	for (unsigned i = 0; i < RT_ARRAY_LEN(p->rtfds); i++)
 		p->rtfds[i] = -1;
 	return p;
@@ -120,8 +121,10 @@ struct rt_proc *proc_clone(struct rt_proc *parent, unsigned long flags)
 	p->umask = parent->umask;
 	memcpy(p->sigact, parent->sigact, sizeof p->sigact);
 	p->log_fd = parent->log_fd;
+	p->record_fd = parent->record_fd;
 	memcpy(p->rtfds, parent->rtfds, sizeof p->rtfds);
 	rt_unlock(&parent->lock);
+	vfs_record_to(p->record_fd, 'P', p->exe ? p->exe : "/");
 	if (flags & 0x00000400 /* CLONE_FILES */) {
 		p->fdt = parent->fdt;
 		__atomic_add_fetch(&p->fdt->refs, 1, __ATOMIC_RELAXED);

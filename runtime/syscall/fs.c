@@ -90,6 +90,7 @@ long vfs_open(int dirfd, uintptr_t upath, int flags, unsigned mode)
 	long fd = OP(&u, open)(&u.p, flags, mode, &f);
 	if (fd < 0)
 		return fd;
+	vfs_record((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) ? 'W' : 'R', u.p.abs);
 	return fd_install((int)fd, f);
 }
 
@@ -155,6 +156,7 @@ static long do_stat(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_t ub
 	r = OP(&u, stat)(&u.p, flags & AT_SYMLINK_NOFOLLOW_, &st);
 	if (r)
 		return r;
+	vfs_record('S', u.p.abs);
 	return uaccess_copy_to(ubuf, &st, sizeof st);
 }
 
@@ -209,6 +211,7 @@ long sys_statx(struct sys_call *c)
 	r = OP(&u, statx)(&u.p, flags & ~AT_EMPTY_PATH, (unsigned)c->a[3], buf);
 	if (r)
 		return r;
+	vfs_record('S', u.p.abs);
 	return uaccess_copy_to((uintptr_t)c->a[4], buf, sizeof buf);
 }
 
@@ -248,7 +251,10 @@ static long do_access(int dirfd, uintptr_t upath, int mode, int flags)
 	if (mode & ~7)
 		return -EINVAL;
 	NEED_OP(&u, access);
-	return OP(&u, access)(&u.p, mode, flags & ~AT_EMPTY_PATH);
+	r = OP(&u, access)(&u.p, mode, flags & ~AT_EMPTY_PATH);
+	if (r != -ENOENT)
+		vfs_record('S', u.p.abs);
+	return r;
 }
 
 long sys_access(struct sys_call *c)
@@ -286,6 +292,7 @@ static long do_readlink(int dirfd, uintptr_t upath, uintptr_t ubuf, long size)
 	r = OP(&u, readlink)(&u.p, buf, RT_MIN((size_t)size, sizeof buf));
 	if (r < 0)
 		return r;
+	vfs_record('S', u.p.abs);
 	return uaccess_copy_to(ubuf, buf, (size_t)r) ? -EFAULT : r;
 }
 
@@ -308,6 +315,7 @@ static long do_mkdir(int dirfd, uintptr_t upath, unsigned mode)
 	if (r)
 		return r;
 	NEED_OP(&u, mkdir);
+	vfs_record('W', u.p.abs);
 	return OP(&u, mkdir)(&u.p, mode);
 }
 
@@ -328,6 +336,7 @@ static long do_mknod(int dirfd, uintptr_t upath, unsigned mode, unsigned dev)
 	if (r)
 		return r;
 	NEED_OP(&u, mknod);
+	vfs_record('W', u.p.abs);
 	return OP(&u, mknod)(&u.p, mode, dev);
 }
 
@@ -350,6 +359,7 @@ static long do_unlink(int dirfd, uintptr_t upath, int flags)
 	if (flags & ~AT_REMOVEDIR)
 		return -EINVAL;
 	NEED_OP(&u, unlink);
+	vfs_record('W', u.p.abs);
 	return OP(&u, unlink)(&u.p, flags);
 }
 
@@ -385,8 +395,11 @@ static long do_rename(int dfd1, uintptr_t p1, int dfd2, uintptr_t p2, unsigned f
 	if (!u)
 		return -ENOMEM;
 	long r = do_two(dfd1, p1, dfd2, p2, &u[0], &u[1], 0);
-	if (!r)
+	if (!r) {
+		vfs_record('W', u[0].p.abs);
+		vfs_record('W', u[1].p.abs);
 		r = OP(&u[0], rename) ? OP(&u[0], rename)(&u[0].p, &u[1].p, flags) : -EACCES;
+	}
 	rt_free(u);
 	return r;
 }
@@ -441,6 +454,7 @@ static long do_symlink(uintptr_t utarget, int dirfd, uintptr_t upath)
 	if ((r = resolve_f(dirfd, upath, &u, NULL, VFS_NOFOLLOW)))
 		return r;
 	NEED_OP(&u, symlink);
+	vfs_record('W', u.p.abs);
 	return OP(&u, symlink)(target, &u.p);
 }
 
@@ -714,6 +728,7 @@ static long set_cwd(struct upath *u)
 	NEED_OP(u, stat);
 	if ((r = OP(u, stat)(&u->p, 0, &st)))
 		return r;
+	vfs_record('S', u->p.abs);
 	if ((*(uint32_t *)(st.raw + 24) & S_IFMT) != S_IFDIR)
 		return -ENOTDIR;
 	if (OP(u, access) && (r = OP(u, access)(&u->p, 1, 0)))

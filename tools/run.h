@@ -1,0 +1,43 @@
+/*
+ * run.h - starting a program in an enclave and waiting for it; shared by
+ * `coffer run` and `coffer manifest record`.
+ */
+#ifndef COFFER_TOOLS_RUN_H
+#define COFFER_TOOLS_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct bundle;
+
+struct run_opts {
+	bool trace;
+	int log_level;
+	bool have_mre, have_mrs;
+	uint8_t mre[32], mrs[32];
+	int record_fd; /* development runs: where the runtime reports paths, or -1 */
+};
+
+/* What the enclave starts from: a program (development run) or a bundle. */
+struct run_target {
+	const char *program; /* the program path, or the bundle's entrypoint */
+	char **argv;         /* host arguments (a bundle: only if the manifest takes them) */
+	const struct bundle *bundle; /* NULL for a development run */
+};
+
+/* The runtime log level from COFFER_LOG (default warn), or from --log=ARG.
+ * Each returns 0, or 2 (usage) after printing the problem. */
+int run_env_level(struct run_opts *o);
+int run_parse_level(struct run_opts *o, const char *arg);
+
+/* Find PROGRAM as a shell would; returns 0 with its path in out, or the
+ * exit status after printing the problem (127 not found, 126 not executable). */
+int run_find_program(const char *name, char *out, size_t n);
+
+/* Start the enclave and wait: returns the program's exit status (128+N if
+ * signal N killed it) or 125 if the enclave could not be started. name is
+ * what messages call the program. */
+int run_enclave(const struct run_opts *o, const struct run_target *t, const char *name);
+
+#endif
