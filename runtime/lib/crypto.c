@@ -1,34 +1,10 @@
 /*
- * crypto.c - BearSSL behind the runtime's small crypto interface (crypto.h).
+ * crypto.c - the runtime's small crypto interface (crypto.h): SIGSTRUCT
+ * verification with BearSSL, SHA-256 for common/ code.
  */
 #include <bearssl.h>
 
 #include "crypto.h"
-
-_Static_assert(sizeof(struct rt_sha256_ctx) >= sizeof(br_sha256_context), "rt_sha256_ctx too small");
-
-void rt_sha256_init(struct rt_sha256_ctx *c)
-{
-	br_sha256_init((br_sha256_context *)c);
-}
-
-void rt_sha256_update(struct rt_sha256_ctx *c, const void *data, size_t len)
-{
-	br_sha256_update((br_sha256_context *)c, data, len);
-}
-
-void rt_sha256_final(struct rt_sha256_ctx *c, uint8_t out[32])
-{
-	br_sha256_out((br_sha256_context *)c, out);
-}
-
-void rt_sha256(const void *data, size_t len, uint8_t out[32])
-{
-	struct rt_sha256_ctx c;
-	rt_sha256_init(&c);
-	rt_sha256_update(&c, data, len);
-	rt_sha256_final(&c, out);
-}
 
 static void ops_init(void *ctx)
 {

@@ -1,7 +1,8 @@
 /*
  * crypto.h - the runtime's cryptography, on BearSSL (Debian libbearssl-dev,
- * linked statically into the enclave image): SHA-256 for measurements and
- * trusted files, and RSA-3072 PKCS#1 v1.5 verification for SIGSTRUCTs.
+ * linked statically into the enclave image) for RSA-3072 PKCS#1 v1.5
+ * verification of SIGSTRUCTs; SHA-256 is our own (sha256.h), to use the
+ * CPU's SHA instructions.
  *
  * BearSSL is built by Debian with the stack protector, which reads a canary
  * at %fs:0x28. Before the application runs, the platform points %fs at a
@@ -16,14 +17,7 @@
 #include "../../common/sgx.h"
 #include "rt.h"
 
-struct rt_sha256_ctx {
-	uint64_t opaque[14]; /* br_sha256_context */
-};
-
-void rt_sha256_init(struct rt_sha256_ctx *c);
-void rt_sha256_update(struct rt_sha256_ctx *c, const void *data, size_t len);
-void rt_sha256_final(struct rt_sha256_ctx *c, uint8_t out[32]);
-void rt_sha256(const void *data, size_t len, uint8_t out[32]);
+#include "sha256.h"
 
 /* An sgx_sha256 over ctx, for common/ code (measurement). */
 struct sgx_sha256 rt_sha256_ops(struct rt_sha256_ctx *ctx);

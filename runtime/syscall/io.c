@@ -417,6 +417,12 @@ long vfs_file_mmap(struct file *f, long fd, uintptr_t addr, size_t len, int prot
 	if (!mm_user_ok((uintptr_t)a, len))
 		rt_panic("the host mapped application memory inside runtime memory");
 	rt_lock(&f->lock);
+	/* Fault in the pages the copy will fill with one call rather than a
+	 * page fault each (a program's text is thousands of pages). */
+	long size = f->ops->size ? f->ops->size(f) : -1;
+	if (size > off)
+		plat_call(__NR_madvise, a, (long)RT_MIN(len, (size_t)(size - off)), 23 /* MADV_POPULATE_WRITE */, 0,
+			  0, 0);
 	long r = f->ops->pread(f, (void *)a, len, off, true);
 	rt_unlock(&f->lock);
 	if (r < 0) {
