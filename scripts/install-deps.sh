@@ -1,5 +1,8 @@
 #!/bin/sh
-# Install the Debian 12 packages Coffer needs to build and test.
+# Install the Debian 12 packages Coffer needs to build and test: the build
+# tools, the libraries, and the applications the integration tests and
+# benchmarks run unmodified under coffer (Node.js, OpenJDK, Redis, nginx,
+# memcached) with their native clients (curl, redis-tools, wrk).
 # Idempotent: packages already present are skipped, and apt is not run at all
 # when nothing is missing. Run as root or with sudo available.
 set -eu
@@ -18,6 +21,15 @@ file
 clang
 libclang-rt-dev
 llvm
+curl
+procps
+nodejs
+openjdk-17-jdk-headless
+redis-server
+redis-tools
+nginx-light
+memcached
+wrk
 "
 
 missing=""

@@ -601,13 +601,25 @@ static void scalar(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* The command as a shell would take it back: arguments that are empty or
+ * hold anything but plain characters in single quotes. */
 static void comment_command(FILE *f, char **argv)
 {
 	fputs("#  ", f);
 	for (char **a = argv; *a; a++) {
-		fputc(' ', f);
-		for (const unsigned char *c = (const unsigned char *)*a; *c; c++)
-			fputc(*c < 0x20 || *c == 0x7f ? '?' : *c, f);
+		bool plain = **a != 0;
+		for (const char *c = *a; plain && *c; c++)
+			plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+				strchr("/_.,:=+-@%", *c);
+		fputs(plain ? " " : " '", f);
+		for (const unsigned char *c = (const unsigned char *)*a; *c; c++) {
+			if (*c == '\'')
+				fputs("'\\''", f);
+			else
+				fputc(*c < 0x20 || *c == 0x7f ? '?' : *c, f);
+		}
+		if (!plain)
+			fputc('\'', f);
 	}
 	fputc('\n', f);
 }

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -354,12 +355,17 @@ int run_enclave(const struct run_opts *o, const struct run_target *t, const char
 	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
 		sigaddset(&set, forwarded[i]);
 	sigprocmask(SIG_BLOCK, &set, &old);
+	pid_t self = getpid();
 	pid_t child = fork();
 	if (child < 0) {
 		fprintf(stderr, "coffer: fork: %s\n", strerror(errno));
 		return COFFER_EXIT_ENCLAVE;
 	}
 	if (child == 0) {
+		/* the program must not outlive coffer: nobody would report it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != self)
+			_exit(COFFER_EXIT_ENCLAVE);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		char *eargv[] = { "coffer-enclave", fdarg, (char *)t->program, NULL };
 		char *eenv[] = { NULL };

@@ -38,6 +38,20 @@ def stderr_lines(proc):
     return [l for l in proc.stderr.splitlines() if l != NOTICE]
 
 
+def cli(*args, timeout=600, **kw):
+    """Run `coffer ARGS...` (any subcommand); returns CompletedProcess (text)."""
+    return subprocess.run([str(COFFER), *map(str, args)], capture_output=True, text=True, timeout=timeout, **kw)
+
+
+@pytest.fixture(scope="session")
+def key(tmp_path_factory):
+    """A signing key made with `coffer keygen`, shared by the tests that sign."""
+    k = tmp_path_factory.mktemp("key") / "signer.pem"
+    r = cli("keygen", "-o", k)
+    assert r.returncode == 0, r.stderr
+    return k
+
+
 @pytest.fixture
 def coffer():
     return run

@@ -8,14 +8,13 @@ to leave the mount, and a copy of libc mounted where the loader looks for
 it, so the tests can tamper with trusted files without touching the host's.
 """
 import os
-import pathlib
 import re
 import shutil
 import subprocess
 
 import pytest
 
-from conftest import COFFER, PROGS
+from conftest import COFFER, PROGS, cli
 
 BUNDLE_HEADER = 32
 SIGSTRUCT_SIZE = 1808
@@ -25,10 +24,6 @@ LIBC = "/lib/x86_64-linux-gnu/libc.so.6"
 SIMULATED = re.compile(r"^coffer: simulated SGX on the direct platform: identity checked "
                        r"\(MRENCLAVE [0-9a-f]{16}\.\.\.\), but nothing is hidden from the host$", re.M)
 
-
-def cli(*args, **kw):
-    kw.setdefault("timeout", 120)
-    return subprocess.run([str(COFFER), *map(str, args)], capture_output=True, text=True, **kw)
 
 
 def chain(path):
@@ -123,12 +118,6 @@ class App:
     def run(self, *ops, bundle=None, coffer_args=(), **kw):
         return cli("run", *coffer_args, bundle or self.bundle, "--", *ops, **kw)
 
-
-@pytest.fixture(scope="module")
-def key(tmp_path_factory):
-    k = tmp_path_factory.mktemp("key") / "signer.pem"
-    assert cli("keygen", "-o", k).returncode == 0
-    return k
 
 
 @pytest.fixture

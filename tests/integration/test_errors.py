@@ -2,12 +2,7 @@
 import os
 import struct
 
-from conftest import COFFER, run
-import subprocess
-
-
-def cli(*args, env=None):
-    return subprocess.run([str(COFFER), *args], capture_output=True, text=True, timeout=30, env=env)
+from conftest import cli, run
 
 
 def one_error_line(r):

@@ -17,7 +17,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, COFFER, HERE, ROOT
+from conftest import BUILD, HERE, ROOT, cli
 
 MANIFESTS = HERE / "manifests"
 VECTORS = ROOT.parent / "shared" / "testdata" / "sgx"
@@ -25,11 +25,6 @@ ENCLAVE = pathlib.Path(os.environ.get("COFFER_ENCLAVE") or BUILD / "coffer-encla
 SIGSTRUCT_SIZE = 1808
 BUNDLE_HEADER = 32
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
-
-
-def cli(*args, env=None, cwd=None, timeout=120):
-    return subprocess.run([str(COFFER), *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd,
-                          timeout=timeout)
 
 
 def env_without(*names, **extra):
@@ -55,14 +50,6 @@ def flip(data, offset, mask=0x01):
 
 
 # ---- keys ---------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def key(tmp_path_factory):
-    k = tmp_path_factory.mktemp("key") / "signer.pem"
-    r = cli("keygen", "-o", k)
-    assert r.returncode == 0, r.stderr
-    return k
 
 
 @pytest.fixture(scope="module")

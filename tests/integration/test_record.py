@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import COFFER
+from conftest import cli
 
 PYTHON = "/usr/bin/python3"
 ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
@@ -50,16 +50,6 @@ print("json", json.dumps({"b": [1, 2.5, None], "a": "\\u00e9"}, sort_keys=True))
 '''
 
 
-def cli(*args, **kw):
-    kw.setdefault("timeout", 300)
-    return subprocess.run([str(COFFER), *map(str, args)], capture_output=True, text=True, **kw)
-
-
-@pytest.fixture(scope="module")
-def key(tmp_path_factory):
-    k = tmp_path_factory.mktemp("key") / "signer.pem"
-    assert cli("keygen", "-o", k).returncode == 0
-    return k
 
 
 def record(yaml, *cmd, cwd, env=ENV):
