@@ -22,7 +22,11 @@ measures and records results. Standard library only.
 import argparse
 import os
 import platform
+import pwd
+import re
 import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -63,7 +67,9 @@ class Context:
     build: str
     calls: int
     coffer: str = ""
-    work: str = ""  # a temporary directory for bundles
+    work: str = ""  # a temporary directory for bundles and servers' files
+    requests: int = 200000  # redis-benchmark -n
+    duration: int = 5       # wrk -d, seconds
 
     def __post_init__(self):
         self.coffer = os.path.join(self.build, "coffer")
@@ -107,6 +113,19 @@ CASES = [
          what="Debian's python3 starting and exiting",
          argv=lambda ctx: ["/usr/bin/python3", "-c", "pass"],
          needs=["/usr/bin/python3"]),
+    Case(name="node-e0",
+         what="Debian's Node.js starting and exiting (node -e 0)",
+         argv=lambda ctx: ["/usr/bin/node", "-e", "0"],
+         needs=["/usr/bin/node"]),
+    Case(name="java-version",
+         what="OpenJDK 17 starting, printing its version, exiting",
+         argv=lambda ctx: ["/usr/bin/java", "-version"],
+         needs=["/usr/bin/java"]),
+    Case(name="fileio",
+         what="write and read back a 512 MiB file in 64 KiB pieces (host file system)",
+         argv=lambda ctx: [os.path.join(ctx.build, "bench", "bench_fileio"),
+                           os.path.join(ctx.work, "fileio.bin"), "512"],
+         needs=["bench/bench_fileio"]),
     Case(name="python3-signed",
          what="the same from a signed bundle with a recorded (strict) manifest",
          argv=lambda ctx: ["/usr/bin/python3", "-c", "pass"],
@@ -188,6 +207,148 @@ def measure(ctx: Context, case: Case, argv: List[str], repeat: int) -> Pairs:
     return pairs
 
 
+
+# ---- services: throughput of a server under coffer -------------------------------
+#
+# A Service is a server started natively and then under `coffer run --`,
+# each time driven by native clients that report operations per second; the
+# ratio is coffer/native throughput (higher is better, 1.0 is native).
+
+
+@dataclass
+class Service:
+    name: str
+    what: str
+    setup: Callable[["Context", int], List[str]]          # the server's argv
+    clients: Callable[["Context", int], Dict[str, float]]  # metric -> ops/s
+    stop: Callable[["Context", int], None]
+    needs: List[str] = field(default_factory=list)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_client(argv: List[str]) -> str:
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    if p.returncode != 0:
+        raise BenchError(f"{' '.join(argv)}: exit status {p.returncode}: {p.stderr.strip()[-500:]}")
+    return p.stdout
+
+
+def redis_setup(ctx: "Context", port: int) -> List[str]:
+    return ["/usr/bin/redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no", "--daemonize", "no", "--logfile", ""]
+
+
+def redis_clients(ctx: "Context", port: int) -> Dict[str, float]:
+    out = {}
+    for pipeline in (1, 16):
+        csv = run_client(["/usr/bin/redis-benchmark", "-p", str(port), "-q", "-n", str(ctx.requests),
+                          "-c", "50", "-P", str(pipeline), "-t", "set,get,lpush", "--csv"])
+        for line in csv.splitlines():
+            cols = [c.strip('"') for c in line.split(",")]
+            if len(cols) > 1 and cols[0] in ("SET", "GET", "LPUSH"):
+                out[f"redis {cols[0]} -P {pipeline}"] = float(cols[1])
+    if len(out) != 6:
+        raise BenchError(f"redis-benchmark printed no numbers for some tests: {sorted(out)}")
+    return out
+
+
+def redis_stop(ctx: "Context", port: int) -> None:
+    subprocess.run(["/usr/bin/redis-cli", "-p", str(port), "SHUTDOWN", "NOSAVE"], capture_output=True, timeout=60)
+
+
+NGINX_CONF = """\
+user {user};
+worker_processes 2;
+pid {root}/nginx.pid;
+error_log {root}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  sendfile on;
+  client_body_temp_path {root}/tmp; proxy_temp_path {root}/tmp; fastcgi_temp_path {root}/tmp;
+  uwsgi_temp_path {root}/tmp; scgi_temp_path {root}/tmp;
+  server {{ listen 127.0.0.1:{port}; root {root}/html; }}
+}}
+"""
+
+
+def nginx_setup(ctx: "Context", port: int) -> List[str]:
+    root = os.path.join(ctx.work, "nginx")
+    os.makedirs(os.path.join(root, "html"), exist_ok=True)
+    os.makedirs(os.path.join(root, "tmp"), exist_ok=True)
+    for name, size in (("4k.bin", 4096), ("1m.bin", 1 << 20)):
+        with open(os.path.join(root, "html", name), "wb") as f:
+            f.write(bytes(i & 0xff for i in range(size)))
+    conf = os.path.join(root, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(NGINX_CONF.format(root=root, port=port, user=pwd.getpwuid(os.getuid()).pw_name))
+    return ["/usr/sbin/nginx", "-c", conf, "-g", "daemon off;"]
+
+
+def nginx_clients(ctx: "Context", port: int) -> Dict[str, float]:
+    out = {}
+    for name in ("4k.bin", "1m.bin"):
+        text = run_client(["/usr/bin/wrk", "-t", "2", "-c", "50", "-d", f"{ctx.duration}s",
+                           f"http://127.0.0.1:{port}/{name}"])
+        m = re.search(r"^Requests/sec:\s+([0-9.]+)", text, re.M)
+        if not m or "Non-2xx" in text or "Socket errors" in text:
+            raise BenchError(f"wrk against nginx /{name} failed:\n{text}")
+        out[f"nginx {name[:2]}"] = float(m.group(1))
+    return out
+
+
+def nginx_stop(ctx: "Context", port: int) -> None:
+    conf = os.path.join(ctx.work, "nginx", "nginx.conf")
+    subprocess.run(["/usr/sbin/nginx", "-c", conf, "-s", "quit"], capture_output=True, timeout=60)
+
+
+SERVICES = [
+    Service(name="redis", what="redis-benchmark -n N -c 50, SET/GET/LPUSH, -P 1 and -P 16",
+            setup=redis_setup, clients=redis_clients, stop=redis_stop,
+            needs=["/usr/bin/redis-server", "/usr/bin/redis-benchmark", "/usr/bin/redis-cli"]),
+    Service(name="nginx", what="wrk -t 2 -c 50 against nginx (2 workers), 4 KiB and 1 MiB files",
+            setup=nginx_setup, clients=nginx_clients, stop=nginx_stop,
+            needs=["/usr/sbin/nginx", "/usr/bin/wrk"]),
+]
+
+
+def serve_once(ctx: "Context", svc: Service, under_coffer_: bool) -> Dict[str, float]:
+    port = free_port()
+    argv = svc.setup(ctx, port)
+    if under_coffer_:
+        argv = under_coffer(ctx, argv)
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise BenchError(f"{svc.name}: server exited with status {proc.returncode}: "
+                                 f"{proc.stderr.read().decode(errors='replace')[-500:]}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise BenchError(f"{svc.name}: nothing listens on port {port} after 60 s")
+                time.sleep(0.05)
+        rates = svc.clients(ctx, port)
+        svc.stop(ctx, port)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            raise BenchError(f"{svc.name}: server did not stop within 60 s")
+        return rates
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
 # ---- reporting ----------------------------------------------------------------
 
 
@@ -235,7 +396,8 @@ def ms(s: float) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(
         description="Time each case natively and under coffer; print coffer/native ratios.",
-        epilog="cases:\n" + "\n".join(f"  {c.name:<14} {c.what}" for c in CASES),
+        epilog="cases (wall time):\n" + "\n".join(f"  {c.name:<14} {c.what}" for c in CASES)
+        + "\nservices (throughput):\n" + "\n".join(f"  {s.name:<14} {s.what}" for s in SERVICES),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.environ.get("COFFER_BUILD",
                                                       os.path.join(HERE, "..", "build")),
@@ -243,8 +405,15 @@ def main() -> int:
                          "beside this script)")
     ap.add_argument("--repeat", type=int, default=7, metavar="R",
                     help="timed native+coffer pairs per case (default 7)")
-    ap.add_argument("--only", metavar="NAME", choices=[c.name for c in CASES],
-                    help="run one case: " + ", ".join(c.name for c in CASES))
+    names = [c.name for c in CASES] + [s.name for s in SERVICES]
+    ap.add_argument("--only", metavar="NAME", choices=names,
+                    help="run one case or service: " + ", ".join(names))
+    ap.add_argument("--repeat-services", type=int, default=3, metavar="R",
+                    help="native+coffer pairs per service (default 3)")
+    ap.add_argument("--requests", type=int, default=200000, metavar="N",
+                    help="redis-benchmark -n (default 200000)")
+    ap.add_argument("--duration", type=int, default=5, metavar="S",
+                    help="wrk run length in seconds (default 5)")
     ap.add_argument("--calls", type=int, default=1000000, metavar="N",
                     help="system calls in the getppid case (default 1000000)")
     args = ap.parse_args()
@@ -252,13 +421,17 @@ def main() -> int:
         ap.error("--repeat must be at least 1")
     if args.calls < 1:
         ap.error("--calls must be at least 1")
+    if min(args.repeat_services, args.requests, args.duration) < 1:
+        ap.error("--repeat-services, --requests and --duration must be at least 1")
 
     ctx = Context(build=os.path.abspath(args.build), calls=args.calls,
-                  work=tempfile.mkdtemp(prefix="coffer-bench-"))
+                  work=tempfile.mkdtemp(prefix="coffer-bench-"),
+                  requests=args.requests, duration=args.duration)
     cases = [c for c in CASES if args.only in (None, c.name)]
+    services = [s for s in SERVICES if args.only in (None, s.name)]
 
     try:
-        for path in ["coffer"] + [n for c in cases for n in c.needs]:
+        for path in ["coffer"] + [n for c in cases + services for n in c.needs]:
             full = os.path.join(ctx.build, path)
             if not os.path.exists(full):
                 raise BenchError(f"{full} not found: build first (ninja -C {ctx.build})"
@@ -267,11 +440,12 @@ def main() -> int:
         print(f"machine: {machine()}")
         print(f"coffer:  {ctx.coffer} (revision {revision()}), "
               f"{args.repeat} runs per case, wall clock, medians")
-        print()
-        head = f"{'case':<14} {'native ms':>10} {'coffer ms':>10}   coffer/native min / median / max"
-        print(head)
-        print("-" * len(head))
         notes = []
+        if cases:
+            print()
+            head = f"{'case':<14} {'native ms':>10} {'coffer ms':>10}   coffer/native min / median / max"
+            print(head)
+            print("-" * len(head))
         for case in cases:
             p = measure(ctx, case, case.argv(ctx), args.repeat)
             r = p.ratios()
@@ -290,7 +464,30 @@ def main() -> int:
                     f"coffer {per_cof:.0f} ns, overhead {per_cof - per_nat:.0f} ns "
                     f"(start-up subtracted: the same program with 0 calls takes "
                     f"{ms(bnat)} ms native, {ms(bcof)} ms under coffer)")
-        print()
+        if services:
+            print()
+            print(f"services: {args.repeat_services} native+coffer pairs each; throughput, higher is better")
+            print()
+            head = (f"{'service':<18} {'native/s':>10} {'coffer/s':>10}   "
+                    f"coffer/native min / median / max")
+            print(head)
+            print("-" * len(head))
+        for svc in services:
+            runs: Dict[str, Pairs] = {}
+            for _ in range(args.repeat_services):
+                nat = serve_once(ctx, svc, False)
+                cof = serve_once(ctx, svc, True)
+                for metric in nat:
+                    pr = runs.setdefault(metric, Pairs())
+                    pr.native.append(nat[metric])
+                    pr.coffer.append(cof[metric])
+            for metric, pr in runs.items():
+                r = pr.ratios()
+                print(f"{metric:<18} {statistics.median(pr.native):>10.0f} "
+                      f"{statistics.median(pr.coffer):>10.0f}   "
+                      f"{min(r):.2f} / {statistics.median(r):.2f} / {max(r):.2f}", flush=True)
+        if notes:
+            print()
         for line in notes:
             print(line)
     except BenchError as e:
