@@ -253,7 +253,7 @@ def main():
         if args.action == "record":
             out = (args.out or HERE / args.name / f"{args.name}.yaml").resolve()
             out.parent.mkdir(parents=True, exist_ok=True)
-            answer = serve([str(COFFER), "manifest", "record", "-o", str(out), "--", *argv], root, port, use, stop)
+            answer = serve([str(COFFER), "manifest", "record", "--force", "-o", str(out), "--", *argv], root, port, use, stop)
             print(f"{args.name}: {answer}")
             print(f"recorded {out}")
         else:

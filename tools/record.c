@@ -760,23 +760,26 @@ static void record_usage(FILE *out)
 		"\n"
 		"Options:\n"
 		"  -o, --output=FILE  where to write the manifest (required)\n"
+		"  --force            replace FILE if it exists\n"
 		"  --log=LEVEL        runtime log level (as for coffer run)\n"
 		"  -h, --help         show this help\n"
 		"\n"
 		"Exit status: the program's, as for coffer run; 1 if the manifest could not\n"
-		"be written.\n");
+		"be written or FILE exists (without --force).\n");
 }
 
 static int cmd_record(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run_opts o = { .record_fd = -1 };
 	const char *output = NULL;
+	bool force = false;
 	int c;
 
 	if (run_env_level(&o))
@@ -785,6 +788,7 @@ static int cmd_record(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': output = optarg; break;
+		case 'f': force = true; break;
 		case 'l':
 			if (run_parse_level(&o, optarg))
 				return COFFER_EXIT_USAGE;
@@ -799,6 +803,11 @@ static int cmd_record(int argc, char **argv)
 		return COFFER_EXIT_USAGE;
 	}
 
+	/* a manifest someone may have edited is not replaced by surprise */
+	if (!force && access(output, F_OK) == 0) {
+		fprintf(stderr, "coffer: %s exists; give --force to replace it\n", output);
+		return COFFER_EXIT_FAIL;
+	}
 	char program[PATH_MAX], entry[PATH_MAX], cwd[PATH_MAX], abs[2 * PATH_MAX];
 	int st = run_find_program(argv[optind], program, sizeof program);
 	if (st)

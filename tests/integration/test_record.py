@@ -229,6 +229,19 @@ def test_written_directory_is_passthrough_to_choose(key, tmp_path):
     assert (out / "new.txt").read_text() == "old\n"
 
 
+def test_an_existing_manifest_is_kept_without_force(tmp_path):
+    yaml = tmp_path / "mine.yaml"
+    yaml.write_text("# edited by hand\n")
+    r = record(yaml, "/bin/sh", "-c", "echo ran", cwd="/")
+    assert r.returncode == 1
+    assert r.stderr == f"coffer: {yaml} exists; give --force to replace it\n"
+    assert r.stdout == ""  # refused before the program ran
+    assert yaml.read_text() == "# edited by hand\n"
+    r = cli("manifest", "record", "--force", "-o", yaml, "--", "/bin/true", cwd="/", env=ENV)
+    assert r.returncode == 0, r.stderr
+    assert yaml.read_text().startswith("# Recorded by `coffer manifest record`")
+
+
 def test_program_status_and_warning(tmp_path):
     yaml = tmp_path / "s.yaml"
     r = record(yaml, "/bin/sh", "-c", "exit 3", cwd="/")
