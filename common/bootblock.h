@@ -57,6 +57,7 @@ enum bb_flags {
 	BB_F_DEV_RUN = 1u << 0, /* development run: host root passed through */
 	BB_F_TRACE = 1u << 1,   /* print every intercepted system call */
 	BB_F_FIRST = 1u << 2,   /* first enclave of this run (not an execve) */
+	BB_F_NO_PATCH = 1u << 3, /* do not patch call sites (COFFER_PATCH=0) */
 };
 
 struct bb_writer {

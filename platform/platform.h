@@ -48,6 +48,13 @@ struct plat_tls {
 	/* 1 while the host thread exists; the host clears it (and wakes a
 	 * futex on it) when the thread is gone, so its stack can be reused. */
 	volatile int alive;
+	/* 1 while rt_on_syscall runs for a call that came through a patched
+	 * call site (plat_patch_syscall) rather than a trap. */
+	int fast;
+	/* Calls this thread made through traps and through patched sites. */
+	uint64_t n_trapped, n_fast;
+	/* The platform's own per-thread scratch; the runtime leaves it alone. */
+	uint64_t plat_private[8];
 };
 #define PLAT_TLS_INTR_OFFSET 8
 
@@ -162,6 +169,34 @@ uint64_t plat_sig_setmask(uint64_t mask);
 /* Signals the platform needs for itself and never lets a mask block. */
 uint64_t plat_sig_reserved(void);
 
+/* ---- the fast path: call-site patching ---------------------------------- */
+
+/* Make later calls from the `syscall` instruction that ends at `ip` reach
+ * rt_on_syscall without a trap. `code` holds the 7 bytes before `ip`, which
+ * the runtime has read (they are application memory). Only patterns the
+ * platform recognises are patched (on direct: `mov $nr,%eax; syscall`); the
+ * change is safe against other threads executing those bytes, and the
+ * `syscall` instruction itself stays, so a thread that is about to execute it
+ * still traps. Returns 0 once the site is patched (also when it already was),
+ * -ENOEXEC for code it does not recognise, other -errno when the code could not
+ * be changed; in every case but 0 the site keeps trapping.
+ *
+ * A call through a patched site reaches rt_on_syscall with plat_tls()->fast
+ * set and a context without an FPU state (fpstate 0: the runtime does not
+ * touch vector registers) and with uc_sigmask ~0 ("unchanged"); a handler
+ * that needs the full context can send the call back to the trap path by
+ * moving rip back onto the `syscall` instruction (rip -= 2) without setting
+ * rax, as for a restart. A handler that sets uc_sigmask makes the platform
+ * install it when the call returns, as after a trap. */
+long plat_patch_syscall(uintptr_t ip, const uint8_t code[7]);
+
+struct plat_patch_stats {
+	uint64_t sites_patched;  /* call sites rewritten in this process */
+	uint64_t sites_refused;  /* recognised but not changeable (they trap) */
+	uint64_t regions;        /* trampoline regions mapped */
+};
+void plat_patch_stats(struct plat_patch_stats *s);
+
 /* ---- misc -------------------------------------------------------------- */
 
 /* How the host should show this process (ps, top, pgrep, /proc/PID/cmdline,
@@ -201,6 +236,10 @@ bool rt_on_signal(int sig, struct ksiginfo *info, struct kucontext *ctx, bool in
 /* Deliver held signals into the application context `ctx` now: called by the
  * platform just before it returns to the application when intr is set. */
 void rt_deliver_held(struct kucontext *ctx);
+
+/* The platform mapped [lo, hi) for itself (call-site trampolines): the
+ * application must not map, unmap or change anything there. */
+void rt_reserve(uintptr_t lo, uintptr_t hi);
 
 /* A new thread made by plat_thread_start runs this. */
 __attribute__((noreturn)) void rt_thread_start(struct plat_tls *self);

@@ -64,6 +64,8 @@ static void run_usage(FILE *out)
 		"\n"
 		"Environment:\n"
 		"  COFFER_LOG      default log level\n"
+		"  COFFER_PATCH    0: every system call traps; 1 (default): call sites are\n"
+		"                  patched after their first trap (the fast path)\n"
 		"  COFFER_ENCLAVE  path of the enclave image (default: next to coffer)\n");
 }
 
@@ -87,6 +89,12 @@ int run_env_level(struct run_opts *o)
 		fprintf(stderr, "coffer: COFFER_LOG=%s: unknown level (error, warn, info, debug)\n", env_level);
 		return COFFER_EXIT_USAGE;
 	}
+	const char *env_patch = getenv("COFFER_PATCH");
+	if (env_patch && *env_patch && strcmp(env_patch, "0") && strcmp(env_patch, "1")) {
+		fprintf(stderr, "coffer: COFFER_PATCH=%s: expected 0 (trap every call) or 1\n", env_patch);
+		return COFFER_EXIT_USAGE;
+	}
+	o->no_patch = env_patch && !strcmp(env_patch, "0");
 	return 0;
 }
 
@@ -198,7 +206,8 @@ static int write_bootblock(const struct run_opts *o, const struct run_target *t)
 	int fds[1024];
 	char *paths[1024];
 	int nfds = inherited_fds(!t->bundle, fds, paths, 1024);
-	uint32_t flags = BB_F_FIRST | (o->trace ? BB_F_TRACE : 0) | (t->bundle ? 0 : BB_F_DEV_RUN);
+	uint32_t flags = BB_F_FIRST | (o->trace ? BB_F_TRACE : 0) | (t->bundle ? 0 : BB_F_DEV_RUN) |
+			 (o->no_patch ? BB_F_NO_PATCH : 0);
 
 	uint8_t *buf = NULL;
 	size_t len = 0;

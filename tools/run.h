@@ -14,6 +14,7 @@ struct bundle;
 struct run_opts {
 	bool trace;
 	int log_level;
+	bool no_patch; /* COFFER_PATCH=0 */
 	bool have_mre, have_mrs;
 	uint8_t mre[32], mrs[32];
 	int record_fd; /* development runs: where the runtime reports paths, or -1 */

@@ -19,9 +19,23 @@ void direct_sigsys_entry(void);
 void direct_signal_entry(void);
 void direct_sigreturn(void);
 
+void direct_fast_entry(void);
+
 /* Labels inside entry.S. */
 extern const char direct_cp_begin[], direct_cp_end[], direct_cp_cancel[];
 extern const char direct_exitwin_begin[], direct_exitwin_syscall[];
+extern const char direct_fexit_begin[], direct_fexit_last[];
+
+/* patch.c: the fast path's side of host signal handling. A signal that
+ * lands on the last instruction of the fast exit, or on the resume stub,
+ * interrupted the application: these put the application's real state into
+ * `uc` and return true. */
+bool direct_fast_signal_fixup(struct kucontext *uc);
+/* The trap at the resume stub: true if `uc` was it (now fixed up). */
+bool direct_fast_resume(struct kucontext *uc);
+/* Around a host fork: no patch may be half done in the child. */
+void direct_patch_lock(void);
+void direct_patch_unlock(void);
 
 #define sys0(n) direct_syscall6(n, 0, 0, 0, 0, 0, 0)
 #define sys1(n, a) direct_syscall6(n, (long)(a), 0, 0, 0, 0, 0)

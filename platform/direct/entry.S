@@ -21,7 +21,16 @@
  *                         blocked while it runs).
  *  direct_sigreturn       the SA_RESTORER stub (inside the allowed region).
  *  direct_clone           clone for threads: the child starts on its new stack.
+ *  direct_fast_entry      where a patched call site lands (patch.c): no
+ *                         signal; the registers are saved into a context on
+ *                         the runtime stack, rt_on_syscall runs, and the
+ *                         fast exit window returns to the application with a
+ *                         plain jump, or, when a held signal or a new mask
+ *                         must be installed, the slow exit re-enters through
+ *                         a trap at the resume stub so that the kernel makes
+ *                         the full signal frame the exit window needs.
  */
+#include "offsets.h"
 
 	.text
 
@@ -155,5 +164,110 @@ direct_exit_thread:
 	mov $60, %eax
 	syscall
 	ud2
+
+/* A patched call site's trampoline jumps here with the call number in %rax,
+ * the return address in %rcx (as `syscall` leaves it), %r11 free (`syscall`
+ * clobbers it with the flags) and everything else as the application had
+ * it; %rsp is the application's stack, whose red zone must not be touched. */
+	.globl direct_fast_entry
+	.type direct_fast_entry, @function
+direct_fast_entry:
+	mov %rsp, %r11
+	mov %gs:TLS_STACK_HI, %rsp
+	sub $FAST_FRAME, %rsp
+	mov %r11, MC_RSP(%rsp)
+	mov %rcx, MC_RIP(%rsp)
+	mov %rcx, MC_RCX(%rsp)
+	mov %r8, MC_R8(%rsp)
+	mov %r9, MC_R9(%rsp)
+	mov %r10, MC_R10(%rsp)
+	mov %r12, MC_R12(%rsp)
+	mov %r13, MC_R13(%rsp)
+	mov %r14, MC_R14(%rsp)
+	mov %r15, MC_R15(%rsp)
+	mov %rdi, MC_RDI(%rsp)
+	mov %rsi, MC_RSI(%rsp)
+	mov %rbp, MC_RBP(%rsp)
+	mov %rbx, MC_RBX(%rsp)
+	mov %rdx, MC_RDX(%rsp)
+	mov %rax, MC_RAX(%rsp)
+	pushfq
+	pop %r11
+	mov %r11, MC_EFLAGS(%rsp)
+	mov %r11, MC_R11(%rsp)		/* what `syscall` leaves in %r11 */
+	cld
+	xor %eax, %eax
+	mov %rax, 0(%rsp)		/* uc_flags, uc_link, uc_stack */
+	mov %rax, 8(%rsp)
+	mov %rax, 16(%rsp)
+	mov %rax, 24(%rsp)
+	mov %rax, 32(%rsp)
+	lea MC_EFLAGS+8(%rsp), %rcx	/* segments ... fpstate, reserved */
+	mov $(UC_SIGMASK - MC_EFLAGS - 8) / 8, %edx
+1:	mov %rax, (%rcx)
+	add $8, %rcx
+	dec %edx
+	jnz 1b
+	movq $-1, UC_SIGMASK(%rsp)	/* "unchanged" */
+	mov %rsp, %rdi
+	call direct_on_fastcall
+	test %eax, %eax
+	jnz direct_fast_slow
+	push MC_EFLAGS(%rsp)
+	popfq
+	/* The fast exit window: from here to direct_fexit_last a signal that
+	 * the runtime holds rewinds to the start (%rsp still points at the
+	 * context), and the check below uses no flags, which are already the
+	 * application's. At direct_fexit_last every register is the
+	 * application's, so a signal there is treated as one that interrupted
+	 * the application at %rcx (host.c). */
+	.globl direct_fexit_begin
+direct_fexit_begin:
+	mov %gs:TLS_INTR, %ecx
+	jrcxz 2f
+	jmp direct_fast_slow
+2:	mov MC_R8(%rsp), %r8
+	mov MC_R9(%rsp), %r9
+	mov MC_R10(%rsp), %r10
+	mov MC_R11(%rsp), %r11
+	mov MC_R12(%rsp), %r12
+	mov MC_R13(%rsp), %r13
+	mov MC_R14(%rsp), %r14
+	mov MC_R15(%rsp), %r15
+	mov MC_RDI(%rsp), %rdi
+	mov MC_RSI(%rsp), %rsi
+	mov MC_RBP(%rsp), %rbp
+	mov MC_RBX(%rsp), %rbx
+	mov MC_RDX(%rsp), %rdx
+	mov MC_RAX(%rsp), %rax
+	mov MC_RIP(%rsp), %rcx
+	mov MC_RSP(%rsp), %rsp
+	.globl direct_fexit_last
+direct_fexit_last:
+	jmp *%rcx
+
+/* The slow exit: %rsp points at the context. Park what the trap at the
+ * resume stub cannot carry in the thread block, load the application's
+ * registers and trap there; direct_on_sigsys puts the parked values into
+ * the kernel's frame and runs the ordinary exit window. */
+direct_fast_slow:
+	mov %rsp, %rdi
+	call direct_fast_park		/* returns the stub's address */
+	mov %rax, %rcx
+	mov MC_R8(%rsp), %r8
+	mov MC_R9(%rsp), %r9
+	mov MC_R10(%rsp), %r10
+	mov MC_R12(%rsp), %r12
+	mov MC_R13(%rsp), %r13
+	mov MC_R14(%rsp), %r14
+	mov MC_R15(%rsp), %r15
+	mov MC_RDI(%rsp), %rdi
+	mov MC_RSI(%rsp), %rsi
+	mov MC_RBP(%rsp), %rbp
+	mov MC_RBX(%rsp), %rbx
+	mov MC_RDX(%rsp), %rdx
+	mov MC_RSP(%rsp), %rsp
+	mov $RESUME_MAGIC, %eax
+	jmp *%rcx
 
 	.section .note.GNU-stack,"",@progbits

@@ -190,7 +190,10 @@ long plat_thread_start(unsigned long flags, struct plat_tls *child, uintptr_t st
 
 long plat_fork(unsigned long flags, int *ptid, int *ctid, unsigned long tls)
 {
-	return sys5(__NR_clone, flags, 0, ptid, ctid, tls);
+	direct_patch_lock(); /* no half-patched call site in the child */
+	long r = sys5(__NR_clone, flags, 0, ptid, ctid, tls);
+	direct_patch_unlock();
+	return r;
 }
 
 void plat_enter_app(const struct kucontext *ctx)
@@ -279,13 +282,17 @@ static void on_runtime_signal(int sig, struct ksiginfo *info, struct kucontext *
 		uc->uc_mcontext.rip = (uintptr_t)direct_cp_cancel;
 	else if (ip >= (uintptr_t)direct_exitwin_begin && ip <= (uintptr_t)direct_exitwin_syscall)
 		uc->uc_mcontext.rip = (uintptr_t)direct_exitwin_begin;
+	else if (ip >= (uintptr_t)direct_fexit_begin && ip < (uintptr_t)direct_fexit_last)
+		uc->uc_mcontext.rip = (uintptr_t)direct_fexit_begin;
 }
 
 __attribute__((used)) void direct_on_signal(int sig, struct ksiginfo *info, struct kucontext *uc);
 
 void direct_on_signal(int sig, struct ksiginfo *info, struct kucontext *uc)
 {
-	if (in_text(uc->uc_mcontext.rip))
+	if (direct_fast_signal_fixup(uc))
+		rt_on_signal(sig, info, uc, false);
+	else if (in_text(uc->uc_mcontext.rip))
 		on_runtime_signal(sig, info, uc);
 	else
 		rt_on_signal(sig, info, uc, false);
@@ -298,6 +305,12 @@ __attribute__((used)) int direct_on_sigsys(int sig, struct ksiginfo *info, struc
 
 int direct_on_sigsys(int sig, struct ksiginfo *info, struct kucontext *uc)
 {
+	if (info->si_code == K_SYS_USER_DISPATCH && direct_fast_resume(uc))
+		return 0; /* the slow exit of a call through a patched site */
+	if (direct_fast_signal_fixup(uc)) {
+		rt_on_signal(sig, info, uc, false);
+		return 0;
+	}
 	if (in_text(uc->uc_mcontext.rip)) {
 		on_runtime_signal(sig, info, uc);
 		return 1;
@@ -307,6 +320,7 @@ int direct_on_sigsys(int sig, struct ksiginfo *info, struct kucontext *uc)
 		return 0;
 	}
 	struct plat_tls *t = plat_tls();
+	t->n_trapped++;
 	t->app_ctx = uc;
 	rt_on_syscall(uc);
 	t->app_ctx = NULL;

@@ -418,6 +418,7 @@ void rt_main(const struct plat_boot_info *bi)
 	parse_bootblock(bi, &cfg);
 	rt_log_level = (int)RT_MIN(cfg.log_level, (uint32_t)RT_LOG_DEBUG);
 	sys_trace = (rt_boot_flags & BB_F_TRACE) != 0;
+	sys_patch = !(rt_boot_flags & BB_F_NO_PATCH);
 	setup_log(&cfg);
 	cfg.thread = thread_boot();
 	if (!cfg.thread)

@@ -7,9 +7,10 @@
  * otherwise. The choice is made once, from CPUID. Hashing trusted files is
  * most of a signed enclave's start-up, so the difference shows.
  *
- * The SHA-NI code uses XMM registers: like the rest of the runtime's
- * cryptography it runs only where the application's vector state is saved
- * (in a signal frame, or before the application exists).
+ * The SHA-NI code uses XMM registers, which hold the application's values
+ * when a call came through a patched call site (no signal frame saved them):
+ * sha256.c saves and restores XMM0-15 around it. It executes no VEX-encoded
+ * instruction, so the upper halves of the YMM/ZMM registers are untouched.
  */
 #ifndef COFFER_RT_SHA256_H
 #define COFFER_RT_SHA256_H

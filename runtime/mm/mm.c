@@ -11,6 +11,7 @@
 #include <linux/mman.h>
 
 #include "../../platform/platform.h"
+#include "../lib/lock.h"
 #include "mm.h"
 
 struct mm_layout mm_layout;
@@ -42,6 +43,24 @@ int mm_init(uintptr_t image_lo, uintptr_t image_hi)
 	m->slots_hi = m->slots_lo + MM_SLOTS * MM_SLOT_SIZE;
 	heap_top = m->heap_lo;
 	return 0;
+}
+
+void rt_reserve(uintptr_t lo, uintptr_t hi)
+{
+	static struct rt_lock lock = RT_LOCK_INIT;
+	struct mm_layout *m = &mm_layout;
+
+	rt_lock(&lock);
+	unsigned n = m->nreserved;
+	if (n < RT_ARRAY_LEN(m->reserved)) {
+		m->reserved[n].lo = lo;
+		m->reserved[n].hi = hi;
+		__atomic_store_n(&m->nreserved, n + 1, __ATOMIC_RELEASE);
+	} else {
+		/* The platform maps at most this many regions (patch.c). */
+		log_warn("too many reserved ranges; %p-%p is not protected", (void *)lo, (void *)hi);
+	}
+	rt_unlock(&lock);
 }
 
 void *mm_heap_grow(size_t bytes)

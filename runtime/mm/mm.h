@@ -23,8 +23,15 @@ struct mm_layout {
 	uintptr_t arena_lo, arena_hi;
 	uintptr_t heap_lo, heap_hi;   /* heap part of the arena */
 	uintptr_t slots_lo, slots_hi; /* thread slots part */
+	/* Ranges the platform mapped for itself later (call-site trampolines,
+	 * rt_reserve): entries are only ever added, each one before the count
+	 * that publishes it. */
+	unsigned nreserved;
+	struct {
+		uintptr_t lo, hi;
+	} reserved[16];
 };
-/* Set once in mm_init, read-only afterwards. */
+/* Set in mm_init; afterwards only rt_reserve adds ranges. */
 extern struct mm_layout mm_layout;
 
 #define MM_SLOT_SIZE (256UL << 10)
@@ -49,6 +56,10 @@ static inline bool mm_user_ok(uintptr_t addr, size_t len)
 		return false;
 	if (addr < m->arena_hi && end > m->arena_lo)
 		return false;
+	unsigned n = __atomic_load_n(&m->nreserved, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; i < n; i++)
+		if (addr < m->reserved[i].hi && end > m->reserved[i].lo)
+			return false;
 	return true;
 }
 

@@ -183,11 +183,21 @@ long sys_set_tid_address(struct sys_call *c)
 	return t->tid;
 }
 
+/* Calls of the threads that have exited, for the summary at exit_group. */
+static uint64_t exited_trapped, exited_fast;
+
+static void count_calls(const struct rt_thread *t)
+{
+	__atomic_add_fetch(&exited_trapped, t->tls.n_trapped, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&exited_fast, t->tls.n_fast, __ATOMIC_RELAXED);
+}
+
 long sys_exit(struct sys_call *c)
 {
 	struct rt_thread *t = current();
 
 	sys_trace_now(c, "?");
+	count_calls(t);
 	if (t->clear_child_tid && mm_user_ok(t->clear_child_tid, sizeof(int))) {
 		int zero = 0;
 		if (!uaccess_copy_to(t->clear_child_tid, &zero, sizeof zero))
@@ -201,5 +211,15 @@ long sys_exit(struct sys_call *c)
 long sys_exit_group(struct sys_call *c)
 {
 	sys_trace_now(c, "?");
+	if (rt_log_level >= RT_LOG_INFO) {
+		/* Threads still running now are not counted. */
+		struct plat_patch_stats ps;
+		count_calls(current());
+		plat_patch_stats(&ps);
+		log_info("system calls: %lu trapped, %lu through patched call sites; call sites: %lu "
+			 "patched, %lu left trapping",
+			 (unsigned long)exited_trapped, (unsigned long)exited_fast,
+			 (unsigned long)ps.sites_patched, (unsigned long)ps.sites_refused);
+	}
 	plat_exit_group((int)c->a[0]);
 }

@@ -18,6 +18,7 @@
 #include "sys.h"
 
 bool sys_trace;
+bool sys_patch;
 
 #define SC(nr, n, h, spec, fl) [nr] = { #n, h, spec, fl, NULL },
 #define FWD(nr, n, spec, fl) [nr] = { #n, sys_forward, spec, fl, NULL },
@@ -306,6 +307,25 @@ void sys_trace_now(struct sys_call *c, const char *result)
 	c->traced = true;
 }
 
+/* ---- the fast path ------------------------------------------------------- */
+
+/* A trap from `mov $nr,%eax; syscall`: ask the platform to patch the site so
+ * that its later calls arrive without a signal, unless the call needs the
+ * trap's full context (SYS_CTX). A site the platform cannot patch stays as it
+ * is; the platform remembers it, so this costs one 7-byte read per trap. */
+static void patch_site(uintptr_t ip)
+{
+	uint8_t code[7];
+
+	if (uaccess_copy_from(code, ip - 7, sizeof code))
+		return;
+	uint32_t nr = (uint32_t)code[1] | (uint32_t)code[2] << 8 | (uint32_t)code[3] << 16 |
+		      (uint32_t)code[4] << 24;
+	if (nr >= SYS_NR_MAX || (sys_table[nr].flags & SYS_CTX))
+		return;
+	plat_patch_syscall(ip, code);
+}
+
 /* ---- entry ---------------------------------------------------------------- */
 
 void rt_on_syscall(struct kucontext *ctx)
@@ -318,6 +338,14 @@ void rt_on_syscall(struct kucontext *ctx)
 	};
 	long r;
 
+	if (current()->tls.fast) {
+		if ((unsigned long)c.nr < SYS_NR_MAX && (sys_table[c.nr].flags & SYS_CTX)) {
+			m->rip -= 2; /* through the trap at the `syscall` instead */
+			return;
+		}
+	} else if (sys_patch) {
+		patch_site(m->rip);
+	}
 	if ((unsigned long)c.nr < SYS_NR_MAX && sys_table[c.nr].handler) {
 		c.e = &sys_table[c.nr];
 		r = check_args(c.e, c.a);

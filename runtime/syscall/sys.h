@@ -31,7 +31,9 @@
  * interruptible path, so a signal for the application ends them with EINTR);
  * SYS_RESTART for those Linux restarts after a handler with SA_RESTART (per
  * signal(7): not SysV IPC, not timed futex waits, not sleeps or polls);
- * SYS_RETPTR for calls whose result is an address (traced in hex).
+ * SYS_RETPTR for calls whose result is an address (traced in hex); SYS_CTX
+ * for calls whose handler needs the complete trap context (the FPU state:
+ * sigreturn, the clones and execs), which always trap.
  */
 #ifndef COFFER_RT_SYS_H
 #define COFFER_RT_SYS_H
@@ -66,6 +68,8 @@ enum {
 	SYS_RESTART = 2,
 	SYS_RETPTR = 4,
 	SYS_QUIET = 8, /* refused without a warning: libc falls back */
+	SYS_CTX = 16,  /* needs the trap's full context (FPU state): never
+			* through a patched call site (dispatch.c) */
 };
 
 struct sys_entry {
@@ -80,6 +84,7 @@ struct sys_entry {
 extern const struct sys_entry sys_table[SYS_NR_MAX];
 
 extern bool sys_trace; /* --trace; set at boot */
+extern bool sys_patch; /* patch call sites (COFFER_PATCH); set at boot */
 
 /* Forward the call as it is (after the generic checks). */
 long sys_forward(struct sys_call *c);

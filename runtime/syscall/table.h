@@ -12,6 +12,7 @@
 #define B SYS_BLOCK
 #define BR (SYS_BLOCK | SYS_RESTART)
 #define RP SYS_RETPTR
+#define CX SYS_CTX
 
 SC(0, read, sys_read, "fbu", BR)
 SC(1, write, sys_write, "fBu", BR)
@@ -28,7 +29,7 @@ FWD(11, munmap, "mu", 0)
 SC(12, brk, sys_brk, "p", RP)
 SC(13, rt_sigaction, sys_rt_sigaction, "dppu", 0)
 SC(14, rt_sigprocmask, sys_rt_sigprocmask, "dppu", 0)
-SC(15, rt_sigreturn, sys_rt_sigreturn, "", 0)
+SC(15, rt_sigreturn, sys_rt_sigreturn, "", CX)
 SC(16, ioctl, sys_ioctl, "fxw", BR)
 SC(17, pread64, sys_pread64, "fbud", BR)
 SC(18, pwrite64, sys_pwrite64, "fBud", BR)
@@ -69,10 +70,10 @@ FWD(52, getpeername, "fww", 0)
 SC(53, socketpair, sys_socketpair, "dddw", 0)
 FWD(54, setsockopt, "fddpu", 0)
 FWD(55, getsockopt, "fddww", 0)
-SC(56, clone, sys_clone, "xpwwp", 0)
-SC(57, fork, sys_fork, "", 0)
-SC(58, vfork, sys_vfork, "", 0)
-SC(59, execve, sys_execve, "Ppp", 0)
+SC(56, clone, sys_clone, "xpwwp", CX)
+SC(57, fork, sys_fork, "", CX)
+SC(58, vfork, sys_vfork, "", CX)
+SC(59, execve, sys_execve, "Ppp", CX)
 SC(60, exit, sys_exit, "d", 0)
 FWD(61, wait4, "dwxw", BR)
 FWD(62, kill, "dd", 0)
@@ -335,7 +336,7 @@ FWD(318, getrandom, "bux", B)
 SC(319, memfd_create, sys_memfd_create, "sx", 0)
 NOSYS(320, kexec_file_load, "ffusx", "host administration")
 NOSYS(321, bpf, "dpu", "kernel programs belong to the host")
-SC(322, execveat, sys_execveat, "DPppx", 0)
+SC(322, execveat, sys_execveat, "DPppx", CX)
 NOSYS(323, userfaultfd, "x", "page faults are handled by the runtime")
 FWD(324, membarrier, "xxd", 0)
 FWD(325, mlock2, "mux", 0)
@@ -398,3 +399,4 @@ NOSYS(469, file_setattr, "DPpux", "not yet supported")
 #undef B
 #undef BR
 #undef RP
+#undef CX

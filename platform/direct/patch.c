@@ -1,0 +1,417 @@
+/*
+ * patch.c - the fast path: rewriting application call sites (DESIGN.md
+ * section 3).
+ *
+ * Every `syscall` outside the runtime's text traps (Syscall User Dispatch),
+ * which costs a signal delivery and a sigreturn on top of the call. When a
+ * trap comes from the common 7-byte sequence
+ *
+ *     S:    b8 nn nn nn nn    mov $nr, %eax
+ *     S+5:  0f 05             syscall
+ *
+ * the runtime asks us to rewrite its first five bytes into `jmp T` (e9 rel32).
+ * The trampoline T, in a region mapped within 2 GiB of the site, does what the
+ * two instructions would and enters the runtime without a signal:
+ *
+ *     T:    mov $nr, %eax ; lea S+7(%rip), %rcx ; jmp *direct_fast_entry
+ *
+ * The `syscall` at S+5 stays: a thread that executed the mov before the
+ * rewrite, a jump that targets S+5, and a call the runtime sends back to the
+ * trap path (rip -= 2) all still trap there.
+ *
+ * Other threads may execute S while it changes, and x86 does not promise that
+ * another core sees a multi-byte change to code all at once. The five bytes
+ * therefore change in three steps, each followed by a core-serialising
+ * membarrier (every running thread of the process executes a serialising
+ * instruction before the call returns):
+ *   1. S..S+1 := eb fe, a jump to itself, in one 2-byte store that does not
+ *      cross a cache line: a thread arriving at S now waits there instead of
+ *      decoding a mixture of old and new bytes;
+ *   2. S+2..S+4 := bytes 1-3 of rel32, which nobody can be executing now;
+ *   3. S..S+1 := e9 and byte 0 of rel32: the waiting threads and every later
+ *      one take the jump.
+ * This is the order of the kernel's text_poke_bp, with a jump to self where
+ * the kernel uses int3. The page is made writable for the duration with the
+ * protection it had, read from /proc/self/maps, which also tells us the
+ * mapping is private (a write to a shared one would reach its file).
+ *
+ * Returning from the fast entry: entry.S. Signals that land in the fast exit
+ * or on the resume stub: direct_fast_signal_fixup, direct_fast_resume.
+ */
+#include <stddef.h>
+#include <linux/mman.h>
+
+#include "../../runtime/lib/rt.h"
+#include "direct.h"
+#include "offsets.h"
+
+_Static_assert(offsetof(struct plat_tls, intr) == TLS_INTR, "TLS_INTR");
+_Static_assert(offsetof(struct plat_tls, stack_hi) == TLS_STACK_HI, "TLS_STACK_HI");
+_Static_assert(offsetof(struct kucontext, uc_mcontext) == UC_MC, "UC_MC");
+_Static_assert(offsetof(struct kucontext, uc_mcontext.r8) == MC_R8, "MC_R8");
+_Static_assert(offsetof(struct kucontext, uc_mcontext.r11) == MC_R11, "MC_R11");
+_Static_assert(offsetof(struct kucontext, uc_mcontext.r15) == MC_R15, "MC_R15");
+_Static_assert(offsetof(struct kucontext, uc_mcontext.rdi) == MC_RDI, "MC_RDI");
+_Static_assert(offsetof(struct kucontext, uc_mcontext.rdx) == MC_RDX, "MC_RDX");
+_Static_assert(offsetof(struct kucontext, uc_mcontext.rax) == MC_RAX, "MC_RAX");
+_Static_assert(offsetof(struct kucontext, uc_mcontext.rcx) == MC_RCX, "MC_RCX");
+_Static_assert(offsetof(struct kucontext, uc_mcontext.rsp) == MC_RSP, "MC_RSP");
+_Static_assert(offsetof(struct kucontext, uc_mcontext.rip) == MC_RIP, "MC_RIP");
+_Static_assert(offsetof(struct kucontext, uc_mcontext.eflags) == MC_EFLAGS, "MC_EFLAGS");
+_Static_assert(offsetof(struct kucontext, uc_sigmask) == UC_SIGMASK, "UC_SIGMASK");
+_Static_assert(sizeof(struct kucontext) == UC_SIZE, "UC_SIZE");
+_Static_assert(FAST_FRAME >= UC_SIZE && FAST_FRAME % 16 == 0, "FAST_FRAME");
+
+/* A region: [0, 8) the address of direct_fast_entry, [8, 12) the resume stub
+ * (in the first region only), then trampolines of SLOT bytes. */
+#define REGION_SIZE (64UL << 10)
+#define REGION_HDR 64
+#define SLOT 32
+#define MAX_REGIONS 16
+#define REACH ((1UL << 31) - REGION_SIZE)
+#define MB (1UL << 20)
+#define MAX_REFUSED 128
+
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE (1 << 5)
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE (1 << 6)
+
+/* All of it under `lock`, except resume_stub (written once, before any site
+ * can lead to it). A forked child gets a consistent copy: plat_fork holds
+ * the lock across the fork. */
+static struct {
+	uintptr_t lo;
+	size_t used;
+} regions[MAX_REGIONS];
+static unsigned nregions;
+static uintptr_t resume_stub;
+static volatile int lock;
+static long membarrier_pid; /* the process that registered for SYNC_CORE */
+static bool no_membarrier;
+static uintptr_t refused[MAX_REFUSED]; /* sites not to try again */
+static uint64_t n_patched, n_refused;
+
+/* plat_tls.plat_private: what the slow exit parks for the resume trap. */
+enum { P_RESUME, P_RAX, P_RIP, P_R11, P_EFLAGS, P_MASK };
+
+static bool try_lock(void)
+{
+	return !lock && !__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE);
+}
+
+void direct_patch_lock(void)
+{
+	while (!try_lock())
+		sys0(__NR_sched_yield);
+}
+
+void direct_patch_unlock(void)
+{
+	__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
+}
+
+void plat_patch_stats(struct plat_patch_stats *s)
+{
+	s->sites_patched = __atomic_load_n(&n_patched, __ATOMIC_RELAXED);
+	s->sites_refused = __atomic_load_n(&n_refused, __ATOMIC_RELAXED);
+	s->regions = __atomic_load_n(&nregions, __ATOMIC_RELAXED);
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static bool sync_ready(void)
+{
+	if (no_membarrier)
+		return false;
+	long pid = sys0(__NR_getpid);
+	if (membarrier_pid == pid)
+		return true;
+	if (sys3(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0)) {
+		no_membarrier = true;
+		return false;
+	}
+	membarrier_pid = pid;
+	return true;
+}
+
+static void sync_cores(void)
+{
+	sys3(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
+}
+
+static void store16(uintptr_t a, uint16_t v)
+{
+	__asm__ volatile("movw %1, %0" : "=m"(*(volatile uint16_t *)a) : "r"(v) : "memory");
+}
+
+static const char *hex(const char *p, const char *end, uintptr_t *out)
+{
+	uintptr_t v = 0;
+	const char *start = p;
+	for (; p < end; p++) {
+		int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
+		if (d < 0)
+			break;
+		v = v << 4 | (uintptr_t)d;
+	}
+	*out = v;
+	return p > start ? p : NULL;
+}
+
+static char *line_end(char *p, char *end)
+{
+	for (; p < end; p++)
+		if (*p == '\n')
+			return p;
+	return NULL;
+}
+
+/* The protection of the private mapping that holds all of [lo, hi), or -1
+ * (not found, spread over mappings, shared, or not executable). */
+static int private_code_prot(uintptr_t lo, uintptr_t hi)
+{
+	char buf[4096];
+	size_t have = 0;
+	int prot = -1;
+	bool done = false;
+
+	long fd = sys3(__NR_open, "/proc/self/maps", 0 /* O_RDONLY */ | 02000000 /* O_CLOEXEC */, 0);
+	if (fd < 0)
+		return -1;
+	while (!done) {
+		long n = sys3(__NR_read, fd, buf + have, sizeof buf - have);
+		if (n == -EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		char *line = buf, *end = buf + have, *nl;
+		while ((nl = line_end(line, end))) {
+			uintptr_t a, b;
+			const char *p = hex(line, nl, &a);
+			if (p && p < nl && *p == '-' && (p = hex(p + 1, nl, &b)) && nl - p > 4 &&
+			    lo >= a && lo < b) {
+				if (hi <= b && p[3] == 'x' && p[4] == 'p')
+					prot = (p[1] == 'r' ? PROT_READ : 0) | (p[2] == 'w' ? PROT_WRITE : 0) |
+					       PROT_EXEC;
+				done = true;
+				break;
+			}
+			line = nl + 1;
+		}
+		have = (size_t)(end - line);
+		if (have == sizeof buf)
+			break; /* a line longer than the buffer: give up */
+		memmove(buf, line, have);
+	}
+	sys1(__NR_close, fd);
+	return prot;
+}
+
+/* A region within reach of `site` with room for one more trampoline. */
+static long region_near(uintptr_t site)
+{
+	for (unsigned i = 0; i < nregions; i++) {
+		uintptr_t lo = regions[i].lo;
+		uintptr_t d = lo > site ? lo - site : site - lo;
+		if (d < REACH && regions[i].used + SLOT <= REGION_SIZE)
+			return i;
+	}
+	if (nregions == MAX_REGIONS)
+		return -ENOSPC;
+	/* Look for a free hole below the site first (above a static program
+	 * lies its heap, which must stay free to grow), then above. */
+	uintptr_t base = RT_ALIGN_DOWN(site, REGION_SIZE);
+	for (int dir = -1; dir <= 1; dir += 2) {
+		for (uintptr_t k = 1; k <= 1024; k++) {
+			uintptr_t a = dir < 0 ? base - k * MB : base + k * MB;
+			if (dir < 0 && (base < k * MB + MB))
+				break;
+			long r = sys6(__NR_mmap, a, REGION_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+			if (r < 0 && r > -4096)
+				continue;
+			if ((uintptr_t)r != a) { /* a kernel without NOREPLACE */
+				sys2(__NR_munmap, r, REGION_SIZE);
+				continue;
+			}
+			uint8_t *h = (uint8_t *)a;
+			*(uint64_t *)h = (uint64_t)(uintptr_t)direct_fast_entry;
+			if (!resume_stub) {
+				static const uint8_t stub[4] = { 0x0f, 0x05, 0x0f, 0x0b }; /* syscall; ud2 */
+				memcpy(h + 8, stub, sizeof stub);
+				__atomic_store_n(&resume_stub, a + 8, __ATOMIC_RELEASE);
+			}
+			rt_reserve(a, a + REGION_SIZE);
+			regions[nregions].lo = a;
+			regions[nregions].used = REGION_HDR;
+			__atomic_store_n(&nregions, nregions + 1, __ATOMIC_RELAXED);
+			return nregions - 1;
+		}
+	}
+	return -ENOMEM;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static bool was_refused(uintptr_t s)
+{
+	for (unsigned i = 0; i < MAX_REFUSED; i++)
+		if (refused[i] == s)
+			return true;
+	return false;
+}
+
+static long refuse(uintptr_t s, long err)
+{
+	refused[n_refused % MAX_REFUSED] = s;
+	__atomic_store_n(&n_refused, n_refused + 1, __ATOMIC_RELAXED);
+	return err;
+}
+
+static long patch_locked(uintptr_t s, const uint8_t code[7])
+{
+	volatile uint8_t *site = (volatile uint8_t *)s;
+
+	if (site[0] == 0xe9)
+		return 0; /* another thread did it */
+	for (int i = 0; i < 7; i++)
+		if (site[i] != code[i])
+			return -EAGAIN; /* changed under us: try at the next trap */
+	if (was_refused(s))
+		return -EPERM;
+	if (!sync_ready())
+		return refuse(s, -ENOSYS);
+	uintptr_t page_lo = RT_ALIGN_DOWN(s, RT_PAGE_SIZE), page_hi = RT_ALIGN_UP(s + 7, RT_PAGE_SIZE);
+	int prot = private_code_prot(s, s + 7);
+	if (prot < 0)
+		return refuse(s, -EPERM);
+	long ri = region_near(s);
+	if (ri < 0)
+		return refuse(s, ri);
+
+	/* The trampoline first; it is published by the membarriers below. */
+	uintptr_t t = regions[ri].lo + regions[ri].used;
+	uint8_t *tp = (uint8_t *)t;
+	tp[0] = 0xb8; /* mov $nr, %eax */
+	memcpy(tp + 1, code + 1, 4);
+	tp[5] = 0x48; /* lea S+7(%rip), %rcx */
+	tp[6] = 0x8d;
+	tp[7] = 0x0d;
+	put32(tp + 8, (uint32_t)((s + 7) - (t + 12)));
+	tp[12] = 0xff; /* jmp *entry(%rip) */
+	tp[13] = 0x25;
+	put32(tp + 14, (uint32_t)(regions[ri].lo - (t + 18)));
+	for (int i = 18; i < SLOT; i++)
+		tp[i] = 0xcc;
+
+	uint8_t rel[4];
+	put32(rel, (uint32_t)(t - (s + 5)));
+	if (plat_call(__NR_mprotect, (long)page_lo, (long)(page_hi - page_lo), prot | PROT_WRITE, 0, 0, 0))
+		return refuse(s, -EACCES);
+	regions[ri].used += SLOT;
+	store16(s, 0xfeeb); /* eb fe: jmp . */
+	sync_cores();
+	site[2] = rel[1];
+	site[3] = rel[2];
+	site[4] = rel[3];
+	sync_cores();
+	store16(s, (uint16_t)(0xe9 | rel[0] << 8));
+	sync_cores();
+	plat_call(__NR_mprotect, (long)page_lo, (long)(page_hi - page_lo), prot, 0, 0, 0);
+	__atomic_store_n(&n_patched, n_patched + 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+long plat_patch_syscall(uintptr_t ip, const uint8_t code[7])
+{
+	uintptr_t s = ip - 7;
+
+	if (code[0] != 0xb8 || code[5] != 0x0f || code[6] != 0x05)
+		return -ENOEXEC;
+	if ((s & 63) == 63)
+		return -EOPNOTSUPP; /* the 2-byte stores would cross a cache line */
+	if (!try_lock())
+		return -EAGAIN; /* never wait: the next trap tries again */
+	long r = patch_locked(s, code);
+	direct_patch_unlock();
+	return r;
+}
+
+/* ---- entering and leaving through a patched site ------------------------ */
+
+__attribute__((used)) int direct_on_fastcall(struct kucontext *uc);
+__attribute__((used)) uintptr_t direct_fast_park(const struct kucontext *uc);
+
+/* Returns nonzero when the call must return through the slow exit: the
+ * handler set a new signal mask. */
+int direct_on_fastcall(struct kucontext *uc)
+{
+	struct plat_tls *t = plat_tls();
+
+	t->n_fast++;
+	t->app_ctx = uc;
+	t->fast = 1;
+	rt_on_syscall(uc);
+	t->fast = 0;
+	t->app_ctx = NULL;
+	return uc->uc_sigmask != ~0ULL;
+}
+
+uintptr_t direct_fast_park(const struct kucontext *uc)
+{
+	uint64_t *p = plat_tls()->plat_private;
+	const struct ksigcontext *m = &uc->uc_mcontext;
+
+	p[P_RAX] = m->rax;
+	p[P_RIP] = m->rip;
+	p[P_R11] = m->r11;
+	p[P_EFLAGS] = m->eflags;
+	p[P_MASK] = uc->uc_sigmask;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	p[P_RESUME] = 1;
+	return resume_stub;
+}
+
+static void resume_into(struct kucontext *uc, uint64_t *p)
+{
+	struct ksigcontext *m = &uc->uc_mcontext;
+
+	m->rax = p[P_RAX];
+	m->rip = p[P_RIP];
+	m->rcx = p[P_RIP]; /* as `syscall` leaves it */
+	m->r11 = p[P_R11];
+	m->eflags = p[P_EFLAGS];
+	if (p[P_MASK] != ~0ULL)
+		uc->uc_sigmask = p[P_MASK];
+	p[P_RESUME] = 0;
+}
+
+bool direct_fast_resume(struct kucontext *uc)
+{
+	uint64_t *p = plat_tls()->plat_private;
+
+	if (!p[P_RESUME] || uc->uc_mcontext.rip != resume_stub + 2 || uc->uc_mcontext.rax != RESUME_MAGIC)
+		return false;
+	resume_into(uc, p);
+	return true;
+}
+
+bool direct_fast_signal_fixup(struct kucontext *uc)
+{
+	struct ksigcontext *m = &uc->uc_mcontext;
+
+	if (m->rip == (uintptr_t)direct_fexit_last) {
+		m->rip = m->rcx;
+		return true;
+	}
+	uint64_t *p = plat_tls()->plat_private;
+	if (p[P_RESUME] && resume_stub && m->rip == resume_stub) {
+		resume_into(uc, p);
+		return true;
+	}
+	return false;
+}

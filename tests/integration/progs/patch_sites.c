@@ -1,0 +1,374 @@
+/*
+ * patch_sites.c - call sites in the form coffer patches (`mov $nr,%eax; syscall`),
+ * to test the fast path (platform/direct/patch.c) and the trap path alike:
+ * the program's answers must be the same natively, under coffer, and under
+ * coffer with COFFER_PATCH=0.
+ *
+ *   patch_sites regs N          N calls through one site that loads every register
+ *                         and the red zone first: all must come back as they
+ *                         were (the `syscall` contract: only rax, rcx, r11)
+ *   patch_sites race T N        T threads start together on a site nobody has used
+ *                         yet, N calls each, every answer checked
+ *   patch_sites signals         signals while calls through patched sites block:
+ *                         SA_RESTART restarts, no SA_RESTART gives EINTR, a
+ *                         mask set through a patched site holds and its
+ *                         release delivers at once, a timer storm during a
+ *                         loop of calls
+ *   patch_sites open FILE...    opens each FILE through one site with XMM0-15 live:
+ *                         they must survive the runtime's hashing of trusted
+ *                         files (SHA-NI uses XMM registers)
+ *
+ * Prints "ok ..." lines; exits 1 with a message at the first wrong result.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define FAIL(...)                                      \
+	do {                                           \
+		fprintf(stderr, "patch: " __VA_ARGS__); \
+		fputc('\n', stderr);                    \
+		exit(1);                               \
+	} while (0)
+
+/* One call site per function: noinline, so each test knows its site. */
+#define SITE(name, nr)                                                                      \
+	static __attribute__((noinline)) long name(long a, long b, long c, long d)          \
+	{                                                                                   \
+		long r;                                                                     \
+		register long r10 __asm__("r10") = d;                                       \
+		__asm__ volatile("mov $" #nr ", %%eax\n\tsyscall"                           \
+				 : "=a"(r), "+D"(a), "+S"(b), "+d"(c), "+r"(r10)            \
+				 :                                                          \
+				 : "rcx", "r11", "memory");                                 \
+		return r;                                                                   \
+	}
+
+SITE(site_read, 0)
+SITE(site_sigprocmask, 14)
+SITE(site_getpid, 39)
+SITE(site_getppid, 110)
+SITE(site_getppid2, 110)
+
+/* ---- regs: every register and the red zone across one call ------------------ */
+
+/* long regs_probe(uint64_t out[48]): out[0..11] rbx rbp r12 r13 r14 r15 rdi
+ * rsi rdx r8 r9 r10 after the call, out[12] its result, out[16..31] the red
+ * zone (rsp-16 down to rsp-128), out[32..63] XMM0-15. */
+__asm__(".text\n"
+	".globl regs_probe\n"
+	".type regs_probe, @function\n"
+	"regs_probe:\n"
+	"	push %rbx\n push %rbp\n push %r12\n push %r13\n push %r14\n push %r15\n"
+	"	push %rdi\n"
+	"	mov $0x0123456789abcdef, %rax\n"
+	"	mov $-16, %rcx\n"
+	"1:	mov %rax, (%rsp,%rcx)\n"
+	"	add $0x1111, %rax\n"
+	"	sub $8, %rcx\n"
+	"	cmp $-128, %rcx\n"
+	"	jge 1b\n"
+	"	lea xmm_pattern(%rip), %rax\n"
+	"	movdqu 0(%rax), %xmm0\n movdqu 16(%rax), %xmm1\n movdqu 32(%rax), %xmm2\n"
+	"	movdqu 48(%rax), %xmm3\n movdqu 64(%rax), %xmm4\n movdqu 80(%rax), %xmm5\n"
+	"	movdqu 96(%rax), %xmm6\n movdqu 112(%rax), %xmm7\n movdqu 128(%rax), %xmm8\n"
+	"	movdqu 144(%rax), %xmm9\n movdqu 160(%rax), %xmm10\n movdqu 176(%rax), %xmm11\n"
+	"	movdqu 192(%rax), %xmm12\n movdqu 208(%rax), %xmm13\n movdqu 224(%rax), %xmm14\n"
+	"	movdqu 240(%rax), %xmm15\n"
+	"	mov $0x1001, %rbx\n mov $0x1002, %rbp\n mov $0x1003, %r12\n mov $0x1004, %r13\n"
+	"	mov $0x1005, %r14\n mov $0x1006, %r15\n mov $0x1007, %rdi\n mov $0x1008, %rsi\n"
+	"	mov $0x1009, %rdx\n mov $0x100a, %r8\n mov $0x100b, %r9\n mov $0x100c, %r10\n"
+	"	mov $39, %eax\n" /* getpid */
+	"	syscall\n"
+	"	push %rax\n"
+	"	mov 8(%rsp), %rax\n" /* out */
+	"	mov %rbx, 0(%rax)\n mov %rbp, 8(%rax)\n mov %r12, 16(%rax)\n mov %r13, 24(%rax)\n"
+	"	mov %r14, 32(%rax)\n mov %r15, 40(%rax)\n mov %rdi, 48(%rax)\n mov %rsi, 56(%rax)\n"
+	"	mov %rdx, 64(%rax)\n mov %r8, 72(%rax)\n mov %r9, 80(%rax)\n mov %r10, 88(%rax)\n"
+	"	pop %rbx\n mov %rbx, 96(%rax)\n"
+	"	lea 128(%rax), %rdx\n"
+	"	mov $-16, %rcx\n"
+	"2:	mov (%rsp,%rcx), %rbx\n"
+	"	mov %rbx, (%rdx)\n"
+	"	add $8, %rdx\n"
+	"	sub $8, %rcx\n"
+	"	cmp $-128, %rcx\n"
+	"	jge 2b\n"
+	"	movdqu %xmm0, 256(%rax)\n movdqu %xmm1, 272(%rax)\n movdqu %xmm2, 288(%rax)\n"
+	"	movdqu %xmm3, 304(%rax)\n movdqu %xmm4, 320(%rax)\n movdqu %xmm5, 336(%rax)\n"
+	"	movdqu %xmm6, 352(%rax)\n movdqu %xmm7, 368(%rax)\n movdqu %xmm8, 384(%rax)\n"
+	"	movdqu %xmm9, 400(%rax)\n movdqu %xmm10, 416(%rax)\n movdqu %xmm11, 432(%rax)\n"
+	"	movdqu %xmm12, 448(%rax)\n movdqu %xmm13, 464(%rax)\n movdqu %xmm14, 480(%rax)\n"
+	"	movdqu %xmm15, 496(%rax)\n"
+	"	mov 96(%rax), %rax\n"
+	"	pop %rdi\n pop %r15\n pop %r14\n pop %r13\n pop %r12\n pop %rbp\n pop %rbx\n"
+	"	ret\n"
+	/* long xmm_openat(const char *path, uint8_t out[256]): openat(AT_FDCWD,
+	 * path, O_RDONLY) with XMM0-15 loaded, which are stored to out after. */
+	".globl xmm_openat\n"
+	".type xmm_openat, @function\n"
+	"xmm_openat:\n"
+	"	lea xmm_pattern(%rip), %rax\n"
+	"	movdqu 0(%rax), %xmm0\n movdqu 16(%rax), %xmm1\n movdqu 32(%rax), %xmm2\n"
+	"	movdqu 48(%rax), %xmm3\n movdqu 64(%rax), %xmm4\n movdqu 80(%rax), %xmm5\n"
+	"	movdqu 96(%rax), %xmm6\n movdqu 112(%rax), %xmm7\n movdqu 128(%rax), %xmm8\n"
+	"	movdqu 144(%rax), %xmm9\n movdqu 160(%rax), %xmm10\n movdqu 176(%rax), %xmm11\n"
+	"	movdqu 192(%rax), %xmm12\n movdqu 208(%rax), %xmm13\n movdqu 224(%rax), %xmm14\n"
+	"	movdqu 240(%rax), %xmm15\n"
+	"	mov %rsi, %r8\n"
+	"	mov %rdi, %rsi\n"
+	"	mov $-100, %rdi\n" /* AT_FDCWD */
+	"	xor %edx, %edx\n" /* O_RDONLY */
+	"	mov $257, %eax\n" /* openat */
+	"	syscall\n"
+	"	movdqu %xmm0, 0(%r8)\n movdqu %xmm1, 16(%r8)\n movdqu %xmm2, 32(%r8)\n"
+	"	movdqu %xmm3, 48(%r8)\n movdqu %xmm4, 64(%r8)\n movdqu %xmm5, 80(%r8)\n"
+	"	movdqu %xmm6, 96(%r8)\n movdqu %xmm7, 112(%r8)\n movdqu %xmm8, 128(%r8)\n"
+	"	movdqu %xmm9, 144(%r8)\n movdqu %xmm10, 160(%r8)\n movdqu %xmm11, 176(%r8)\n"
+	"	movdqu %xmm12, 192(%r8)\n movdqu %xmm13, 208(%r8)\n movdqu %xmm14, 224(%r8)\n"
+	"	movdqu %xmm15, 240(%r8)\n"
+	"	ret\n");
+
+long regs_probe(uint64_t out[64]);
+long xmm_openat(const char *path, uint8_t out[256]);
+uint8_t xmm_pattern[256];
+
+static void fill_pattern(void)
+{
+	for (int i = 0; i < 256; i++)
+		xmm_pattern[i] = (uint8_t)(i * 37 + 11);
+}
+
+static void regs(long n)
+{
+	pid_t pid = getpid();
+
+	fill_pattern();
+	for (long i = 0; i < n; i++) {
+		uint64_t out[64];
+		memset(out, 0, sizeof out);
+		long r = regs_probe(out);
+		if (r != pid || (long)out[12] != pid)
+			FAIL("regs: call %ld: getpid gave %ld, want %d", i, r, pid);
+		for (int k = 0; k < 12; k++)
+			if (out[k] != 0x1001u + (unsigned)k)
+				FAIL("regs: call %ld: register %d is %#lx, want %#x", i, k, (unsigned long)out[k],
+				     0x1001 + k);
+		for (int k = 0; k < 15; k++)
+			if (out[16 + k] != 0x0123456789abcdefULL + 0x1111ULL * (unsigned)k)
+				FAIL("regs: call %ld: red zone word %d changed", i, k);
+		if (memcmp(&out[32], xmm_pattern, 256))
+			FAIL("regs: call %ld: an XMM register changed", i);
+	}
+	printf("ok regs %ld\n", n);
+}
+
+/* ---- race: many threads hit an unpatched site at once ----------------------- */
+
+static volatile int go;
+static long race_n;
+static long want_ppid;
+
+static void *race_thread(void *arg)
+{
+	(void)arg;
+	while (!go)
+		__builtin_ia32_pause();
+	for (long i = 0; i < race_n; i++) {
+		long r = site_getppid2(0, 0, 0, 0);
+		if (r != want_ppid)
+			FAIL("race: getppid gave %ld, want %ld", r, want_ppid);
+	}
+	return NULL;
+}
+
+static void race(int nthreads, long n)
+{
+	pthread_t th[64];
+
+	if (nthreads < 1 || nthreads > 64)
+		FAIL("race: 1 to 64 threads");
+	race_n = n;
+	want_ppid = getppid();
+	for (int i = 0; i < nthreads; i++)
+		if (pthread_create(&th[i], NULL, race_thread, NULL))
+			FAIL("race: pthread_create");
+	go = 1;
+	for (int i = 0; i < nthreads; i++)
+		pthread_join(th[i], NULL);
+	printf("ok race %d %ld\n", nthreads, n);
+}
+
+/* ---- signals ---------------------------------------------------------------- */
+
+static volatile int usr1, alrm;
+static void on_usr1(int s)
+{
+	(void)s;
+	usr1++;
+}
+static void on_alrm(int s)
+{
+	(void)s;
+	alrm++;
+	if (site_getpid(0, 0, 0, 0) != getpid()) /* a fast call inside a handler */
+		_exit(3);
+}
+
+static void handle(int sig, void (*fn)(int), int flags)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = fn;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(sig, &sa, NULL))
+		FAIL("sigaction");
+}
+
+struct reader {
+	int fd;
+	pthread_t self;
+	volatile int started;
+	long result;
+	char buf[16];
+};
+
+static void *reader(void *arg)
+{
+	struct reader *r = arg;
+	r->self = pthread_self();
+	r->started = 1;
+	r->result = site_read(r->fd, (long)r->buf, sizeof r->buf, 0);
+	return NULL;
+}
+
+/* Start a reader blocked on an empty pipe, send it SIGUSR1, then write. */
+static long blocked_read(const char *data)
+{
+	int p[2];
+	struct reader r = { 0 };
+	pthread_t th;
+
+	if (pipe(p))
+		FAIL("pipe");
+	r.fd = p[0];
+	usr1 = 0;
+	pthread_create(&th, NULL, reader, &r);
+	while (!r.started)
+		usleep(1000);
+	usleep(50000); /* let it block in the call */
+	pthread_kill(th, SIGUSR1);
+	while (!usr1)
+		usleep(1000);
+	usleep(20000);
+	if (write(p[1], data, strlen(data)) < 0)
+		FAIL("write");
+	pthread_join(th, NULL);
+	close(p[0]);
+	close(p[1]);
+	return r.result;
+}
+
+static void signals(void)
+{
+	char buf[8];
+	int p[2];
+
+	/* Make the read site hot (patched under coffer) with a call that does
+	 * not block. */
+	if (pipe(p) || write(p[1], "x", 1) != 1 || site_read(p[0], (long)buf, 1, 0) != 1)
+		FAIL("signals: first read");
+	close(p[0]);
+	close(p[1]);
+
+	handle(SIGUSR1, on_usr1, SA_RESTART);
+	long r = blocked_read("restart");
+	if (r != 7)
+		FAIL("signals: SA_RESTART read gave %ld, want 7", r);
+	printf("ok restart\n");
+
+	handle(SIGUSR1, on_usr1, 0);
+	r = blocked_read("eintr");
+	if (r != -EINTR)
+		FAIL("signals: read without SA_RESTART gave %ld, want %d", r, -EINTR);
+	printf("ok eintr\n");
+
+	/* A mask set through a patched site. */
+	uint64_t none = 0, usr1bit = 1ULL << (SIGUSR1 - 1), old = 0;
+	site_sigprocmask(SIG_BLOCK, (long)&none, 0, 8);
+	site_sigprocmask(SIG_BLOCK, (long)&none, 0, 8);
+	usr1 = 0;
+	site_sigprocmask(SIG_BLOCK, (long)&usr1bit, (long)&old, 8);
+	if (old & usr1bit)
+		FAIL("signals: SIGUSR1 blocked already");
+	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGUSR1);
+	sigset_t pend;
+	sigpending(&pend);
+	if (usr1 || !sigismember(&pend, SIGUSR1))
+		FAIL("signals: blocked SIGUSR1 was delivered (%d) or is not pending", usr1);
+	site_sigprocmask(SIG_UNBLOCK, (long)&usr1bit, 0, 8);
+	if (usr1 != 1) /* delivered before the call returns */
+		FAIL("signals: unblocking did not deliver SIGUSR1 at once (%d)", usr1);
+	printf("ok mask\n");
+
+	/* A timer storm while a loop of calls runs. */
+	handle(SIGALRM, on_alrm, SA_RESTART);
+	struct itimerval it = { { 0, 200 }, { 0, 200 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	long ppid = getppid();
+	for (long i = 0; i < 300000 && alrm < 200; i++)
+		if (site_getppid(0, 0, 0, 0) != ppid)
+			FAIL("signals: getppid wrong during the timer storm");
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	setitimer(ITIMER_REAL, &off, NULL);
+	if (!alrm)
+		FAIL("signals: no SIGALRM arrived");
+	printf("ok storm\n");
+}
+
+/* ---- open: XMM registers across hashing of trusted files --------------------- */
+
+static void open_files(int n, char **paths)
+{
+	fill_pattern();
+	for (int i = 0; i < n; i++) {
+		uint8_t out[256];
+		long fd = xmm_openat(paths[i], out);
+		if (fd < 0)
+			FAIL("open: %s: error %ld", paths[i], -fd);
+		if (memcmp(out, xmm_pattern, sizeof out))
+			FAIL("open: %s: an XMM register changed", paths[i]);
+		char c;
+		if (read((int)fd, &c, 1) != 1)
+			FAIL("open: %s: read", paths[i]);
+		close((int)fd);
+	}
+	printf("ok open %d\n", n);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && !strcmp(argv[1], "regs"))
+		regs(atol(argv[2]));
+	else if (argc >= 4 && !strcmp(argv[1], "race"))
+		race(atoi(argv[2]), atol(argv[3]));
+	else if (argc == 2 && !strcmp(argv[1], "signals"))
+		signals();
+	else if (argc >= 3 && !strcmp(argv[1], "open"))
+		open_files(argc - 2, argv + 2);
+	else {
+		fprintf(stderr, "usage: patch_sites regs N | race THREADS N | signals | open FILE...\n");
+		return 2;
+	}
+	return 0;
+}

@@ -1,0 +1,121 @@
+"""The fast path: call sites patched after their first trap (DESIGN.md
+section 3, platform/direct/patch.c), and COFFER_PATCH=0, which keeps every
+call on the trap path.
+
+With --log=info the runtime reports at exit how many calls trapped and how
+many came through patched sites; the tests read that line to know which
+path ran. progs/patch_sites.c holds call sites in the form that is patched
+and checks what the `syscall` contract promises across them.
+"""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import BUILD, cli, native, run
+
+STATS = re.compile(r"^coffer: system calls: (\d+) trapped, (\d+) through patched call sites; "
+                   r"call sites: (\d+) patched, (\d+) left trapping$", re.M)
+GETPPID = BUILD / "bench" / "bench_getppid"
+
+
+def env(patch):
+    e = dict(os.environ)
+    e.pop("COFFER_PATCH", None)
+    if patch is not None:
+        e["COFFER_PATCH"] = patch
+    return e
+
+
+def stats(proc):
+    m = STATS.search(proc.stderr)
+    assert m, proc.stderr
+    return tuple(int(x) for x in m.groups())
+
+
+def test_later_calls_from_a_site_do_not_trap():
+    r = run([GETPPID, 100000], coffer_args=["--log=info"], env=env(None))
+    assert r.returncode == 0, r.stderr
+    trapped, fast, patched, refused = stats(r)
+    assert fast >= 100000 - 1 and trapped < 100, (trapped, fast)
+    assert patched >= 1 and refused == 0
+
+
+def test_coffer_patch_0_traps_every_call():
+    r = run([GETPPID, 100000], coffer_args=["--log=info"], env=env("0"))
+    assert r.returncode == 0, r.stderr
+    trapped, fast, patched, _ = stats(r)
+    assert trapped >= 100000 and fast == 0 and patched == 0
+
+
+def test_coffer_patch_other_values_are_a_usage_error():
+    r = run([GETPPID, 1], env=env("yes"))
+    assert r.returncode == 2
+    assert "COFFER_PATCH=yes: expected 0 (trap every call) or 1" in r.stderr
+
+
+@pytest.mark.parametrize("patch", ["1", "0"])
+def test_registers_and_red_zone_survive_a_call(prog, patch):
+    r = run([prog("patch_sites"), "regs", 2000], coffer_args=["--log=info"], env=env(patch))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "ok regs 2000\n"
+    assert (stats(r)[1] >= 1999) == (patch == "1")
+
+
+def test_threads_racing_on_an_unpatched_site(prog):
+    """Eight threads start together on a site nobody has called: one patches
+    it while the others trap or run it; every answer must be right. Fresh
+    processes, so that the race happens each time."""
+    for _ in range(6):
+        r = run([prog("patch_sites"), "race", 8, 20000], coffer_args=["--log=info"], env=env(None))
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == "ok race 8 20000\n"
+        assert stats(r)[1] > 8 * 20000 // 2  # the others trap until the patch lands
+
+
+@pytest.mark.parametrize("patch", ["1", "0"])
+def test_signals_at_patched_sites(prog, patch):
+    nat = native([prog("patch_sites"), "signals"])
+    assert nat.returncode == 0, nat.stderr
+    r = run([prog("patch_sites"), "signals"], coffer_args=["--log=info"], env=env(patch))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == nat.stdout == "ok restart\nok eintr\nok mask\nok storm\n"
+    assert (stats(r)[1] > 1000) == (patch == "1")
+
+
+def test_trap_path_passes_the_signal_and_regression_tests():
+    """Everything else runs with patching on (the default); these suites run
+    again with every call trapping."""
+    here = os.path.dirname(__file__)
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        os.path.join(here, "test_signals.py"), os.path.join(here, "test_regressions.py")],
+                       capture_output=True, text=True, timeout=900, env=env("0"), cwd=here)
+    assert r.returncode == 0, r.stdout[-3000:]
+    assert re.search(r"\d+ passed", r.stdout)
+
+
+def test_vector_registers_survive_hashing_trusted_files(prog, key, tmp_path):
+    """In a signed enclave the first open of a trusted file hashes it (with
+    SHA-NI where the CPU has it, which uses XMM registers); through a
+    patched site no signal frame saved the application's registers."""
+    data = tmp_path / "data"
+    data.mkdir()
+    names = []
+    for i in range(6):
+        f = data / f"f{i}"
+        f.write_bytes(os.urandom(200000 + i))
+        names.append(f"data/f{i}")
+    yaml = tmp_path / "app.yaml"
+    r = cli("manifest", "record", "-o", yaml, "--", prog("patch_sites"), "open", *names, cwd=tmp_path,
+            env={"PATH": "/usr/bin:/bin"})
+    assert r.returncode == 0, r.stderr
+    # files only read are trusted: hashed at their first open
+    assert re.search(rf"^  - path: {re.escape(str(tmp_path))}\b.*\n    type: trusted$", yaml.read_text(), re.M)
+    r = cli("sign", "--key", key, yaml)
+    assert r.returncode == 0, r.stderr
+    r = cli("run", "--log=info", yaml.with_suffix(".coffer"), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "ok open 6\n"
+    assert stats(r)[1] >= 5  # the later opens came through the patched site
