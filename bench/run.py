@@ -104,8 +104,15 @@ def getppid_prog(ctx: Context) -> str:
 
 CASES = [
     Case(name="getppid",
-         what="static program, N raw `syscall` getppid calls",
+         what="static program, N raw `syscall` getppid calls from one site (patched)",
          argv=lambda ctx: [getppid_prog(ctx), str(ctx.calls)],
+         calls=lambda ctx: ctx.calls,
+         baseline_argv=lambda ctx: [getppid_prog(ctx), "0"],
+         needs=["bench/bench_getppid"]),
+    Case(name="getppid-trap",
+         what="the same with COFFER_PATCH=0: every call traps (SIGSYS)",
+         argv=lambda ctx: [getppid_prog(ctx), str(ctx.calls)],
+         coffer_env={"COFFER_PATCH": "0"},
          calls=lambda ctx: ctx.calls,
          baseline_argv=lambda ctx: [getppid_prog(ctx), "0"],
          needs=["bench/bench_getppid"]),
@@ -462,6 +469,7 @@ def main() -> int:
                 notes.append(
                     f"{case.name}: {n} calls; per call native {per_nat:.0f} ns, "
                     f"coffer {per_cof:.0f} ns, overhead {per_cof - per_nat:.0f} ns "
+                    f"({(per_cof - per_nat) / per_nat * 100:.0f}% of a native call) "
                     f"(start-up subtracted: the same program with 0 calls takes "
                     f"{ms(bnat)} ms native, {ms(bcof)} ms under coffer)")
         if services:

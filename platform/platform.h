@@ -172,14 +172,16 @@ uint64_t plat_sig_reserved(void);
 /* ---- the fast path: call-site patching ---------------------------------- */
 
 /* Make later calls from the `syscall` instruction that ends at `ip` reach
- * rt_on_syscall without a trap. `code` holds the 7 bytes before `ip`, which
- * the runtime has read (they are application memory). Only patterns the
- * platform recognises are patched (on direct: `mov $nr,%eax; syscall`); the
- * change is safe against other threads executing those bytes, and the
- * `syscall` instruction itself stays, so a thread that is about to execute it
- * still traps. Returns 0 once the site is patched (also when it already was),
- * -ENOEXEC for code it does not recognise, other -errno when the code could not
- * be changed; in every case but 0 the site keeps trapping.
+ * rt_on_syscall without a trap. `code` holds the 8 bytes before `ip`, which
+ * the runtime has read (they are application memory), and `nr` the call
+ * number this trap carried. Only code the platform recognises is patched (on
+ * direct: `mov $nr,%eax; syscall`, where the mov must have loaded this `nr`
+ * and must not carry a REX prefix); the change is safe against other threads
+ * executing those bytes, and the `syscall` instruction itself stays, so a
+ * thread that is about to execute it still traps. Returns 0 once the site is
+ * patched (also when it already was), -ENOEXEC for code it does not
+ * recognise, other -errno when the code could not be changed; in every case
+ * but 0 the site keeps trapping.
  *
  * A call through a patched site reaches rt_on_syscall with plat_tls()->fast
  * set and a context without an FPU state (fpstate 0: the runtime does not
@@ -188,7 +190,7 @@ uint64_t plat_sig_reserved(void);
  * moving rip back onto the `syscall` instruction (rip -= 2) without setting
  * rax, as for a restart. A handler that sets uc_sigmask makes the platform
  * install it when the call returns, as after a trap. */
-long plat_patch_syscall(uintptr_t ip, const uint8_t code[7]);
+long plat_patch_syscall(uintptr_t ip, long nr, const uint8_t code[8]);
 
 struct plat_patch_stats {
 	uint64_t sites_patched;  /* call sites rewritten in this process */

@@ -326,11 +326,22 @@ static long patch_locked(uintptr_t s, const uint8_t code[7])
 	return 0;
 }
 
-long plat_patch_syscall(uintptr_t ip, const uint8_t code[7])
+long plat_patch_syscall(uintptr_t ip, long nr, const uint8_t bytes[8])
 {
 	uintptr_t s = ip - 7;
+	const uint8_t *code = bytes + 1;
 
+	/* The trap proves only that a `syscall` ends at ip: the b8 could be the
+	 * tail of a longer instruction. With a REX prefix before it, it is
+	 * `mov $imm, %r8d` (41 b8) or the like; anything else that ends in
+	 * b8 imm32 addresses memory through %rax (ModRM or SIB b8), which holds
+	 * the call number here: no compiler emits that. And the immediate must
+	 * be the number the call carried. */
 	if (code[0] != 0xb8 || code[5] != 0x0f || code[6] != 0x05)
+		return -ENOEXEC;
+	if ((bytes[0] & 0xf0) == 0x40 ||
+	    (long)((uint32_t)code[1] | (uint32_t)code[2] << 8 | (uint32_t)code[3] << 16 |
+		   (uint32_t)code[4] << 24) != nr)
 		return -ENOEXEC;
 	if ((s & 63) == 63)
 		return -EOPNOTSUPP; /* the 2-byte stores would cross a cache line */

@@ -309,21 +309,22 @@ void sys_trace_now(struct sys_call *c, const char *result)
 
 /* ---- the fast path ------------------------------------------------------- */
 
-/* A trap from `mov $nr,%eax; syscall`: ask the platform to patch the site so
- * that its later calls arrive without a signal, unless the call needs the
- * trap's full context (SYS_CTX). A site the platform cannot patch stays as it
- * is; the platform remembers it, so this costs one 7-byte read per trap. */
-static void patch_site(uintptr_t ip)
+/* A trap from a `syscall`: ask the platform to patch the site so that its
+ * later calls arrive without a signal, unless the call needs the trap's full
+ * context (SYS_CTX). The platform decides from the 8 bytes before the end
+ * of the instruction whether it knows the code there; `nr` (what %rax held)
+ * lets it check that an instruction it recognises really loaded it. A site
+ * it cannot patch stays as it is and is remembered, so this costs one small
+ * read per trap. */
+static void patch_site(uintptr_t ip, long nr)
 {
-	uint8_t code[7];
+	uint8_t code[8];
 
-	if (uaccess_copy_from(code, ip - 7, sizeof code))
+	if ((unsigned long)nr >= SYS_NR_MAX || (sys_table[nr].flags & SYS_CTX))
 		return;
-	uint32_t nr = (uint32_t)code[1] | (uint32_t)code[2] << 8 | (uint32_t)code[3] << 16 |
-		      (uint32_t)code[4] << 24;
-	if (nr >= SYS_NR_MAX || (sys_table[nr].flags & SYS_CTX))
+	if (uaccess_copy_from(code, ip - sizeof code, sizeof code))
 		return;
-	plat_patch_syscall(ip, code);
+	plat_patch_syscall(ip, nr, code);
 }
 
 /* ---- entry ---------------------------------------------------------------- */
@@ -344,7 +345,7 @@ void rt_on_syscall(struct kucontext *ctx)
 			return;
 		}
 	} else if (sys_patch) {
-		patch_site(m->rip);
+		patch_site(m->rip, c.nr);
 	}
 	if ((unsigned long)c.nr < SYS_NR_MAX && sys_table[c.nr].handler) {
 		c.e = &sys_table[c.nr];

@@ -4,17 +4,18 @@
  * the program's answers must be the same natively, under coffer, and under
  * coffer with COFFER_PATCH=0.
  *
- *   patch_sites regs N          N calls through one site that loads every register
+ *   patch_sites regs N    N calls through one site that loads every register
  *                         and the red zone first: all must come back as they
- *                         were (the `syscall` contract: only rax, rcx, r11)
- *   patch_sites race T N        T threads start together on a site nobody has used
+ *                         were (the `syscall` contract: only rax, rcx, r11);
+ *                         and N through a look-alike that must not be patched
+ *   patch_sites race T N  T threads start together on a site nobody has used
  *                         yet, N calls each, every answer checked
- *   patch_sites signals         signals while calls through patched sites block:
+ *   patch_sites signals   signals while calls through patched sites block:
  *                         SA_RESTART restarts, no SA_RESTART gives EINTR, a
  *                         mask set through a patched site holds and its
  *                         release delivers at once, a timer storm during a
  *                         loop of calls
- *   patch_sites open FILE...    opens each FILE through one site with XMM0-15 live:
+ *   patch_sites open FILE...  opens each FILE through one site with XMM0-15 live:
  *                         they must survive the runtime's hashing of trusted
  *                         files (SHA-NI uses XMM registers)
  *
@@ -136,8 +137,21 @@ __asm__(".text\n"
 	"	movdqu %xmm9, 144(%r8)\n movdqu %xmm10, 160(%r8)\n movdqu %xmm11, 176(%r8)\n"
 	"	movdqu %xmm12, 192(%r8)\n movdqu %xmm13, 208(%r8)\n movdqu %xmm14, 224(%r8)\n"
 	"	movdqu %xmm15, 240(%r8)\n"
+	"	ret\n"
+	/* long rex_probe(void): `mov $39,%r8d; syscall` with %eax already 39:
+	 * b8 27 00 00 00 0f 05 behind a REX prefix, which is not the patched
+	 * pattern. Returns %r8 after the call (39). */
+	".globl rex_probe\n"
+	".type rex_probe, @function\n"
+	"rex_probe:\n"
+	"	mov $0x5555, %r8\n"
+	"	mov $39, %eax\n"
+	"	mov $39, %r8d\n"
+	"	syscall\n"
+	"	mov %r8, %rax\n"
 	"	ret\n");
 
+long rex_probe(void);
 long regs_probe(uint64_t out[64]);
 long xmm_openat(const char *path, uint8_t out[256]);
 uint8_t xmm_pattern[256];
@@ -169,6 +183,9 @@ static void regs(long n)
 		if (memcmp(&out[32], xmm_pattern, 256))
 			FAIL("regs: call %ld: an XMM register changed", i);
 	}
+	for (long i = 0; i < n; i++)
+		if (rex_probe() != 39)
+			FAIL("regs: call %ld: mov $39,%%r8d before a syscall did not happen", i);
 	printf("ok regs %ld\n", n);
 }
 
