@@ -5,7 +5,11 @@
  * Dispatch, and natively every one enters the kernel; getppid has no vDSO
  * shortcut and glibc does not cache it).
  *
- *   bench_getppid [N]     N calls (default 1000000), exit 0
+ *   bench_getppid [N]          N calls (default 1000000), exit 0
+ *   bench_getppid N sigmask    N rt_sigprocmask(SIG_BLOCK, NULL, &old, 8) calls
+ *                              instead: a kernel entry natively, answered
+ *                              inside the runtime under coffer, so the time
+ *                              per call there is the fast path's own cost
  *
  * Exit status 1 if a call fails or the answers disagree, 2 for a bad N.
  * Linked statically (bench/meson.build); glibc is used only for main, the
@@ -13,6 +17,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define SYS_getppid 110
 
@@ -30,15 +35,41 @@ static inline long raw_getppid(void)
 	return ret;
 }
 
+static inline long raw_sigmask_query(unsigned long *old)
+{
+	long ret;
+	register long r10 __asm__("r10") = 8;
+	__asm__ volatile("mov $14, %%eax\n\tsyscall" /* rt_sigprocmask */
+			 : "=a"(ret)
+			 : "D"(0L), "S"(0L), "d"(old), "r"(r10)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static int sigmask_loop(unsigned long n)
+{
+	unsigned long first = 0, old = 0;
+
+	for (unsigned long i = 0; i < n; i++) {
+		long r = raw_sigmask_query(&old);
+		if (r != 0 || (i && old != first)) {
+			fprintf(stderr, "rt_sigprocmask: call %lu returned %ld, mask %#lx\n", i, r, old);
+			return 1;
+		}
+		first = old;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long n = 1000000;
 
-	if (argc > 2) {
-		fprintf(stderr, "usage: %s [N]\n", argv[0]);
+	if (argc > 3 || (argc == 3 && strcmp(argv[2], "sigmask"))) {
+		fprintf(stderr, "usage: %s [N [sigmask]]\n", argv[0]);
 		return 2;
 	}
-	if (argc == 2) {
+	if (argc >= 2) {
 		char *end;
 		n = strtoul(argv[1], &end, 10);
 		if (argv[1][0] < '0' || argv[1][0] > '9' || *end != '\0') {
@@ -47,6 +78,8 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (argc == 3)
+		return sigmask_loop(n);
 	long first = n ? raw_getppid() : 0;
 	if (first < 0) {
 		fprintf(stderr, "getppid: error %ld\n", -first);

@@ -43,44 +43,6 @@ _start:
 	call direct_start
 	ud2
 
-/* long direct_syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5) */
-	.globl direct_syscall6
-	.type direct_syscall6, @function
-direct_syscall6:
-	mov %rdi, %rax
-	mov %rsi, %rdi
-	mov %rdx, %rsi
-	mov %rcx, %rdx
-	mov %r8, %r10
-	mov %r9, %r8
-	mov 8(%rsp), %r9
-	syscall
-	ret
-
-/* long direct_syscall_cp(long nr, long a0, ..., long a5) */
-	.globl direct_syscall_cp
-	.type direct_syscall_cp, @function
-direct_syscall_cp:
-	mov %rdi, %rax
-	mov %rsi, %rdi
-	mov %rdx, %rsi
-	mov %rcx, %rdx
-	mov %r8, %r10
-	mov %r9, %r8
-	mov 8(%rsp), %r9
-	.globl direct_cp_begin
-direct_cp_begin:
-	cmpl $0, %gs:8
-	jne direct_cp_cancel
-	syscall
-	.globl direct_cp_end
-direct_cp_end:
-	ret
-	.globl direct_cp_cancel
-direct_cp_cancel:
-	mov $-4, %rax		/* -EINTR */
-	ret
-
 /* SIGSYS: %rdi = signo, %rsi = siginfo, %rdx = ucontext; %rsp = &frame.pretcode */
 	.globl direct_sigsys_entry
 	.type direct_sigsys_entry, @function
@@ -164,6 +126,50 @@ direct_exit_thread:
 	mov $60, %eax
 	syscall
 	ud2
+
+/* The fast path and the host calls it makes, together in .text.hot (with
+ * the C functions marked RT_HOT): this VM's kernel entries flush the TLB
+ * (PTI without PCID), so every page the path touches costs a page walk per
+ * call. */
+	.section .text.hot,"ax",@progbits
+
+/* long direct_syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5) */
+	.globl direct_syscall6
+	.type direct_syscall6, @function
+direct_syscall6:
+	mov %rdi, %rax
+	mov %rsi, %rdi
+	mov %rdx, %rsi
+	mov %rcx, %rdx
+	mov %r8, %r10
+	mov %r9, %r8
+	mov 8(%rsp), %r9
+	syscall
+	ret
+
+/* long direct_syscall_cp(long nr, long a0, ..., long a5) */
+	.globl direct_syscall_cp
+	.type direct_syscall_cp, @function
+direct_syscall_cp:
+	mov %rdi, %rax
+	mov %rsi, %rdi
+	mov %rdx, %rsi
+	mov %rcx, %rdx
+	mov %r8, %r10
+	mov %r9, %r8
+	mov 8(%rsp), %r9
+	.globl direct_cp_begin
+direct_cp_begin:
+	cmpl $0, %gs:8
+	jne direct_cp_cancel
+	syscall
+	.globl direct_cp_end
+direct_cp_end:
+	ret
+	.globl direct_cp_cancel
+direct_cp_cancel:
+	mov $-4, %rax		/* -EINTR */
+	ret
 
 /* A patched call site's trampoline jumps here with the call number in %rax,
  * the return address in %rcx (as `syscall` leaves it), %r11 free (`syscall`
@@ -269,5 +275,7 @@ direct_fast_slow:
 	mov MC_RSP(%rsp), %rsp
 	mov $RESUME_MAGIC, %eax
 	jmp *%rcx
+
+	.text
 
 	.section .note.GNU-stack,"",@progbits

@@ -67,12 +67,12 @@ long plat_mem_protect(uintptr_t addr, size_t len, int prot)
 	return sys3(__NR_mprotect, addr, len, prot);
 }
 
-long plat_forward(long nr, const long a[6])
+RT_HOT long plat_forward(long nr, const long a[6])
 {
 	return direct_syscall_cp(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
-long plat_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+RT_HOT long plat_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	return direct_syscall6(nr, a0, a1, a2, a3, a4, a5);
 }

@@ -359,7 +359,7 @@ __attribute__((used)) uintptr_t direct_fast_park(const struct kucontext *uc);
 
 /* Returns nonzero when the call must return through the slow exit: the
  * handler set a new signal mask. */
-int direct_on_fastcall(struct kucontext *uc)
+RT_HOT int direct_on_fastcall(struct kucontext *uc)
 {
 	struct plat_tls *t = plat_tls();
 

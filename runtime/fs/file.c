@@ -111,7 +111,7 @@ struct file *fd_get(int fd)
 	return f;
 }
 
-bool fd_owned(int fd, bool host_only)
+RT_HOT bool fd_owned(int fd, bool host_only)
 {
 	struct fd_table *t = fdt_current();
 	bool ok = false;

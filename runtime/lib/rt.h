@@ -27,6 +27,8 @@ typedef long ssize_t;
 #define RT_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define RT_LIKELY(x) __builtin_expect(!!(x), 1)
 #define RT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* On the path of every system call (grouped in .text.hot; entry.S says why). */
+#define RT_HOT __attribute__((hot))
 #define RT_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define RT_ALIGN_UP(x, a) (((x) + (a)-1) & ~((uintptr_t)(a)-1))
 #define RT_ALIGN_DOWN(x, a) ((x) & ~((uintptr_t)(a)-1))

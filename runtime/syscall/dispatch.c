@@ -35,7 +35,7 @@ const struct sys_entry sys_table[SYS_NR_MAX] = {
 #define MAX_RW_COUNT 0x7ffff000UL /* what Linux caps one read or write at */
 #define UIO_MAXIOV 1024
 
-long sys_host(struct sys_call *c, long a0, long a1, long a2, long a3, long a4, long a5)
+RT_HOT long sys_host(struct sys_call *c, long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	if (c->e && (c->e->flags & SYS_BLOCK)) {
 		long a[6] = { a0, a1, a2, a3, a4, a5 };
@@ -44,7 +44,7 @@ long sys_host(struct sys_call *c, long a0, long a1, long a2, long a3, long a4, l
 	return plat_call(c->nr, a0, a1, a2, a3, a4, a5);
 }
 
-long sys_forward(struct sys_call *c)
+RT_HOT long sys_forward(struct sys_call *c)
 {
 	return sys_host(c, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
 }
@@ -79,7 +79,7 @@ static long sys_unknown(struct sys_call *c)
 	return -ENOSYS;
 }
 
-static bool buffer_ok(uintptr_t p, unsigned long len)
+RT_HOT static bool buffer_ok(uintptr_t p, unsigned long len)
 {
 	return mm_user_ok(p, RT_MIN(len, MAX_RW_COUNT));
 }
@@ -106,7 +106,7 @@ long sys_check_iov(uintptr_t uiov, long cnt, bool kernel_writes)
 	return 0;
 }
 
-static long check_args(const struct sys_entry *e, const long *a)
+RT_HOT static long check_args(const struct sys_entry *e, const long *a)
 {
 	for (int i = 0; i < 6 && e->spec[i]; i++) {
 		uintptr_t v = (uintptr_t)a[i];
@@ -329,7 +329,7 @@ static void patch_site(uintptr_t ip, long nr)
 
 /* ---- entry ---------------------------------------------------------------- */
 
-void rt_on_syscall(struct kucontext *ctx)
+RT_HOT void rt_on_syscall(struct kucontext *ctx)
 {
 	struct ksigcontext *m = &ctx->uc_mcontext;
 	struct sys_call c = {
