@@ -19,11 +19,15 @@
  *   settid      a bad CLONE_CHILD_SETTID address does not kill the child
  *   blockedbus  SIGBUS sent while blocked is delivered once unblocked
  *   noargv      execve with argv NULL runs the program (argv {""})
+ *   connect     a blocking connect interrupted by a SA_RESTART handler is
+ *               restarted (signal(7)), not failed with EINTR
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fenv.h>
 #include <linux/futex.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -33,6 +37,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -344,6 +349,46 @@ static void case_noargv(void)
 	printf("execve with argv NULL: status %d\n", WEXITSTATUS(st));
 }
 
+static int listener;
+
+static void *accept_after_signal(void *arg)
+{
+	(void)arg;
+	while (!flag)
+		usleep(1000);
+	close(accept(listener, NULL, NULL));
+	return NULL;
+}
+
+/* Found by tests/integration/progs/stress.c. A listener with a full accept
+ * queue drops SYNs, so the second connect blocks until the queue has room
+ * and the SYN is sent again (after a second). The SA_RESTART handler runs
+ * while it waits; the connection is then accepted, making room. */
+static void case_connect(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof a;
+	listener = socket(AF_INET, SOCK_STREAM, 0);
+	if (bind(listener, (struct sockaddr *)&a, sizeof a) || listen(listener, 0) ||
+	    getsockname(listener, (struct sockaddr *)&a, &len)) {
+		perror("listener");
+		exit(1);
+	}
+	int first = socket(AF_INET, SOCK_STREAM, 0), second = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(first, (struct sockaddr *)&a, sizeof a)) {
+		perror("connect");
+		exit(1);
+	}
+	pthread_t th;
+	pthread_create(&th, NULL, accept_after_signal, NULL);
+	struct itimerval it = { { 0, 0 }, { 0, 300000 } };
+	on(SIGALRM, set_flag, SA_RESTART);
+	setitimer(ITIMER_REAL, &it, NULL);
+	long r = connect(second, (struct sockaddr *)&a, sizeof a);
+	printf("connect: %ld %s handler %d\n", r, r < 0 ? strerrorname_np(errno) : "", flag);
+	pthread_join(th, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -353,7 +398,7 @@ int main(int argc, char **argv)
 		{ "spawn", case_spawn }, { "spawnkill", case_spawnkill }, { "sysv", case_sysv },
 		{ "futex", case_futex }, { "altstack", case_altstack }, { "fpu", case_fpu },
 		{ "forkheld", case_forkheld }, { "execheld", case_execheld }, { "settid", case_settid },
-		{ "blockedbus", case_blockedbus }, { "noargv", case_noargv },
+		{ "blockedbus", case_blockedbus }, { "noargv", case_noargv }, { "connect", case_connect },
 	};
 	setvbuf(stdout, NULL, _IONBF, 0);
 	for (size_t i = 0; argc == 2 && i < sizeof cases / sizeof cases[0]; i++)
