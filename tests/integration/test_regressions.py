@@ -16,3 +16,13 @@ def test_regression(prog, case):
     assert n.returncode == 0, n.stderr
     assert c.returncode == 0, c.stderr
     assert c.stdout == n.stdout
+
+
+def test_refused_call_whatever_its_arguments(prog):
+    # lookup_dcookie with a bad buffer, fanotify_mark, setns and
+    # io_uring_enter with fd -1: ENOSYS, not the EFAULT or EBADF that the
+    # argument checks of an implemented call would give
+    nrs = [212, 301, 308, 426]
+    c = run([prog("sysnr"), *nrs])
+    assert c.returncode == 0, c.stderr
+    assert c.stdout.splitlines() == [f"{n} ENOSYS" for n in nrs]
