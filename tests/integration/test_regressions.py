@@ -26,3 +26,10 @@ def test_refused_call_whatever_its_arguments(prog):
     c = run([prog("sysnr"), *nrs])
     assert c.returncode == 0, c.stderr
     assert c.stdout.splitlines() == [f"{n} ENOSYS" for n in nrs]
+
+
+def test_epoll_wait_no_eintr_without_a_handler(prog):
+    # coffer only: natively the race exists too, just rare (regressions.c)
+    c = run([prog("regressions"), "epollsteal"], timeout=180)
+    assert c.returncode == 0, c.stderr
+    assert c.stdout == "epoll_wait: EINTR without a handler 0, with one seen\n"

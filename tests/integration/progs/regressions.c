@@ -21,6 +21,10 @@
  *   noargv      execve with argv NULL runs the program (argv {""})
  *   connect     a blocking connect interrupted by a SA_RESTART handler is
  *               restarted (signal(7)), not failed with EINTR
+ *   epollsteal  epoll_wait does not fail with EINTR when no handler ran in
+ *               its thread (a process signal another thread took first);
+ *               run by its own test, under coffer only: natively the race
+ *               is possible too, only rare
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -36,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/epoll.h>
 #include <sys/msg.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -389,6 +394,61 @@ static void case_connect(void)
 	pthread_join(th, NULL);
 }
 
+static _Thread_local volatile int my_alarms;
+static volatile int steal_stop;
+
+static void count_alarm(int sig)
+{
+	(void)sig;
+	my_alarms++;
+}
+
+static void *busy(void *arg)
+{
+	(void)arg;
+	while (!steal_stop)
+		getppid(); /* every call ends in rt_sigreturn under coffer */
+	return NULL;
+}
+
+/* Found by tests/integration/progs/stress.c: SIGALRM for the process wakes
+ * the thread in epoll_wait, a busy thread takes it first, and the host's
+ * epoll_wait says EINTR although no handler ran in its thread. */
+static void case_epollsteal(void)
+{
+	int p[2], ep = epoll_create1(0), spurious = 0, handled = 0;
+	struct epoll_event ev = { .events = EPOLLIN };
+	if (pipe(p) || ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev)) {
+		perror("epoll");
+		exit(1);
+	}
+	on(SIGALRM, count_alarm, SA_RESTART);
+	pthread_t th[3];
+	for (int i = 0; i < 3; i++)
+		pthread_create(&th[i], NULL, busy, NULL);
+	struct itimerval it = { { 0, 500 }, { 0, 500 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		int before = my_alarms;
+		int r = epoll_wait(ep, &ev, 1, 50);
+		if (r < 0 && errno == EINTR) {
+			if (my_alarms == before)
+				spurious++;
+			else
+				handled++;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 3);
+	memset(&it, 0, sizeof it);
+	setitimer(ITIMER_REAL, &it, NULL);
+	steal_stop = 1;
+	for (int i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	printf("epoll_wait: EINTR without a handler %d, with one %s\n", spurious, handled ? "seen" : "never");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -399,6 +459,7 @@ int main(int argc, char **argv)
 		{ "futex", case_futex }, { "altstack", case_altstack }, { "fpu", case_fpu },
 		{ "forkheld", case_forkheld }, { "execheld", case_execheld }, { "settid", case_settid },
 		{ "blockedbus", case_blockedbus }, { "noargv", case_noargv }, { "connect", case_connect },
+		{ "epollsteal", case_epollsteal },
 	};
 	setvbuf(stdout, NULL, _IONBF, 0);
 	for (size_t i = 0; argc == 2 && i < sizeof cases / sizeof cases[0]; i++)
