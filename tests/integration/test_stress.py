@@ -35,4 +35,8 @@ def test_stress_native(prog):
 
 
 def test_stress_under_coffer_30s(prog):
-    check(run([prog("stress"), 30], timeout=HANG))
+    c = run([prog("stress"), 30], timeout=HANG)
+    check(c)
+    # Linux may, rarely, end epoll_wait with EINTR for a signal another
+    # thread took; the runtime waits again instead (runtime/syscall/fs.c)
+    assert "epoll_wait: EINTR without a handler 0\n" in c.stdout
