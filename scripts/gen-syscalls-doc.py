@@ -102,6 +102,12 @@ def ranges(nrs):
     return ", ".join(out)
 
 
+def refused_section(title, intro, entries):
+    """Lines of a section listing refused calls with their notes."""
+    return ["", f"## {title}", "", *intro, "", "| Nr | Call | Why |", "| ---: | --- | --- |",
+            *(f"| {e['nr']} | `{e['name']}` | {e['note']} |" for e in entries)]
+
+
 def render(entries, limit, where):
     by_kind = {k: [e for e in entries if e["kind"] == k] for k in ("SC", "FWD", "NOSYS", "FALLBACK")}
     known = {e["nr"] for e in entries}
@@ -138,28 +144,16 @@ def render(entries, limit, where):
         "",
         f"Implemented: {calls('SC') + calls('FWD')}; refused: {calls('NOSYS') + calls('FALLBACK')}; "
         f"unknown: {ranges(unknown) or 'none'}; any number from {limit} up is unknown too.",
-        "",
-        "## Refused",
-        "",
+    ]
+    out += refused_section("Refused", [
         "These return `-ENOSYS`, and the runtime logs a warning naming the call the first",
         "time a process makes it. A program that needs one of them does not run under",
         "Coffer as it is.",
-        "",
-        "| Nr | Call | Why |",
-        "| ---: | --- | --- |",
-    ]
-    out += [f"| {e['nr']} | `{e['name']}` | {e['note']} |" for e in by_kind["NOSYS"]]
-    out += [
-        "",
-        "## Quiet fallbacks",
-        "",
+    ], by_kind["NOSYS"])
+    out += refused_section("Quiet fallbacks", [
         "These return `-ENOSYS` without a warning: the C libraries and runtimes that",
         "make them check for ENOSYS and use an older call that Coffer implements.",
-        "",
-        "| Nr | Call | Why |",
-        "| ---: | --- | --- |",
-    ]
-    out += [f"| {e['nr']} | `{e['name']}` | {e['note']} |" for e in by_kind["FALLBACK"]]
+    ], by_kind["FALLBACK"])
     out += [
         "",
         "## Implemented",

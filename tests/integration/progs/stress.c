@@ -119,6 +119,7 @@ struct thr {
 	/* Written by the handler on this thread only. */
 	atomic_ulong hits[NSIG];
 	atomic_uint during; /* signals handled since the thread last cleared it */
+	void *ctx;          /* a client's link, a victim's commands */
 };
 
 static _Thread_local struct thr *self;
@@ -381,29 +382,12 @@ static void bye(int fd, const char *what)
 }
 
 static int unix_sp[2];
-static atomic_ulong unix_msgs, tcp_msgs, tcp_connects;
+static atomic_ulong tcp_connects;
 
 static void *unix_server(void *arg)
 {
 	become(arg, alarm_only);
 	serve(unix_sp[1], "unix", false);
-	return NULL;
-}
-
-static void *unix_client(void *arg)
-{
-	struct thr *t = arg;
-	become(t, alarm_only);
-	uint64_t rs = 77;
-	unsigned char *out = malloc(MSG_MAX), *in = malloc(MSG_MAX);
-	CHECK(out && in, "unix: malloc");
-	for (uint32_t seq = 0; !atomic_load(&stop); seq++) {
-		ping(unix_sp[0], seq, &rs, out, in, "unix");
-		atomic_fetch_add(&unix_msgs, 1);
-	}
-	bye(unix_sp[0], "unix");
-	free(out);
-	free(in);
 	return NULL;
 }
 
@@ -445,34 +429,46 @@ static void *tcp_server(void *arg)
 	}
 }
 
-static void *tcp_client(void *arg)
+/* A client's connection: a socketpair end, or a TCP address to connect to
+ * again every 100 messages. */
+struct link {
+	const char *name;
+	int fd;                 /* -1: connect to addr */
+	struct sockaddr_in *addr;
+	uint64_t seed;
+	atomic_ulong msgs;
+};
+
+static struct link unix_link = { "unix", -1, NULL, 77, 0 }, tcp_link = { "tcp", -1, &tcp_addr, 99, 0 };
+
+static void *client(void *arg)
 {
 	struct thr *t = arg;
+	struct link *l = t->ctx;
 	become(t, alarm_only);
-	uint64_t rs = 99;
+	uint64_t rs = l->seed;
 	unsigned char *out = malloc(MSG_MAX), *in = malloc(MSG_MAX);
-	CHECK(out && in, "tcp: malloc");
-	int fd = -1;
+	CHECK(out && in, "%s: malloc", l->name);
+	int fd = l->fd;
 	for (uint32_t seq = 0;; seq++) {
 		if (fd < 0) {
 			fd = socket(AF_INET, SOCK_STREAM, 0);
 			CHECK(fd >= 0, "tcp: socket: %s", ename(errno));
 			nodelay(fd);
-			CHECK(connect(fd, (struct sockaddr *)&tcp_addr, sizeof tcp_addr) == 0, "tcp: connect: %s",
+			CHECK(connect(fd, (struct sockaddr *)l->addr, sizeof *l->addr) == 0, "tcp: connect: %s",
 			      ename(errno));
 			atomic_fetch_add(&tcp_connects, 1);
 		}
 		if (atomic_load(&stop))
 			break;
-		ping(fd, seq, &rs, out, in, "tcp");
-		atomic_fetch_add(&tcp_msgs, 1);
-		if (seq % 100 == 99) {
+		ping(fd, seq, &rs, out, in, l->name);
+		atomic_fetch_add(&l->msgs, 1);
+		if (l->addr && seq % 100 == 99) {
 			CHECK(close(fd) == 0, "tcp: close");
 			fd = -1;
 		}
 	}
-	bye(fd, "tcp");
-	close(fd);
+	bye(fd, l->name);
 	free(out);
 	free(in);
 	return NULL;
@@ -868,8 +864,9 @@ static void victim_round(struct victim *v, int op, int sig, unsigned seq)
 
 static void *victim_main(void *arg)
 {
-	struct victim *v = arg;
-	become(v->t, victim_signals);
+	struct thr *t = arg;
+	struct victim *v = t->ctx;
+	become(t, victim_signals);
 	for (unsigned seq = 1;; seq++) {
 		unsigned c;
 		while ((c = atomic_load(&v->cmd)) != seq) {
@@ -995,23 +992,27 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *role;
 		void *(*fn)(void *);
+		void *ctx;
 	} roles[16] = {
-		{ "file", file_worker },	 { "file", file_worker },      { "file", file_worker },
-		{ "unix server", unix_server },	 { "unix client", unix_client }, { "tcp server", tcp_server },
-		{ "tcp client", tcp_client },	 { "producer", producer },	{ "consumer", consumer },
-		{ "futex", player },		 { "futex", player },		{ "mmap", mem_worker },
-		{ "mmap", mem_worker },		 { "victim", victim_main },	{ "victim", victim_main },
-		{ "signaller", signaller },
+		{ "file", file_worker, NULL },	     { "file", file_worker, NULL },
+		{ "file", file_worker, NULL },	     { "unix server", unix_server, NULL },
+		{ "unix client", client, &unix_link }, { "tcp server", tcp_server, NULL },
+		{ "tcp client", client, &tcp_link },   { "producer", producer, NULL },
+		{ "consumer", consumer, NULL },	     { "futex", player, NULL },
+		{ "futex", player, NULL },	     { "mmap", mem_worker, NULL },
+		{ "mmap", mem_worker, NULL },	     { "victim", victim_main, &victims[0] },
+		{ "victim", victim_main, &victims[1] }, { "signaller", signaller, NULL },
 	};
-	int nv = 0, per_role = 0;
+	unix_link.fd = unix_sp[0];
+	int per_role = 0;
 	for (int i = 0; i < 16; i++) {
 		struct thr *t = &thr[i];
 		t->role = roles[i].role;
+		t->ctx = roles[i].ctx;
 		per_role = i && !strcmp(roles[i - 1].role, t->role) ? per_role + 1 : 0;
 		t->id = per_role;
-		void *arg = t;
 		if (roles[i].fn == victim_main) {
-			struct victim *v = &victims[nv++];
+			struct victim *v = t->ctx;
 			v->t = t;
 			CHECK(pipe(v->pipe) == 0 && socketpair(AF_UNIX, SOCK_STREAM, 0, v->sock) == 0, "victim fds: %s",
 			      ename(errno));
@@ -1020,9 +1021,8 @@ int main(int argc, char **argv)
 			struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 7 };
 			CHECK(v->epoll >= 0 && epoll_ctl(v->epoll, EPOLL_CTL_ADD, v->pipe[0], &ev) == 0, "epoll: %s",
 			      ename(errno));
-			arg = v;
 		}
-		CHECK(pthread_create(&t->th, NULL, roles[i].fn, arg) == 0, "pthread_create %s", t->role);
+		CHECK(pthread_create(&t->th, NULL, roles[i].fn, t) == 0, "pthread_create %s", t->role);
 	}
 
 	pause_us(secs * 1000000L);
@@ -1042,8 +1042,9 @@ int main(int argc, char **argv)
 
 	printf("stress: 16 threads for %d s\n", secs);
 	printf("file: %lu rounds\n", (unsigned long)file_rounds);
-	printf("unix: %lu messages\n", (unsigned long)unix_msgs);
-	printf("tcp: %lu messages over %lu connections\n", (unsigned long)tcp_msgs, (unsigned long)tcp_connects);
+	printf("unix: %lu messages\n", (unsigned long)unix_link.msgs);
+	printf("tcp: %lu messages over %lu connections\n", (unsigned long)tcp_link.msgs,
+	       (unsigned long)tcp_connects);
 	printf("cond: %lu items\n", (unsigned long)cond_items);
 	printf("futex: %lu passes\n", passes);
 	printf("mmap: %lu anonymous, %lu file\n", (unsigned long)anon_rounds, (unsigned long)filemap_rounds);
