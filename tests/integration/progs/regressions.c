@@ -25,10 +25,14 @@
  *               its thread (a process signal another thread took first);
  *               run by its own test, under coffer only: natively the race
  *               is possible too, only rare
+ *   fileintr    open, pread and pwrite of a regular file never fail with
+ *               EINTR, even with a handler without SA_RESTART and signals
+ *               arriving all the time; the open of a FIFO still does
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fenv.h>
 #include <linux/futex.h>
 #include <netinet/in.h>
@@ -43,6 +47,7 @@
 #include <sys/epoll.h>
 #include <sys/msg.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -449,6 +454,62 @@ static void case_epollsteal(void)
 	printf("epoll_wait: EINTR without a handler %d, with one %s\n", spurious, handled ? "seen" : "never");
 }
 
+static pthread_t target;
+
+static void *pester(void *arg)
+{
+	(void)arg;
+	while (!steal_stop) {
+		pthread_kill(target, SIGUSR2);
+		usleep(20);
+	}
+	return NULL;
+}
+
+/* Found by extending progs/stress.c: the runtime's interruptible path
+ * skipped these calls with EINTR when a signal was already held. */
+static void case_fileintr(void)
+{
+	char dir[] = "/tmp/coffer-fileintr-XXXXXX", file[64], fifo[64], buf[4096] = { 1 };
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	snprintf(file, sizeof file, "%s/file", dir);
+	snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+	on(SIGUSR2, set_flag, 0);
+	target = pthread_self();
+	pthread_t th;
+	pthread_create(&th, NULL, pester, NULL);
+	int eintr = 0, other = 0;
+	for (int i = 0; i < 20000; i++) {
+		int fd = open(file, O_CREAT | O_RDWR, 0600);
+		if (fd < 0) {
+			errno == EINTR ? eintr++ : other++;
+			continue;
+		}
+		for (int j = 0; j < 2; j++) {
+			ssize_t r = j ? pread(fd, buf, sizeof buf, 0) : pwrite(fd, buf, sizeof buf, 0);
+			if (r != sizeof buf)
+				r < 0 && errno == EINTR ? eintr++ : other++;
+		}
+		close(fd);
+	}
+	steal_stop = 1;
+	pthread_join(th, NULL);
+	printf("regular file calls that failed: EINTR %d, other %d\n", eintr, other);
+
+	struct itimerval it = { { 0, 0 }, { 0, 300000 } };
+	on(SIGALRM, set_flag, 0);
+	mkfifo(fifo, 0600);
+	setitimer(ITIMER_REAL, &it, NULL);
+	int fd = open(fifo, O_RDONLY); /* no writer: waits until the signal */
+	printf("open of a FIFO: %d %s\n", fd, fd < 0 ? strerrorname_np(errno) : "");
+	unlink(fifo);
+	unlink(file);
+	rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -459,7 +520,7 @@ int main(int argc, char **argv)
 		{ "futex", case_futex }, { "altstack", case_altstack }, { "fpu", case_fpu },
 		{ "forkheld", case_forkheld }, { "execheld", case_execheld }, { "settid", case_settid },
 		{ "blockedbus", case_blockedbus }, { "noargv", case_noargv }, { "connect", case_connect },
-		{ "epollsteal", case_epollsteal },
+		{ "epollsteal", case_epollsteal }, { "fileintr", case_fileintr },
 	};
 	setvbuf(stdout, NULL, _IONBF, 0);
 	for (size_t i = 0; argc == 2 && i < sizeof cases / sizeof cases[0]; i++)
