@@ -25,9 +25,9 @@
  *               its thread (a process signal another thread took first);
  *               run by its own test, under coffer only: natively the race
  *               is possible too, only rare
- *   fileintr    open, pread and pwrite of a regular file never fail with
- *               EINTR, even with a handler without SA_RESTART and signals
- *               arriving all the time; the open of a FIFO still does
+ *   fileintr    open, pread, pwrite and msync of a regular file never fail
+ *               with EINTR, even with a handler without SA_RESTART and
+ *               signals arriving all the time; the open of a FIFO still does
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -45,6 +45,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -481,8 +482,17 @@ static void case_fileintr(void)
 	target = pthread_self();
 	pthread_t th;
 	pthread_create(&th, NULL, pester, NULL);
-	int eintr = 0, other = 0;
+	int eintr = 0, other = 0, mfd = open(file, O_CREAT | O_RDWR, 0600);
+	char *map = mfd < 0 || ftruncate(mfd, 4096) ? MAP_FAILED :
+		    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	if (map == MAP_FAILED) {
+		perror("mmap");
+		exit(1);
+	}
 	for (int i = 0; i < 20000; i++) {
+		map[i % 4096] = (char)i;
+		if (msync(map, 4096, i % 2 ? MS_SYNC : MS_ASYNC))
+			errno == EINTR ? eintr++ : other++;
 		int fd = open(file, O_CREAT | O_RDWR, 0600);
 		if (fd < 0) {
 			errno == EINTR ? eintr++ : other++;
@@ -497,6 +507,8 @@ static void case_fileintr(void)
 	}
 	steal_stop = 1;
 	pthread_join(th, NULL);
+	munmap(map, 4096);
+	close(mfd);
 	printf("regular file calls that failed: EINTR %d, other %d\n", eintr, other);
 
 	struct itimerval it = { { 0, 0 }, { 0, 300000 } };
