@@ -893,19 +893,27 @@ long sys_fcntl(struct sys_call *c)
 		}
 		return fd_install((int)r, f);
 	}
+	case F_SETLKW:
+	case F_OFD_SETLKW:
+		/* waits for the lock: the interruptible path (fcntl is
+		 * SYS_BLOCK | SYS_RESTART in the table) */
+		if (!mm_user_ok((uintptr_t)c->a[2], 0))
+			return -EFAULT;
+		return sys_forward(c);
 	case F_GETLK:
 	case F_SETLK:
-	case F_SETLKW:
 	case F_OFD_GETLK:
 	case F_OFD_SETLK:
-	case F_OFD_SETLKW:
 	case F_GETOWN_EX:
 	case F_SETOWN_EX:
 		if (!mm_user_ok((uintptr_t)c->a[2], 0))
 			return -EFAULT;
-		return sys_forward(c);
+		/* fall through */
 	default:
-		return sys_forward(c);
+		/* Never waits, so never interrupted on Linux: the
+		 * interruptible path would fail it with EINTR whenever a
+		 * signal is already held. */
+		return plat_call(__NR_fcntl, fd, cmd, c->a[2], 0, 0, 0);
 	}
 }
 

@@ -25,9 +25,10 @@
  *               its thread (a process signal another thread took first);
  *               run by its own test, under coffer only: natively the race
  *               is possible too, only rare
- *   fileintr    open, pread, pwrite and msync of a regular file never fail
- *               with EINTR, even with a handler without SA_RESTART and
- *               signals arriving all the time; the open of a FIFO still does
+ *   fileintr    open, pread, pwrite, msync and fcntl (other than a lock
+ *               wait) of a regular file never fail with EINTR, even with a
+ *               handler without SA_RESTART and signals arriving all the
+ *               time; the open of a FIFO still does
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -498,6 +499,8 @@ static void case_fileintr(void)
 			errno == EINTR ? eintr++ : other++;
 			continue;
 		}
+		if (fcntl(fd, F_GETFL) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+			errno == EINTR ? eintr++ : other++;
 		for (int j = 0; j < 2; j++) {
 			ssize_t r = j ? pread(fd, buf, sizeof buf, 0) : pwrite(fd, buf, sizeof buf, 0);
 			if (r != sizeof buf)
