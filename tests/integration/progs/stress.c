@@ -36,7 +36,9 @@
  * wake-up that follows the handler then ends the call normally ("early").
  *
  * SIGALRM is unblocked in the victims and in the socket and futex threads,
- * whose calls must all be restarted. Every send of SIGUSR1/SIGUSR2 must
+ * whose calls must all be restarted. The file and mmap threads get SIGUSR2
+ * (no SA_RESTART) at random moments: calls on regular files and memory are
+ * never interrupted, so none of theirs may fail. Every send of SIGUSR1/SIGUSR2 must
  * be delivered exactly once, to the thread it was sent to.
  *
  * The first wrong result is printed and the program exits 1; otherwise it
@@ -171,6 +173,7 @@ static void become(struct thr *t, const int *sigs)
 }
 
 static const int no_signals[] = { 0 };
+static const int usr2_only[] = { SIGUSR2, 0 };
 static const int alarm_only[] = { SIGALRM, 0 };
 static const int victim_signals[] = { SIGUSR1, SIGUSR2, SIGALRM, 0 };
 
@@ -242,7 +245,7 @@ static atomic_ulong file_rounds;
 static void *file_worker(void *arg)
 {
 	struct thr *t = arg;
-	become(t, no_signals);
+	become(t, usr2_only);
 	uint64_t rs = 0x9e3779b97f4a7c15ull + t->id;
 	enum { MAX = 100000 };
 	unsigned char *ref = malloc(MAX), *buf = malloc(MAX);
@@ -628,7 +631,7 @@ static void file_map_round(struct thr *t, uint64_t *rs, unsigned char *ref, unsi
 static void *mem_worker(void *arg)
 {
 	struct thr *t = arg;
-	become(t, no_signals);
+	become(t, usr2_only);
 	uint64_t rs = 0x1234567 + t->id;
 	unsigned char *ref = malloc(64 * PAGE), *buf = malloc(64 * PAGE);
 	CHECK(ref && buf, "mmap: malloc");
@@ -685,7 +688,13 @@ static struct victim victims[2];
 
 /* Counts; [op][0] for SIGUSR1 (SA_RESTART), [op][1] for SIGUSR2. */
 static atomic_ulong rounds[NOPS][2], eintr[NOPS][2], restarted[NOPS][2], early[NOPS][2];
-static atomic_ulong sent[2], alarm_restarts, alarm_eintr, epoll_spurious;
+static atomic_ulong sent[2], sent_workers, alarm_restarts, alarm_eintr, epoll_spurious;
+
+/* The file and mmap threads: SIGUSR2 (no SA_RESTART) at random moments, and
+ * not one of their calls may fail for it. */
+static struct thr *workers[5], *thr_base;
+static int nworkers;
+static atomic_int stop_signals; /* set before stop: every send is delivered */
 
 /* The byte that wakes a command's call. */
 static unsigned char token(unsigned seq)
@@ -900,6 +909,25 @@ static void command(struct victim *v, unsigned seq, int op, int sig)
 	futex(&v->cmd, FUTEX_WAKE, 1);
 }
 
+/* A standard signal sent again before the first is handled merges with
+ * it, so a worker gets its next SIGUSR2 only after the last one arrived. */
+static unsigned long worker_sent[16];
+
+static void await_worker(struct thr *w)
+{
+	AWAIT(atomic_load(&w->hits[SIGUSR2]) == worker_sent[w - thr_base], "SIGUSR2 never reached %s thread %d",
+	      w->role, w->id);
+}
+
+static void poke_worker(struct thr *w)
+{
+	await_worker(w);
+	CHECK(pthread_kill(w->th, SIGUSR2) == 0, "pthread_kill");
+	worker_sent[w - thr_base]++;
+	sent[1]++;
+	sent_workers++;
+}
+
 static void *signaller(void *arg)
 {
 	struct thr *t = arg;
@@ -908,7 +936,7 @@ static void *signaller(void *arg)
 	CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0, "setitimer: %s", ename(errno));
 	uint64_t rs = 4242;
 	unsigned seq[2] = { 0, 0 };
-	for (unsigned n = 0; !atomic_load(&stop); n++) {
+	for (unsigned n = 0; !atomic_load(&stop_signals); n++) {
 		struct victim *v = &victims[n % 2];
 		int op = next(&rs) % NOPS, sig = next(&rs) % 2 ? SIGUSR2 : SIGUSR1;
 		unsigned s = ++seq[n % 2];
@@ -918,6 +946,7 @@ static void *signaller(void *arg)
 		pause_us(2000); /* time to get into the call */
 		CHECK(pthread_kill(v->t->th, sig) == 0, "pthread_kill");
 		sent[sig == SIGUSR2]++;
+		poke_worker(workers[n % nworkers]);
 		AWAIT(atomic_load(&v->t->hits[sig]) != before, "signal %d never reached victim %d in %s", sig,
 		      v->t->id, ops[op].name);
 		unsigned char c = token(s);
@@ -945,6 +974,8 @@ static void *signaller(void *arg)
 		if (conn >= 0)
 			CHECK(close(conn) == 0, "signaller: close");
 	}
+	for (int i = 0; i < nworkers; i++)
+		await_worker(workers[i]);
 	memset(&it, 0, sizeof it);
 	CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0, "setitimer: %s", ename(errno));
 	for (int i = 0; i < 2; i++)
@@ -989,6 +1020,7 @@ int main(int argc, char **argv)
 	tcp_listener = loopback_listener(&tcp_addr);
 
 	static struct thr thr[16];
+	thr_base = thr;
 	static const struct {
 		const char *role;
 		void *(*fn)(void *);
@@ -1022,16 +1054,27 @@ int main(int argc, char **argv)
 			CHECK(v->epoll >= 0 && epoll_ctl(v->epoll, EPOLL_CTL_ADD, v->pipe[0], &ev) == 0, "epoll: %s",
 			      ename(errno));
 		}
+		if (roles[i].fn == file_worker || roles[i].fn == mem_worker)
+			workers[nworkers++] = t;
 		CHECK(pthread_create(&t->th, NULL, roles[i].fn, t) == 0, "pthread_create %s", t->role);
 	}
 
 	pause_us(secs * 1000000L);
-	atomic_store(&stop, 1);
-	for (int i = 0; i < 16; i++)
+	/* The signaller and the victims first, so that every signal sent
+	 * reaches a thread that is still running. */
+	atomic_store(&stop_signals, 1);
+	for (int i = 15; i >= 0; i--) {
+		if (i == 12)
+			atomic_store(&stop, 1);
 		CHECK(pthread_join(thr[i].th, NULL) == 0, "pthread_join %s", thr[i].role);
+	}
 	CHECK(rmdir(dir) == 0, "rmdir %s: %s", dir, ename(errno));
 
-	unsigned long got[2] = { 0, 0 }, alarms = 0;
+	unsigned long got[2] = { 0, 0 }, alarms = 0, got_workers = 0;
+	for (int i = 0; i < nworkers; i++)
+		got_workers += workers[i]->hits[SIGUSR2];
+	CHECK(got_workers == sent_workers, "sent %lu SIGUSR2 to file and mmap threads, delivered %lu",
+	      (unsigned long)sent_workers, got_workers);
 	for (int i = 0; i < 16; i++) {
 		got[0] += thr[i].hits[SIGUSR1];
 		got[1] += thr[i].hits[SIGUSR2];
@@ -1048,7 +1091,8 @@ int main(int argc, char **argv)
 	printf("cond: %lu items\n", (unsigned long)cond_items);
 	printf("futex: %lu passes\n", passes);
 	printf("mmap: %lu anonymous, %lu file\n", (unsigned long)anon_rounds, (unsigned long)filemap_rounds);
-	printf("signals: SIGUSR1 %lu, SIGUSR2 %lu (each delivered once), SIGALRM %lu\n", got[0], got[1], alarms);
+	printf("signals: SIGUSR1 %lu, SIGUSR2 %lu (%lu of them to file and mmap threads), each delivered once; "
+	       "SIGALRM %lu\n", got[0], got[1], got_workers, alarms);
 	for (int op = 0; op < NOPS; op++)
 		for (int k = 0; k < 2; k++)
 			printf("%s, %s: %lu rounds, EINTR %lu, restarted %lu, early %lu\n", ops[op].name,
