@@ -16,6 +16,7 @@
  */
 #include <linux/fcntl.h>
 #include <linux/openat2.h>
+#include <linux/stat.h>
 
 #include "../proc/proc.h"
 #include "vfs.h"
@@ -36,6 +37,50 @@ static long root_fd(const struct vfs_mount *m)
 	return *(const long *)m->priv;
 }
 
+/*
+ * Open on the host: openat (how NULL, flags in a[2]) or openat2 (a[2] is
+ * how). Opening a FIFO (or a terminal, or some devices) can wait for the
+ * other side, and a signal must end that wait, so opens take the
+ * interruptible path. That path also skips the call with EINTR when a signal
+ * is already held, yet Linux never interrupts the open of a regular file or
+ * a directory: an application whose handler lacks SA_RESTART would see an
+ * EINTR it never sees natively. So after EINTR, look at what the path names
+ * (an O_PATH open never waits) and for a file, a directory, or nothing yet
+ * (O_CREAT makes a file), open it uninterruptibly; the held signal is
+ * delivered on the way back. Should the path turn into a FIFO in between,
+ * that open waits for its peer with the application's signals held.
+ */
+static long host_open(long nr, long a[6], struct open_how *how)
+{
+	long flags = how ? (long)how->flags : a[2];
+	long r = (flags & O_PATH) ? -EINTR : plat_forward(nr, a);
+	if (r != -EINTR)
+		return r;
+	if (!(flags & O_PATH)) {
+		long probe[6] = { a[0], a[1], O_PATH | O_CLOEXEC | (flags & O_NOFOLLOW), 0, 0, 0 };
+		struct open_how h;
+		if (how) {
+			h = *how;
+			h.flags = (uint64_t)probe[2];
+			h.mode = 0;
+			probe[2] = (long)&h;
+			probe[3] = sizeof h;
+		}
+		long fd = plat_call(nr, probe[0], probe[1], probe[2], probe[3], 0, 0);
+		if (fd >= 0) {
+			struct kstat_buf st;
+			long e = plat_call(__NR_fstat, fd, (long)&st, 0, 0, 0, 0);
+			plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+			unsigned type = *(uint32_t *)(st.raw + 24) & S_IFMT;
+			if (e || (type != S_IFREG && type != S_IFDIR))
+				return r;
+		} else if (fd != -ENOENT) {
+			return r;
+		}
+	}
+	return plat_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
 /* Open rel inside the mount's root; the host resolves it but cannot leave. */
 static long in_root(const struct vfs_path *p, int flags, unsigned mode)
 {
@@ -45,7 +90,7 @@ static long in_root(const struct vfs_path *p, int flags, unsigned mode)
 		how.mode = mode;
 	rt_snprintf(path, sizeof path, "%s%s", *p->rel ? p->rel : ".", p->dir && *p->rel ? "/" : "");
 	long a[6] = { root_fd(p->mnt), (long)path, (long)&how, sizeof how };
-	return plat_forward(__NR_openat2, a);
+	return host_open(__NR_openat2, a, &how);
 }
 
 /* An O_PATH fd of the directory holding the last component, and that name. */
@@ -155,7 +200,7 @@ static long pt_open(const struct vfs_path *p, int flags, unsigned mode, struct f
 	if (p->mnt->read_only && ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC))))
 		return -EROFS;
 	long a[6] = { AT_FDCWD_HOST, (long)hp, flags, mode };
-	long fd = confined(p->mnt) ? in_root(p, flags, mode) : plat_forward(__NR_openat, a);
+	long fd = confined(p->mnt) ? in_root(p, flags, mode) : host_open(__NR_openat, a, NULL);
 	if (fd < 0)
 		return fd;
 	*out = file_new(&host_file_ops, p->mnt, p->abs, flags);

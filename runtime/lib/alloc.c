@@ -4,9 +4,11 @@
  * Small blocks (up to 64 KiB) come from power-of-two size classes with one
  * free list each; larger blocks are page runs kept on a first-fit free list.
  * Every block has a 16-byte header recording its class or run size, so
- * rt_free needs no size. Memory comes from the heap part of the runtime arena
- * (mm_heap_grow) and is never given back to the host: the runtime's own
- * allocations are few and mostly long-lived (file objects, paths, tables).
+ * rt_free needs no size. The run list is in address order, and a freed run
+ * merges with its free neighbours. Memory comes from the heap part of the
+ * runtime arena (mm_heap_grow) and is never given back to the host: the
+ * runtime's own allocations are few and mostly long-lived (file objects,
+ * paths, tables).
  *
  * One lock guards everything (heap_lock). The signal handler for signals that
  * interrupt runtime code never allocates, so it cannot deadlock on it. A vfork
@@ -127,6 +129,42 @@ void *rt_zalloc(size_t size)
 	return p;
 }
 
+/*
+ * Put a freed run back on big_free, which is kept in address order so that
+ * it merges with a free neighbour. Without merging, a run split for a
+ * smaller request could never serve a larger one again: a program that
+ * keeps creating and deleting tmpfs files of 100 KiB grew the heap by
+ * hundreds of MiB of fragments, and every allocation walked them all
+ * (found by running tests/integration/progs/stress.c with /tmp in a tmpfs).
+ * Each step is one store that leaves the list consistent, as the heap lock
+ * requires (a neighbour is unlinked before another run grows over it, so a
+ * holder that dies in between only leaks it).
+ */
+static void big_insert(struct free_node *n, uint64_t size)
+{
+	struct free_node **pp = &big_free, *prev = NULL;
+
+	while (*pp && *pp < n) {
+		prev = (struct free_node *)*pp;
+		pp = &prev->next;
+	}
+	struct free_node *next = *pp;
+	bool to_next = next && (char *)n + size == (char *)next;
+
+	if (prev && (char *)prev + prev->size == (char *)n) {
+		uint64_t grow = size;
+		if (to_next) {
+			prev->next = next->next;
+			grow += next->size;
+		}
+		prev->size += grow;
+		return;
+	}
+	n->size = size + (to_next ? next->size : 0);
+	n->next = to_next ? next->next : next;
+	*pp = n;
+}
+
 void rt_free(void *p)
 {
 	if (!p)
@@ -142,10 +180,7 @@ void rt_free(void *p)
 	} else if (h->magic == MAGIC_BIG) {
 		uint64_t size = h->size;
 		h->magic = 0;
-		struct free_node *n = (struct free_node *)h;
-		n->size = size;
-		n->next = big_free;
-		big_free = n;
+		big_insert((struct free_node *)h, size);
 	} else {
 		rt_ounlock(&heap_lock);
 		rt_panic("rt_free: bad block %p", p);

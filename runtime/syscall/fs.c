@@ -893,19 +893,27 @@ long sys_fcntl(struct sys_call *c)
 		}
 		return fd_install((int)r, f);
 	}
+	case F_SETLKW:
+	case F_OFD_SETLKW:
+		/* waits for the lock: the interruptible path (fcntl is
+		 * SYS_BLOCK | SYS_RESTART in the table) */
+		if (!mm_user_ok((uintptr_t)c->a[2], 0))
+			return -EFAULT;
+		return sys_forward(c);
 	case F_GETLK:
 	case F_SETLK:
-	case F_SETLKW:
 	case F_OFD_GETLK:
 	case F_OFD_SETLK:
-	case F_OFD_SETLKW:
 	case F_GETOWN_EX:
 	case F_SETOWN_EX:
 		if (!mm_user_ok((uintptr_t)c->a[2], 0))
 			return -EFAULT;
-		return sys_forward(c);
+		/* fall through */
 	default:
-		return sys_forward(c);
+		/* Never waits, so never interrupted on Linux: the
+		 * interruptible path would fail it with EINTR whenever a
+		 * signal is already held. */
+		return plat_call(__NR_fcntl, fd, cmd, c->a[2], 0, 0, 0);
 	}
 }
 
@@ -1004,8 +1012,10 @@ long sys_poll(struct sys_call *c)
 }
 
 /* A wait with a temporary signal mask (ppoll, pselect6, epoll_pwait*): the
- * mask argument is replaced by its host version for the duration. */
-static long masked_wait(struct sys_call *c, int mask_arg, uintptr_t umask, size_t size)
+ * mask argument is replaced by its host version for the duration. `wait`
+ * makes the host call (sys_host's arguments as an array). */
+static long masked_wait(struct sys_call *c, int mask_arg, uintptr_t umask, size_t size,
+			long (*wait)(struct sys_call *c, long *a))
 {
 	struct rt_thread *t = current();
 	long a[6];
@@ -1013,7 +1023,7 @@ static long masked_wait(struct sys_call *c, int mask_arg, uintptr_t umask, size_
 
 	memcpy(a, c->a, sizeof a);
 	if (!umask)
-		return sys_forward(c);
+		return wait(c, a);
 	if (size != 8)
 		return -EINVAL;
 	if (uaccess_copy_from(&mask, umask, 8))
@@ -1021,16 +1031,21 @@ static long masked_wait(struct sys_call *c, int mask_arg, uintptr_t umask, size_
 	sig_wait_mask_begin(t, mask);
 	host = sig_host_mask(t->sigmask);
 	a[mask_arg] = (long)&host;
-	long r = sys_host(c, a[0], a[1], a[2], a[3], a[4], a[5]);
+	long r = wait(c, a);
 	sig_wait_mask_end(t, r);
 	return r;
+}
+
+static long host_wait(struct sys_call *c, long *a)
+{
+	return sys_host(c, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 long sys_ppoll(struct sys_call *c)
 {
 	if (!mm_user_ok((uintptr_t)c->a[0], (size_t)c->a[1] * 8) || !mm_user_ok((uintptr_t)c->a[2], 0))
 		return -EFAULT;
-	return masked_wait(c, 3, (uintptr_t)c->a[3], (size_t)c->a[4]);
+	return masked_wait(c, 3, (uintptr_t)c->a[3], (size_t)c->a[4], host_wait);
 }
 
 long sys_pselect6(struct sys_call *c)
@@ -1062,21 +1077,93 @@ static bool events_ok(uintptr_t ev, long max)
 	return max > 0 && max <= (1L << 24) && mm_user_ok(ev, (size_t)max * 12);
 }
 
+static int64_t monotonic_ns(void)
+{
+	long ts[2] = { 0, 0 };
+	plat_call(__NR_clock_gettime, 1 /* CLOCK_MONOTONIC */, (long)ts, 0, 0, 0, 0);
+	return (int64_t)ts[0] * 1000000000 + ts[1];
+}
+
+/*
+ * The host's epoll_wait (and epoll_pwait, epoll_pwait2) fails with a plain
+ * EINTR whenever the thread was woken for a signal, even if no handler then
+ * runs on it: a signal for the whole process that the kernel aimed at this
+ * thread and that another thread took first. poll, select and the sleeps
+ * are restarted by the kernel in that case (ERESTARTNOHAND,
+ * ERESTART_RESTARTBLOCK); epoll waits are not. Natively the race is rare;
+ * under the runtime every intercepted call of every thread ends in
+ * rt_sigreturn, which lets that thread take a shared signal, and it is
+ * common (tests/integration/progs/stress.c found it). So when the host says
+ * EINTR but no signal is held for the application on this thread (no
+ * handler will run), wait again for what is left of the timeout, as the
+ * kernel's restart of poll does. a[3] is the timeout: milliseconds, or for
+ * epoll_pwait2 a timespec pointer (ts).
+ */
+static long epoll_again(struct sys_call *c, long *a, bool ts)
+{
+	struct rt_thread *t = current();
+	long left[2]; /* a timespec */
+	int64_t deadline = -1, ns = -1;
+
+	if (ts && a[3]) {
+		if (uaccess_copy_from(left, (uintptr_t)a[3], sizeof left))
+			return -EFAULT;
+		if (left[0] < 0 || left[1] < 0 || left[1] >= 1000000000)
+			return -EINVAL;
+		ns = left[0] > INT64_MAX / 1000000000 - 1 ? INT64_MAX / 2 : left[0] * 1000000000 + left[1];
+		a[3] = (long)left; /* the host reads the runtime's copy from now on */
+	} else if (!ts && (int)a[3] >= 0) {
+		ns = (int64_t)(int)a[3] * 1000000;
+	}
+	if (ns > 0)
+		deadline = monotonic_ns() + ns;
+	for (;;) {
+		long r = host_wait(c, a);
+		if (r != -EINTR || t->tls.intr || !ns)
+			return r;
+		if (deadline < 0)
+			continue;
+		ns = deadline - monotonic_ns();
+		if (ns <= 0)
+			return 0; /* timed out with no events */
+		if (ts) {
+			left[0] = ns / 1000000000;
+			left[1] = ns % 1000000000;
+		} else {
+			a[3] = (long)((ns + 999999) / 1000000);
+		}
+	}
+}
+
+static long epoll_ms(struct sys_call *c, long *a)
+{
+	return epoll_again(c, a, false);
+}
+
+static long epoll_ts(struct sys_call *c, long *a)
+{
+	return epoll_again(c, a, true);
+}
+
 long sys_epoll_wait(struct sys_call *c)
 {
-	return events_ok((uintptr_t)c->a[1], c->a[2]) ? sys_forward(c) : -EFAULT;
+	long a[6];
+	if (!events_ok((uintptr_t)c->a[1], c->a[2]))
+		return -EFAULT;
+	memcpy(a, c->a, sizeof a);
+	return epoll_ms(c, a);
 }
 
 long sys_epoll_pwait(struct sys_call *c)
 {
 	if (!events_ok((uintptr_t)c->a[1], c->a[2]))
 		return -EFAULT;
-	return masked_wait(c, 4, (uintptr_t)c->a[4], (size_t)c->a[5]);
+	return masked_wait(c, 4, (uintptr_t)c->a[4], (size_t)c->a[5], epoll_ms);
 }
 
 long sys_epoll_pwait2(struct sys_call *c)
 {
 	if (!events_ok((uintptr_t)c->a[1], c->a[2]))
 		return -EFAULT;
-	return masked_wait(c, 4, (uintptr_t)c->a[4], (size_t)c->a[5]);
+	return masked_wait(c, 4, (uintptr_t)c->a[4], (size_t)c->a[5], epoll_ts);
 }

@@ -13,6 +13,7 @@
  */
 #include <linux/fcntl.h>
 #include <linux/mman.h>
+#include <linux/stat.h>
 
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
@@ -110,12 +111,35 @@ static long get_iov(uintptr_t uiov, long cnt, struct kiovec *out)
 	return uaccess_copy_from(out, uiov, (size_t)cnt * sizeof *out) ? -EFAULT : 0;
 }
 
+/*
+ * Read or write a host-backed fd. Linux never interrupts I/O on a regular
+ * file or a block device: a signal waits until the data has moved. The
+ * interruptible path (SYS_BLOCK) skips the call with EINTR when a signal is
+ * already held, and that EINTR would reach an application whose handler
+ * lacks SA_RESTART (C code seldom retries a read of a file). So after EINTR
+ * ask what the fd is, and for such a file make the call uninterruptibly;
+ * the held signal is delivered on the way back, after the data moved.
+ */
+static long host_rw(struct sys_call *c)
+{
+	long r = sys_forward(c);
+	if (r != -EINTR)
+		return r;
+	struct kstat_buf st;
+	if (plat_call(__NR_fstat, c->a[0], (long)&st, 0, 0, 0, 0))
+		return r;
+	unsigned type = *(uint32_t *)(st.raw + 24) & S_IFMT;
+	if (type != S_IFREG && type != S_IFBLK)
+		return r;
+	return plat_call(c->nr, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+}
+
 static long rw_one(struct sys_call *c, bool write, long off)
 {
 	long err;
 	struct file *f = rfile(c->a[0], &err);
 	if (!f)
-		return err ? err : sys_forward(c);
+		return err ? err : host_rw(c);
 	struct kiovec iov = { (uintptr_t)c->a[1], (size_t)c->a[2] };
 	long r = write ? do_write(f, &iov, 1, off) : do_read(f, &iov, 1, off);
 	file_put(f);
@@ -127,7 +151,7 @@ static long rw_vec(struct sys_call *c, bool write, long off)
 	long err;
 	struct file *f = rfile(c->a[0], &err);
 	if (!f)
-		return err ? err : sys_forward(c);
+		return err ? err : host_rw(c);
 	struct kiovec iov[UIO_MAXIOV];
 	long r = get_iov((uintptr_t)c->a[1], c->a[2], iov);
 	if (!r)

@@ -10,6 +10,8 @@
  * value, or "unset"), args (print argv, one per line), and reread: read the file, print
  * "ready", wait for a line on stdin, then read it again chunk by chunk
  * (16 KiB) and print each chunk's result, then open and read it anew.
+ * churn: 5000 times create PATH, write 200 KiB into it 9000 bytes at a time
+ * (so the file's storage grows step by step), and unlink it.
  *
  * Each line is "OP PATH: ok" or "OP PATH: ERRNAME". The bundle tests run
  * it inside and outside a manifest's mounts.
@@ -29,6 +31,26 @@ static void report(const char *op, const char *path, int r)
 {
 	printf("%s %s: %s\n", op, path, r < 0 ? strerrorname_np(errno) : "ok");
 	fflush(stdout);
+}
+
+static int churn(const char *path)
+{
+	static char buf[9000];
+	for (int i = 0; i < 5000; i++) {
+		int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+		if (fd < 0)
+			return -1;
+		for (long done = 0; done < 200 << 10; done += sizeof buf)
+			if (write(fd, buf, sizeof buf) != sizeof buf) {
+				if (errno == 0)
+					errno = ENOSPC;
+				close(fd);
+				return -1;
+			}
+		if (close(fd) || unlink(path))
+			return -1;
+	}
+	return 0;
 }
 
 static long read_all(int fd, long *total)
@@ -78,7 +100,9 @@ int main(int argc, char **argv)
 		char other[4096];
 		int r, fd;
 		snprintf(other, sizeof other, "%s.new", path);
-		if (!strcmp(op, "open") || !strcmp(op, "write") || !strcmp(op, "creat")) {
+		if (!strcmp(op, "churn")) {
+			r = churn(path);
+		} else if (!strcmp(op, "open") || !strcmp(op, "write") || !strcmp(op, "creat")) {
 			int flags = op[0] == 'o' ? O_RDONLY : op[0] == 'w' ? O_WRONLY : O_WRONLY | O_CREAT | O_EXCL;
 			r = fd = open(path, flags, 0644);
 			if (fd >= 0)

@@ -19,11 +19,24 @@
  *   settid      a bad CLONE_CHILD_SETTID address does not kill the child
  *   blockedbus  SIGBUS sent while blocked is delivered once unblocked
  *   noargv      execve with argv NULL runs the program (argv {""})
+ *   connect     a blocking connect interrupted by a SA_RESTART handler is
+ *               restarted (signal(7)), not failed with EINTR
+ *   epollsteal  epoll_wait does not fail with EINTR when no handler ran in
+ *               its thread (a process signal another thread took first);
+ *               run by its own test, under coffer only: natively the race
+ *               is possible too, only rare
+ *   fileintr    open, pread, pwrite, msync and fcntl (other than a lock
+ *               wait) of a regular file never fail with EINTR, even with a
+ *               handler without SA_RESTART and signals arriving all the
+ *               time; the open of a FIFO still does
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fenv.h>
 #include <linux/futex.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -32,7 +45,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/msg.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -344,6 +361,170 @@ static void case_noargv(void)
 	printf("execve with argv NULL: status %d\n", WEXITSTATUS(st));
 }
 
+static int listener;
+
+static void *accept_after_signal(void *arg)
+{
+	(void)arg;
+	while (!flag)
+		usleep(1000);
+	close(accept(listener, NULL, NULL));
+	return NULL;
+}
+
+/* Found by tests/integration/progs/stress.c. A listener with a full accept
+ * queue drops SYNs, so the second connect blocks until the queue has room
+ * and the SYN is sent again (after a second). The SA_RESTART handler runs
+ * while it waits; the connection is then accepted, making room. */
+static void case_connect(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof a;
+	listener = socket(AF_INET, SOCK_STREAM, 0);
+	if (bind(listener, (struct sockaddr *)&a, sizeof a) || listen(listener, 0) ||
+	    getsockname(listener, (struct sockaddr *)&a, &len)) {
+		perror("listener");
+		exit(1);
+	}
+	int first = socket(AF_INET, SOCK_STREAM, 0), second = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(first, (struct sockaddr *)&a, sizeof a)) {
+		perror("connect");
+		exit(1);
+	}
+	pthread_t th;
+	pthread_create(&th, NULL, accept_after_signal, NULL);
+	struct itimerval it = { { 0, 0 }, { 0, 300000 } };
+	on(SIGALRM, set_flag, SA_RESTART);
+	setitimer(ITIMER_REAL, &it, NULL);
+	long r = connect(second, (struct sockaddr *)&a, sizeof a);
+	printf("connect: %ld %s handler %d\n", r, r < 0 ? strerrorname_np(errno) : "", flag);
+	pthread_join(th, NULL);
+}
+
+static _Thread_local volatile int my_alarms;
+static volatile int steal_stop;
+
+static void count_alarm(int sig)
+{
+	(void)sig;
+	my_alarms++;
+}
+
+static void *busy(void *arg)
+{
+	(void)arg;
+	while (!steal_stop)
+		getppid(); /* every call ends in rt_sigreturn under coffer */
+	return NULL;
+}
+
+/* Found by tests/integration/progs/stress.c: SIGALRM for the process wakes
+ * the thread in epoll_wait, a busy thread takes it first, and the host's
+ * epoll_wait says EINTR although no handler ran in its thread. */
+static void case_epollsteal(void)
+{
+	int p[2], ep = epoll_create1(0), spurious = 0, handled = 0;
+	struct epoll_event ev = { .events = EPOLLIN };
+	if (pipe(p) || ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev)) {
+		perror("epoll");
+		exit(1);
+	}
+	on(SIGALRM, count_alarm, SA_RESTART);
+	pthread_t th[3];
+	for (int i = 0; i < 3; i++)
+		pthread_create(&th[i], NULL, busy, NULL);
+	struct itimerval it = { { 0, 500 }, { 0, 500 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		int before = my_alarms;
+		int r = epoll_wait(ep, &ev, 1, 50);
+		if (r < 0 && errno == EINTR) {
+			if (my_alarms == before)
+				spurious++;
+			else
+				handled++;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 3);
+	memset(&it, 0, sizeof it);
+	setitimer(ITIMER_REAL, &it, NULL);
+	steal_stop = 1;
+	for (int i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	printf("epoll_wait: EINTR without a handler %d, with one %s\n", spurious, handled ? "seen" : "never");
+}
+
+static pthread_t target;
+
+static void *pester(void *arg)
+{
+	(void)arg;
+	while (!steal_stop) {
+		pthread_kill(target, SIGUSR2);
+		usleep(20);
+	}
+	return NULL;
+}
+
+/* Found by extending progs/stress.c: the runtime's interruptible path
+ * skipped these calls with EINTR when a signal was already held. */
+static void case_fileintr(void)
+{
+	char dir[] = "/tmp/coffer-fileintr-XXXXXX", file[64], fifo[64], buf[4096] = { 1 };
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	snprintf(file, sizeof file, "%s/file", dir);
+	snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+	on(SIGUSR2, set_flag, 0);
+	target = pthread_self();
+	pthread_t th;
+	pthread_create(&th, NULL, pester, NULL);
+	int eintr = 0, other = 0, mfd = open(file, O_CREAT | O_RDWR, 0600);
+	char *map = mfd < 0 || ftruncate(mfd, 4096) ? MAP_FAILED :
+		    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	if (map == MAP_FAILED) {
+		perror("mmap");
+		exit(1);
+	}
+	for (int i = 0; i < 20000; i++) {
+		map[i % 4096] = (char)i;
+		if (msync(map, 4096, i % 2 ? MS_SYNC : MS_ASYNC))
+			errno == EINTR ? eintr++ : other++;
+		int fd = open(file, O_CREAT | O_RDWR, 0600);
+		if (fd < 0) {
+			errno == EINTR ? eintr++ : other++;
+			continue;
+		}
+		if (fcntl(fd, F_GETFL) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+			errno == EINTR ? eintr++ : other++;
+		for (int j = 0; j < 2; j++) {
+			ssize_t r = j ? pread(fd, buf, sizeof buf, 0) : pwrite(fd, buf, sizeof buf, 0);
+			if (r != sizeof buf)
+				r < 0 && errno == EINTR ? eintr++ : other++;
+		}
+		close(fd);
+	}
+	steal_stop = 1;
+	pthread_join(th, NULL);
+	munmap(map, 4096);
+	close(mfd);
+	printf("regular file calls that failed: EINTR %d, other %d\n", eintr, other);
+
+	struct itimerval it = { { 0, 0 }, { 0, 300000 } };
+	on(SIGALRM, set_flag, 0);
+	mkfifo(fifo, 0600);
+	setitimer(ITIMER_REAL, &it, NULL);
+	int fd = open(fifo, O_RDONLY); /* no writer: waits until the signal */
+	printf("open of a FIFO: %d %s\n", fd, fd < 0 ? strerrorname_np(errno) : "");
+	unlink(fifo);
+	unlink(file);
+	rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -353,7 +534,8 @@ int main(int argc, char **argv)
 		{ "spawn", case_spawn }, { "spawnkill", case_spawnkill }, { "sysv", case_sysv },
 		{ "futex", case_futex }, { "altstack", case_altstack }, { "fpu", case_fpu },
 		{ "forkheld", case_forkheld }, { "execheld", case_execheld }, { "settid", case_settid },
-		{ "blockedbus", case_blockedbus }, { "noargv", case_noargv },
+		{ "blockedbus", case_blockedbus }, { "noargv", case_noargv }, { "connect", case_connect },
+		{ "epollsteal", case_epollsteal }, { "fileintr", case_fileintr },
 	};
 	setvbuf(stdout, NULL, _IONBF, 0);
 	for (size_t i = 0; argc == 2 && i < sizeof cases / sizeof cases[0]; i++)

@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Write docs/syscalls.md from the dispatch table, runtime/syscall/table.h.
+
+The table is the one source of truth for how the runtime answers each x86-64
+system call number (runtime/syscall/sys.h describes the macros):
+
+  SC(nr, name, handler, spec, flags)   handled by the runtime
+  FWD(nr, name, spec, flags)           checked, then forwarded to the host
+  NOSYS(nr, name, spec, note)          refused: ENOSYS, warned about once
+  FALLBACK(nr, name, spec, note)       refused: ENOSYS quietly (libc falls back)
+
+A number below SYS_NR_MAX (sys.h) with no entry is unknown: ENOSYS. The
+document lists the refused calls with their reasons apart from the quiet
+fallbacks, then every implemented call, and counts each kind.
+
+  gen-syscalls-doc.py            rewrite docs/syscalls.md
+  gen-syscalls-doc.py --check    exit 1 if docs/syscalls.md is not what this
+                                 script would write (tests/integration runs it)
+
+Exit codes: 0 done (or up to date), 1 out of date, 2 the table could not be
+read (the message names the file and line).
+"""
+import argparse
+import difflib
+import pathlib
+import re
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+TABLE = ROOT / "runtime" / "syscall" / "table.h"
+SYS_H = ROOT / "runtime" / "syscall" / "sys.h"
+DOC = ROOT / "docs" / "syscalls.md"
+
+# One entry per line; a note is a C string literal without escapes.
+ENTRY = re.compile(
+    r'^(?P<kind>SC|FWD|NOSYS|FALLBACK)\((?P<nr>\d+), (?P<name>\w+), '
+    r'(?:(?P<handler>\w+), )?"(?P<spec>[^"]*)", '
+    r'(?:"(?P<note>[^"\\]*)"|(?P<flags>[\w |()]+))\)$')
+FLAG_NAMES = {"0": set(), "B": {"block"}, "BR": {"block", "restart"}, "RP": {"retptr"}, "CX": {"ctx"}}
+
+
+class TableError(Exception):
+    pass
+
+
+def parse(text, path=TABLE):
+    """Entries of table.h as dicts, in number order."""
+    entries, seen = [], set()
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not re.match(r"(SC|FWD|NOSYS|FALLBACK)\(", line):
+            continue
+        m = ENTRY.match(line)
+        if not m:
+            raise TableError(f"{path}:{lineno}: cannot read this entry: {line}")
+        e = m.groupdict()
+        e["nr"] = int(e["nr"])
+        if e["nr"] in seen:
+            raise TableError(f"{path}:{lineno}: number {e['nr']} has a second entry")
+        seen.add(e["nr"])
+        has_note = e["kind"] in ("NOSYS", "FALLBACK")
+        if has_note != (e["note"] is not None) or has_note == (e["flags"] is not None):
+            raise TableError(f"{path}:{lineno}: {e['kind']} takes a {'note' if has_note else 'flags'} argument")
+        if (e["kind"] == "SC") != (e["handler"] is not None):
+            raise TableError(f"{path}:{lineno}: only SC entries name a handler")
+        if not has_note:
+            flags = set()
+            for f in e["flags"].replace("(", " ").replace(")", " ").split("|"):
+                f = f.strip()
+                if f not in FLAG_NAMES:
+                    raise TableError(f"{path}:{lineno}: unknown flag {f!r} (table.h defines B, BR, RP, CX)")
+                flags |= FLAG_NAMES[f]
+            e["flags"] = flags
+        entries.append(e)
+    return sorted(entries, key=lambda e: e["nr"])
+
+
+def nr_max(text):
+    m = re.search(r"^#define SYS_NR_MAX (\d+)$", text, re.M)
+    if not m:
+        raise TableError(f"{SYS_H}: no #define SYS_NR_MAX")
+    return int(m.group(1))
+
+
+def handler_files(root):
+    """Where each SC handler is defined: {handler: path relative to root}."""
+    where = {}
+    for p in sorted((root / "runtime").rglob("*.c")):
+        for m in re.finditer(r"^long (sys_\w+)\(struct sys_call \*c\)", p.read_text(), re.M):
+            where[m.group(1)] = str(p.relative_to(root))
+    return where
+
+
+def ranges(nrs):
+    """[1, 2, 3, 7] -> '1-3, 7'"""
+    out, start = [], None
+    for i, n in enumerate(nrs):
+        if start is None:
+            start = n
+        if i + 1 == len(nrs) or nrs[i + 1] != n + 1:
+            out.append(str(start) if start == n else f"{start}-{n}")
+            start = None
+    return ", ".join(out)
+
+
+def refused_section(title, intro, entries):
+    """Lines of a section listing refused calls with their notes."""
+    return ["", f"## {title}", "", *intro, "", "| Nr | Call | Why |", "| ---: | --- | --- |",
+            *(f"| {e['nr']} | `{e['name']}` | {e['note']} |" for e in entries)]
+
+
+def render(entries, limit, where):
+    by_kind = {k: [e for e in entries if e["kind"] == k] for k in ("SC", "FWD", "NOSYS", "FALLBACK")}
+    known = {e["nr"] for e in entries}
+    unknown = [n for n in range(limit) if n not in known]
+    for e in by_kind["SC"]:
+        if e["handler"] not in where:
+            raise TableError(f"{TABLE}: handler {e['handler']} of {e['name']} is defined nowhere in runtime/")
+
+    def calls(kind):
+        return len(by_kind[kind])
+
+    out = [
+        "# System calls",
+        "",
+        "<!-- Generated by scripts/gen-syscalls-doc.py from runtime/syscall/table.h: do not",
+        "     edit; change the table and run the script (tests/integration/test_syscalls_doc.py",
+        "     fails when this file is out of date). -->",
+        "",
+        "How the runtime answers each x86-64 Linux system call number, as its dispatch",
+        "table (`runtime/syscall/table.h`) says. Every call goes through the same",
+        "argument checks first (`runtime/syscall/sys.h`: file descriptors the",
+        "application owns, pointers outside runtime memory); see",
+        "[runtime.md](runtime.md#interception-and-dispatch).",
+        "",
+        "## Summary",
+        "",
+        "| How | Calls |",
+        "| --- | ---: |",
+        f"| implemented: handled by the runtime | {calls('SC')} |",
+        f"| implemented: checked, then forwarded to the host | {calls('FWD')} |",
+        f"| refused with ENOSYS and a warning (once per call and process) | {calls('NOSYS')} |",
+        f"| refused with ENOSYS quietly: callers fall back | {calls('FALLBACK')} |",
+        f"| unknown numbers below {limit} (ENOSYS, warned about once) | {len(unknown)} |",
+        "",
+        f"Implemented: {calls('SC') + calls('FWD')}; refused: {calls('NOSYS') + calls('FALLBACK')}; "
+        f"unknown: {ranges(unknown) or 'none'}; any number from {limit} up is unknown too.",
+    ]
+    out += refused_section("Refused", [
+        "These return `-ENOSYS`, and the runtime logs a warning naming the call the first",
+        "time a process makes it. A program that needs one of them does not run under",
+        "Coffer as it is.",
+    ], by_kind["NOSYS"])
+    out += refused_section("Quiet fallbacks", [
+        "These return `-ENOSYS` without a warning: the C libraries and runtimes that",
+        "make them check for ENOSYS and use an older call that Coffer implements.",
+    ], by_kind["FALLBACK"])
+    out += [
+        "",
+        "## Implemented",
+        "",
+        "*Runtime*: the handler (in the file named) serves the call, forwarding to the host",
+        "only what it has checked or translated. *Forwarded*: the host makes the call",
+        "after the generic argument checks. *Blocks*: the call may sleep and a signal for",
+        "the application ends it with EINTR; *restarts*: after a handler with `SA_RESTART`",
+        "it is made again instead, as Linux does (signal(7)). *Traps*: the handler needs",
+        "the trap's whole context (the FPU state), so the call never takes the fast path",
+        "of a patched call site (runtime.md, \"The fast path\").",
+        "",
+        "| Nr | Call | Served by | Blocks | Restarts | Traps |",
+        "| ---: | --- | --- | --- | --- | --- |",
+    ]
+    for e in entries:
+        if e["kind"] not in ("SC", "FWD"):
+            continue
+        served = f"runtime (`{where[e['handler']]}`)" if e["kind"] == "SC" else "forwarded"
+        block = "yes" if "block" in e["flags"] else ""
+        restart = "yes" if "restart" in e["flags"] else ""
+        traps = "always" if "ctx" in e["flags"] else ""
+        out.append(f"| {e['nr']} | `{e['name']}` | {served} | {block} | {restart} | {traps} |")
+    return "\n".join(out) + "\n"
+
+
+def generate(root=ROOT):
+    table = root / "runtime" / "syscall" / "table.h"
+    entries = parse(table.read_text(), table)
+    return render(entries, nr_max((root / "runtime" / "syscall" / "sys.h").read_text()), handler_files(root))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--check", action="store_true", help="exit 1 if docs/syscalls.md is out of date")
+    args = ap.parse_args()
+    try:
+        text = generate()
+    except TableError as err:
+        print(f"gen-syscalls-doc: {err}", file=sys.stderr)
+        return 2
+    if not args.check:
+        DOC.write_text(text)
+        return 0
+    old = DOC.read_text() if DOC.exists() else ""
+    if old == text:
+        return 0
+    diff = difflib.unified_diff(old.splitlines(True), text.splitlines(True), str(DOC), "generated")
+    sys.stderr.writelines(list(diff)[:60])
+    print(f"gen-syscalls-doc: {DOC} is out of date with {TABLE}: run scripts/gen-syscalls-doc.py",
+          file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
