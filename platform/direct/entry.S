@@ -133,6 +133,23 @@ direct_exit_thread:
  * call. */
 	.section .text.hot,"ax",@progbits
 
+/* The application's registers from the context at %rsp, but for those a
+ * `syscall` changes (%rax, %rcx, %r11) and %rsp. */
+.macro load_app_regs
+	mov MC_R8(%rsp), %r8
+	mov MC_R9(%rsp), %r9
+	mov MC_R10(%rsp), %r10
+	mov MC_R12(%rsp), %r12
+	mov MC_R13(%rsp), %r13
+	mov MC_R14(%rsp), %r14
+	mov MC_R15(%rsp), %r15
+	mov MC_RDI(%rsp), %rdi
+	mov MC_RSI(%rsp), %rsi
+	mov MC_RBP(%rsp), %rbp
+	mov MC_RBX(%rsp), %rbx
+	mov MC_RDX(%rsp), %rdx
+.endm
+
 /* long direct_syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5) */
 	.globl direct_syscall6
 	.type direct_syscall6, @function
@@ -232,19 +249,8 @@ direct_fexit_begin:
 	mov %gs:TLS_INTR, %ecx
 	jrcxz 2f
 	jmp direct_fast_slow
-2:	mov MC_R8(%rsp), %r8
-	mov MC_R9(%rsp), %r9
-	mov MC_R10(%rsp), %r10
+2:	load_app_regs
 	mov MC_R11(%rsp), %r11
-	mov MC_R12(%rsp), %r12
-	mov MC_R13(%rsp), %r13
-	mov MC_R14(%rsp), %r14
-	mov MC_R15(%rsp), %r15
-	mov MC_RDI(%rsp), %rdi
-	mov MC_RSI(%rsp), %rsi
-	mov MC_RBP(%rsp), %rbp
-	mov MC_RBX(%rsp), %rbx
-	mov MC_RDX(%rsp), %rdx
 	mov MC_RAX(%rsp), %rax
 	mov MC_RIP(%rsp), %rcx
 	mov MC_RSP(%rsp), %rsp
@@ -260,18 +266,7 @@ direct_fast_slow:
 	mov %rsp, %rdi
 	call direct_fast_park		/* returns the stub's address */
 	mov %rax, %rcx
-	mov MC_R8(%rsp), %r8
-	mov MC_R9(%rsp), %r9
-	mov MC_R10(%rsp), %r10
-	mov MC_R12(%rsp), %r12
-	mov MC_R13(%rsp), %r13
-	mov MC_R14(%rsp), %r14
-	mov MC_R15(%rsp), %r15
-	mov MC_RDI(%rsp), %rdi
-	mov MC_RSI(%rsp), %rsi
-	mov MC_RBP(%rsp), %rbp
-	mov MC_RBX(%rsp), %rbx
-	mov MC_RDX(%rsp), %rdx
+	load_app_regs
 	mov MC_RSP(%rsp), %rsp
 	mov $RESUME_MAGIC, %eax
 	jmp *%rcx
