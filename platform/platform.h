@@ -172,14 +172,20 @@ uint64_t plat_sig_reserved(void);
 /* ---- the fast path: call-site patching ---------------------------------- */
 
 /* Make later calls from the `syscall` instruction that ends at `ip` reach
- * rt_on_syscall without a trap. `code` holds the 8 bytes before `ip`, which
- * the runtime has read (they are application memory), and `nr` the call
- * number this trap carried. Only code the platform recognises is patched (on
- * direct: `mov $nr,%eax; syscall`, where the mov must have loaded this `nr`
- * and must not carry a REX prefix); the change is safe against other threads
- * executing those bytes, and the `syscall` instruction itself stays, so a
- * thread that is about to execute it still traps. Returns 0 once the site is
- * patched (also when it already was), -ENOEXEC for code it does not
+ * rt_on_syscall without a trap. `code` holds the application's bytes from
+ * ip - 8 to ip + 8, read by the runtime; only the first 8 + `after` of them
+ * could be read. `nr` is the call number this trap carried. Only code the
+ * platform recognises is patched; on direct:
+ *   mov $nr,%eax; syscall                    the mov must have loaded `nr`
+ *                                            and carry no REX prefix
+ *   xor %eax,%eax; syscall; cmp $-4096,%rax  glibc's read (nr 0)
+ * The change is safe against other threads executing those bytes, and the
+ * `syscall` instruction itself stays, so a thread that is about to execute
+ * it still traps. The second form also rewrites the instruction after the
+ * `syscall`, where threads return; the platform then sends every return to
+ * that address elsewhere, after it has stopped each other thread of the
+ * process once (rt_thread_tids) to check where it stands. Returns 0 once the
+ * site is patched (also when it already was), -ENOEXEC for code it does not
  * recognise, other -errno when the code could not be changed; in every case
  * but 0 the site keeps trapping.
  *
@@ -190,7 +196,7 @@ uint64_t plat_sig_reserved(void);
  * moving rip back onto the `syscall` instruction (rip -= 2) without setting
  * rax, as for a restart. A handler that sets uc_sigmask makes the platform
  * install it when the call returns, as after a trap. */
-long plat_patch_syscall(uintptr_t ip, long nr, const uint8_t code[8]);
+long plat_patch_syscall(uintptr_t ip, long nr, const uint8_t code[16], size_t after);
 
 struct plat_patch_stats {
 	uint64_t sites_patched;  /* call sites rewritten in this process */
@@ -242,6 +248,10 @@ void rt_deliver_held(struct kucontext *ctx);
 /* The platform mapped [lo, hi) for itself (call-site trampolines): the
  * application must not map, unmap or change anything there. */
 void rt_reserve(uintptr_t lo, uintptr_t hi);
+
+/* The host thread ids of the other live threads of this process (at most
+ * max); for the platform's stop-the-world in plat_patch_syscall. */
+size_t rt_thread_tids(int *out, size_t max);
 
 /* A new thread made by plat_thread_start runs this. */
 __attribute__((noreturn)) void rt_thread_start(struct plat_tls *self);

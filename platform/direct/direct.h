@@ -33,6 +33,15 @@ extern const char direct_fexit_begin[], direct_fexit_last[];
 bool direct_fast_signal_fixup(struct kucontext *uc);
 /* The trap at the resume stub: true if `uc` was it (now fixed up). */
 bool direct_fast_resume(struct kucontext *uc);
+/* Patched sites of the second form move a return address: every return to
+ * the application passes its context through this first. */
+void direct_fix_return(struct kucontext *uc);
+/* The platform's own stop-the-world SIGSYS (patch.c): true if it was one
+ * (handled). */
+bool direct_stw_signal(const struct ksiginfo *info, struct kucontext *uc, bool in_runtime);
+/* plat_tls.plat_private[DIRECT_PRIV_STW]: that signal ended a host call. */
+#define DIRECT_PRIV_STW 6
+
 /* Around a host fork: no patch may be half done in the child. */
 void direct_patch_lock(void);
 void direct_patch_unlock(void);

@@ -66,6 +66,8 @@ direct_exitwin_syscall:
 2:	lea -8(%rbx), %rsp
 	mov %r12, %rdi
 	call rt_deliver_held
+	mov %r12, %rdi
+	call direct_fix_return
 	jmp direct_exitwin_begin
 3:	lea 8(%rbx), %rsp		/* it interrupted runtime code: plain return */
 	mov $15, %eax

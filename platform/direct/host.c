@@ -69,7 +69,14 @@ long plat_mem_protect(uintptr_t addr, size_t len, int prot)
 
 RT_HOT long plat_forward(long nr, const long a[6])
 {
-	return direct_syscall_cp(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	uint64_t *stw = &plat_tls()->plat_private[DIRECT_PRIV_STW];
+	for (;;) {
+		*stw = 0;
+		long r = direct_syscall_cp(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		/* only the platform's own stop-the-world signal ended it: again */
+		if (r != -EINTR || !*stw || plat_tls()->intr)
+			return r;
+	}
 }
 
 RT_HOT long plat_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -211,6 +218,7 @@ void plat_enter_app(const struct kucontext *ctx)
 	frame.uc.uc_stack.ss_sp = t->stack_lo;
 	frame.uc.uc_stack.ss_size = t->stack_hi - t->stack_lo;
 	frame.uc.uc_stack.ss_flags = 0;
+	direct_fix_return(&frame.uc);
 	direct_load_context(&frame.uc);
 }
 
@@ -290,12 +298,12 @@ __attribute__((used)) void direct_on_signal(int sig, struct ksiginfo *info, stru
 
 void direct_on_signal(int sig, struct ksiginfo *info, struct kucontext *uc)
 {
-	if (direct_fast_signal_fixup(uc))
-		rt_on_signal(sig, info, uc, false);
-	else if (in_text(uc->uc_mcontext.rip))
+	if (!direct_fast_signal_fixup(uc) && in_text(uc->uc_mcontext.rip)) {
 		on_runtime_signal(sig, info, uc);
-	else
-		rt_on_signal(sig, info, uc, false);
+		return;
+	}
+	rt_on_signal(sig, info, uc, false);
+	direct_fix_return(uc);
 }
 
 /* Returns 0 when the exit window should run (the SIGSYS interrupted the
@@ -305,10 +313,13 @@ __attribute__((used)) int direct_on_sigsys(int sig, struct ksiginfo *info, struc
 
 int direct_on_sigsys(int sig, struct ksiginfo *info, struct kucontext *uc)
 {
+	if (direct_stw_signal(info, uc, in_text(uc->uc_mcontext.rip)))
+		return in_text(uc->uc_mcontext.rip);
 	if (info->si_code == K_SYS_USER_DISPATCH && direct_fast_resume(uc))
 		return 0; /* the slow exit of a call through a patched site */
 	if (direct_fast_signal_fixup(uc)) {
 		rt_on_signal(sig, info, uc, false);
+		direct_fix_return(uc);
 		return 0;
 	}
 	if (in_text(uc->uc_mcontext.rip)) {
@@ -317,6 +328,7 @@ int direct_on_sigsys(int sig, struct ksiginfo *info, struct kucontext *uc)
 	}
 	if (info->si_code != K_SYS_USER_DISPATCH) {
 		rt_on_signal(sig, info, uc, false);
+		direct_fix_return(uc);
 		return 0;
 	}
 	struct plat_tls *t = plat_tls();
@@ -324,5 +336,6 @@ int direct_on_sigsys(int sig, struct ksiginfo *info, struct kucontext *uc)
 	t->app_ctx = uc;
 	rt_on_syscall(uc);
 	t->app_ctx = NULL;
+	direct_fix_return(uc);
 	return 0;
 }

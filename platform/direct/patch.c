@@ -92,6 +92,7 @@ static uint64_t n_patched, n_refused;
 
 /* plat_tls.plat_private: what the slow exit parks for the resume trap. */
 enum { P_RESUME, P_RAX, P_RIP, P_R11, P_EFLAGS, P_MASK };
+_Static_assert(DIRECT_PRIV_STW > P_MASK && DIRECT_PRIV_STW < 8, "plat_private");
 
 static bool try_lock(void)
 {
@@ -272,47 +273,101 @@ static long refuse(uintptr_t s, long err)
 	return err;
 }
 
-static long patch_locked(uintptr_t s, const uint8_t code[7])
+/* ---- the second form: stopping the other threads once -------------------- */
+
+/* Return addresses moved elsewhere: `from` is the instruction after a
+ * patched `syscall` of the second form, which now holds a jump; `to` does
+ * what `from` did. Entries are only added (published by the count). */
+#define MAX_RELOCS 32
+static struct {
+	uintptr_t from, to;
+} relocs[MAX_RELOCS];
+static unsigned nrelocs;
+
+static uint64_t stw_cookie;
+static long stw_pid;
+static volatile int stw_acks;
+
+void direct_fix_return(struct kucontext *uc)
+{
+	unsigned n = __atomic_load_n(&nrelocs, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; i < n; i++)
+		if (uc->uc_mcontext.rip == relocs[i].from) {
+			uc->uc_mcontext.rip = relocs[i].to;
+			return;
+		}
+}
+
+/* The SIGSYS that stop_the_world sends: where the thread stood is fixed up
+ * (a return to a moved address), and the sender hears back. In runtime code
+ * the only return already decided is the exit window's, whose context is in
+ * %r12 (entry.S); every later return passes direct_fix_return. The flag
+ * makes an interruptible host call that this signal ended go round again. */
+bool direct_stw_signal(const struct ksiginfo *info, struct kucontext *uc, bool in_runtime)
+{
+	if (info->si_code != K_SI_QUEUE || !stw_cookie || info->u.kill.value != stw_cookie ||
+	    info->u.kill.pid != stw_pid)
+		return false;
+	if (!in_runtime)
+		direct_fix_return(uc);
+	else if (uc->uc_mcontext.rip >= (uintptr_t)direct_exitwin_begin &&
+		 uc->uc_mcontext.rip <= (uintptr_t)direct_exitwin_syscall)
+		direct_fix_return((struct kucontext *)uc->uc_mcontext.r12);
+	plat_tls()->plat_private[DIRECT_PRIV_STW] = 1;
+	__atomic_add_fetch(&stw_acks, 1, __ATOMIC_RELEASE);
+	return true;
+}
+
+/* Make every other thread of the process take the SIGSYS above once, and
+ * wait until all have: afterwards none can be standing on a moved address. */
+static long stop_the_world(void)
+{
+	int tids[512];
+	size_t n = rt_thread_tids(tids, RT_ARRAY_LEN(tids));
+	if (n == RT_ARRAY_LEN(tids))
+		return -EBUSY;
+	if (!stw_cookie) {
+		uint64_t c = 0;
+		plat_random(&c, sizeof c);
+		__atomic_store_n(&stw_cookie, c | 1, __ATOMIC_RELEASE);
+	}
+	stw_pid = sys0(__NR_getpid);
+	__atomic_store_n(&stw_acks, 0, __ATOMIC_SEQ_CST);
+	int sent = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct ksiginfo si;
+		memset(&si, 0, sizeof si);
+		si.si_signo = K_SIGSYS;
+		si.si_code = K_SI_QUEUE;
+		si.u.kill.pid = (int32_t)stw_pid;
+		si.u.kill.value = stw_cookie;
+		if (sys4(__NR_rt_tgsigqueueinfo, stw_pid, tids[i], K_SIGSYS, &si) == 0)
+			sent++;
+	}
+	struct { long s, ns; } t0, t;
+	sys2(__NR_clock_gettime, 1 /* CLOCK_MONOTONIC */, &t0);
+	while (__atomic_load_n(&stw_acks, __ATOMIC_ACQUIRE) < sent) {
+		sys0(__NR_sched_yield);
+		sys2(__NR_clock_gettime, 1, &t);
+		if (t.s - t0.s >= 2) /* a thread that exited meanwhile, or waits on a vfork child */
+			return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+/* ---- patching ------------------------------------------------------------- */
+
+enum form { MOV_SYSCALL, GLIBC_READ };
+
+static const uint8_t glibc_read[10] = { 0x31, 0xc0, 0x0f, 0x05, 0x48, 0x3d, 0x00, 0xf0, 0xff, 0xff };
+
+/* Write the jump `e9 rel32` at s in the three steps of the header. */
+static void write_jump(uintptr_t s, uintptr_t target)
 {
 	volatile uint8_t *site = (volatile uint8_t *)s;
-
-	if (site[0] == 0xe9)
-		return 0; /* another thread did it */
-	for (int i = 0; i < 7; i++)
-		if (site[i] != code[i])
-			return -EAGAIN; /* changed under us: try at the next trap */
-	if (was_refused(s))
-		return -EPERM;
-	if (!sync_ready())
-		return refuse(s, -ENOSYS);
-	uintptr_t page_lo = RT_ALIGN_DOWN(s, RT_PAGE_SIZE), page_hi = RT_ALIGN_UP(s + 7, RT_PAGE_SIZE);
-	int prot = private_code_prot(s, s + 7);
-	if (prot < 0)
-		return refuse(s, -EPERM);
-	long ri = region_near(s);
-	if (ri < 0)
-		return refuse(s, ri);
-
-	/* The trampoline first; it is published by the membarriers below. */
-	uintptr_t t = regions[ri].lo + regions[ri].used;
-	uint8_t *tp = (uint8_t *)t;
-	tp[0] = 0xb8; /* mov $nr, %eax */
-	memcpy(tp + 1, code + 1, 4);
-	tp[5] = 0x48; /* lea S+7(%rip), %rcx */
-	tp[6] = 0x8d;
-	tp[7] = 0x0d;
-	put32(tp + 8, (uint32_t)((s + 7) - (t + 12)));
-	tp[12] = 0xff; /* jmp *entry(%rip) */
-	tp[13] = 0x25;
-	put32(tp + 14, (uint32_t)(regions[ri].lo - (t + 18)));
-	for (int i = 18; i < SLOT; i++)
-		tp[i] = 0xcc;
-
 	uint8_t rel[4];
-	put32(rel, (uint32_t)(t - (s + 5)));
-	if (plat_call(__NR_mprotect, (long)page_lo, (long)(page_hi - page_lo), prot | PROT_WRITE, 0, 0, 0))
-		return refuse(s, -EACCES);
-	regions[ri].used += SLOT;
+
+	put32(rel, (uint32_t)(target - (s + 5)));
 	store16(s, 0xfeeb); /* eb fe: jmp . */
 	sync_cores();
 	site[2] = rel[1];
@@ -321,33 +376,140 @@ static long patch_locked(uintptr_t s, const uint8_t code[7])
 	sync_cores();
 	store16(s, (uint16_t)(0xe9 | rel[0] << 8));
 	sync_cores();
+}
+
+/* The trampolines (see the header for the first form):
+ *   first form   mov $nr,%eax; lea S+7(%rip),%rcx; jmp *entry
+ *   second form  T:     xor %eax,%eax; lea R(%rip),%rcx; jmp *entry
+ *                       syscall                (a restart traps here)
+ *                R:     cmp $-4096,%rax; jmp S+10
+ * R is where the moved return address S+4 now goes. */
+static size_t make_trampoline(enum form f, uintptr_t s, uintptr_t t, uintptr_t region, const uint8_t *code)
+{
+	uint8_t *tp = (uint8_t *)t;
+	size_t n = 0, ret_at;
+
+	if (f == MOV_SYSCALL) {
+		tp[n++] = 0xb8;
+		memcpy(tp + n, code + 1, 4);
+		n += 4;
+	} else {
+		tp[n++] = 0x31;
+		tp[n++] = 0xc0;
+	}
+	ret_at = n + 7 + 6 + (f == GLIBC_READ ? 2 : 0);
+	tp[n++] = 0x48; /* lea ret(%rip), %rcx */
+	tp[n++] = 0x8d;
+	tp[n++] = 0x0d;
+	put32(tp + n, (uint32_t)((f == MOV_SYSCALL ? s + 7 : t + ret_at) - (t + n + 4)));
+	n += 4;
+	tp[n++] = 0xff; /* jmp *entry(%rip) */
+	tp[n++] = 0x25;
+	put32(tp + n, (uint32_t)(region - (t + n + 4)));
+	n += 4;
+	if (f == GLIBC_READ) {
+		tp[n++] = 0x0f; /* syscall */
+		tp[n++] = 0x05;
+		memcpy(tp + n, glibc_read + 4, 6); /* cmp $-4096, %rax */
+		n += 6;
+		tp[n++] = 0xe9; /* jmp S+10 */
+		put32(tp + n, (uint32_t)((s + 10) - (t + n + 4)));
+		n += 4;
+	}
+	for (size_t i = n; i < SLOT; i++)
+		tp[i] = 0xcc;
+	return ret_at;
+}
+
+static long patch_locked(enum form f, uintptr_t s, const uint8_t *code, size_t len)
+{
+	volatile uint8_t *site = (volatile uint8_t *)s;
+
+	if (site[0] == (f == MOV_SYSCALL ? 0xe9 : 0xeb))
+		return 0; /* another thread did it */
+	for (size_t i = 0; i < len; i++)
+		if (site[i] != code[i])
+			return -EAGAIN; /* changed under us: try at the next trap */
+	if (was_refused(s))
+		return -EPERM;
+	if (!sync_ready())
+		return refuse(s, -ENOSYS);
+	if (f == GLIBC_READ && nrelocs == MAX_RELOCS)
+		return refuse(s, -ENOSPC);
+	uintptr_t page_lo = RT_ALIGN_DOWN(s, RT_PAGE_SIZE), page_hi = RT_ALIGN_UP(s + len, RT_PAGE_SIZE);
+	int prot = private_code_prot(s, s + len);
+	if (prot < 0)
+		return refuse(s, -EPERM);
+	long ri = region_near(s);
+	if (ri < 0)
+		return refuse(s, ri);
+
+	/* The trampoline first; the membarriers below publish it. */
+	uintptr_t t = regions[ri].lo + regions[ri].used;
+	size_t ret_at = make_trampoline(f, s, t, regions[ri].lo, code);
+	regions[ri].used += SLOT;
+	if (f == GLIBC_READ) {
+		/* From now on every return to S+4 goes to R instead, which does
+		 * the same; then no thread may still stand on S+4 itself. */
+		relocs[nrelocs].from = s + 4;
+		relocs[nrelocs].to = t + ret_at;
+		__atomic_store_n(&nrelocs, nrelocs + 1, __ATOMIC_RELEASE);
+		long r = stop_the_world();
+		if (r)
+			return refuse(s, r); /* the moved return stays: harmless */
+	}
+	if (plat_call(__NR_mprotect, (long)page_lo, (long)(page_hi - page_lo), prot | PROT_WRITE, 0, 0, 0))
+		return refuse(s, -EACCES);
+	if (f == MOV_SYSCALL) {
+		write_jump(s, t);
+	} else {
+		/* S+4 (the cmp, 6 bytes) := jmp T; nop. Nothing can reach it
+		 * now: the `syscall` before it traps and its return is moved.
+		 * Then S (the xor) := jmp S+4, over the `syscall`, which stays
+		 * for a thread that already executed the xor. */
+		site[9] = 0x90;
+		write_jump(s + 4, t);
+		store16(s, 0x02eb);
+		sync_cores();
+	}
 	plat_call(__NR_mprotect, (long)page_lo, (long)(page_hi - page_lo), prot, 0, 0, 0);
 	__atomic_store_n(&n_patched, n_patched + 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
-long plat_patch_syscall(uintptr_t ip, long nr, const uint8_t bytes[8])
+long plat_patch_syscall(uintptr_t ip, long nr, const uint8_t code[16], size_t after)
 {
-	uintptr_t s = ip - 7;
-	const uint8_t *code = bytes + 1;
+	enum form f;
+	uintptr_t s;
+	size_t len;
 
-	/* The trap proves only that a `syscall` ends at ip: the b8 could be the
-	 * tail of a longer instruction. With a REX prefix before it, it is
-	 * `mov $imm, %r8d` (41 b8) or the like; anything else that ends in
+	/* The trap proves only that a `syscall` ends at ip: what looks like the
+	 * instruction before it could be the tail of a longer one. With a REX
+	 * prefix before it, b8 imm32 is `mov $imm, %r8d` (41 b8) or the like,
+	 * and 31 c0 is `xor %r8d, %r8d` (45 31 c0); anything else that ends in
 	 * b8 imm32 addresses memory through %rax (ModRM or SIB b8), which holds
-	 * the call number here: no compiler emits that. And the immediate must
-	 * be the number the call carried. */
-	if (code[0] != 0xb8 || code[5] != 0x0f || code[6] != 0x05)
+	 * the call number here: no compiler emits that. And the number the
+	 * instruction loads must be the one the call carried. */
+	if (code[1] == 0xb8 && code[6] == 0x0f && code[7] == 0x05 && (code[0] & 0xf0) != 0x40 &&
+	    (long)((uint32_t)code[2] | (uint32_t)code[3] << 8 | (uint32_t)code[4] << 16 |
+		   (uint32_t)code[5] << 24) == nr) {
+		f = MOV_SYSCALL;
+		s = ip - 7;
+		len = 7;
+	} else if (nr == 0 && after >= 6 && !memcmp(code + 4, glibc_read, sizeof glibc_read) &&
+		   (code[3] & 0xf0) != 0x40 && code[3] != 0x66) {
+		f = GLIBC_READ;
+		s = ip - 4;
+		len = sizeof glibc_read;
+	} else {
 		return -ENOEXEC;
-	if ((bytes[0] & 0xf0) == 0x40 ||
-	    (long)((uint32_t)code[1] | (uint32_t)code[2] << 8 | (uint32_t)code[3] << 16 |
-		   (uint32_t)code[4] << 24) != nr)
-		return -ENOEXEC;
-	if ((s & 63) == 63)
-		return -EOPNOTSUPP; /* the 2-byte stores would cross a cache line */
+	}
+	/* the 2-byte stores must not cross a cache line */
+	if ((s & 63) == 63 || (f == GLIBC_READ && ((s + 4) & 63) == 63))
+		return -EOPNOTSUPP;
 	if (!try_lock())
 		return -EAGAIN; /* never wait: the next trap tries again */
-	long r = patch_locked(s, code);
+	long r = patch_locked(f, s, code + (f == MOV_SYSCALL ? 1 : 4), len);
 	direct_patch_unlock();
 	return r;
 }

@@ -85,6 +85,22 @@ void thread_release_slot(struct rt_thread *t)
 	rt_unlock(&slot_lock);
 }
 
+size_t rt_thread_tids(int *out, size_t max)
+{
+	struct rt_thread *self = current();
+	size_t n = 0;
+
+	rt_lock(&slot_lock);
+	for (unsigned i = 0; i < MM_SLOTS && n < max; i++) {
+		struct rt_thread *t = slots[i];
+		if (t && t != self && t->state == SLOT_LIVE && t->proc == self->proc && t->tid > 0 &&
+		    __atomic_load_n(&t->tls.alive, __ATOMIC_ACQUIRE))
+			out[n++] = t->tid;
+	}
+	rt_unlock(&slot_lock);
+	return n;
+}
+
 void thread_after_fork_child(struct rt_thread *self)
 {
 	/* The child has one thread; the others' slots are free memory here. */

@@ -316,20 +316,25 @@ void sys_trace_now(struct sys_call *c, const char *result)
 
 /* A trap from a `syscall`: ask the platform to patch the site so that its
  * later calls arrive without a signal, unless the call needs the trap's full
- * context (SYS_CTX). The platform decides from the 8 bytes before the end
- * of the instruction whether it knows the code there; `nr` (what %rax held)
+ * context (SYS_CTX). The platform decides from the bytes around the end of
+ * the instruction whether it knows the code there; `nr` (what %rax held)
  * lets it check that an instruction it recognises really loaded it. A site
  * it cannot patch stays as it is and is remembered, so this costs one small
  * read per trap. */
 static void patch_site(uintptr_t ip, long nr)
 {
-	uint8_t code[8];
+	uint8_t code[16];
+	size_t after = 8;
 
 	if ((unsigned long)nr >= SYS_NR_MAX || (sys_table[nr].flags & SYS_CTX))
 		return;
-	if (uaccess_copy_from(code, ip - sizeof code, sizeof code))
+	if (uaccess_copy_from(code, ip - 8, 8))
 		return;
-	plat_patch_syscall(ip, nr, code);
+	if (uaccess_copy_from(code + 8, ip, 8)) {
+		memset(code + 8, 0, 8);
+		after = 0;
+	}
+	plat_patch_syscall(ip, nr, code, after);
 }
 
 /* ---- entry ---------------------------------------------------------------- */

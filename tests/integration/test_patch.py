@@ -76,6 +76,22 @@ def test_threads_racing_on_an_unpatched_site(prog):
 
 
 @pytest.mark.parametrize("patch", ["1", "0"])
+def test_glibc_read_form(prog, patch):
+    """xor %eax,%eax; syscall; cmp: patching moves the return address of the
+    `syscall`, first under a call that blocks there, with other threads
+    asleep (the stop-the-world signal must not end their calls), then with
+    threads racing through the site. Fresh processes, so the patching
+    happens each time."""
+    nat = native([prog("patch_sites"), "readsite", 8, 3000])
+    assert nat.returncode == 0, nat.stderr
+    for _ in range(3 if patch == "1" else 1):
+        r = run([prog("patch_sites"), "readsite", 8, 3000], coffer_args=["--log=info"], env=env(patch))
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == nat.stdout == "ok readsite\nok readsite race 8 3000\n"
+        assert (stats(r)[1] > 8 * 3000) == (patch == "1")
+
+
+@pytest.mark.parametrize("patch", ["1", "0"])
 def test_signals_at_patched_sites(prog, patch):
     nat = native([prog("patch_sites"), "signals"])
     assert nat.returncode == 0, nat.stderr

@@ -10,6 +10,10 @@
  *                         and N through a look-alike that must not be patched
  *   patch_sites race T N  T threads start together on a site nobody has used
  *                         yet, N calls each, every answer checked
+ *   patch_sites readsite T N  glibc's read form (xor %eax,%eax; syscall; cmp):
+ *                         a first call that blocks while the site is
+ *                         patched, other threads asleep meanwhile (no
+ *                         EINTR for them), then T threads racing, N reads each
  *   patch_sites signals   signals while calls through patched sites block:
  *                         SA_RESTART restarts, no SA_RESTART gives EINTR, a
  *                         mask set through a patched site holds and its
@@ -24,6 +28,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -32,6 +37,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FAIL(...)                                      \
@@ -136,6 +142,17 @@ __asm__(".text\n"
 	"	movdqu %xmm12, 192(%r8)\n movdqu %xmm13, 208(%r8)\n movdqu %xmm14, 224(%r8)\n"
 	"	movdqu %xmm15, 240(%r8)\n"
 	"	ret\n"
+	/* long site_read3(int fd, void *buf, size_t n): glibc's read, byte for
+	 * byte: xor %eax,%eax; syscall; cmp $-4096,%rax (31 c0 0f 05 48 3d
+	 * 00 f0 ff ff), the second form coffer patches. */
+	".p2align 4\n"
+	".globl site_read3\n"
+	".type site_read3, @function\n"
+	"site_read3:\n"
+	"	xor %eax, %eax\n"
+	"	syscall\n"
+	"	cmp $-4096, %rax\n"
+	"	ret\n"
 	/* long rex_probe(void): `mov $39,%r8d; syscall` with %eax already 39:
 	 * b8 27 00 00 00 0f 05 behind a REX prefix, which is not the patched
 	 * pattern. Returns %r8 after the call (39). */
@@ -150,6 +167,7 @@ __asm__(".text\n"
 	"	ret\n");
 
 long rex_probe(void);
+long site_read3(long fd, void *buf, long n);
 long regs_probe(uint64_t out[64]);
 long xmm_openat(const char *path, uint8_t out[256]);
 uint8_t xmm_pattern[256];
@@ -351,6 +369,101 @@ static void signals(void)
 	printf("ok storm\n");
 }
 
+/* ---- readsite: glibc's read form, whose return address moves ----------------- */
+
+struct sleeper {
+	int kind; /* 0 poll, 1 nanosleep */
+	long result;
+};
+
+static void *sleeper(void *arg)
+{
+	struct sleeper *s = arg;
+	if (s->kind == 0) {
+		s->result = poll(NULL, 0, 600);
+	} else {
+		struct timespec ts = { 0, 600000000 };
+		s->result = nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+static void *first_reader(void *arg)
+{
+	struct reader *r = arg;
+	r->started = 1;
+	r->result = site_read3(r->fd, r->buf, sizeof r->buf);
+	return NULL;
+}
+
+static long race3_n;
+
+static void *race3_thread(void *arg)
+{
+	int p[2];
+	(void)arg;
+	if (pipe(p))
+		FAIL("readsite: pipe");
+	while (!go)
+		__builtin_ia32_pause();
+	for (long i = 0; i < race3_n; i++) {
+		char out[8], in[8] = { 0 };
+		memcpy(out, &i, sizeof out);
+		if (write(p[1], out, sizeof out) != sizeof out)
+			FAIL("readsite: write");
+		long r = site_read3(p[0], in, sizeof in);
+		if (r != sizeof in || memcmp(in, out, sizeof in))
+			FAIL("readsite: race read %ld gave %ld", i, r);
+	}
+	close(p[0]);
+	close(p[1]);
+	return NULL;
+}
+
+/* The first call through the site blocks: it is patched on the way in (its
+ * return address moves) while other threads sleep in poll and nanosleep,
+ * which the patching must not end with EINTR. Then T threads race through
+ * the patched site. */
+static void readsite(int nthreads, long n)
+{
+	struct sleeper sl[2] = { { 0, -9 }, { 1, -9 } };
+	pthread_t sth[2], rth, th[64];
+	struct reader r = { 0 };
+	int p[2];
+
+	if (nthreads < 1 || nthreads > 64 || pipe(p))
+		FAIL("readsite: setup");
+	for (int i = 0; i < 2; i++)
+		pthread_create(&sth[i], NULL, sleeper, &sl[i]);
+	usleep(100000);
+	r.fd = p[0];
+	pthread_create(&rth, NULL, first_reader, &r);
+	while (!r.started)
+		usleep(1000);
+	usleep(100000);
+	if (write(p[1], "abc", 3) != 3)
+		FAIL("readsite: write");
+	pthread_join(rth, NULL);
+	if (r.result != 3 || memcmp(r.buf, "abc", 3))
+		FAIL("readsite: the first read gave %ld", r.result);
+	char buf[8];
+	if (write(p[1], "defg", 4) != 4 || site_read3(p[0], buf, sizeof buf) != 4 || memcmp(buf, "defg", 4))
+		FAIL("readsite: the second read");
+	for (int i = 0; i < 2; i++)
+		pthread_join(sth[i], NULL);
+	if (sl[0].result != 0 || sl[1].result != 0)
+		FAIL("readsite: poll gave %ld, nanosleep %ld (want 0, 0)", sl[0].result, sl[1].result);
+	printf("ok readsite\n");
+
+	race3_n = n;
+	for (int i = 0; i < nthreads; i++)
+		pthread_create(&th[i], NULL, race3_thread, NULL);
+	go = 1;
+	for (int i = 0; i < nthreads; i++)
+		pthread_join(th[i], NULL);
+	printf("ok readsite race %d %ld\n", nthreads, n);
+}
+
 /* ---- open: XMM registers across hashing of trusted files --------------------- */
 
 static void open_files(int n, char **paths)
@@ -377,12 +490,14 @@ int main(int argc, char **argv)
 		regs(atol(argv[2]));
 	else if (argc >= 4 && !strcmp(argv[1], "race"))
 		race(atoi(argv[2]), atol(argv[3]));
+	else if (argc >= 4 && !strcmp(argv[1], "readsite"))
+		readsite(atoi(argv[2]), atol(argv[3]));
 	else if (argc == 2 && !strcmp(argv[1], "signals"))
 		signals();
 	else if (argc >= 3 && !strcmp(argv[1], "open"))
 		open_files(argc - 2, argv + 2);
 	else {
-		fprintf(stderr, "usage: patch_sites regs N | race THREADS N | signals | open FILE...\n");
+		fprintf(stderr, "usage: patch_sites regs N | race THREADS N | readsite THREADS N | signals | open FILE...\n");
 		return 2;
 	}
 	return 0;
