@@ -152,10 +152,9 @@ direct_exit_thread:
 	mov MC_RDX(%rsp), %rdx
 .endm
 
-/* long direct_syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5) */
-	.globl direct_syscall6
-	.type direct_syscall6, @function
-direct_syscall6:
+/* From the C calling convention (nr, a0..a5: rdi rsi rdx rcx r8 r9, stack)
+ * to the kernel's (rax; rdi rsi rdx r10 r8 r9). */
+.macro syscall_args
 	mov %rdi, %rax
 	mov %rsi, %rdi
 	mov %rdx, %rsi
@@ -163,6 +162,13 @@ direct_syscall6:
 	mov %r8, %r10
 	mov %r9, %r8
 	mov 8(%rsp), %r9
+.endm
+
+/* long direct_syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5) */
+	.globl direct_syscall6
+	.type direct_syscall6, @function
+direct_syscall6:
+	syscall_args
 	syscall
 	ret
 
@@ -170,13 +176,7 @@ direct_syscall6:
 	.globl direct_syscall_cp
 	.type direct_syscall_cp, @function
 direct_syscall_cp:
-	mov %rdi, %rax
-	mov %rsi, %rdi
-	mov %rdx, %rsi
-	mov %rcx, %rdx
-	mov %r8, %r10
-	mov %r9, %r8
-	mov 8(%rsp), %r9
+	syscall_args
 	.globl direct_cp_begin
 direct_cp_begin:
 	cmpl $0, %gs:8
