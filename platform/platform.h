@@ -201,7 +201,6 @@ long plat_patch_syscall(uintptr_t ip, long nr, const uint8_t code[16], size_t af
 struct plat_patch_stats {
 	uint64_t sites_patched;  /* call sites rewritten in this process */
 	uint64_t sites_refused;  /* recognised but not changeable (they trap) */
-	uint64_t regions;        /* trampoline regions mapped */
 };
 void plat_patch_stats(struct plat_patch_stats *s);
 

@@ -69,12 +69,12 @@ long plat_mem_protect(uintptr_t addr, size_t len, int prot)
 
 RT_HOT long plat_forward(long nr, const long a[6])
 {
-	uint64_t *stw = &plat_tls()->plat_private[DIRECT_PRIV_STW];
+	struct plat_tls *t = plat_tls();
 	for (;;) {
-		*stw = 0;
+		t->plat_private[DIRECT_PRIV_STW] = 0;
 		long r = direct_syscall_cp(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 		/* only the platform's own stop-the-world signal ended it: again */
-		if (r != -EINTR || !*stw || plat_tls()->intr)
+		if (r != -EINTR || !t->plat_private[DIRECT_PRIV_STW] || t->intr)
 			return r;
 	}
 }
@@ -313,8 +313,10 @@ __attribute__((used)) int direct_on_sigsys(int sig, struct ksiginfo *info, struc
 
 int direct_on_sigsys(int sig, struct ksiginfo *info, struct kucontext *uc)
 {
-	if (direct_stw_signal(info, uc, in_text(uc->uc_mcontext.rip)))
-		return in_text(uc->uc_mcontext.rip);
+	bool runtime = in_text(uc->uc_mcontext.rip);
+
+	if (direct_stw_signal(info, uc, runtime))
+		return runtime;
 	if (info->si_code == K_SYS_USER_DISPATCH && direct_fast_resume(uc))
 		return 0; /* the slow exit of a call through a patched site */
 	if (direct_fast_signal_fixup(uc)) {
@@ -322,7 +324,7 @@ int direct_on_sigsys(int sig, struct ksiginfo *info, struct kucontext *uc)
 		direct_fix_return(uc);
 		return 0;
 	}
-	if (in_text(uc->uc_mcontext.rip)) {
+	if (runtime) {
 		on_runtime_signal(sig, info, uc);
 		return 1;
 	}

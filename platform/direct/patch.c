@@ -114,7 +114,6 @@ void plat_patch_stats(struct plat_patch_stats *s)
 {
 	s->sites_patched = __atomic_load_n(&n_patched, __ATOMIC_RELAXED);
 	s->sites_refused = __atomic_load_n(&n_refused, __ATOMIC_RELAXED);
-	s->regions = __atomic_load_n(&nregions, __ATOMIC_RELAXED);
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -245,8 +244,7 @@ static long region_near(uintptr_t site)
 			rt_reserve(a, a + REGION_SIZE);
 			regions[nregions].lo = a;
 			regions[nregions].used = REGION_HDR;
-			__atomic_store_n(&nregions, nregions + 1, __ATOMIC_RELAXED);
-			return nregions - 1;
+			return nregions++;
 		}
 	}
 	return -ENOMEM;
