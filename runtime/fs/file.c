@@ -10,6 +10,7 @@
  */
 #include <linux/fcntl.h>
 
+#include "../proc/pidtab.h"
 #include "../proc/proc.h"
 #include "vfs.h"
 
@@ -215,7 +216,10 @@ long vfs_fd_path(int fd, char *buf, size_t n)
 
 /* ---- the runtime's own host fds ------------------------------------------
  * Per process (struct rt_proc), guarded by the process lock. Readers do not
- * lock: the list changes only at boot and when a runtime fd moves. */
+ * lock: the list changes only at boot and when a runtime fd moves. Other
+ * processes of the application read it from the registry (pidtab.h), so
+ * every change is published there, and a caller that creates a runtime fd
+ * opens the change (pidtab_begin) before it does. */
 
 bool fd_is_runtime(int fd)
 {
@@ -229,6 +233,7 @@ bool fd_is_runtime(int fd)
 static void set_slot(int old, int fd)
 {
 	struct rt_proc *p = current()->proc;
+	pidtab_begin();
 	rt_lock(&p->lock);
 	for (unsigned i = 0; i < RT_ARRAY_LEN(p->rtfds); i++)
 		if (p->rtfds[i] == old) {
@@ -236,6 +241,7 @@ static void set_slot(int old, int fd)
 			break;
 		}
 	rt_unlock(&p->lock);
+	pidtab_end();
 }
 
 void fd_runtime_add(int fd)
@@ -264,14 +270,20 @@ long fd_runtime_evict(int fd)
 	struct rt_proc *p = current()->proc;
 	if (!fd_is_runtime(fd))
 		return 0;
+	pidtab_begin();
 	long r = plat_call(__NR_fcntl, fd, F_DUPFD_CLOEXEC, fd + 1, 0, 0, 0);
-	if (r < 0)
+	if (r < 0) {
+		pidtab_end();
 		return r;
+	}
 	set_slot(fd, (int)r);
 	if (p->log_fd == fd)
 		p->log_fd = (int)r;
 	if (p->record_fd == fd)
 		p->record_fd = (int)r;
+	if (p->pidtab_fd == fd)
+		p->pidtab_fd = (int)r;
 	plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	pidtab_end();
 	return 0;
 }

@@ -12,6 +12,7 @@
 
 #include "../../platform/platform.h"
 #include "../lib/lock.h"
+#include "../proc/pidtab.h"
 #include "mm.h"
 
 struct mm_layout mm_layout;
@@ -50,6 +51,7 @@ void rt_reserve(uintptr_t lo, uintptr_t hi)
 	static struct rt_lock lock = RT_LOCK_INIT;
 	struct mm_layout *m = &mm_layout;
 
+	pidtab_begin(); /* other processes read our runtime ranges */
 	rt_lock(&lock);
 	unsigned n = m->nreserved;
 	if (n < RT_ARRAY_LEN(m->reserved)) {
@@ -61,6 +63,7 @@ void rt_reserve(uintptr_t lo, uintptr_t hi)
 		log_warn("too many reserved ranges; %p-%p is not protected", (void *)lo, (void *)hi);
 	}
 	rt_unlock(&lock);
+	pidtab_end();
 }
 
 void *mm_heap_grow(size_t bytes)

@@ -21,6 +21,7 @@
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
 #include "../syscall/sys.h"
+#include "pidtab.h"
 #include "proc.h"
 
 #define MAX_ARGS (1 << 20)
@@ -74,6 +75,8 @@ static void write_block(struct bb_writer *w, const char *prog, const struct strv
 	bb_put_u32(w, BB_LOG_FD, (uint32_t)t->proc->log_fd);
 	if (t->proc->record_fd >= 0)
 		bb_put_u32(w, BB_RECORD_FD, (uint32_t)t->proc->record_fd);
+	if (t->proc->pidtab_fd >= 0)
+		bb_put_u32(w, BB_PIDTAB_FD, (uint32_t)t->proc->pidtab_fd);
 	bb_put_str(w, BB_PROGRAM, prog);
 	for (size_t i = 0; i < argv->n; i++)
 		bb_put_str(w, BB_ARG, argv->v[i]);
@@ -180,8 +183,12 @@ static long exec_common(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_
 		goto out;
 	}
 	strvec_free(&lp.argv);
+	/* Other processes must not take the boot fd (pidfd_getfd) or rely on
+	 * this image's runtime memory from now on: the new image publishes. */
+	pidtab_begin();
 	long bfd = make_boot_fd(prog, &argv, &envp);
 	if (bfd < 0) {
+		pidtab_end();
 		r = bfd;
 		goto out;
 	}
@@ -199,10 +206,13 @@ static long exec_common(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_
 	}
 	plat_call(__NR_fcntl, bfd, F_SETFD, 0, 0, 0, 0);
 	int log_fd = current()->proc->log_fd, record_fd = current()->proc->record_fd;
+	int pidtab_fd = current()->proc->pidtab_fd;
 	if (log_fd >= 0)
 		plat_call(__NR_fcntl, log_fd, F_SETFD, 0, 0, 0, 0);
 	if (record_fd >= 0)
 		plat_call(__NR_fcntl, record_fd, F_SETFD, 0, 0, 0, 0);
+	if (pidtab_fd >= 0)
+		plat_call(__NR_fcntl, pidtab_fd, F_SETFD, 0, 0, 0, 0);
 	sys_trace_now(c, "0");
 	r = plat_exec((int)bfd, prog);
 	/* still here: the host refused */
@@ -212,10 +222,13 @@ static long exec_common(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_
 		plat_call(__NR_fcntl, log_fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
 	if (record_fd >= 0)
 		plat_call(__NR_fcntl, record_fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
+	if (pidtab_fd >= 0)
+		plat_call(__NR_fcntl, pidtab_fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
 	log_debug("host execve of the enclave failed: %ld", r);
 close_boot:
 	fd_runtime_remove((int)bfd);
 	plat_call(__NR_close, bfd, 0, 0, 0, 0, 0);
+	pidtab_end();
 	return r;
 out:
 	strvec_free(&argv);

@@ -121,6 +121,7 @@ struct rt_proc *proc_new(void)
 	p->umask = 022;
 	p->log_fd = -1;
 	p->record_fd = -1;
+	p->pidtab_fd = -1;
 	for (unsigned i = 0; i < RT_ARRAY_LEN(p->rtfds); i++)
 		p->rtfds[i] = -1;
 	return p;
@@ -138,6 +139,7 @@ struct rt_proc *proc_clone(struct rt_proc *parent, unsigned long flags)
 	memcpy(p->sigact, parent->sigact, sizeof p->sigact);
 	p->log_fd = parent->log_fd;
 	p->record_fd = parent->record_fd;
+	p->pidtab_fd = parent->pidtab_fd;
 	memcpy(p->rtfds, parent->rtfds, sizeof p->rtfds);
 	rt_unlock(&parent->lock);
 	vfs_record_to(p->record_fd, 'P', p->exe ? p->exe : "/");

@@ -14,6 +14,7 @@
 
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
+#include "../proc/pidtab.h"
 #include "../proc/proc.h"
 #include "sys.h"
 
@@ -900,12 +901,33 @@ long sys_fcntl(struct sys_call *c)
 		if (!mm_user_ok((uintptr_t)c->a[2], 0))
 			return -EFAULT;
 		return sys_forward(c);
+	case F_SETOWN: {
+		/* who gets SIGIO and SIGURG: ours only (pidtab.h) */
+		long r = pidtab_owner_ok((int)c->a[2]);
+		if (r)
+			return r;
+		return plat_call(__NR_fcntl, fd, cmd, c->a[2], 0, 0, 0);
+	}
+	case F_SETOWN_EX: {
+		struct f_owner_ex own;
+		long r;
+		if (uaccess_copy_from(&own, (uintptr_t)c->a[2], sizeof own))
+			return -EFAULT;
+		if (own.type == F_OWNER_TID)
+			r = own.pid && pidtab_tid_owner(own.pid) < 0 ? -ESRCH : 0;
+		else if (own.type == F_OWNER_PGRP)
+			r = pidtab_owner_ok(-(long)own.pid);
+		else
+			r = pidtab_owner_ok(own.pid);
+		if (r)
+			return r;
+		return plat_call(__NR_fcntl, fd, cmd, (long)&own, 0, 0, 0);
+	}
 	case F_GETLK:
 	case F_SETLK:
 	case F_OFD_GETLK:
 	case F_OFD_SETLK:
 	case F_GETOWN_EX:
-	case F_SETOWN_EX:
 		if (!mm_user_ok((uintptr_t)c->a[2], 0))
 			return -EFAULT;
 		/* fall through */
@@ -963,8 +985,6 @@ long sys_epoll_create(struct sys_call *c) { return new_fd(c); }
 long sys_epoll_create1(struct sys_call *c) { return new_fd(c); }
 long sys_inotify_init(struct sys_call *c) { return new_fd(c); }
 long sys_inotify_init1(struct sys_call *c) { return new_fd(c); }
-long sys_pidfd_open(struct sys_call *c) { return new_fd(c); }
-long sys_pidfd_getfd(struct sys_call *c) { return new_fd(c); }
 
 long sys_memfd_create(struct sys_call *c)
 {
