@@ -1,0 +1,164 @@
+"""The process view: the application sees and reaches only its own
+processes (runtime/proc/pidtab.c, docs/runtime.md "The process view").
+
+progs/pidprobe.c tries every call that names a process: against a native
+helper that is not the application's (the victim: it reports whether its
+memory, its fds and its signals were touched) it must get Linux's answer
+for a process that does not exist, which the same probe measures natively
+on a pid just reaped; against its own children (a fork, a grandchild, a
+posix_spawn child after its execve, a zombie, and a child from before its
+own execve) the calls must work, without reaching the runtime's memory or
+fds in the other process. Each runs in a development run and from a signed
+bundle with a trusted, a passthrough and a tmpfs mount.
+"""
+import os
+import select
+import signal
+import subprocess
+
+import pytest
+
+from conftest import COFFER, PROGS, cli, native
+from test_bundle import LIBC, LOADER, chain
+
+GROUP = [
+    "kill(0, SIGUSR1): ok",
+    "SIGUSR1 reached the probe: 1",
+    "kill(-1, 0): ESRCH",
+    "kill(-1, SIGTERM): ESRCH",
+    "kill(-pgrp, SIGUSR1): ok",
+    "kill(-victim, 0): ESRCH",
+]
+
+MANIFEST = """\
+version: 1
+entrypoint: /app/pidprobe
+argv: [pidprobe]
+host_args: append
+env:
+  PIDPROBE: /app/pidprobe
+cwd: /app
+mounts:
+  - path: /app
+    type: trusted
+    source: {app}
+  - path: /data
+    type: passthrough
+    source: {data}
+  - path: /tmp
+    type: tmpfs
+{libs}enclave:
+  size: 256M
+  threads: 8
+"""
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory, key):
+    base = tmp_path_factory.mktemp("pids")
+    app, data = base / "app", base / "data"
+    app.mkdir()
+    data.mkdir()
+    (app / "pidprobe").write_bytes((PROGS / "pidprobe").read_bytes())
+    os.chmod(app / "pidprobe", 0o755)
+    libs, seen = "", set()
+    for p in chain(LOADER) + chain(LIBC):
+        if p not in seen:
+            seen.add(p)
+            libs += f"  - path: {p}\n    type: trusted\n"
+    (base / "app.yaml").write_text(MANIFEST.format(app=app, data=data, libs=libs))
+    r = cli("sign", "--key", key, base / "app.yaml", "-o", base / "app.coffer")
+    assert r.returncode == 0, r.stderr
+    return base / "app.coffer"
+
+
+@pytest.fixture(params=["development", "bundle"])
+def how(request, bundle):
+    """The command line that runs pidprobe with the arguments that follow."""
+    if request.param == "development":
+        return [str(COFFER), "run", "--", str(PROGS / "pidprobe")]
+    return [str(COFFER), "run", str(bundle), "--"]
+
+
+ENV = dict(os.environ, PIDPROBE=str(PROGS / "pidprobe"))
+
+
+def test_other_processes_do_not_exist(how, tmp_path):
+    expected = native([PROGS / "pidprobe", "foreign", "dead", "0x1000"])
+    assert expected.returncode == 0, expected.stderr
+    # The probe, the victim and a `sleep` share a process group of their
+    # own (kill(0) and kill(-pgrp) reach the victim unless confined).
+    out = tmp_path / "victim.out"
+    script = f"""
+        {PROGS / 'pidprobe'} victim > {out} 2>/dev/null < /dev/null &
+        echo $! > {tmp_path / 'victim.pid'}
+        sleep 60 > /dev/null 2>&1 < /dev/null &
+        echo $! > {tmp_path / 'sleep.pid'}
+        while [ ! -s {out} ]; do sleep 0.01; done
+        exec "$@" foreign $(cat {tmp_path / 'victim.pid'}) $(cut -d' ' -f2 {out}) group
+    """
+    r = subprocess.run(["sh", "-c", script, "sh", *how], capture_output=True, text=True, timeout=120,
+                       start_new_session=True, env=ENV)
+    victim = int((tmp_path / "victim.pid").read_text())
+    sleeper = int((tmp_path / "sleep.pid").read_text())
+    try:
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.splitlines() == expected.stdout.splitlines() + GROUP
+        os.kill(sleeper, 0)  # kill(-1, SIGTERM) did not reach it
+        gone = os.pidfd_open(victim)
+        os.kill(victim, signal.SIGUSR2)  # it reports, then exits
+        select.select([gone], [], [], 60)
+        os.close(gone)
+        assert out.read_text().splitlines()[1:] == ["memory intact: yes", "fd 5 intact: yes", "signals:"]
+    finally:
+        for p in (victim, sleeper):
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+OWN_NOT_OK = {
+    "getpriority pgrp": "ESRCH",  # the child leads no process group: Linux's answer
+    "PR_SET_PTRACER": "EINVAL",   # no Yama here: Linux's answer
+    "child: process_vm_readv of runtime memory": "EFAULT",
+    "child: process_vm_writev of runtime memory": "EFAULT",
+    "self: process_vm_readv of runtime memory": "EFAULT",
+    "self: process_vm_writev of runtime memory": "EFAULT",
+    "reaped: kill 0": "ESRCH",
+}
+
+
+def test_own_processes_are_reachable(how):
+    p = subprocess.Popen(how + ["own"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=ENV, start_new_session=True)
+    try:
+        first = p.stdout.readline()
+        assert first.startswith("pid "), p.stderr.read()
+        pid = int(first.split()[1])
+        # an address in its runtime memory: the enclave image, as the host sees it
+        with open(f"/proc/{pid}/maps") as f:
+            rt = next(l.split("-")[0] for l in f if l.rstrip().endswith("/coffer-enclave"))
+        out, err = p.communicate(rt + "\n", timeout=120)
+    finally:
+        p.kill()
+    assert p.returncode == 0, err
+    lines = out.splitlines()
+    seen = {}
+    for l in lines:
+        if l in ("zombie: status 7", "SIGUSR1 reached the probe: 1", "after execve: child got SIGTERM"):
+            continue
+        head, _, result = l.rpartition(": ")
+        seen[head] = result
+    for head, result in seen.items():
+        assert result == OWN_NOT_OK.get(head, "ok"), (head, result, out)
+    for must in ["child: process_vm_readv reads its page", "child: process_vm_writev wrote",
+                 "child: pidfd_getfd got fds 0-2: 3, others: 0", "grandchild: process_vm_readv reads its page",
+                 "orphaned grandchild: kill SIGKILL", "spawned: process_vm_readv reads its page",
+                 "spawned: process_vm_writev wrote", "spawned: pidfd_getfd got fds 0-2: 3, others: 0",
+                 "zombie: kill SIGTERM", "zombie: waitid P_PIDFD", "after execve: kill 0",
+                 "after execve: pidfd_open", "after execve: kill(-1, SIGTERM)"]:
+        assert must in seen, (must, out)
+    assert "zombie: status 7" in lines
+    assert "SIGUSR1 reached the probe: 1" in lines
+    assert "after execve: child got SIGTERM" in lines
