@@ -41,6 +41,11 @@
  * process_vm_readv/writev read it with pidtab_view and check it again after
  * they acted. Writers in one process take pt_wlock, an owner lock, since a
  * vfork child shares it and may be killed while holding it.
+ *
+ * The same table holds the other host-wide objects the application made and
+ * may therefore name: the SysV IPC ids it created (slots of kind << 32 | id,
+ * claimed and freed with one compare-and-swap each), and a random token of
+ * the run that prefixes the names of its POSIX message queues.
  */
 #include <linux/fcntl.h>
 #include <linux/mman.h>
@@ -53,13 +58,17 @@
 #define PT_MAGIC 0x316261746469705fULL /* "_pidtab1" */
 #define PT_PID_LIMIT (4u << 20)        /* PID_MAX_LIMIT on 64-bit */
 #define PT_HDR_SIZE 4096UL
+#define PT_IPC_SLOTS 4096u
+#define PT_IPC_SIZE (PT_IPC_SLOTS * 8UL)
 #define PT_MAP_SIZE ((unsigned long)PT_PID_LIMIT / 8)
-#define PT_ENTRY_OFF (PT_HDR_SIZE + PT_MAP_SIZE)
+#define PT_MAP_OFF (PT_HDR_SIZE + PT_IPC_SIZE)
+#define PT_ENTRY_OFF (PT_MAP_OFF + PT_MAP_SIZE)
 
 struct pt_header {
 	uint64_t magic;
 	uint32_t limit;
-	int max_pid; /* highest pid ever entered; atomic */
+	int max_pid;    /* highest pid ever entered; atomic */
+	uint64_t token; /* random, this run's: names of its host-wide objects */
 };
 
 struct pt_entry {
@@ -85,7 +94,7 @@ static struct rt_olock pt_wlock = RT_OLOCK_INIT;
 
 static uint64_t *pt_bitmap(void)
 {
-	return (uint64_t *)((uintptr_t)pt + PT_HDR_SIZE);
+	return (uint64_t *)((uintptr_t)pt + PT_MAP_OFF);
 }
 
 static struct pt_entry *pt_entry(int pid)
@@ -219,6 +228,10 @@ static long pt_map(int fd, bool create)
 	struct pt_header *h = (struct pt_header *)m;
 	if (create) {
 		h->limit = PT_PID_LIMIT;
+		if (plat_random(&h->token, sizeof h->token)) {
+			plat_mem_unmap((uintptr_t)a, total);
+			return -EIO;
+		}
 		__atomic_store_n(&h->magic, PT_MAGIC, __ATOMIC_RELEASE);
 	} else if (h->magic != PT_MAGIC || h->limit != PT_PID_LIMIT) {
 		plat_mem_unmap((uintptr_t)a, total);
@@ -564,4 +577,54 @@ long pidtab_owner_ok(long who)
 	if (who == -0x7fffffffL - 1)
 		return -ESRCH;
 	return pidtab_owned((int)-who) ? 0 : -ESRCH;
+}
+
+/* ---- host-wide objects the application made -------------------------------- */
+
+static uint64_t *pt_ipc(void)
+{
+	return (uint64_t *)((uintptr_t)pt + PT_HDR_SIZE);
+}
+
+static uint64_t ipc_key(int kind, int id)
+{
+	return (uint64_t)(uint32_t)kind << 32 | (uint32_t)id;
+}
+
+bool pidtab_ipc_has(int kind, int id)
+{
+	uint64_t k = ipc_key(kind, id);
+	for (unsigned i = 0; pt && id >= 0 && i < PT_IPC_SLOTS; i++)
+		if (__atomic_load_n(&pt_ipc()[i], __ATOMIC_ACQUIRE) == k)
+			return true;
+	return false;
+}
+
+long pidtab_ipc_add(int kind, int id)
+{
+	uint64_t k = ipc_key(kind, id);
+	if (!pt || id < 0)
+		return -ENOSPC;
+	if (pidtab_ipc_has(kind, id))
+		return 0;
+	for (unsigned i = 0; i < PT_IPC_SLOTS; i++) {
+		uint64_t zero = 0;
+		if (__atomic_compare_exchange_n(&pt_ipc()[i], &zero, k, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+			return 0;
+	}
+	return -ENOSPC;
+}
+
+void pidtab_ipc_remove(int kind, int id)
+{
+	uint64_t k = ipc_key(kind, id);
+	for (unsigned i = 0; pt && i < PT_IPC_SLOTS; i++) {
+		uint64_t want = k;
+		__atomic_compare_exchange_n(&pt_ipc()[i], &want, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	}
+}
+
+uint64_t pidtab_token(void)
+{
+	return pt ? pt->token : 0;
 }

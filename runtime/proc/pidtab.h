@@ -95,6 +95,18 @@ int pidtab_select(enum pidtab_by by, long key, int *out, int max);
  * our processes, or -pgrp of a group led by one of ours. 0 or -ESRCH. */
 long pidtab_owner_ok(long who);
 
+/* ---- other host-wide objects of the application ---------------------------- */
+
+/* SysV IPC ids the application created, by kind (PIDTAB_SHM, _SEM, _MSG):
+ * the only ones it may name (runtime/syscall/ipc.c). add: 0 or -ENOSPC. */
+enum { PIDTAB_SHM = 1, PIDTAB_SEM = 2, PIDTAB_MSG = 3 };
+bool pidtab_ipc_has(int kind, int id);
+long pidtab_ipc_add(int kind, int id);
+void pidtab_ipc_remove(int kind, int id);
+/* A random number of this run (made with the registry): the prefix of the
+ * host names of its POSIX message queues. */
+uint64_t pidtab_token(void);
+
 /* Facts from /proc/PID/stat and status of a host process (any process; the
  * caller checks ownership). */
 struct pidtab_stat {

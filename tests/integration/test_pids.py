@@ -162,3 +162,36 @@ def test_own_processes_are_reachable(how):
     assert "zombie: status 7" in lines
     assert "SIGUSR1 reached the probe: 1" in lines
     assert "after execve: child got SIGTERM" in lines
+
+
+# ---- host-wide objects: SysV IPC and POSIX message queues ----------------------------
+
+IPC_HOST = [
+    "host shmget: ENOENT", "host shmget IPC_CREAT: EACCES", "host shmat: EINVAL",
+    "host shmctl IPC_STAT: EINVAL", "host shmctl IPC_RMID: EINVAL", "shmctl SHM_INFO: EINVAL",
+    "shmctl SHM_STAT_ANY: EINVAL",
+    "host semget: ENOENT", "host semop: EINVAL", "host semctl IPC_RMID: EINVAL", "semctl SEM_INFO: EINVAL",
+    "host msgget: ENOENT", "host msgsnd: EINVAL", "host msgrcv: EINVAL", "host msgctl IPC_RMID: EINVAL",
+    "msgctl MSG_INFO: EINVAL",
+    "host mq_open: ENOENT", "host mq_unlink: ENOENT",
+]
+IPC_OWN = ["own shmget", "own shmat", "own keyed shmget", "own keyed shmget again", "own semget", "own msgget",
+           "own mq_open", "child wrote the segment", "own semctl GETVAL", "own msgrcv", "own mq_timedreceive",
+           "own shmdt", "own shmctl IPC_RMID", "own keyed shmctl IPC_RMID", "own semctl IPC_RMID",
+           "own msgctl IPC_RMID", "own mq_unlink"]
+
+
+def test_ipc_objects_of_the_host_do_not_exist(how):
+    key = 40000 + os.getpid() % 10000
+    host = subprocess.Popen([PROGS / "pidprobe", "ipchost", str(key)], stdout=subprocess.PIPE, text=True)
+    try:
+        ids = host.stdout.readline().split()
+        assert len(ids) == 3
+        r = subprocess.run(how + ["ipc", str(key), *ids], capture_output=True, text=True, timeout=120, env=ENV)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.splitlines() == IPC_HOST + [f"{l}: ok" for l in IPC_OWN] + [
+            "removed shmctl IPC_STAT: EINVAL"]
+    finally:
+        host.send_signal(signal.SIGUSR2)
+        out, _ = host.communicate(timeout=60)
+    assert out.splitlines() == ["shm: intact", "sem: intact", "msg: intact", "mq: intact"]

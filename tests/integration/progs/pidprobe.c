@@ -19,6 +19,15 @@
  *   pidprobe sleeper          prints the address of a page of 'S' bytes, waits
  *   pidprobe afterexec PID    (own's execve) the calls on a child forked
  *                             before the execve
+ *   pidprobe ipchost KEY      native helper: makes a SysV shared memory
+ *                             segment, semaphore set and message queue
+ *                             (keys KEY, KEY+1, KEY+2) and a POSIX message
+ *                             queue "pidprobe.KEY", prints "SHM SEM MSG";
+ *                             on SIGUSR2 says whether each is still there,
+ *                             removes them and exits
+ *   pidprobe ipc KEY SHM SEM MSG
+ *                             each IPC call on those host objects, then on
+ *                             objects of its own (shared with a child)
  *
  * Raw system calls throughout (libc would answer some itself). Each line is
  * "call: ok", "call: VALUE" or "call: ERRNAME".
@@ -38,6 +47,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -395,6 +408,113 @@ static int afterexec(char **argv)
 	return 0;
 }
 
+/* ---- SysV IPC and POSIX message queues ---------------------------------------- */
+
+static int ipchost(char **argv)
+{
+	key_t key = (key_t)atoi(argv[2]);
+	char name[64];
+	snprintf(name, sizeof name, "pidprobe.%d", key);
+	int shm = shmget(key, PAGE, IPC_CREAT | 0600);
+	int sem = semget(key + 1, 1, IPC_CREAT | 0600);
+	int msg = msgget(key + 2, IPC_CREAT | 0600);
+	struct mq_attr { long flags, maxmsg, msgsize, curmsgs, pad[4]; } at = { 0, 4, 64, 0, { 0 } };
+	long mq = syscall(SYS_mq_open, name, O_RDWR | O_CREAT, 0600, &at);
+	if (shm < 0 || sem < 0 || msg < 0 || mq < 0) {
+		perror("ipchost");
+		return 1;
+	}
+	char *p = shmat(shm, NULL, 0);
+	memset(p, 'H', PAGE);
+	signal(SIGUSR2, count);
+	printf("%d %d %d\n", shm, sem, msg);
+	fflush(stdout);
+	while (!got[SIGUSR2])
+		pause();
+	struct shmid_ds ds;
+	bool intact = p[0] == 'H' && p[PAGE - 1] == 'H';
+	printf("shm: %s\n", shmctl(shm, IPC_STAT, &ds) == 0 && intact ? "intact" : "touched");
+	printf("sem: %s\n", semctl(sem, 0, GETVAL) == 0 ? "intact" : "touched");
+	struct msqid_ds mds;
+	printf("msg: %s\n", msgctl(msg, IPC_STAT, &mds) == 0 && mds.msg_qnum == 0 ? "intact" : "touched");
+	long r = syscall(SYS_mq_getsetattr, mq, NULL, &at);
+	printf("mq: %s\n", r == 0 && at.curmsgs == 0 && syscall(SYS_mq_unlink, name) == 0 ? "intact" : "touched");
+	shmdt(p);
+	shmctl(shm, IPC_RMID, NULL);
+	semctl(sem, 0, IPC_RMID);
+	msgctl(msg, IPC_RMID, NULL);
+	return 0;
+}
+
+static int ipc(char **argv)
+{
+	key_t key = (key_t)atoi(argv[2]);
+	int shm = atoi(argv[3]), sem = atoi(argv[4]), msg = atoi(argv[5]);
+	char name[64];
+	struct { long type; char text[8]; } m = { 1, "hello" };
+	struct sembuf op = { 0, 1, IPC_NOWAIT };
+	struct shmid_ds ds;
+
+	snprintf(name, sizeof name, "pidprobe.%d", key);
+	/* the host's objects: not there */
+	say("host shmget", syscall(SYS_shmget, key, 0, 0));
+	say("host shmget IPC_CREAT", syscall(SYS_shmget, key, PAGE, IPC_CREAT | 0600));
+	say("host shmat", syscall(SYS_shmat, shm, NULL, 0));
+	say("host shmctl IPC_STAT", syscall(SYS_shmctl, shm, IPC_STAT, &ds));
+	say("host shmctl IPC_RMID", syscall(SYS_shmctl, shm, IPC_RMID, NULL));
+	say("shmctl SHM_INFO", syscall(SYS_shmctl, 0, SHM_INFO, &ds));
+	say("shmctl SHM_STAT_ANY", syscall(SYS_shmctl, 0, SHM_STAT_ANY, &ds));
+	say("host semget", syscall(SYS_semget, key + 1, 0, 0));
+	say("host semop", syscall(SYS_semop, sem, &op, 1));
+	say("host semctl IPC_RMID", syscall(SYS_semctl, sem, 0, IPC_RMID, 0));
+	say("semctl SEM_INFO", syscall(SYS_semctl, 0, 0, SEM_INFO, &ds));
+	say("host msgget", syscall(SYS_msgget, key + 2, 0));
+	say("host msgsnd", syscall(SYS_msgsnd, msg, &m, sizeof m.text, IPC_NOWAIT));
+	say("host msgrcv", syscall(SYS_msgrcv, msg, &m, sizeof m.text, 0, IPC_NOWAIT));
+	say("host msgctl IPC_RMID", syscall(SYS_msgctl, msg, IPC_RMID, NULL));
+	say("msgctl MSG_INFO", syscall(SYS_msgctl, 0, MSG_INFO, &ds));
+	say("host mq_open", syscall(SYS_mq_open, name, O_RDWR, 0, NULL));
+	say("host mq_unlink", syscall(SYS_mq_unlink, name));
+
+	/* our own, with the same names, shared with a child */
+	long s2 = syscall(SYS_shmget, IPC_PRIVATE, PAGE, IPC_CREAT | 0600);
+	say("own shmget", s2);
+	char *p = (char *)syscall(SYS_shmat, s2, NULL, 0);
+	say("own shmat", (long)p == -1 ? -1 : 0);
+	long s3 = syscall(SYS_shmget, key + 7, PAGE, IPC_CREAT | 0600);
+	say("own keyed shmget", s3);
+	say("own keyed shmget again", syscall(SYS_shmget, key + 7, 0, 0) == s3 ? 0 : -1);
+	long se = syscall(SYS_semget, IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	say("own semget", se);
+	long mq2 = syscall(SYS_msgget, IPC_PRIVATE, IPC_CREAT | 0600);
+	say("own msgget", mq2);
+	long q = syscall(SYS_mq_open, name, O_RDWR | O_CREAT | O_EXCL, 0600, NULL);
+	say("own mq_open", q);
+	pid_t c = fork();
+	if (c == 0) {
+		p[0] = 'C';
+		syscall(SYS_semop, se, &op, 1);
+		syscall(SYS_msgsnd, mq2, &m, sizeof m.text, 0);
+		long cq = syscall(SYS_mq_open, name, O_WRONLY, 0, NULL);
+		syscall(SYS_mq_timedsend, cq, "child", 5, 0, NULL);
+		_exit(0);
+	}
+	waitpid(c, NULL, 0);
+	say("child wrote the segment", p[0] == 'C' ? 0 : -1);
+	say("own semctl GETVAL", syscall(SYS_semctl, se, 0, GETVAL, 0) == 1 ? 0 : -1);
+	say("own msgrcv", syscall(SYS_msgrcv, mq2, &m, sizeof m.text, 0, IPC_NOWAIT));
+	char buf[64];
+	say("own mq_timedreceive", syscall(SYS_mq_timedreceive, q, buf, 8192, NULL, NULL));
+	say("own shmdt", syscall(SYS_shmdt, p));
+	say("own shmctl IPC_RMID", syscall(SYS_shmctl, s2, IPC_RMID, NULL));
+	say("own keyed shmctl IPC_RMID", syscall(SYS_shmctl, s3, IPC_RMID, NULL));
+	say("own semctl IPC_RMID", syscall(SYS_semctl, se, 0, IPC_RMID, 0));
+	say("own msgctl IPC_RMID", syscall(SYS_msgctl, mq2, IPC_RMID, NULL));
+	say("own mq_unlink", syscall(SYS_mq_unlink, name));
+	say("removed shmctl IPC_STAT", syscall(SYS_shmctl, s2, IPC_STAT, &ds));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	self_path = getenv("PIDPROBE") ? getenv("PIDPROBE") : "/proc/self/exe";
@@ -408,6 +528,10 @@ int main(int argc, char **argv)
 		return own();
 	if (argc >= 3 && !strcmp(argv[1], "afterexec"))
 		return afterexec(argv);
+	if (argc >= 3 && !strcmp(argv[1], "ipchost"))
+		return ipchost(argv);
+	if (argc >= 6 && !strcmp(argv[1], "ipc"))
+		return ipc(argv);
 	fprintf(stderr, "usage: pidprobe victim | sleeper | foreign PID|dead ADDR [group] | own | afterexec PID\n");
 	return 2;
 }
