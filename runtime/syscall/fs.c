@@ -643,6 +643,56 @@ static long do_xattr(struct sys_call *c, long nr, int size_arg, int flags_arg)
 			     size_arg ? (size_t)c->a[size_arg] : 0, flags_arg ? (int)c->a[flags_arg] : 0);
 }
 
+/* fsetxattr and friends: a host-backed file's attributes are the host's; a
+ * runtime-backed one (trusted, tmpfs) answers through its mount as the path
+ * calls do, never through the host fd that holds its number (the trusted
+ * file itself, or a placeholder memfd). */
+static long do_fxattr(struct sys_call *c, long path_nr, int size_arg, int flags_arg)
+{
+	struct file *f = fd_get((int)c->a[0]);
+	struct upath u;
+	long r;
+
+	if (!f)
+		return -EBADF;
+	if (f->ops->host) {
+		file_put(f);
+		return sys_forward(c);
+	}
+	r = f->path ? vfs_resolve(VFS_AT_FDCWD, f->path, u.abs, &u.p) : -EOPNOTSUPP;
+	file_put(f);
+	if (r)
+		return r;
+	NEED_OP(&u, xattr);
+	return OP(&u, xattr)(&u.p, path_nr, (uintptr_t)c->a[1], size_arg ? (uintptr_t)c->a[size_arg - 1] : 0,
+			     size_arg ? (size_t)c->a[size_arg] : 0, flags_arg ? (int)c->a[flags_arg] : 0);
+}
+
+long sys_fsetxattr(struct sys_call *c) { return do_fxattr(c, __NR_setxattr, 3, 4); }
+long sys_fgetxattr(struct sys_call *c) { return do_fxattr(c, __NR_getxattr, 3, 0); }
+long sys_fremovexattr(struct sys_call *c) { return do_fxattr(c, __NR_removexattr, 0, 0); }
+
+long sys_flistxattr(struct sys_call *c)
+{
+	/* flistxattr(fd, list, size): the list where the path call has it */
+	struct file *f = fd_get((int)c->a[0]);
+	struct upath u;
+	long r;
+
+	if (!f)
+		return -EBADF;
+	if (f->ops->host) {
+		file_put(f);
+		return sys_forward(c);
+	}
+	r = f->path ? vfs_resolve(VFS_AT_FDCWD, f->path, u.abs, &u.p) : -EOPNOTSUPP;
+	file_put(f);
+	if (r)
+		return r;
+	NEED_OP(&u, xattr);
+	return OP(&u, xattr)(&u.p, __NR_listxattr, (uintptr_t)c->a[1], (uintptr_t)c->a[2], 0, 0);
+}
+
 long sys_setxattr(struct sys_call *c)
 {
 	return do_xattr(c, __NR_setxattr, 3, 4);

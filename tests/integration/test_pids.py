@@ -195,3 +195,22 @@ def test_ipc_objects_of_the_host_do_not_exist(how):
         host.send_signal(signal.SIGUSR2)
         out, _ = host.communicate(timeout=60)
     assert out.splitlines() == ["shm: intact", "sem: intact", "msg: intact", "mq: intact"]
+
+
+# ---- extended attributes through an fd --------------------------------------------------
+
+
+def test_fd_xattrs_of_runtime_files_do_not_reach_the_host(bundle, tmp_path):
+    """fsetxattr and friends on a trusted or tmpfs file answer as the path
+    calls do; they never reach the host fd that holds the number."""
+    data = bundle.parent / "data"
+    r = cli("run", bundle, "--", "xattr", "/app/pidprobe", "/tmp/new", "/data/host")
+    assert r.returncode == 0, r.stderr
+    host = native([PROGS / "pidprobe", "xattr", data / "host"])
+    assert r.stdout.splitlines() == [
+        "/app/pidprobe fsetxattr: EACCES", "/app/pidprobe fgetxattr: ENODATA",
+        "/app/pidprobe flistxattr empty: ok", "/app/pidprobe fremovexattr: EACCES",
+        "/tmp/new fsetxattr: EOPNOTSUPP", "/tmp/new fgetxattr: EOPNOTSUPP",
+        "/tmp/new flistxattr empty: ok", "/tmp/new fremovexattr: EOPNOTSUPP",
+    ] + [l.replace(str(data), "/data") for l in host.stdout.splitlines()]
+    assert os.listxattr(bundle.parent / "app" / "pidprobe") == []

@@ -25,6 +25,8 @@
  *                             queue "pidprobe.KEY", prints "SHM SEM MSG";
  *                             on SIGUSR2 says whether each is still there,
  *                             removes them and exits
+ *   pidprobe xattr FILE...    fsetxattr, fgetxattr, flistxattr, fremovexattr
+ *                             of user.pidprobe on each FILE (created if absent)
  *   pidprobe ipc KEY SHM SEM MSG
  *                             each IPC call on those host objects, then on
  *                             objects of its own (shared with a child)
@@ -57,6 +59,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -515,6 +518,27 @@ static int ipc(char **argv)
 	return 0;
 }
 
+static int xattrs(int argc, char **argv)
+{
+	char line[300], buf[64];
+	for (int i = 2; i < argc; i++) {
+		int fd = open(argv[i], O_RDONLY);
+		if (fd < 0)
+			fd = open(argv[i], O_RDWR | O_CREAT, 0600);
+		snprintf(line, sizeof line, "%s fsetxattr", argv[i]);
+		say(line, syscall(SYS_fsetxattr, fd, "user.pidprobe", "v", 1, 0));
+		snprintf(line, sizeof line, "%s fgetxattr", argv[i]);
+		say(line, syscall(SYS_fgetxattr, fd, "user.pidprobe", buf, sizeof buf));
+		long n = syscall(SYS_flistxattr, fd, buf, sizeof buf);
+		snprintf(line, sizeof line, "%s flistxattr %s", argv[i], n > 0 ? "lists" : "empty");
+		say(line, n);
+		snprintf(line, sizeof line, "%s fremovexattr", argv[i]);
+		say(line, syscall(SYS_fremovexattr, fd, "user.pidprobe"));
+		close(fd);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	self_path = getenv("PIDPROBE") ? getenv("PIDPROBE") : "/proc/self/exe";
@@ -530,6 +554,8 @@ int main(int argc, char **argv)
 		return afterexec(argv);
 	if (argc >= 3 && !strcmp(argv[1], "ipchost"))
 		return ipchost(argv);
+	if (argc >= 2 && !strcmp(argv[1], "xattr"))
+		return xattrs(argc, argv);
 	if (argc >= 6 && !strcmp(argv[1], "ipc"))
 		return ipc(argv);
 	fprintf(stderr, "usage: pidprobe victim | sleeper | foreign PID|dead ADDR [group] | own | afterexec PID\n");
