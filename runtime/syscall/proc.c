@@ -362,8 +362,37 @@ long sys_pidfd_open(struct sys_call *c)
 	return fd_install_host(fd, NULL, 0);
 }
 
+/* An fd taken from another process whose runtime serves the file itself:
+ * a placeholder memfd (tmpfs, pseudo files) or, in a bundle, a trusted
+ * file's host file (unverified bytes). Neither is what the other process's
+ * application sees, and this runtime could only treat it as a host file. */
+static bool served_by_runtime(long fd)
+{
+	char link[48], target[RT_PATH_MAX];
+
+	rt_snprintf(link, sizeof link, "/proc/self/fd/%ld", fd);
+	long n = plat_call(__NR_readlink, (long)link, (long)target, sizeof target - 1, 0, 0, 0);
+	if (n < 0)
+		return true;
+	target[n] = 0;
+	if (str_starts(target, "/memfd:coffer-"))
+		return true;
+	for (uint32_t i = 0; rt_manifest.raw && i < rt_manifest.nmounts; i++) {
+		struct man_mount mm;
+		man_mount(&rt_manifest, i, &mm);
+		const char *src = man_str(&rt_manifest, mm.source);
+		size_t k = strlen(src);
+		if (mm.type == MAN_MOUNT_TRUSTED && k && !strncmp(target, src, k) &&
+		    (target[k] == 0 || target[k] == '/' || src[k - 1] == '/'))
+			return true;
+	}
+	return false;
+}
+
 /* pidfd_getfd: never one of the runtime's fds in the other process (the
- * log, the registry, a mount's host directory, an execve's boot block). */
+ * log, the registry, a mount's host directory, an execve's boot block),
+ * nor the host fd behind a file its runtime serves (EPERM, as when a
+ * security module refuses the file). */
 long sys_pidfd_getfd(struct sys_call *c)
 {
 	int target = (int)c->a[1];
@@ -384,6 +413,10 @@ long sys_pidfd_getfd(struct sys_call *c)
 			if (v.fds[i] == target)
 				return -EBADF;
 		long fd = sys_forward(c);
+		if (fd >= 0 && served_by_runtime(fd)) {
+			plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+			return -EPERM;
+		}
 		if (fd < 0 || r == 1 || pidtab_view_same((int)pid, &v))
 			return fd_install_host(fd, NULL, 0);
 		plat_call(__NR_close, fd, 0, 0, 0, 0, 0); /* it changed meanwhile: again */
