@@ -515,3 +515,33 @@ long sys_process_mrelease(struct sys_call *c)
 	long pid = pidtab_fd_target((int)c->a[0]);
 	return pid == -ESRCH ? -ESRCH : sys_forward(c);
 }
+
+/* ---- the host's clock ----------------------------------------------------------- *
+ * Setting the system clock changes it for every process of the host: in a
+ * signed bundle the application may read it only (EPERM, as for a process
+ * without CAP_SYS_TIME). A development run is the host's to run. */
+
+#define ADJ_OFFSET_SS_READ 0xa001
+
+static long clock_setting(struct sys_call *c)
+{
+	return rt_manifest.raw ? -EPERM : sys_forward(c);
+}
+
+long sys_settimeofday(struct sys_call *c) { return clock_setting(c); }
+long sys_clock_settime(struct sys_call *c) { return clock_setting(c); }
+
+/* adjtimex and clock_adjtime set what struct timex's `modes` (its first
+ * field) asks for; 0 only reads. */
+static long clock_adjust(struct sys_call *c, uintptr_t utx)
+{
+	uint32_t modes;
+	if (uaccess_copy_from(&modes, utx, sizeof modes))
+		return -EFAULT;
+	if (modes && modes != ADJ_OFFSET_SS_READ)
+		return clock_setting(c);
+	return sys_forward(c);
+}
+
+long sys_adjtimex(struct sys_call *c) { return clock_adjust(c, (uintptr_t)c->a[0]); }
+long sys_clock_adjtime(struct sys_call *c) { return clock_adjust(c, (uintptr_t)c->a[1]); }

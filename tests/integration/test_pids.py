@@ -230,3 +230,15 @@ def test_fd_xattrs_of_runtime_files_do_not_reach_the_host(bundle, tmp_path):
         "/tmp/new flistxattr empty: ok", "/tmp/new fremovexattr: EOPNOTSUPP",
     ] + [l.replace(str(data), "/data") for l in host.stdout.splitlines()]
     assert os.listxattr(bundle.parent / "app" / "pidprobe") == []
+
+
+# ---- the host's clock ----------------------------------------------------------------------
+
+
+def test_bundle_cannot_set_the_host_clock(bundle):
+    r = cli("run", bundle, "--", "clock")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == [
+        "clock_settime: EPERM", "settimeofday: EPERM", "adjtimex read: ok", "adjtimex set: EPERM",
+        "clock_adjtime read: ok", "clock_adjtime set: EPERM",
+    ]

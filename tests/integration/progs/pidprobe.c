@@ -27,6 +27,7 @@
  *                             removes them and exits
  *   pidprobe xattr FILE...    fsetxattr, fgetxattr, flistxattr, fremovexattr
  *                             of user.pidprobe on each FILE (created if absent)
+ *   pidprobe clock            set the host's clock to what it says (no change)
  *   pidprobe ipc KEY SHM SEM MSG
  *                             each IPC call on those host objects, then on
  *                             objects of its own (shared with a child)
@@ -60,6 +61,8 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/xattr.h>
+#include <sys/time.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -555,6 +558,26 @@ static int xattrs(int argc, char **argv)
 	return 0;
 }
 
+static int clock_set(void)
+{
+	struct timespec ts;
+	struct timeval tv;
+	struct { unsigned modes; long pad[25]; } tx = { 0, { 0 } };
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	say("clock_settime", syscall(SYS_clock_settime, CLOCK_REALTIME, &ts));
+	gettimeofday(&tv, NULL);
+	say("settimeofday", syscall(SYS_settimeofday, &tv, NULL));
+	say("adjtimex read", syscall(SYS_adjtimex, &tx) < 0 ? -1 : 0);
+	tx.modes = 0x4000; /* ADJ_TICK, to what it is */
+	say("adjtimex set", syscall(SYS_adjtimex, &tx) < 0 ? -1 : 0);
+	tx.modes = 0;
+	say("clock_adjtime read", syscall(SYS_clock_adjtime, CLOCK_REALTIME, &tx) < 0 ? -1 : 0);
+	tx.modes = 0x4000;
+	say("clock_adjtime set", syscall(SYS_clock_adjtime, CLOCK_REALTIME, &tx) < 0 ? -1 : 0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	self_path = getenv("PIDPROBE") ? getenv("PIDPROBE") : "/proc/self/exe";
@@ -570,6 +593,8 @@ int main(int argc, char **argv)
 		return afterexec(argv);
 	if (argc >= 3 && !strcmp(argv[1], "ipchost"))
 		return ipchost(argv);
+	if (argc >= 2 && !strcmp(argv[1], "clock"))
+		return clock_set();
 	if (argc >= 2 && !strcmp(argv[1], "xattr"))
 		return xattrs(argc, argv);
 	if (argc >= 6 && !strcmp(argv[1], "ipc"))
