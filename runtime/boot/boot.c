@@ -31,10 +31,6 @@ uint32_t rt_boot_flags; /* BB_F_* of this enclave */
 struct manifest rt_manifest;
 const uint8_t *rt_sigstruct;
 
-int trusted_init(void);
-int tmpfs_init(struct vfs_mount *m);
-int passthrough_confine(struct vfs_mount *m);
-
 struct boot_cfg {
 	const struct plat_boot_info *bi;
 	struct rt_thread *thread;

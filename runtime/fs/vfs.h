@@ -133,6 +133,11 @@ struct file {
 /* ---- mounts (mount.c) ------------------------------------------------- */
 
 extern const struct mount_ops passthrough_ops, proc_ops, dev_ops, trusted_ops, tmpfs_ops, synth_ops;
+/* Setting mounts up at boot: the trusted files' table, a tmpfs's root, and a
+ * passthrough mount confined to its host directory (0 or -errno). */
+int trusted_init(void);
+int tmpfs_init(struct vfs_mount *m);
+int passthrough_confine(struct vfs_mount *m);
 /* Set at boot if a mount lets the runtime follow symlinks itself (trusted,
  * tmpfs); a development run has none and skips that walk. */
 extern bool vfs_any_links;

@@ -13,6 +13,7 @@
  * as on Linux.
  */
 #include <linux/fcntl.h>
+#include <linux/memfd.h>
 
 #include "../../common/bootblock.h"
 #include "../../common/manifest.h"
@@ -129,7 +130,7 @@ static long make_boot_fd(const char *prog, const struct strvec *argv, const stru
 	size_t len = bb_finish(&w);
 	/* close-on-exec until the last moment, and a runtime fd meanwhile, so
 	 * that the application's other threads can neither inherit nor close it */
-	long fd = len ? plat_call(__NR_memfd_create, (long)"coffer-boot", 1 /* MFD_CLOEXEC */, 0, 0, 0, 0) : -E2BIG;
+	long fd = len ? plat_call(__NR_memfd_create, (long)"coffer-boot", MFD_CLOEXEC, 0, 0, 0, 0) : -E2BIG;
 	for (size_t off = 0; fd >= 0 && off < len;) {
 		long r = plat_call(__NR_write, fd, (long)(buf + off), (long)(len - off), 0, 0, 0);
 		if (r == -EINTR)
@@ -160,7 +161,7 @@ static long exec_common(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_
 	if (current()->tls.intr)
 		return SYS_RESTART_NOW; /* deliver the held signal to this image first */
 	if (r == 0) {
-		if (!(flags & 0x1000 /* AT_EMPTY_PATH */) || dirfd == VFS_AT_FDCWD)
+		if (!(flags & AT_EMPTY_PATH) || dirfd == VFS_AT_FDCWD)
 			return -ENOENT;
 		if ((r = vfs_fd_path(dirfd, prog, sizeof prog)))
 			return r;

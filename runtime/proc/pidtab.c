@@ -47,6 +47,9 @@
  * claimed and freed with one compare-and-swap each), and a random token of
  * the run that prefixes the names of its POSIX message queues.
  */
+#include <limits.h>
+#include <linux/fs.h>
+#include <linux/memfd.h>
 #include <linux/fcntl.h>
 #include <linux/mman.h>
 
@@ -250,14 +253,14 @@ int pidtab_boot(int fd, bool first)
 
 	if (!create) {
 		/* inherited from our own execve: it must be what we made */
-		long size = plat_call(__NR_lseek, fd, 0, 2 /* SEEK_END */, 0, 0, 0);
+		long size = plat_call(__NR_lseek, fd, 0, SEEK_END, 0, 0, 0);
 		if (size != (long)PT_SIZE || (r = pt_map(fd, false))) {
 			log_warn("the process registry inherited at fd %d is unusable; starting a new one", fd);
 			create = true;
 		}
 	}
 	if (create) {
-		fd = (int)plat_call(__NR_memfd_create, (long)"coffer-pidtab", 1 /* MFD_CLOEXEC */, 0, 0, 0, 0);
+		fd = (int)plat_call(__NR_memfd_create, (long)"coffer-pidtab", MFD_CLOEXEC, 0, 0, 0, 0);
 		if (fd < 0)
 			return fd;
 		if ((r = plat_call(__NR_ftruncate, fd, (long)PT_SIZE, 0, 0, 0, 0)) || (r = pt_map(fd, true))) {
@@ -574,7 +577,7 @@ long pidtab_owner_ok(long who)
 	/* a process group: its leader must be ours (the group the first
 	 * process starts in is its supervisor's, and may hold other host
 	 * processes of the same job) */
-	if (who == -0x7fffffffL - 1)
+	if (who <= INT_MIN)
 		return -ESRCH;
 	return pidtab_owned((int)-who) ? 0 : -ESRCH;
 }

@@ -17,6 +17,7 @@
 
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
+#include <linux/sockios.h>
 #include "../proc/pidtab.h"
 #include "../proc/proc.h"
 #include "sys.h"
@@ -305,7 +306,7 @@ long sys_fdatasync(struct sys_call *c) { return host_only(c, 0, 0); }
 long sys_ioctl(struct sys_call *c)
 {
 	/* FIOSETOWN, SIOCSPGRP: like F_SETOWN, who gets SIGIO (pidtab.h) */
-	if (c->a[1] == 0x8901 || c->a[1] == 0x8902) {
+	if (c->a[1] == FIOSETOWN || c->a[1] == SIOCSPGRP) {
 		int who;
 		if (uaccess_copy_from(&who, (uintptr_t)c->a[2], sizeof who))
 			return -EFAULT;

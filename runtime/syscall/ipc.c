@@ -20,6 +20,9 @@
  * mount are.
  */
 #include <linux/ipc.h>
+#include <linux/msg.h>
+#include <linux/sem.h>
+#include <linux/shm.h>
 
 #include "../mm/mm.h"
 #include "../proc/pidtab.h"
@@ -33,9 +36,9 @@ static bool lists_host(int kind, int cmd)
 	if (cmd == IPC_INFO)
 		return true;
 	switch (kind) {
-	case PIDTAB_SHM: return cmd == 13 || cmd == 14 || cmd == 15; /* SHM_STAT, _INFO, _STAT_ANY */
-	case PIDTAB_SEM: return cmd == 18 || cmd == 19 || cmd == 20; /* SEM_STAT, _INFO, _STAT_ANY */
-	default: return cmd == 11 || cmd == 12 || cmd == 13;         /* MSG_STAT, _INFO, _STAT_ANY */
+	case PIDTAB_SHM: return cmd == SHM_STAT || cmd == SHM_INFO || cmd == SHM_STAT_ANY;
+	case PIDTAB_SEM: return cmd == SEM_STAT || cmd == SEM_INFO || cmd == SEM_STAT_ANY;
+	default: return cmd == MSG_STAT || cmd == MSG_INFO || cmd == MSG_STAT_ANY;
 	}
 }
 

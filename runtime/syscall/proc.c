@@ -14,6 +14,10 @@
  * process_vm_readv/writev nor pidfd_getfd reaches the runtime's memory or
  * fds in the other process: each process publishes them in the registry.
  */
+#include <linux/futex.h>
+#include <linux/ioprio.h>
+#include <linux/resource.h>
+#include <linux/timex.h>
 #include <linux/prctl.h>
 #include <asm/prctl.h>
 
@@ -104,8 +108,8 @@ long sys_arch_prctl(struct sys_call *c)
 long sys_futex(struct sys_call *c)
 {
 	int cmd = (int)(c->a[1] & 0x7f); /* without FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME */
-	bool waits = cmd == 0 /* WAIT */ || cmd == 9 /* WAIT_BITSET */ || cmd == 11 /* WAIT_REQUEUE_PI */ ||
-		     cmd == 6 /* LOCK_PI */ || cmd == 13 /* LOCK_PI2 */;
+	bool waits = cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_WAIT_REQUEUE_PI ||
+		     cmd == FUTEX_LOCK_PI || cmd == FUTEX_LOCK_PI2;
 	long r = sys_forward(c);
 	if (r == -EINTR && waits && c->a[3])
 		c->no_restart = true;
@@ -245,16 +249,15 @@ long sys_kcmp(struct sys_call *c)
 
 /* ---- priorities of a process, a group, a user ------------------------------ */
 
-enum { WHO_PROCESS, WHO_PGRP, WHO_USER };
 
 /* The processes `which`/`who` selects among ours (0: the caller's group or
  * real uid). */
 static int who_select(int which, long who, int *out, int max)
 {
 	if (who == 0)
-		who = which == WHO_PGRP ? plat_call(__NR_getpgid, 0, 0, 0, 0, 0, 0)
+		who = which == PRIO_PGRP ? plat_call(__NR_getpgid, 0, 0, 0, 0, 0, 0)
 					: plat_call(__NR_getuid, 0, 0, 0, 0, 0, 0);
-	return pidtab_select(which == WHO_PGRP ? PIDTAB_PGRP : PIDTAB_UID, who, out, max);
+	return pidtab_select(which == PRIO_PGRP ? PIDTAB_PGRP : PIDTAB_UID, who, out, max);
 }
 
 /* getpriority(PRIO_PROCESS, pid) for each: the highest (20 - nice). */
@@ -262,14 +265,14 @@ long sys_getpriority(struct sys_call *c)
 {
 	int which = (int)c->a[0], pids[512];
 
-	if (which == WHO_PROCESS)
+	if (which == PRIO_PROCESS)
 		return fwd_task(c, 1, true);
-	if (which != WHO_PGRP && which != WHO_USER)
+	if (which != PRIO_PGRP && which != PRIO_USER)
 		return -EINVAL;
 	int n = who_select(which, c->a[1], pids, RT_ARRAY_LEN(pids));
 	long best = -ESRCH;
 	for (int i = 0; i < n; i++) {
-		long r = plat_call(__NR_getpriority, WHO_PROCESS, pids[i], 0, 0, 0, 0);
+		long r = plat_call(__NR_getpriority, PRIO_PROCESS, pids[i], 0, 0, 0, 0);
 		if (r > best)
 			best = r;
 	}
@@ -280,14 +283,14 @@ long sys_setpriority(struct sys_call *c)
 {
 	int which = (int)c->a[0], pids[512];
 
-	if (which == WHO_PROCESS)
+	if (which == PRIO_PROCESS)
 		return fwd_task(c, 1, false);
-	if (which != WHO_PGRP && which != WHO_USER)
+	if (which != PRIO_PGRP && which != PRIO_USER)
 		return -EINVAL;
 	int n = who_select(which, c->a[1], pids, RT_ARRAY_LEN(pids));
 	long err = -ESRCH;
 	for (int i = 0; i < n; i++) {
-		long r = plat_call(__NR_setpriority, WHO_PROCESS, pids[i], c->a[2], 0, 0, 0);
+		long r = plat_call(__NR_setpriority, PRIO_PROCESS, pids[i], c->a[2], 0, 0, 0);
 		if (r < 0 && r != -ESRCH)
 			err = r;
 		else if (!r && err == -ESRCH)
@@ -296,19 +299,19 @@ long sys_setpriority(struct sys_call *c)
 	return err;
 }
 
-/* ioprio: IOPRIO_WHO_PROCESS 1, _PGRP 2, _USER 3; the best (lowest) value. */
+/* ioprio of a process, a group or a user: the best (lowest) value. */
 long sys_ioprio_get(struct sys_call *c)
 {
 	int which = (int)c->a[0], pids[512];
 
-	if (which == 1)
+	if (which == IOPRIO_WHO_PROCESS)
 		return fwd_task(c, 1, true);
-	if (which != 2 && which != 3)
+	if (which != IOPRIO_WHO_PGRP && which != IOPRIO_WHO_USER)
 		return -EINVAL;
-	int n = who_select(which == 2 ? WHO_PGRP : WHO_USER, c->a[1], pids, RT_ARRAY_LEN(pids));
+	int n = who_select(which == IOPRIO_WHO_PGRP ? PRIO_PGRP : PRIO_USER, c->a[1], pids, RT_ARRAY_LEN(pids));
 	long best = -ESRCH;
 	for (int i = 0; i < n; i++) {
-		long r = plat_call(__NR_ioprio_get, 1, pids[i], 0, 0, 0, 0);
+		long r = plat_call(__NR_ioprio_get, IOPRIO_WHO_PROCESS, pids[i], 0, 0, 0, 0);
 		if (r >= 0 && (best == -ESRCH || r < best))
 			best = r;
 	}
@@ -319,14 +322,14 @@ long sys_ioprio_set(struct sys_call *c)
 {
 	int which = (int)c->a[0], pids[512];
 
-	if (which == 1)
+	if (which == IOPRIO_WHO_PROCESS)
 		return fwd_task(c, 1, false);
-	if (which != 2 && which != 3)
+	if (which != IOPRIO_WHO_PGRP && which != IOPRIO_WHO_USER)
 		return -EINVAL;
-	int n = who_select(which == 2 ? WHO_PGRP : WHO_USER, c->a[1], pids, RT_ARRAY_LEN(pids));
+	int n = who_select(which == IOPRIO_WHO_PGRP ? PRIO_PGRP : PRIO_USER, c->a[1], pids, RT_ARRAY_LEN(pids));
 	long err = -ESRCH;
 	for (int i = 0; i < n; i++) {
-		long r = plat_call(__NR_ioprio_set, 1, pids[i], c->a[2], 0, 0, 0);
+		long r = plat_call(__NR_ioprio_set, IOPRIO_WHO_PROCESS, pids[i], c->a[2], 0, 0, 0);
 		if (r < 0 && r != -ESRCH)
 			err = r;
 		else if (!r && err == -ESRCH)
@@ -520,8 +523,6 @@ long sys_process_mrelease(struct sys_call *c)
  * Setting the system clock changes it for every process of the host: in a
  * signed bundle the application may read it only (EPERM, as for a process
  * without CAP_SYS_TIME). A development run is the host's to run. */
-
-#define ADJ_OFFSET_SS_READ 0xa001
 
 static long clock_setting(struct sys_call *c)
 {

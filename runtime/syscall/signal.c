@@ -4,6 +4,8 @@
  * the calls that send signals to other processes, confined to the
  * application's own (below).
  */
+#include <limits.h>
+
 #include "../mm/mm.h"
 #include "../proc/pidtab.h"
 #include "../proc/proc.h"
@@ -204,7 +206,7 @@ long sys_kill(struct sys_call *c)
 		return send_to_group((int)plat_call(__NR_getpgid, 0, 0, 0, 0, 0, 0), sig, NULL);
 	if (pid == -1)
 		return send_to_all(sig);
-	if (pid == -0x7fffffff - 1)
+	if (pid == INT_MIN)
 		return -ESRCH;
 	return send_to_group(-pid, sig, NULL);
 }
