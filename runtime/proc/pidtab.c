@@ -438,6 +438,29 @@ long pidtab_pidfd(int pid, unsigned flags)
 	return fd;
 }
 
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+long pidtab_thread_pidfd(int tgid, int tid)
+{
+	long owner;
+
+	if (tid <= 0 || tgid <= 0)
+		return -ESRCH;
+	long fd = plat_call(__NR_pidfd_open, tid, PIDFD_THREAD, 0, 0, 0, 0);
+	if (fd == -EINVAL)
+		return -ENOSYS; /* before Linux 6.9 */
+	if (fd < 0)
+		return -ESRCH;
+	/* while the thread lives (before and after), tgid is its group's */
+	if (status_field(tid, "Tgid:", &owner) || owner != tgid || !pidtab_owned(tgid) || !pidfd_alive(fd)) {
+		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		return -ESRCH;
+	}
+	return fd;
+}
+
 long pidtab_fd_target(int fd)
 {
 	char path[48], buf[1024];

@@ -61,6 +61,10 @@ long pidtab_pidfd(int pid, unsigned flags);
  * directory fd) `fd` refers to, if it is one of ours and alive or a zombie;
  * -ESRCH otherwise, -EBADF if fd names no process. */
 long pidtab_fd_target(int fd);
+/* A thread pidfd (Linux 6.9 and newer) for thread `tid` of our process
+ * `tgid`, checked like pidtab_pidfd; -ESRCH, or -ENOSYS where the kernel
+ * has no thread pidfds. */
+long pidtab_thread_pidfd(int tgid, int tid);
 /* The thread group of host thread `tid`, if it is one of ours: tgid or
  * -ESRCH. */
 long pidtab_tid_owner(int tid);

@@ -217,6 +217,23 @@ static bool own_thread(int tid)
 	return tid == current()->tid || pidtab_tid_owner(tid) == current()->proc->pid;
 }
 
+/* A signal to thread tid of our process tgid: through a checked thread
+ * pidfd where the kernel has them, else by number after a check. */
+static long send_to_thread(int tgid, int tid, int sig, const struct ksiginfo *info)
+{
+	long fd = pidtab_thread_pidfd(tgid, tid);
+	if (fd >= 0) {
+		long r = plat_call(__NR_pidfd_send_signal, fd, sig, (long)info, 0, 0, 0);
+		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		return r;
+	}
+	if (fd != -ENOSYS || !pidtab_owned(tgid))
+		return -ESRCH;
+	if (info)
+		return plat_call(__NR_rt_tgsigqueueinfo, tgid, tid, sig, (long)info, 0, 0);
+	return plat_call(__NR_tgkill, tgid, tid, sig, 0, 0, 0);
+}
+
 long sys_tkill(struct sys_call *c)
 {
 	int tid = (int)c->a[0];
@@ -226,16 +243,16 @@ long sys_tkill(struct sys_call *c)
 	long tgid = pidtab_tid_owner(tid);
 	if (tgid < 0)
 		return tgid;
-	return plat_call(__NR_tgkill, tgid, tid, c->a[1], 0, 0, 0);
+	return send_to_thread((int)tgid, tid, (int)c->a[1], NULL);
 }
 
 long sys_tgkill(struct sys_call *c)
 {
-	int tgid = (int)c->a[0];
+	int tgid = (int)c->a[0], tid = (int)c->a[1];
 
-	if (tgid <= 0 || (int)c->a[1] <= 0 || tgid == current()->proc->pid)
+	if (tgid <= 0 || tid <= 0 || tgid == current()->proc->pid)
 		return sys_forward(c);
-	return pidtab_owned(tgid) ? sys_forward(c) : -ESRCH;
+	return send_to_thread(tgid, tid, (int)c->a[2], NULL);
 }
 
 long sys_rt_sigqueueinfo(struct sys_call *c)
@@ -257,9 +274,9 @@ long sys_rt_tgsigqueueinfo(struct sys_call *c)
 	long r = check_queued_info((int)c->a[2], (uintptr_t)c->a[3], &info);
 	if (r)
 		return r;
-	if (tgid > 0 && tgid != current()->proc->pid && !pidtab_owned(tgid))
-		return -ESRCH;
-	return sys_host(c, c->a[0], c->a[1], c->a[2], (long)&info, 0, 0);
+	if (tgid <= 0 || (int)c->a[1] <= 0 || tgid == current()->proc->pid)
+		return sys_host(c, c->a[0], c->a[1], c->a[2], (long)&info, 0, 0);
+	return send_to_thread(tgid, (int)c->a[1], (int)c->a[2], &info);
 }
 
 #ifndef PIDFD_SIGNAL_PROCESS_GROUP
