@@ -151,6 +151,8 @@ static void calls(pid_t pid, uintptr_t addr, bool foreign)
 	memset(buf, 'W', sizeof buf);
 	say("process_vm_writev", syscall(SYS_process_vm_writev, pid, &l, 1, &r, 1, 0));
 	say("waitid", syscall(SYS_waitid, P_PID, pid, &si, WEXITED | WNOHANG, NULL));
+	if (foreign)
+		say("waitid P_PGID", syscall(SYS_waitid, P_PGID, pid, &si, WEXITED | WNOHANG, NULL));
 	say("wait4", syscall(SYS_wait4, pid, NULL, WNOHANG, NULL));
 	say("getpgid", syscall(SYS_getpgid, pid));
 	say("getsid", syscall(SYS_getsid, pid));
