@@ -4,7 +4,7 @@
 Malformed manifests live in manifests/ (one problem each, the problem named
 in the file's first line); the good one, manifests/good.yaml, names host
 directories, so the tests fill it in under tmp_path. The public SGX vectors
-are read in place from ../shared/testdata/sgx (never copied).
+are in tests/vectors (its README names their origin and licence).
 """
 import hashlib
 import os
@@ -20,7 +20,7 @@ import pytest
 from conftest import BUILD, HERE, ROOT, cli
 
 MANIFESTS = HERE / "manifests"
-VECTORS = ROOT.parent / "shared" / "testdata" / "sgx"
+VECTORS = ROOT / "tests" / "vectors"
 ENCLAVE = pathlib.Path(os.environ.get("COFFER_ENCLAVE") or BUILD / "coffer-enclave")
 SIGSTRUCT_SIZE = 1808
 BUNDLE_HEADER = 32

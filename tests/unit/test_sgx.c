@@ -1,9 +1,8 @@
 /*
- * Unit tests for common/sgx.c against public vectors in
- * ../shared/testdata/sgx (see its README): MRENCLAVE replay of SGXS streams,
- * SIGSTRUCT decoding, MRSIGNER, and the signature over the signed bytes.
- * Runs with the repository's parent as the working directory layout:
- * the test is started from the source root (tests/meson.build).
+ * Unit tests for common/sgx.c against public vectors in tests/vectors (see
+ * its README): MRENCLAVE replay of SGXS streams, SIGSTRUCT decoding,
+ * MRSIGNER, and the signature over the signed bytes. Started from the source
+ * root (tests/meson.build), so the vectors' relative path works.
  */
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -17,7 +16,7 @@
 #include "check.h"
 #include "sha256_openssl.h"
 
-#define VECTORS "../shared/testdata/sgx/"
+#define VECTORS "tests/vectors/"
 
 static uint8_t *slurp(const char *name, size_t *len)
 {
