@@ -149,7 +149,7 @@ int sigstruct_verify(const uint8_t ss[SIGSTRUCT_SIZE], const char **why)
 	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
 	EVP_PKEY *key = NULL;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	uint8_t msg[256], sig[SGX_RSA_SIZE], q[SIGSTRUCT_SIZE];
+	uint8_t msg[256], sig[SGX_RSA_SIZE];
 	int rc = -1;
 
 	*why = "the signature does not verify with the SIGSTRUCT's modulus";
@@ -162,9 +162,7 @@ int sigstruct_verify(const uint8_t ss[SIGSTRUCT_SIZE], const char **why)
 	    EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) <= 0 ||
 	    EVP_DigestVerify(md, sig, sizeof sig, msg, sizeof msg) != 1)
 		goto out;
-	*why = "Q1 or Q2 does not match the signature";
-	if (put_q1q2(q, s, n) || memcmp(q + SS_Q1, ss + SS_Q1, SGX_RSA_SIZE) ||
-	    memcmp(q + SS_Q2, ss + SS_Q2, SGX_RSA_SIZE))
+	if (sgx_sigstruct_check_q(ss, why))
 		goto out;
 	rc = 0;
 out:

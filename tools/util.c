@@ -46,7 +46,7 @@ int read_file(const char *path, size_t max, uint8_t **data, size_t *len)
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
-		int e = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+		int e = S_ISREG(st.st_mode) ? EFBIG : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 		close(fd);
 		errno = e;
 		return -1;

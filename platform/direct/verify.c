@@ -8,7 +8,9 @@
  *      started, /proc/self/exe) and the manifest, with the layout every
  *      platform uses (common/layout.c), and must equal ENCLAVEHASH;
  *   3. the RSA-3072 signature over the SIGSTRUCT's signed bytes verifies with
- *      its own modulus; MRSIGNER = SHA-256 of that modulus;
+ *      its own modulus, and Q1 and Q2 are the quotients EINIT checks
+ *      (common/sgx.c: a SIGSTRUCT hardware would refuse is refused here);
+ *      MRSIGNER = SHA-256 of that modulus;
  *   4. the attributes the enclave is launched with (64-bit, and DEBUG if the
  *      manifest asks) satisfy ATTRIBUTES under ATTRIBUTEMASK, as EINIT checks;
  *   5. MRENCLAVE and MRSIGNER equal what the user pinned, if anything.
@@ -111,6 +113,10 @@ int direct_verify(struct plat_boot_info *bi, const uint8_t *expect_mre, const ui
 	}
 	if (rt_sigstruct_verify(bi->sigstruct)) {
 		rt_snprintf(why, whylen, "the SIGSTRUCT's signature does not verify with its modulus");
+		return -1;
+	}
+	if (sgx_sigstruct_check_q(bi->sigstruct, &reason)) {
+		rt_snprintf(why, whylen, "the SIGSTRUCT's %s", reason);
 		return -1;
 	}
 	uint64_t flags = SGX_FLAGS_MODE64BIT | ((m.config.flags & MAN_F_DEBUG) ? SGX_FLAGS_DEBUG : 0);
