@@ -179,6 +179,21 @@ MALFORMED = {
     "isvprodid-negative.yaml": (7, 14, "isvprodid must be an integer from 0 to 65535"),
     "debug-not-bool.yaml": (7, 10, "debug must be true or false"),
     "enclave-not-mapping.yaml": (6, 10, "enclave must be a mapping, not a scalar"),
+    # what the YAML a reviewer reads would not show (docs/manifest.md, "Strings")
+    "env-value-nul.yaml": (4, 6, "the value of A contains a NUL character (U+0000): not allowed in argv entries "
+                           "and env values (of the control characters only tab and newline are)"),
+    "env-value-escape.yaml": (4, 8, "the value of PS1 contains a control character (U+001B)"),
+    "env-name-invisible.yaml": (4, 3, "an env name contains an invisible character (U+200B): not allowed in paths "
+                                "and names"),
+    "argv-bidi.yaml": (3, 16, "argv[1] contains a bidirectional control character (U+202E)"),
+    "argv-c1.yaml": (3, 16, "argv[1] contains a C1 control character (U+0085)"),
+    "argv-del.yaml": (3, 16, "argv[1] contains a control character (U+007F)"),
+    "path-newline.yaml": (6, 11, "the mount path contains a control character (U+000A): not allowed in paths and "
+                          "names"),
+    "path-tab.yaml": (3, 6, "cwd contains a control character (U+0009): not allowed in paths and names"),
+    "entrypoint-nul.yaml": (2, 13, "entrypoint contains a NUL character (U+0000): not allowed in paths and names"),
+    "host-env-control.yaml": (3, 12, "host_env[0] contains a control character (U+0001)"),
+    "alias-repeats-fault.yaml": (4, 6, "the value of A contains a NUL character (U+0000)"),
 }
 
 # Files whose one problem is reported with a consequence of it on a second
@@ -251,23 +266,64 @@ def test_all_problems_reported(tmp_path, key):
                  "  isvsvn: -3\n")
     r = cli("sign", "--key", key, y, "-o", tmp_path / "o.coffer")
     assert r.returncode == 3
-    assert [l.split(": ")[0] for l in r.stderr.splitlines()] == [
-        f"{y}:1:13", f"{y}:2:7", f"{y}:3:1", f"{y}:8:12", f"{y}:9:11"], r.stderr
+    assert r.stderr.splitlines() == [
+        f"{y}:1:13: entrypoint must be an absolute path, not 'bin/x'",
+        f"{y}:2:7: argv must be a list of strings, not a scalar",
+        f"{y}:3:1: unknown key 'colour' (known keys: version, entrypoint, argv, host_args, env, host_env, cwd, "
+        "mounts, enclave)",
+        f"{y}:8:12: threads must be an integer from 1 to 4096",
+        f"{y}:9:11: isvsvn must be an integer from 0 to 65535",
+    ], r.stderr
 def test_missing_mount_path_reported_with_other_problems(tmp_path, key):
     y = tmp_path / "two.yaml"
     y.write_text("entrypoint: /app/x\ncolour: blue\nmounts:\n  - path: /app\n    type: trusted\n"
                  "  - type: tmpfs\n")
     r = cli("sign", "--key", key, y, "-o", tmp_path / "o.coffer")
     assert r.returncode == 3
-    assert len(r.stderr.splitlines()) == 2, r.stderr
+    assert r.stderr.splitlines() == [
+        f"{y}:2:1: unknown key 'colour' (known keys: version, entrypoint, argv, host_args, env, host_env, cwd, "
+        "mounts, enclave)",
+        f"{y}:6:5: mounts[1] has no path",
+    ], r.stderr
 
 
 
 def test_second_document_refused(tmp_path, key, good):
     y = tmp_path / "two-docs.yaml"
+    lines = len(good.yaml.read_text().splitlines())
     y.write_text(good.yaml.read_text() + "---\nentrypoint: [this is not read\n")
     r = cli("sign", "--key", key, y, "-o", tmp_path / "o.coffer")
     assert r.returncode == 3
+    assert r.stderr.startswith(f"{y}:{lines + 3}:1: YAML syntax error in a second document: "), r.stderr
+    assert len(r.stderr.splitlines()) == 1, r.stderr
+    y.write_text(good.yaml.read_text() + "---\nentrypoint: /other\n")
+    r = cli("sign", "--key", key, y, "-o", tmp_path / "o.coffer")
+    assert r.returncode == 3
+    assert r.stderr == f"{y}:{lines + 2}:1: a manifest is one YAML document; this is a second one\n"
+    assert not (tmp_path / "o.coffer").exists()
+
+
+def test_an_alias_repeats_a_value_not_its_problem(tmp_path, key):
+    """One faulty value, one line, however many places an alias uses it
+    (the first place names what is wrong)."""
+    y = tmp_path / "alias.yaml"
+    y.write_text("entrypoint: &p app/server\n"
+                 "cwd: *p\n"
+                 "argv: &list [server, {a: b}]\n"
+                 "host_env: [*p]\n"
+                 "mounts:\n"
+                 "  - path: /app\n"
+                 "    type: trusted\n"
+                 "enclave:\n"
+                 "  threads: &t 0\n"
+                 "  isvsvn: *t\n")
+    r = cli("sign", "--key", key, y, "-o", tmp_path / "o.coffer")
+    assert r.returncode == 3
+    assert r.stderr.splitlines() == [
+        f"{y}:1:13: entrypoint must be an absolute path, not 'app/server'",
+        f"{y}:3:22: argv[1] must be a string, not a mapping",
+        f"{y}:9:12: threads must be an integer from 1 to 4096",
+    ], r.stderr
 
 
 # ---- the good manifest ------------------------------------------------------------
@@ -786,6 +842,29 @@ def test_scalars_are_strings_where_strings_are_expected(good, key):
     m = parse_manifest(out.read_bytes())
     assert m["argv"] == ["tool", "1", "true", "~", ""]
     assert m["env"][2:] == ["EMPTY=", "NUM=010", "TILDE=~"]
+
+
+def test_tab_and_newline_are_allowed_in_argv_and_env_values(good, key):
+    """Block scalars are the ordinary way to write several lines; tab and
+    newline reach the program as written. Non-ASCII text is fine too."""
+    text = (MANIFESTS / "good.yaml").read_text()
+    text = text.replace("argv: [tool, --config, /app/etc/tool.conf]", 'argv: [tool, "a\\tb", "line\\nbreak", "żółw"]')
+    text = text.replace("  EMPTY: \"\"\n", "  EMPTY: \"\"\n  SCRIPT: |\n    one\n    two\n  RTL: \"\u05e9\u05dc\u05d5\u05dd\"\n")
+    good.write(text)
+    _, out = sign(good, key)
+    m = parse_manifest(out.read_bytes())
+    assert m["argv"] == ["tool", "a\tb", "line\nbreak", "żółw"]
+    assert m["env"][3:] == ["SCRIPT=one\ntwo\n", "RTL=\u05e9\u05dc\u05d5\u05dd"]
+
+
+def test_a_nul_never_signs_to_the_value_before_it(good, key):
+    """`A: "x\\0y"` once signed to the same MRENCLAVE as `A: x`."""
+    text = (MANIFESTS / "good.yaml").read_text()
+    good.write(text.replace("  GREETING: hello world\n", '  GREETING: "hello\\0world"\n'))
+    r = cli("sign", "--key", key, good.yaml, "-o", good.base / "nul.coffer")
+    assert r.returncode == 3 and not (good.base / "nul.coffer").exists()
+    assert r.stderr == (f"{good.yaml}:10:13: the value of GREETING contains a NUL character (U+0000): not allowed "
+                        "in argv entries and env values (of the control characters only tab and newline are)\n")
 
 
 @pytest.mark.parametrize("written, size", [("1M", 1 << 20), ("512M", 512 << 20), ("4G", 4 << 30),
