@@ -10,8 +10,16 @@ void *memset(void *dst, int c, size_t n);
 
 int bundle_parse(const uint8_t *raw, size_t len, struct bundle *out, const char **why)
 {
-	if (len < BUNDLE_HEADER_SIZE || memcmp(raw, BUNDLE_MAGIC, 8)) {
+	if (len == 0) {
+		*why = "an empty file, not a signed Coffer bundle";
+		return -1;
+	}
+	if (len < 8 || memcmp(raw, BUNDLE_MAGIC, 8)) {
 		*why = "not a signed Coffer bundle (bad magic)";
+		return -1;
+	}
+	if (len < BUNDLE_HEADER_SIZE) {
+		*why = "the bundle's header is truncated";
 		return -1;
 	}
 	if (sgx_le32(raw + 8) != BUNDLE_VERSION) {

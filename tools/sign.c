@@ -51,7 +51,7 @@ int cmd_keygen(int argc, char **argv)
 		fprintf(stderr, "Usage: coffer keygen -o KEY.pem [--force]\n");
 		return COFFER_EXIT_USAGE;
 	}
-	return key_generate(out, force) ? 1 : 0;
+	return key_generate(out, force) ? COFFER_EXIT_FAIL : COFFER_EXIT_OK;
 }
 
 static const struct tfile *find(const struct tfile *files, size_t n, const char *path)
@@ -181,7 +181,7 @@ int cmd_sign(int argc, char **argv)
 	int have_epoch = source_date_epoch(&epoch);
 	uint32_t date = bcd_date(epoch);
 	char outbuf[PATH_MAX], enclave[PATH_MAX];
-	int c, rc = 1;
+	int c, rc = COFFER_EXIT_FAIL;
 
 	if (have_epoch < 0)
 		return COFFER_EXIT_USAGE;
@@ -229,6 +229,9 @@ int cmd_sign(int argc, char **argv)
 		rc = lr_ == SPEC_IO_ERROR ? COFFER_EXIT_FAIL : COFFER_EXIT_MANIFEST;
 		goto out;
 	}
+	/* the key before the slow part: a wrong --key is reported at once */
+	if (!(key = key_load(keyfile)))
+		goto out;
 	/* SOURCE_DATE_EPOCH also clamps file times, so that the same tree signs
 	 * to the same MRENCLAVE wherever it was checked out */
 	if (spec_expand(&s, have_epoch ? (uint64_t)epoch : UINT64_MAX, &files, &nfiles))
@@ -260,9 +263,6 @@ int cmd_sign(int argc, char **argv)
 		}
 		goto out;
 	}
-	if (!(key = key_load(keyfile)))
-		goto out;
-
 	uint8_t ss[SIGSTRUCT_SIZE] = { 0 };
 	memcpy(ss + SS_HEADER, sgx_sigstruct_header, 16);
 	sgx_put_le32(ss + SS_VENDOR, 0);
@@ -302,7 +302,7 @@ int cmd_sign(int argc, char **argv)
 	for (size_t i = 0; i < nfiles; i++)
 		nreg += files[i].kind == MAN_FILE_REG;
 	printf("signed %s (%zu trusted files)\nMRENCLAVE %s\nMRSIGNER  %s\n", out, nreg, mre, mrs);
-	rc = 0;
+	rc = COFFER_EXIT_OK;
 out:
 	sha256_ops_free(&sha);
 	EVP_PKEY_free(key);

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "spec.h"
@@ -615,6 +616,12 @@ int spec_load(const char *file, struct spec *s)
 	memset(s, 0, sizeof *s);
 	if (!f) {
 		fprintf(stderr, "coffer: %s: %s\n", file, strerror(errno));
+		return SPEC_IO_ERROR;
+	}
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "coffer: %s: Is a directory; coffer sign reads a manifest (a YAML file)\n", file);
+		fclose(f);
 		return SPEC_IO_ERROR;
 	}
 	s->file = strdup(file);

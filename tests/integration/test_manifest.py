@@ -132,6 +132,34 @@ def test_sign_refuses_keys_sgx_cannot_use(tmp_path, good):
     assert r.returncode == 1 and "missing.pem: No such file or directory" in r.stderr
 
 
+def test_sign_explains_a_key_that_is_no_key(tmp_path, good, key):
+    hint = "SGX needs an RSA-3072 key with exponent 3 (make one with coffer keygen)"
+    empty, pub, enc, junk = (tmp_path / n for n in ("empty.pem", "pub.pem", "enc.pem", "junk.pem"))
+    empty.write_bytes(b"")
+    junk.write_text("-----BEGIN PRIVATE KEY-----\nnot base64 at all\n-----END PRIVATE KEY-----\n")
+    subprocess.run(["openssl", "pkey", "-in", str(key), "-pubout", "-out", str(pub)], check=True)
+    subprocess.run(["openssl", "pkey", "-in", str(key), "-aes256", "-passout", "pass:secret", "-out", str(enc)],
+                   check=True)
+    cases = [
+        (tmp_path, f"coffer: {tmp_path}: Is a directory; --key names a private key file in PEM: {hint}\n"),
+        (empty, f"coffer: {empty}: not a PEM private key; {hint}\n"),
+        (junk, f"coffer: {junk}: not a PEM private key; {hint}\n"),
+        (pub, f"coffer: {pub}: not a PEM private key; {hint}\n"),
+        (enc, f"coffer: {enc}: the private key is encrypted with a passphrase; coffer reads unencrypted PEM keys "
+              "only\n"),
+    ]
+    for k, message in cases:
+        r = cli("sign", "--key", k, good.yaml, "-o", tmp_path / "x.coffer", stdin=subprocess.DEVNULL)
+        assert (r.returncode, r.stdout, r.stderr) == (1, "", message)
+        assert not (tmp_path / "x.coffer").exists()
+
+
+def test_sign_of_a_directory(tmp_path, key):
+    r = cli("sign", "--key", key, tmp_path, "-o", tmp_path / "x.coffer")
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == f"coffer: {tmp_path}: Is a directory; coffer sign reads a manifest (a YAML file)\n"
+
+
 # ---- malformed manifests ----------------------------------------------------------
 
 # file -> (line, column, a phrase of the message). Line and column are 1-based.
@@ -727,6 +755,14 @@ def test_measure_errors(tmp_path, good, key):
     assert cli("measure", "a", "b").returncode == 2
     r = cli("measure", tmp_path / "nothere.coffer")
     assert r.returncode == 1 and "No such file or directory" in r.stderr
+    r = cli("measure", tmp_path)
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == f"coffer: {tmp_path}: Is a directory; coffer measure reads a signed bundle (APP.coffer)\n"
+    empty = tmp_path / "empty.coffer"
+    empty.write_bytes(b"")
+    r = cli("measure", empty)
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == f"coffer: {empty}: an empty file, not a signed Coffer bundle\n"
     junk = tmp_path / "junk.coffer"
     junk.write_bytes(b"COFFBNDL" + bytes(100))
     r = cli("measure", junk)
@@ -1021,6 +1057,15 @@ def test_sigstruct_malformed(tmp_path):
     assert cli("sigstruct").returncode == 2
     r = cli("sigstruct", tmp_path / "nothere")
     assert r.returncode == 1 and "No such file or directory" in r.stderr
+    r = cli("sigstruct", tmp_path)
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == (f"coffer: {tmp_path}: Is a directory; coffer sigstruct reads a SIGSTRUCT file or a signed "
+                        "bundle\n")
+    bad.write_bytes(b"")
+    r = cli("sigstruct", bad)
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == (f"coffer: {bad}: neither a SIGSTRUCT (1808 bytes) nor a bundle: an empty file, not a signed "
+                        "Coffer bundle\n")
 
 
 def test_sigstruct_of_a_bundle(good, key):
