@@ -4,9 +4,7 @@
 #include "bundle.h"
 #include "sgx.h"
 
-int memcmp(const void *a, const void *b, size_t n);
-void *memcpy(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
+#include "cstring.h"
 
 int bundle_parse(const uint8_t *raw, size_t len, struct bundle *out, const char **why)
 {

@@ -8,9 +8,7 @@
 #include "layout.h"
 #include "manifest.h"
 
-void *memset(void *dst, int c, size_t n);
-void *memcpy(void *dst, const void *src, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
+#include "cstring.h"
 
 #define PT_LOAD_ 1
 #define PF_X_ 1

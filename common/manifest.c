@@ -4,11 +4,7 @@
  */
 #include "manifest.h"
 
-void *memcpy(void *dst, const void *src, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
-size_t strlen(const char *s);
+#include "cstring.h"
 
 static uint32_t le32(const uint8_t *p)
 {

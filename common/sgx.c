@@ -10,9 +10,7 @@
  */
 #include "sgx.h"
 
-void *memcpy(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
+#include "cstring.h"
 
 const uint8_t sgx_sigstruct_header[16] = { 0x06, 0x00, 0x00, 0x00, 0xe1, 0x00, 0x00, 0x00,
 					   0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00 };

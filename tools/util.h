@@ -18,9 +18,6 @@ int find_enclave(char *out, size_t n);
 int read_file(const char *path, size_t max, uint8_t **data, size_t *len);
 /* Write a file through a temporary name and rename, with mode; 0 or -1. */
 int write_file(const char *path, const void *data, size_t len, unsigned mode);
-/* Lexical normalization as the runtime does it (runtime/fs/normalize.c):
- * "." and empty components vanish, ".." drops the previous one. */
-void path_normalize(const char *in, char *out, size_t n);
 void hex(const uint8_t *p, size_t n, char *out); /* out: 2n+1 chars */
 
 #endif

@@ -29,6 +29,7 @@
 #ifndef COFFER_RT_VFS_H
 #define COFFER_RT_VFS_H
 
+#include "../../common/path.h"
 #include "../lib/lock.h"
 #include "../lib/rt.h"
 
@@ -145,11 +146,15 @@ struct vfs_mount *vfs_mount_find(const char *abs, const char **rel);
  * listing a synthetic directory); returns how many. */
 int vfs_mount_children(const char *abs, void (*fn)(void *arg, const char *name, size_t len), void *arg);
 
-/* ---- paths (normalize.c, path.c) ---------------------------------------- */
+/* ---- paths (common/path.c, path.c) ---------------------------------------- */
 
 /* Normalize `path` (absolute, or relative to `base`, which must be absolute)
- * into out[RT_PATH_MAX]. Returns 0 or -ENAMETOOLONG / -ENOENT (empty path). */
-int vfs_normalize(const char *base, const char *path, char *out, bool *dir);
+ * into out[RT_PATH_MAX], lexically (common/path.h, shared with the tools).
+ * Returns 0 or -ENAMETOOLONG / -ENOENT (empty path). */
+static inline int vfs_normalize(const char *base, const char *path, char *out, bool *dir)
+{
+	return path_normalize(base, path, out, RT_PATH_MAX, dir);
+}
 
 enum { VFS_NOFOLLOW = 1 }; /* do not follow a symlink in the last component */
 

@@ -503,9 +503,26 @@ def test_entrypoint_must_be_a_trusted_regular_file(good, key, entry, setup):
     r = cli("sign", "--key", key, good.yaml, "-o", good.base / "o.coffer")
     assert r.returncode == 3
     line = next(i for i, l in enumerate(good.yaml.read_text().splitlines(), 1) if l.startswith("entrypoint:"))
-    assert r.stderr == (f"{good.yaml}:{line}:13: entrypoint {entry} is not a regular file among the trusted "
-                        "files\n")
+    why = ("leads through more than 40 trusted symlinks" if setup == "loop" else
+           "is not a regular file among the trusted files")
+    assert r.stderr == f"{good.yaml}:{line}:13: entrypoint {entry} {why}\n"
     assert not (good.base / "o.coffer").exists()
+
+
+def test_entrypoint_through_symlinks_longer_than_path_max(good, key):
+    """A chain of trusted symlinks whose expansion outgrows PATH_MAX is
+    reported, never cut to a shorter path that names another file."""
+    b = good.app / "bin"
+    name = "d" * 200
+    os.symlink("/app/bin/" + "/".join([name] * 15) + "/tool", b / "deep")
+    os.mkdir(b / name)
+    os.symlink(".", b / name / name)
+    text = (MANIFESTS / "good.yaml").read_text()
+    good.write(text.replace("entrypoint: /app/bin/tool", "entrypoint: /app/bin/deep/" + "/".join([name] * 6)
+                            + "/tool"))
+    r = cli("sign", "--key", key, good.yaml, "-o", good.base / "o.coffer")
+    assert r.returncode == 3
+    assert r.stderr.endswith(" leads through trusted symlinks to a path longer than PATH_MAX\n"), r.stderr
 
 
 def test_trusted_source_missing(good, key):
