@@ -14,7 +14,7 @@
  * it (PATH search for a name without '/'), the boot block gets the host's
  * argv, environment, working directory, umask, signal mask and open fds, and
  * the enclave image (coffer-enclave) is started in a child process with the
- * block on an inherited memfd (docs/design.md, "Boot", step 1).
+ * block on an inherited memfd (docs/design.md, section 2, step 1).
  *
  * coffer stays as the parent: it waits for the enclave's process and exits
  * with its status, or 128+N if a signal N killed it (as shells report), so

@@ -1,6 +1,6 @@
 /*
  * boot.c - rt_main: from the platform's hand-over to the application's
- * first instruction (docs/design.md, "Boot", step 3).
+ * first instruction (docs/design.md, section 2, step 3).
  *
  *  1. block every host signal; reserve runtime memory; read the boot block
  *     (untrusted bytes: the reader is bounds-checked);

@@ -1,6 +1,6 @@
 /*
  * trusted.c - the trusted mount: read-only files whose SHA-256 and size the
- * signed manifest holds (DESIGN.md section 5).
+ * signed manifest holds (docs/design.md section 5).
  *
  * What exists below a trusted mount is what the manifest lists, nothing else:
  * names, kinds, sizes, modes, times and symlink targets all come from the

@@ -1,5 +1,5 @@
 /*
- * exec.c - execve: boot step 4 of DESIGN.md.
+ * exec.c - execve: boot step 4 of docs/design.md.
  *
  * Everything that can fail is checked here, in the calling process, so that
  * execve returns an error the way Linux does (ENOENT, EACCES, ENOEXEC, E2BIG):
