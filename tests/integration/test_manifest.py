@@ -446,10 +446,14 @@ def test_sign_json(good, key):
 
 
 def test_sign_usage(good, key, tmp_path):
-    assert cli("sign", good.yaml).returncode == 2  # no key
-    assert cli("sign", "--key", key).returncode == 2  # no manifest
-    assert cli("sign", "--key", key, good.yaml, good.yaml).returncode == 2
-    assert cli("sign", "--key", key, "--frobnicate", good.yaml).returncode == 2
+    usage = "Usage: coffer sign --key KEY.pem [-o APP.coffer] APP.yaml\n"
+    for args in ([good.yaml],                        # no key
+                 ["--key", key],                     # no manifest
+                 ["--key", key, good.yaml, good.yaml]):
+        r = cli("sign", *args)
+        assert (r.returncode, r.stdout, r.stderr) == (2, "", usage), args
+    r = cli("sign", "--key", key, "--frobnicate", good.yaml)
+    assert (r.returncode, r.stdout) == (2, "") and "unrecognized option '--frobnicate'" in r.stderr
     for bad in ("2024-01-01", "202401", "2024010a"):
         r = cli("sign", "--key", key, "--date", bad, good.yaml)
         assert r.returncode == 2 and f"--date {bad}: expected YYYYMMDD" in r.stderr
@@ -458,11 +462,12 @@ def test_sign_usage(good, key, tmp_path):
 
 
 def test_sign_cannot_write(good, key):
-    r = cli("sign", "--key", key, good.yaml, "-o", good.base / "no" / "dir" / "app.coffer")
-    assert r.returncode == 1 and "No such file or directory" in r.stderr
+    out = good.base / "no" / "dir" / "app.coffer"
+    r = cli("sign", "--key", key, good.yaml, "-o", out)
+    assert (r.returncode, r.stdout, r.stderr) == (1, "", f"coffer: {out}: No such file or directory\n")
 def test_sign_missing_manifest_is_a_failure(tmp_path, key):
     r = cli("sign", "--key", key, tmp_path / "nothere.yaml")
-    assert "nothere.yaml: No such file or directory" in r.stderr
+    assert r.stderr == f"coffer: {tmp_path / 'nothere.yaml'}: No such file or directory\n"
     assert r.returncode == 1
 
 
@@ -546,7 +551,8 @@ def test_enclave_size_too_small(good, key):
     good.write(text)
     r = cli("sign", "--key", key, good.yaml, "-o", good.base / "o.coffer")
     assert r.returncode == 3
-    assert "is too small for the manifest" in r.stderr and "4096 threads" in r.stderr
+    assert re.fullmatch(rf"{re.escape(str(good.yaml))}:25:9: the enclave size 1048576 is too small for the "
+                        r"manifest \(\d+ bytes\), the enclave image and 4096 threads\n", r.stderr), r.stderr
 
 
 
