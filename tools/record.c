@@ -810,7 +810,10 @@ static int cmd_record(int argc, char **argv)
 		return COFFER_EXIT_FAIL;
 	}
 	char program[PATH_MAX], entry[PATH_MAX], cwd[PATH_MAX];
-	int st = run_find_program(argv[optind], program, sizeof program);
+	int st = run_check_development(&o, argv[optind]);
+	if (st)
+		return st;
+	st = run_find_program(argv[optind], program, sizeof program);
 	if (st)
 		return st;
 	if (!getcwd(cwd, sizeof cwd)) {

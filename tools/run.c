@@ -337,8 +337,7 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
-/* `coffer run [OPTS] -- PROGRAM`: refuse what was meant as a bundle. */
-static int check_development_run(const struct run_opts *o, const char *name)
+int run_check_development(const struct run_opts *o, const char *name)
 {
 	if (o->have_mre || o->have_mrs) {
 		fprintf(stderr, "coffer: %s: not a signed bundle: --%s pins a bundle's identity; run a bundle as "
@@ -502,7 +501,7 @@ int cmd_run(int argc, char **argv)
 			return r;
 		}
 	} else {
-		int st = check_development_run(&o, name);
+		int st = run_check_development(&o, name);
 		if (st)
 			return st;
 		st = run_find_program(name, program, sizeof program);
