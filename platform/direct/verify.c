@@ -17,6 +17,8 @@
  * Each refusal says what differs. On sgx the CPU does 2-4 and the platform
  * only 5.
  */
+#include <linux/fcntl.h>
+#include <linux/fs.h>
 #include <linux/mman.h>
 
 #include "../../common/layout.h"
@@ -37,10 +39,10 @@ static void hex(const uint8_t *p, size_t n, char *out)
 /* The enclave image file, read whole into fresh memory. */
 static long read_image(const uint8_t **data, size_t *len)
 {
-	long fd = sys3(__NR_open, "/proc/self/exe", 0 /* O_RDONLY */, 0);
+	long fd = sys3(__NR_open, "/proc/self/exe", O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return fd;
-	long size = sys3(__NR_lseek, fd, 0, 2 /* SEEK_END */);
+	long size = sys3(__NR_lseek, fd, 0, SEEK_END);
 	long r = size;
 	if (size > 0 && size <= (64L << 20)) {
 		long map = sys6(__NR_mmap, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
