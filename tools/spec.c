@@ -100,6 +100,7 @@ static bool plain(const yaml_node_t *n)
 enum str_kind {
 	STR_TEXT, /* argv entries, env values: tab and newline allowed */
 	STR_NAME, /* paths and names: nothing a reader could miss */
+	STR_ANY,  /* every other scalar, keys too: as STR_TEXT */
 };
 
 /* The first character of s (length n, UTF-8 as libyaml checked it) that the
@@ -124,7 +125,7 @@ static long string_fault(const unsigned char *s, size_t n, enum str_kind kind, c
 		*what = NULL;
 		if (cp == 0)
 			*what = "a NUL character";
-		else if ((cp == '\t' || cp == '\n') && kind == STR_TEXT)
+		else if ((cp == '\t' || cp == '\n') && kind != STR_NAME)
 			continue;
 		else if (cp < 0x20 || cp == 0x7f)
 			*what = "a control character";
@@ -153,8 +154,9 @@ static bool check_chars(struct ctx *c, const yaml_node_t *n, const char *what, e
 		return true;
 	if (first_fault(c, n))
 		err(c, n, "%s contains %s (U+%04lX): not allowed in %s", what, bad, cp,
-		    kind == STR_TEXT ? "argv entries and env values (of the control characters only tab and newline are)"
-				     : "paths and names");
+		    kind == STR_TEXT   ? "argv entries and env values (of the control characters only tab and newline are)"
+		    : kind == STR_NAME ? "paths and names"
+				       : "a manifest");
 	return false;
 }
 
@@ -296,6 +298,8 @@ static const char *map_key(struct ctx *c, const yaml_node_t *map, const yaml_nod
 		err(c, kn, "keys must be plain strings");
 		return NULL;
 	}
+	if (!check_chars(c, kn, "a key", STR_NAME))
+		return NULL;
 	const char *k = scalar(kn);
 	if (repeated(c, map, p, k)) {
 		err(c, kn, "'%s' appears twice", k);
@@ -342,8 +346,6 @@ static void load_env(struct ctx *c, yaml_node_t *n, struct spec *s)
 		if (!name)
 			continue;
 		if (!env_name_ok(name, kn->data.scalar.length)) {
-			if (!check_chars(c, kn, "an env name", STR_NAME))
-				continue;
 			if (first_fault(c, kn))
 				err(c, kn, "'%s' is not a valid environment variable name (letters, digits and _)", name);
 			continue;
@@ -643,6 +645,11 @@ int spec_load(const char *file, struct spec *s)
 		err(&c, NULL, "the manifest is empty");
 	else
 		load_root(&c, root, s);
+	/* every other scalar too (keys, mount types, sizes, host_args...): a
+	 * "trusted\0x" must not read as "trusted" */
+	for (yaml_node_t *n = doc.nodes.start; root && n < doc.nodes.top; n++)
+		if (n->type == YAML_SCALAR_NODE)
+			check_chars(&c, n, "this scalar", STR_ANY);
 	/* a manifest is one document: anything after a second "---" would be
 	 * silently unsigned */
 	yaml_document_t next;
@@ -666,6 +673,7 @@ int spec_load(const char *file, struct spec *s)
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	fclose(f);
+	free(c.faulty);
 	return c.errors ? -1 : 0;
 }
 

@@ -211,8 +211,11 @@ MALFORMED = {
     "env-value-nul.yaml": (4, 6, "the value of A contains a NUL character (U+0000): not allowed in argv entries "
                            "and env values (of the control characters only tab and newline are)"),
     "env-value-escape.yaml": (4, 8, "the value of PS1 contains a control character (U+001B)"),
-    "env-name-invisible.yaml": (4, 3, "an env name contains an invisible character (U+200B): not allowed in paths "
-                                "and names"),
+    "env-name-invisible.yaml": (4, 3, "a key contains an invisible character (U+200B): not allowed in paths and "
+                                "names"),
+    "key-control.yaml": (3, 1, "a key contains a control character (U+001B): not allowed in paths and names"),
+    "mount-type-nul.yaml": (5, 11, "this scalar contains a NUL character (U+0000): not allowed in a manifest"),
+    "size-nul.yaml": (7, 9, "this scalar contains a NUL character (U+0000): not allowed in a manifest"),
     "argv-bidi.yaml": (3, 16, "argv[1] contains a bidirectional control character (U+202E)"),
     "argv-c1.yaml": (3, 16, "argv[1] contains a C1 control character (U+0085)"),
     "argv-del.yaml": (3, 16, "argv[1] contains a control character (U+007F)"),
