@@ -22,6 +22,7 @@
 #include "../mm/mm.h"
 #include "../proc/proc.h"
 #include "../syscall/sys.h"
+#include "boot.h"
 #include "loader.h"
 
 uint32_t rt_boot_flags; /* BB_F_* of this enclave */
@@ -29,10 +30,6 @@ uint32_t rt_boot_flags; /* BB_F_* of this enclave */
  * boot). rt_manifest.raw is NULL in a development run. */
 struct manifest rt_manifest;
 const uint8_t *rt_sigstruct;
-
-int trusted_init(void);
-int tmpfs_init(struct vfs_mount *m);
-int passthrough_confine(struct vfs_mount *m);
 
 struct boot_cfg {
 	const struct plat_boot_info *bi;
