@@ -241,7 +241,10 @@ static void add_mounts(void)
 		}
 		if (covers_mount)
 			continue;
-		struct vfs_mount *m = vfs_mount_add(views[i].path, views[i].path, views[i].ops, true);
+		/* /dev's devices are written to (null, a terminal); its names
+		 * cannot change (dev_ops has no operation that makes one) */
+		bool ro = views[i].ops != &dev_ops;
+		struct vfs_mount *m = vfs_mount_add(views[i].path, views[i].path, views[i].ops, ro);
 		if (!m)
 			boot_fail(125, "cannot mount %s", views[i].path);
 		m->restricted = true;

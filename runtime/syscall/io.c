@@ -301,7 +301,6 @@ long sys_fchown(struct sys_call *c) { return host_only(c, 0, -EPERM); }
 long sys_fallocate(struct sys_call *c) { return host_only(c, 0, -EOPNOTSUPP); }
 long sys_fsync(struct sys_call *c) { return host_only(c, 0, 0); }
 long sys_fdatasync(struct sys_call *c) { return host_only(c, 0, 0); }
-long sys_ioctl(struct sys_call *c) { return host_only(c, 0, -ENOTTY); }
 long sys_readahead(struct sys_call *c) { return host_only(c, 0, 0); }
 long sys_fadvise64(struct sys_call *c) { return host_only(c, 0, 0); }
 
