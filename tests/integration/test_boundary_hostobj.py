@@ -56,6 +56,12 @@ def test_ioctl_and_device_nodes_in_a_bundle(static_bundle):
     assert res["write /dev/null"] == "ok"
     assert res["create in /dev"] == "ENOENT"  # only the listed names exist there
     assert not os.path.exists("/dev/hostobj-new")
+    # the host privileges a container would not have are gone for good
+    assert res["packet socket"] == "EPERM"
+    assert res["raw socket"] == "EPERM"
+    if os.geteuid() == 0:  # (an unprivileged coffer has nothing to drop)
+        assert res["bounding set"] == "ok sys_admin=0 net_admin=0 chown=1"
+    assert res["no_new_privs"] == "ok 1"
     assert not any(p.name.startswith("hostobj-") for p in b.data.iterdir())
 
 

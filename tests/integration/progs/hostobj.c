@@ -12,7 +12,13 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
+#include <linux/capability.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +166,26 @@ static void nodes(const char *dir)
 		unlink(path);
 }
 
+/* What root could do on the host that a container could not. */
+static void privileges(void)
+{
+	char detail[64];
+	int s = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	say("packet socket", s, NULL);
+	if (s >= 0)
+		close(s);
+	s = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	say("raw socket", s, NULL);
+	if (s >= 0)
+		close(s);
+	snprintf(detail, sizeof detail, "sys_admin=%d net_admin=%d chown=%d",
+		 (int)prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN), (int)prctl(PR_CAPBSET_READ, CAP_NET_ADMIN),
+		 (int)prctl(PR_CAPBSET_READ, CAP_CHOWN));
+	say("bounding set", 0, detail);
+	snprintf(detail, sizeof detail, "%d", (int)prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
+	say("no_new_privs", 0, detail);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -170,5 +196,6 @@ int main(int argc, char **argv)
 	files(argv[1]);
 	sockets();
 	nodes(argv[1]);
+	privileges();
 	return 0;
 }
