@@ -20,9 +20,6 @@
 #include "../proc/proc.h"
 #include "sys.h"
 
-#define MAX_RW_COUNT 0x7ffff000L
-#define UIO_MAXIOV 1024
-
 /* The runtime-backed file behind fd (one reference), or NULL: then *err is
  * 0 for a host-backed fd (forward the call) or -EBADF. */
 static struct file *rfile(long fd, long *err)
