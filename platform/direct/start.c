@@ -9,7 +9,8 @@
  *   2. reads the host facts from the auxiliary vector;
  *   3. reads the boot block from the fd named by --boot-fd=N and closes it;
  *   4. for a signed bundle, establishes the enclave's identity and refuses
- *      to go on if it is not what was signed (verify.c);
+ *      to go on if it is not what was signed (verify.c), then gives up the
+ *      host privileges a container would not have (caps.c);
  *   5. hands everything to the runtime (rt_main).
  * On the sgx platform the same facts come from the untrusted loader and are
  * checked inside the enclave; here the host is the CPU as well.
@@ -174,7 +175,7 @@ static void establish_identity(struct plat_boot_info *bi)
 		direct_early_error("coffer: refusing to start: the bundle lacks its manifest or its SIGSTRUCT\n");
 		sys1(__NR_exit_group, COFFER_EXIT_ENCLAVE);
 	}
-	if (direct_verify(bi, mre, mrs, why, sizeof why)) {
+	if (direct_verify(bi, mre, mrs, why, sizeof why) || direct_limit_caps(why, sizeof why)) {
 		rt_snprintf(msg, sizeof msg, "coffer: refusing to start: %s\n", why);
 		direct_early_error(msg);
 		sys1(__NR_exit_group, COFFER_EXIT_ENCLAVE);

@@ -23,6 +23,7 @@
 #include "../mm/mm.h"
 #include "../proc/proc.h"
 #include "../syscall/sys.h"
+#include "boot.h"
 #include "loader.h"
 
 uint32_t rt_boot_flags; /* BB_F_* of this enclave */
@@ -30,10 +31,6 @@ uint32_t rt_boot_flags; /* BB_F_* of this enclave */
  * boot). rt_manifest.raw is NULL in a development run. */
 struct manifest rt_manifest;
 const uint8_t *rt_sigstruct;
-
-int trusted_init(void);
-int tmpfs_init(struct vfs_mount *m);
-int passthrough_confine(struct vfs_mount *m);
 
 struct boot_cfg {
 	const struct plat_boot_info *bi;
@@ -245,7 +242,10 @@ static void add_mounts(void)
 		}
 		if (covers_mount)
 			continue;
-		struct vfs_mount *m = vfs_mount_add(views[i].path, views[i].path, views[i].ops, true);
+		/* /dev's devices are written to (null, a terminal); its names
+		 * cannot change (dev_ops has no operation that makes one) */
+		bool ro = views[i].ops != &dev_ops;
+		struct vfs_mount *m = vfs_mount_add(views[i].path, views[i].path, views[i].ops, ro);
 		if (!m)
 			boot_fail(COFFER_EXIT_ENCLAVE, "cannot mount %s", views[i].path);
 		m->restricted = true;

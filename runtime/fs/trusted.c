@@ -21,6 +21,7 @@
 #include <linux/fcntl.h>
 
 #include "../../common/manifest.h"
+#include "../boot/boot.h"
 #include "../lib/crypto.h"
 #include "../mm/mm.h"
 #include "../proc/proc.h"
@@ -28,7 +29,6 @@
 
 #define CHUNK (16u << 10)
 
-extern struct manifest rt_manifest;
 
 struct verified {
 	uint32_t nchunks;

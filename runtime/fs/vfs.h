@@ -137,6 +137,11 @@ extern const struct mount_ops passthrough_ops, proc_ops, dev_ops, trusted_ops, t
 /* Set at boot if a mount lets the runtime follow symlinks itself (trusted,
  * tmpfs); a development run has none and skips that walk. */
 extern bool vfs_any_links;
+/* Set up a mount type's state at boot (boot.c): the trusted files' table,
+ * a tmpfs tree, a passthrough mount's confining root fd. 0 or -errno. */
+int trusted_init(void);
+int tmpfs_init(struct vfs_mount *m);
+int passthrough_confine(struct vfs_mount *m);
 /* Add a mount; the table is built at boot and fixed afterwards. */
 struct vfs_mount *vfs_mount_add(const char *path, const char *host_root, const struct mount_ops *ops, bool ro);
 /* The mount serving an absolute normalized path (the synthetic mount for the
