@@ -416,6 +416,47 @@ static long pt_xattr(const struct vfs_path *p, long nr, uintptr_t name, uintptr_
 	return plat_call(nr, (long)hp, (long)name, (long)value, (long)size, flags, 0);
 }
 
+/*
+ * A UNIX socket address. Unconfined: the host path. Confined: the host's
+ * bind and connect would follow symlinks and ".." out of the mount, and a
+ * check before the call races with a rename, so the socket is reached
+ * through an fd that openat2(RESOLVE_IN_ROOT) resolved: connect and sendto
+ * go to /proc/self/fd/N, an O_PATH fd of the socket file itself; bind makes
+ * NAME in /proc/self/fd/N, an O_PATH fd of its directory. The fd pins what
+ * was checked, so nothing can be swapped in between. The price: the host
+ * kernel records that string as the bound address (syscall/net.c keeps
+ * the enclave's own), and NAME must fit in sun_path after it.
+ */
+static long pt_sock_path(const struct vfs_path *p, bool bind, char *buf, size_t n, long *hold)
+{
+	char base[256];
+	long fd;
+	size_t len;
+
+	*hold = -1;
+	if (bind && p->mnt->read_only)
+		return -EROFS;
+	if (!confined(p->mnt))
+		return host_path(p, buf, n);
+	if (bind) {
+		fd = in_root_parent(p, base, sizeof base);
+		if (fd < 0)
+			return fd == -EBUSY ? -EADDRINUSE : fd; /* the mount's root exists */
+		len = (size_t)rt_snprintf(buf, n, "/proc/self/fd/%ld/%s%s", fd, base, p->dir ? "/" : "");
+	} else {
+		fd = in_root(p, O_PATH | O_CLOEXEC, 0);
+		if (fd < 0)
+			return fd;
+		len = (size_t)rt_snprintf(buf, n, "/proc/self/fd/%ld", fd);
+	}
+	if (len >= n) {
+		close_fd(fd);
+		return -ENAMETOOLONG;
+	}
+	*hold = fd;
+	return 0;
+}
+
 static long pt_host_path(const struct vfs_path *p, char *buf, size_t n)
 {
 	if (confined(p->mnt))
@@ -443,4 +484,5 @@ const struct mount_ops passthrough_ops = {
 	.statfs = pt_statfs,
 	.xattr = pt_xattr,
 	.host_path = pt_host_path,
+	.sock_path = pt_sock_path,
 };

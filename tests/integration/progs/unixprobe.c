@@ -1,0 +1,439 @@
+/*
+ * unixprobe.c - try UNIX socket addresses and say what happened, one line
+ * each: "OP ARG: RESULT", RESULT "ok ..." or an errno name.
+ *
+ *   unixprobe OP:ARG...
+ *
+ * Addresses are printed as  path[LEN] ("/data/s[10]"), @name[LEN] for an
+ * abstract one (NULs after the first shown as @), or unnamed[LEN].
+ *
+ *   bind:PATH        bind a stream socket to PATH (then close it)
+ *   connect:PATH     connect a stream socket to PATH
+ *   sendto:PATH      send a datagram to PATH
+ *   symlink:T=L      make symlink L pointing at T
+ *   mkdir:PATH  unlink:PATH  chdir:PATH
+ *   pair:PATH        server bound at PATH, a client connects, the server
+ *                    accepts; prints the server's name, the client's peer,
+ *                    the address accept gave, the accepted socket's own name
+ *                    and peer, and whether a byte went through
+ *   dgram:S=C        datagram server at S, client bound at C sends to it;
+ *                    prints the sender address recvfrom and recvmsg gave,
+ *                    and whether the server's reply to it reached the client
+ *   abstract:NAME    the same as pair with the abstract name "\0NAME"
+ *   autobind:-       bind with only the family: the kernel picks a name
+ *   addrlen:PATH     bind PATH with the lengths Linux checks: 0, 1, 111,
+ *                    sizeof(sa_family_t) with another family; then
+ *                    getsockname into 0, 5 and full-size buffers (returned
+ *                    length and bytes)
+ *   long:PATH        bind the relative name "s" in directory PATH (chdir),
+ *                    then connect to PATH/s given as a 108-byte path
+ *                    without a NUL (PATH must make it exactly 108)
+ *   serve:PATH       bind and listen at PATH, print "ready", accept one
+ *                    connection, print its address and its peer
+ *   recv:PATH        bind a datagram socket at PATH, print "ready", receive
+ *                    with recvfrom and then recvmsg; print both senders
+ *   race:DIR=TARGET  two threads: one swaps DIR/d (a directory) and DIR/l
+ *                    (a symlink to TARGET) with renameat2(RENAME_EXCHANGE),
+ *                    the other binds and connects through DIR/d meanwhile;
+ *                    prints how many binds and connects got through
+ *   fdpath:DIR=NAME  connect to /proc/self/fd/N/NAME, N an fd of DIR
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static char out[4096];
+
+static void line(const char *op, const char *arg, int r, const char *extra)
+{
+	printf("%s %s: %s%s%s\n", op, arg, r < 0 ? strerrorname_np(errno) : "ok", extra && *extra ? " " : "",
+	       extra ? extra : "");
+	fflush(stdout);
+}
+
+static socklen_t mkaddr(struct sockaddr_un *a, const char *path)
+{
+	memset(a, 0, sizeof *a);
+	a->sun_family = AF_UNIX;
+	size_t n = strlen(path) < sizeof a->sun_path ? strlen(path) : sizeof a->sun_path;
+	memcpy(a->sun_path, path, n);
+	return offsetof(struct sockaddr_un, sun_path) + n + (n < sizeof a->sun_path);
+}
+
+/* Append an address as path[LEN], @abstract[LEN] or unnamed[LEN]. */
+static void show(char *buf, size_t n, const char *label, const struct sockaddr_un *a, socklen_t len)
+{
+	size_t at = strlen(buf);
+	char name[256] = "";
+	if (len <= offsetof(struct sockaddr_un, sun_path)) {
+		snprintf(buf + at, n - at, "%s%s=unnamed[%u]", at ? " " : "", label, len);
+		return;
+	}
+	size_t plen = len - offsetof(struct sockaddr_un, sun_path);
+	if (a->sun_path[0]) {
+		snprintf(name, sizeof name, "%.*s", (int)strnlen(a->sun_path, plen), a->sun_path);
+	} else {
+		for (size_t i = 0; i < plen && i < sizeof name - 1; i++)
+			name[i] = a->sun_path[i] ? a->sun_path[i] : '@';
+		name[plen < sizeof name ? plen : sizeof name - 1] = 0;
+	}
+	snprintf(buf + at, n - at, "%s%s=%s[%u]", at ? " " : "", label, name, len);
+}
+
+static int do_bind(const char *path)
+{
+	struct sockaddr_un a;
+	socklen_t len = mkaddr(&a, path);
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	int r = bind(s, (struct sockaddr *)&a, len);
+	int e = errno;
+	close(s);
+	errno = e;
+	return r;
+}
+
+static int do_connect(const char *path, int type)
+{
+	struct sockaddr_un a;
+	socklen_t len = mkaddr(&a, path);
+	int s = socket(AF_UNIX, type, 0);
+	int r = type == SOCK_DGRAM ? (int)sendto(s, "x", 1, 0, (struct sockaddr *)&a, len)
+				   : connect(s, (struct sockaddr *)&a, len);
+	int e = errno;
+	close(s);
+	errno = e;
+	return r < 0 ? -1 : 0;
+}
+
+/* A server at (a, len), a client connecting to it: names on both sides. */
+static int pair(const struct sockaddr_un *a, socklen_t len)
+{
+	struct sockaddr_un n;
+	socklen_t nl;
+	int srv = socket(AF_UNIX, SOCK_STREAM, 0), cl = socket(AF_UNIX, SOCK_STREAM, 0);
+	out[0] = 0;
+	if (bind(srv, (const struct sockaddr *)a, len) || listen(srv, 4) ||
+	    connect(cl, (const struct sockaddr *)a, len))
+		return -1;
+	nl = sizeof n;
+	getsockname(srv, (struct sockaddr *)&n, &nl);
+	show(out, sizeof out, "srv", &n, nl);
+	nl = sizeof n;
+	getpeername(cl, (struct sockaddr *)&n, &nl);
+	show(out, sizeof out, "peer", &n, nl);
+	nl = sizeof n;
+	int c = accept(srv, (struct sockaddr *)&n, &nl);
+	if (c < 0)
+		return -1;
+	show(out, sizeof out, "acc", &n, nl);
+	nl = sizeof n;
+	getsockname(c, (struct sockaddr *)&n, &nl);
+	show(out, sizeof out, "accname", &n, nl);
+	nl = sizeof n;
+	getpeername(c, (struct sockaddr *)&n, &nl);
+	show(out, sizeof out, "accpeer", &n, nl);
+	char b = 0;
+	int ok = write(cl, "y", 1) == 1 && read(c, &b, 1) == 1 && b == 'y';
+	strcat(out, ok ? " data=ok" : " data=lost");
+	close(c);
+	close(cl);
+	close(srv);
+	return 0;
+}
+
+static int dgram(char *arg)
+{
+	char *eq = strchr(arg, '=');
+	struct sockaddr_un sa, ca, n;
+	socklen_t sl, cl, nl;
+	char b;
+	*eq = 0;
+	sl = mkaddr(&sa, arg);
+	cl = mkaddr(&ca, eq + 1);
+	*eq = '=';
+	out[0] = 0;
+	int s = socket(AF_UNIX, SOCK_DGRAM, 0), c = socket(AF_UNIX, SOCK_DGRAM, 0);
+	if (bind(s, (struct sockaddr *)&sa, sl) || bind(c, (struct sockaddr *)&ca, cl))
+		return -1;
+	if (sendto(c, "a", 1, 0, (struct sockaddr *)&sa, sl) != 1 || sendto(c, "b", 1, 0, (struct sockaddr *)&sa, sl) != 1)
+		return -1;
+	nl = sizeof n;
+	if (recvfrom(s, &b, 1, 0, (struct sockaddr *)&n, &nl) != 1)
+		return -1;
+	show(out, sizeof out, "from", &n, nl);
+	struct iovec iov = { &b, 1 };
+	struct msghdr m = { .msg_name = &n, .msg_namelen = sizeof n, .msg_iov = &iov, .msg_iovlen = 1 };
+	if (recvmsg(s, &m, 0) != 1)
+		return -1;
+	show(out, sizeof out, "msg", &n, m.msg_namelen);
+	/* answer the sender at the address it came from */
+	int sent = sendto(s, "r", 1, MSG_DONTWAIT, (struct sockaddr *)&n, m.msg_namelen) == 1;
+	int got = sent && recv(c, &b, 1, MSG_DONTWAIT) == 1;
+	strcat(out, got ? " reply=ok" : " reply=lost");
+	close(s);
+	close(c);
+	return 0;
+}
+
+static int autobind(void)
+{
+	struct sockaddr_un n;
+	socklen_t nl = sizeof n;
+	sa_family_t fam = AF_UNIX;
+	int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+	out[0] = 0;
+	if (bind(s, (struct sockaddr *)&fam, sizeof fam) || getsockname(s, (struct sockaddr *)&n, &nl))
+		return -1;
+	/* the kernel's name: NUL and five hex digits */
+	snprintf(out, sizeof out, "len=%u abstract=%d", nl, n.sun_path[0] == 0);
+	close(s);
+	return 0;
+}
+
+static void addrlen(const char *path)
+{
+	struct sockaddr_un a, n;
+	socklen_t len = mkaddr(&a, path);
+	char arg[300];
+	for (int i = 0; i < 3; i++) {
+		static const long lens[] = { 0, 1, sizeof(struct sockaddr_un) + 1 };
+		int s = socket(AF_UNIX, SOCK_STREAM, 0);
+		int r = (int)syscall(SYS_bind, s, &a, lens[i]);
+		snprintf(arg, sizeof arg, "%s/len=%ld", path, lens[i]);
+		line("addrlen", arg, r, NULL);
+		close(s);
+	}
+	struct sockaddr_un other = a;
+	other.sun_family = AF_INET6;
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	snprintf(arg, sizeof arg, "%s/family", path);
+	line("addrlen", arg, (int)syscall(SYS_bind, s, &other, len), NULL);
+	int r = bind(s, (struct sockaddr *)&a, len);
+	line("addrlen", path, r, NULL);
+	/* getsockname: truncated copies, full length returned */
+	static const socklen_t room[] = { 0, 5, sizeof n };
+	for (int i = 0; i < 3; i++) {
+		memset(&n, 0x7f, sizeof n);
+		socklen_t nl = room[i];
+		r = getsockname(s, (struct sockaddr *)&n, &nl);
+		char bytes[300] = "";
+		for (socklen_t k = 0; k < room[i] && k < nl && k < 12; k++)
+			sprintf(bytes + strlen(bytes), "%02x", ((unsigned char *)&n)[k]);
+		/* the byte after what was copied stays untouched */
+		snprintf(out, sizeof out, "len=%u bytes=%s next=%02x", nl, bytes,
+			 room[i] < sizeof n ? ((unsigned char *)&n)[room[i]] : 0);
+		snprintf(arg, sizeof arg, "%s/getsockname=%u", path, room[i]);
+		line("addrlen", arg, r, out);
+	}
+	/* a length that is not readable/writable */
+	socklen_t *bad = (socklen_t *)8;
+	snprintf(arg, sizeof arg, "%s/badlen", path);
+	line("addrlen", arg, getsockname(s, (struct sockaddr *)&n, bad), NULL);
+	close(s);
+}
+
+static int longpath(const char *dir)
+{
+	struct sockaddr_un a;
+	char full[200];
+	if (chdir(dir))
+		return -1;
+	int srv = socket(AF_UNIX, SOCK_STREAM, 0);
+	socklen_t len = mkaddr(&a, "s");
+	if (bind(srv, (struct sockaddr *)&a, len) || listen(srv, 1))
+		return -1;
+	snprintf(full, sizeof full, "%s/s", dir);
+	if (strlen(full) != sizeof a.sun_path) {
+		snprintf(out, sizeof out, "path is %zu bytes, not %zu", strlen(full), sizeof a.sun_path);
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(a.sun_path, full, sizeof a.sun_path); /* no NUL */
+	int cl = socket(AF_UNIX, SOCK_STREAM, 0);
+	int r = connect(cl, (struct sockaddr *)&a, sizeof a);
+	close(cl);
+	close(srv);
+	chdir("/");
+	return r;
+}
+
+static int serve(const char *path, int type)
+{
+	struct sockaddr_un a, n;
+	socklen_t len = mkaddr(&a, path), nl = sizeof n;
+	int s = socket(AF_UNIX, type, 0);
+	char b;
+	out[0] = 0;
+	if (bind(s, (struct sockaddr *)&a, len) || (type == SOCK_STREAM && listen(s, 1)))
+		return -1;
+	printf("ready\n");
+	fflush(stdout);
+	if (type == SOCK_STREAM) {
+		int c = accept(s, (struct sockaddr *)&n, &nl);
+		if (c < 0)
+			return -1;
+		show(out, sizeof out, "acc", &n, nl);
+		nl = sizeof n;
+		getpeername(c, (struct sockaddr *)&n, &nl);
+		show(out, sizeof out, "accpeer", &n, nl);
+		close(c);
+	} else {
+		if (recvfrom(s, &b, 1, 0, (struct sockaddr *)&n, &nl) != 1)
+			return -1;
+		show(out, sizeof out, "from", &n, nl);
+		struct iovec iov = { &b, 1 };
+		struct msghdr m = { .msg_name = &n, .msg_namelen = sizeof n, .msg_iov = &iov, .msg_iovlen = 1 };
+		if (recvmsg(s, &m, 0) != 1)
+			return -1;
+		show(out, sizeof out, "msg", &n, m.msg_namelen);
+	}
+	close(s);
+	return 0;
+}
+
+static char race_dir[256];
+static volatile int race_stop;
+
+static void *swapper(void *arg)
+{
+	char d[300], l[300];
+	(void)arg;
+	snprintf(d, sizeof d, "%s/d", race_dir);
+	snprintf(l, sizeof l, "%s/l", race_dir);
+	while (!race_stop)
+		syscall(SYS_renameat2, AT_FDCWD, d, AT_FDCWD, l, RENAME_EXCHANGE);
+	return NULL;
+}
+
+static int race(char *arg)
+{
+	char *eq = strchr(arg, '=');
+	char p[300];
+	pthread_t t;
+	int bound = 0, connected = 0, tries = 4000;
+	*eq = 0;
+	snprintf(race_dir, sizeof race_dir, "%s", arg);
+	snprintf(p, sizeof p, "%s/d", arg);
+	if (mkdir(p, 0755))
+		return -1;
+	snprintf(p, sizeof p, "%s/l", arg);
+	if (symlink(eq + 1, p))
+		return -1;
+	*eq = '=';
+	/* before the swaps: the directory is a directory */
+	snprintf(p, sizeof p, "%s/d/first.sock", race_dir);
+	int first = do_bind(p);
+	pthread_create(&t, NULL, swapper, NULL);
+	for (int i = 0; i < tries; i++) {
+		snprintf(p, sizeof p, "%s/d/new.sock", race_dir);
+		if (do_bind(p) == 0) {
+			bound++;
+			unlink(p);
+		}
+		snprintf(p, sizeof p, "%s/d/peer.sock", race_dir);
+		if (do_connect(p, SOCK_STREAM) == 0)
+			connected++;
+	}
+	race_stop = 1;
+	pthread_join(t, NULL);
+	snprintf(out, sizeof out, "first=%s tries=%d bound=%d connected=%d", first ? strerrorname_np(errno) : "ok",
+		 tries, bound, connected);
+	return 0;
+}
+
+static int fdpath(char *arg)
+{
+	char *eq = strchr(arg, '=');
+	char p[300];
+	*eq = 0;
+	int fd = open(arg, O_PATH | O_DIRECTORY);
+	*eq = '=';
+	if (fd < 0)
+		return -1;
+	snprintf(p, sizeof p, "/proc/self/fd/%d/%s", fd, eq + 1);
+	int r = do_connect(p, SOCK_STREAM);
+	int e = errno;
+	if (r) {
+		snprintf(p, sizeof p, "/proc/self/fd/%d/new.sock", fd);
+		/* binding there must not work either */
+		if (do_bind(p) == 0) {
+			strcpy(out, "bound");
+			r = 0;
+		}
+	}
+	close(fd);
+	errno = e;
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		char *op = argv[i], *arg = strchr(op, ':');
+		struct sockaddr_un a;
+		int r = 0;
+		if (!arg) {
+			fprintf(stderr, "bad argument %s\n", op);
+			return 2;
+		}
+		*arg++ = 0;
+		out[0] = 0;
+		if (!strcmp(op, "bind"))
+			r = do_bind(arg);
+		else if (!strcmp(op, "connect"))
+			r = do_connect(arg, SOCK_STREAM);
+		else if (!strcmp(op, "sendto"))
+			r = do_connect(arg, SOCK_DGRAM);
+		else if (!strcmp(op, "symlink")) {
+			char *eq = strchr(arg, '=');
+			*eq = 0;
+			r = symlink(arg, eq + 1);
+			*eq = '=';
+		} else if (!strcmp(op, "mkdir"))
+			r = mkdir(arg, 0755);
+		else if (!strcmp(op, "unlink"))
+			r = unlink(arg);
+		else if (!strcmp(op, "chdir"))
+			r = chdir(arg);
+		else if (!strcmp(op, "pair"))
+			r = pair(&a, mkaddr(&a, arg));
+		else if (!strcmp(op, "dgram"))
+			r = dgram(arg);
+		else if (!strcmp(op, "abstract")) {
+			memset(&a, 0, sizeof a);
+			a.sun_family = AF_UNIX;
+			memcpy(a.sun_path + 1, arg, strlen(arg));
+			r = pair(&a, offsetof(struct sockaddr_un, sun_path) + 1 + strlen(arg));
+		} else if (!strcmp(op, "autobind"))
+			r = autobind();
+		else if (!strcmp(op, "addrlen")) {
+			addrlen(arg);
+			continue;
+		} else if (!strcmp(op, "long"))
+			r = longpath(arg);
+		else if (!strcmp(op, "serve"))
+			r = serve(arg, SOCK_STREAM);
+		else if (!strcmp(op, "recv"))
+			r = serve(arg, SOCK_DGRAM);
+		else if (!strcmp(op, "race"))
+			r = race(arg);
+		else if (!strcmp(op, "fdpath"))
+			r = fdpath(arg);
+		else {
+			fprintf(stderr, "unknown op %s\n", op);
+			return 2;
+		}
+		line(op, arg, r, out);
+	}
+	return 0;
+}
