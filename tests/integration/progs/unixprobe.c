@@ -31,7 +31,17 @@
  *   serve:PATH       bind and listen at PATH, print "ready", accept one
  *                    connection, print its address and its peer
  *   recv:PATH        bind a datagram socket at PATH, print "ready", receive
- *                    with recvfrom and then recvmsg; print both senders
+ *                    with recvfrom, recvmsg, and two with recvmmsg; print
+ *                    the senders
+ *   mmsg:PATH        an unbound datagram socket sends two messages to PATH
+ *                    with one sendmmsg (a server bound there receives them)
+ *   scm:-            pass a pipe's read end over a socketpair (SCM_RIGHTS)
+ *                    and read through the fd that arrives
+ *   scmrace:-        a thread keeps changing the fd in an SCM_RIGHTS message
+ *                    between a pipe and the numbers below it that the
+ *                    application does not own (the runtime's fds) while
+ *                    another sends it; counts fds that arrive that are not
+ *                    the pipe
  *   race:DIR=TARGET  two threads: one swaps DIR/d (a directory) and DIR/l
  *                    (a symlink to TARGET) with renameat2(RENAME_EXCHANGE),
  *                    the other binds and connects through DIR/d meanwhile;
@@ -53,6 +63,7 @@
 #include <unistd.h>
 
 static char out[4096];
+static volatile int race_stop;
 
 static void line(const char *op, const char *arg, int r, const char *extra)
 {
@@ -296,13 +307,153 @@ static int serve(const char *path, int type)
 		if (recvmsg(s, &m, 0) != 1)
 			return -1;
 		show(out, sizeof out, "msg", &n, m.msg_namelen);
+		struct sockaddr_un names[2];
+		char bufs[2];
+		struct iovec iovs[2] = { { &bufs[0], 1 }, { &bufs[1], 1 } };
+		struct mmsghdr mm[2];
+		memset(mm, 0, sizeof mm);
+		for (int i = 0; i < 2; i++)
+			mm[i].msg_hdr = (struct msghdr){ .msg_name = &names[i], .msg_namelen = sizeof names[i],
+							 .msg_iov = &iovs[i], .msg_iovlen = 1 };
+		if (recvmmsg(s, mm, 2, MSG_WAITFORONE, NULL) != 2 &&
+		    recvmmsg(s, mm + 1, 1, 0, NULL) != 1)
+			return -1;
+		show(out, sizeof out, "mmsg0", &names[0], mm[0].msg_hdr.msg_namelen);
+		show(out, sizeof out, "mmsg1", &names[1], mm[1].msg_hdr.msg_namelen);
 	}
 	close(s);
 	return 0;
 }
 
+static int mmsg(const char *path)
+{
+	struct sockaddr_un a;
+	socklen_t len = mkaddr(&a, path);
+	int srv = socket(AF_UNIX, SOCK_DGRAM, 0), c = socket(AF_UNIX, SOCK_DGRAM, 0);
+	if (bind(srv, (struct sockaddr *)&a, len))
+		return -1;
+	struct iovec iov = { "m", 1 };
+	struct mmsghdr mm[2];
+	memset(mm, 0, sizeof mm);
+	for (int i = 0; i < 2; i++)
+		mm[i].msg_hdr = (struct msghdr){ .msg_name = &a, .msg_namelen = len, .msg_iov = &iov, .msg_iovlen = 1 };
+	int n = sendmmsg(c, mm, 2, 0);
+	if (n < 0)
+		return -1;
+	char b;
+	int got = 0;
+	while (recv(srv, &b, 1, MSG_DONTWAIT) == 1)
+		got++;
+	snprintf(out, sizeof out, "sent=%d len0=%u len1=%u got=%d", n, mm[0].msg_len, mm[1].msg_len, got);
+	close(srv);
+	close(c);
+	return 0;
+}
+
+static void put_fd(struct msghdr *m, char *ctl, size_t n, int fd)
+{
+	memset(ctl, 0, n);
+	m->msg_control = ctl;
+	m->msg_controllen = CMSG_SPACE(sizeof(int));
+	struct cmsghdr *h = CMSG_FIRSTHDR(m);
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &fd, sizeof fd);
+}
+
+static int take_fd(int s)
+{
+	char b, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &b, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+	if (recvmsg(s, &m, 0) != 1)
+		return -1;
+	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+	if (!h || h->cmsg_type != SCM_RIGHTS)
+		return -1;
+	int fd;
+	memcpy(&fd, CMSG_DATA(h), sizeof fd);
+	return fd;
+}
+
+static int scm(void)
+{
+	int sv[2], p[2];
+	char ctl[CMSG_SPACE(sizeof(int))], b = 'x';
+	struct iovec iov = { &b, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || pipe(p))
+		return -1;
+	put_fd(&m, ctl, sizeof ctl, p[0]);
+	if (sendmsg(sv[0], &m, 0) != 1)
+		return -1;
+	int fd = take_fd(sv[1]);
+	if (fd < 0 || write(p[1], "z", 1) != 1 || read(fd, &b, 1) != 1 || b != 'z')
+		return -1;
+	snprintf(out, sizeof out, "passed=%d", fd != p[0]);
+	return 0;
+}
+
+static int *scm_slot;
+static int scm_cands[64], scm_ncands;
+
+static void *scm_flipper(void *arg)
+{
+	int pipe_fd = *(int *)arg;
+	unsigned spin = 1;
+	/* each value stays a little while (a varying number of pauses) */
+	while (!race_stop)
+		for (int i = 0; i < scm_ncands && !race_stop; i++) {
+			__atomic_store_n(scm_slot, pipe_fd, __ATOMIC_RELAXED);
+			for (unsigned k = spin; k; k--)
+				__builtin_ia32_pause();
+			__atomic_store_n(scm_slot, scm_cands[i], __ATOMIC_RELAXED);
+			for (unsigned k = spin; k; k--)
+				__builtin_ia32_pause();
+			spin = spin * 7 % 61 + 1;
+		}
+	return NULL;
+}
+
+static int scmrace(void)
+{
+	int sv[2], p[2];
+	struct stat pst, st;
+	char ctl[CMSG_SPACE(sizeof(int))], b = 'x';
+	struct iovec iov = { &b, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	pthread_t t;
+	int sent = 0, leaked = 0;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || pipe(p) || fstat(p[0], &pst))
+		return -1;
+	/* the host gives the lowest free number: a hole below the pipe that
+	 * fcntl calls closed is an fd someone else (the runtime) holds */
+	for (int fd = 0; fd < p[0] && fd < 64; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+			scm_cands[scm_ncands++] = fd;
+	put_fd(&m, ctl, sizeof ctl, p[0]);
+	scm_slot = (int *)CMSG_DATA(CMSG_FIRSTHDR(&m));
+	race_stop = 0;
+	pthread_create(&t, NULL, scm_flipper, &p[0]);
+	for (int i = 0; i < 20000; i++) {
+		if (sendmsg(sv[0], &m, 0) != 1)
+			continue;
+		sent++;
+		int fd = take_fd(sv[1]);
+		if (fd < 0 || fstat(fd, &st) || st.st_ino != pst.st_ino || st.st_dev != pst.st_dev)
+			leaked++;
+		if (fd >= 0)
+			close(fd);
+	}
+	race_stop = 1;
+	pthread_join(t, NULL);
+	snprintf(out, sizeof out, "holes=%s sent=%s leaked=%d", scm_ncands ? "some" : "none", sent ? "some" : "none",
+		 leaked);
+	return 0;
+}
+
 static char race_dir[256];
-static volatile int race_stop;
 
 static void *swapper(void *arg)
 {
@@ -429,6 +580,12 @@ int main(int argc, char **argv)
 			r = race(arg);
 		else if (!strcmp(op, "fdpath"))
 			r = fdpath(arg);
+		else if (!strcmp(op, "mmsg"))
+			r = mmsg(arg);
+		else if (!strcmp(op, "scm"))
+			r = scm();
+		else if (!strcmp(op, "scmrace"))
+			r = scmrace();
 		else {
 			fprintf(stderr, "unknown op %s\n", op);
 			return 2;
