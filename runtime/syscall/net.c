@@ -142,6 +142,7 @@ struct addr_in {
 	long hold;         /* host fd the translated path goes through, or -1 */
 	bool copied;       /* app was copied (else the host gets the call's own argument) */
 	bool translated;   /* a pathname resolved through the mounts */
+	bool record;       /* coffer manifest record: report abs if the call works */
 	char abs[RT_PATH_MAX];
 };
 
@@ -199,7 +200,7 @@ static long addr_in(int fd, uintptr_t uaddr, long len, bool bind, bool dgram_onl
 	long r;
 
 	in->hold = -1;
-	in->copied = in->translated = false;
+	in->copied = in->translated = in->record = false;
 	in->app_len = in->host_len = len;
 	if (len <= 0 || len > SS_MAX)
 		return 0;
@@ -207,7 +208,8 @@ static long addr_in(int fd, uintptr_t uaddr, long len, bool bind, bool dgram_onl
 		return -EFAULT;
 	in->copied = true;
 	in->host = in->app;
-	if (vfs_host_view || in->app.un.sun_family != AF_UNIX || len <= SUN_OFF ||
+	bool record = vfs_host_view && current()->proc->record_fd >= 0;
+	if ((vfs_host_view && !record) || in->app.un.sun_family != AF_UNIX || len <= SUN_OFF ||
 	    len > (long)sizeof(struct sockaddr_un) || !in->app.un.sun_path[0])
 		return 0; /* not a pathname: the kernel checks it as it is */
 	if (sock_opt(fd, SO_DOMAIN) != AF_UNIX)
@@ -218,7 +220,12 @@ static long addr_in(int fd, uintptr_t uaddr, long len, bool bind, bool dgram_onl
 	size_t n = strnlen(in->app.un.sun_path, (size_t)len - SUN_OFF);
 	memcpy(path, in->app.un.sun_path, n);
 	path[n] = 0;
-	if ((r = vfs_resolve_at(VFS_AT_FDCWD, path, bind ? VFS_NOFOLLOW : 0, in->abs, &p)))
+	r = vfs_resolve_at(VFS_AT_FDCWD, path, bind ? VFS_NOFOLLOW : 0, in->abs, &p);
+	if (record) {
+		in->record = !r;
+		return 0;
+	}
+	if (r)
 		return r;
 	const struct mount_ops *ops = p.mnt->ops;
 	r = ops->sock_path ? ops->sock_path(&p, bind, host, sizeof host, &in->hold) : 0;
@@ -237,8 +244,12 @@ static long addr_in(int fd, uintptr_t uaddr, long len, bool bind, bool dgram_onl
 	return 0;
 }
 
-static void addr_done(struct addr_in *in)
+/* After the call (result r): release what addr_in took. */
+static void addr_done(struct addr_in *in, long r)
 {
+	if (in->record && r >= 0) /* the socket's directory must be a passthrough mount */
+		vfs_record('U', in->abs);
+	in->record = false;
 	if (in->hold >= 0)
 		plat_call(__NR_close, in->hold, 0, 0, 0, 0, 0);
 	in->hold = -1;
@@ -313,7 +324,7 @@ long sys_bind(struct sys_call *c)
 	if (r)
 		return r;
 	r = sys_host(c, fd, in.copied ? (long)&in.host : c->a[1], in.copied ? in.host_len : c->a[2], 0, 0, 0);
-	addr_done(&in);
+	addr_done(&in, r);
 	if (!r && in.translated)
 		remember(fd, true, &in.app, (uint32_t)in.app_len);
 	return r;
@@ -328,7 +339,7 @@ long sys_connect(struct sys_call *c)
 	if (r)
 		return r;
 	r = sys_host(c, fd, in.copied ? (long)&in.host : c->a[1], in.copied ? in.host_len : c->a[2], 0, 0, 0);
-	addr_done(&in);
+	addr_done(&in, r);
 	if (!r && in.translated && strlen(in.abs) <= UNIX_PATH_MAX) {
 		union saddr peer = { .un.sun_family = AF_UNIX };
 		size_t n = strlen(in.abs);
@@ -414,7 +425,7 @@ long sys_sendto(struct sys_call *c)
 		return r;
 	r = sys_host(c, fd, c->a[1], c->a[2], c->a[3], in.copied ? (long)&in.host : c->a[4],
 		     in.copied ? in.host_len : c->a[5]);
-	addr_done(&in);
+	addr_done(&in, r);
 	return r;
 }
 
@@ -570,10 +581,11 @@ static long finish_recv(int fd, struct msg_shadow *s)
 	return r;
 }
 
-static void shadow_done(struct msg_shadow *s)
+/* r: the call's result for this message (negative: it was not sent) */
+static void shadow_done(struct msg_shadow *s, long r)
 {
 	if (s->in) {
-		addr_done(s->in);
+		addr_done(s->in, r);
 		rt_free(s->in);
 	}
 	rt_free(s->ctl);
@@ -588,7 +600,7 @@ long sys_sendmsg(struct sys_call *c)
 
 	if (!r)
 		r = sys_host(c, c->a[0], (long)&s.k, c->a[2], 0, 0, 0);
-	shadow_done(&s);
+	shadow_done(&s, r);
 	return r;
 }
 
@@ -608,7 +620,7 @@ long sys_recvmsg(struct sys_call *c)
 				r = e;
 		}
 	}
-	shadow_done(&s);
+	shadow_done(&s, r);
 	return r;
 }
 
@@ -658,10 +670,11 @@ static long mmsg_finish(int fd, uintptr_t uvec, long done, bool recv, struct mms
 	return done;
 }
 
-static void mmsg_done(struct mmsg_shadow *m)
+/* done: how many messages the call sent or received */
+static void mmsg_done(struct mmsg_shadow *m, long done)
 {
 	for (unsigned i = 0; i < m->n; i++)
-		shadow_done(&m->s[i]);
+		shadow_done(&m->s[i], (long)i < done ? 0 : -1);
 	rt_free(m->vec);
 	rt_free(m->s);
 }
@@ -677,7 +690,7 @@ long sys_sendmmsg(struct sys_call *c)
 		if (r > 0)
 			r = mmsg_finish((int)c->a[0], (uintptr_t)c->a[1], r, false, &m);
 	}
-	mmsg_done(&m);
+	mmsg_done(&m, r);
 	return r;
 }
 
@@ -692,6 +705,6 @@ long sys_recvmmsg(struct sys_call *c)
 		if (r > 0)
 			r = mmsg_finish((int)c->a[0], (uintptr_t)c->a[1], r, true, &m);
 	}
-	mmsg_done(&m);
+	mmsg_done(&m, r);
 	return r;
 }

@@ -320,3 +320,88 @@ def test_development_run_uses_host_paths(tmp_path):
     assert r.stdout == (f"pair {t}/s: ok srv={t}/s[{n}] peer={t}/s[{n}] acc=unnamed[2] accname={t}/s[{n}] "
                         f"accpeer=unnamed[2] data=ok\n"
                         f"dgram {t}/a={t}/b: ok from={t}/b[{n}] msg={t}/b[{n}] reply=ok\n")
+
+
+# ---- a real program -----------------------------------------------------------------------
+
+PY_APP = '''\
+import os, socket, socketserver, sys, threading
+d = sys.argv[1]
+path = os.path.join(d, "app.sock")
+
+class Echo(socketserver.StreamRequestHandler):
+    def handle(self):
+        self.wfile.write(b"echo " + self.rfile.readline())
+
+srv = socketserver.ThreadingUnixStreamServer(path, Echo)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+with socket.socket(socket.AF_UNIX) as c:
+    c.connect(path)
+    c.sendall(b"hello\\n")
+    print(c.makefile().readline().strip(), c.getpeername() == path, srv.socket.getsockname() == path)
+print("socket file", os.path.exists(path), sorted(os.listdir(d)))
+if len(sys.argv) > 2:
+    print("ready", flush=True)
+    sys.stdin.readline()
+srv.shutdown()
+srv.server_close()
+os.unlink(path)
+try:
+    socket.socket(socket.AF_UNIX).connect(sys.argv[2] if len(sys.argv) > 2 else path)
+except OSError as e:
+    print("outside", e.errno == 2)
+'''
+
+
+def test_python_unix_socket_server_in_a_passthrough_mount(tmp_path, key):
+    """Debian's python3: socketserver and socket on a UNIX socket, recorded
+    in a development run, then signed with the data directory mounted at
+    another path; a native client reaches the enclave's server through the
+    host directory, and the host socket outside stays out of reach."""
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+    (tmp_path / "app").mkdir()
+    data = tmp_path / "data"
+    data.mkdir()
+    (tmp_path / "app" / "app.py").write_text(PY_APP)
+    native = subprocess.run(["/usr/bin/python3", "app.py", data], cwd=tmp_path / "app", env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert native.returncode == 0, native.stderr
+    assert native.stdout == "echo hello True True\nsocket file True ['app.sock']\noutside True\n"
+    yaml = tmp_path / "py.yaml"
+    r = cli("manifest", "record", "-o", yaml, "--", "/usr/bin/python3", "app.py", data, cwd=tmp_path / "app",
+            env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == native.stdout
+    text = yaml.read_text()
+    # the socket's directory is a passthrough mount (the recorder would
+    # propose tmpfs for a new directory under /tmp); serve it at /srv/data
+    mount = f"  - path: {data}   # not tmpfs: it used a UNIX socket here, which a tmpfs cannot hold\n" \
+            "    type: passthrough\n"
+    assert mount in text, text
+    assert "/run" not in text.partition("# CHOOSE")[2], text  # nscd's socket, which is not there
+    text = text.replace(mount, f"  - path: /srv/data\n    type: passthrough\n    source: {data}\n")
+    text = text.replace(f"  - {data}\n", "  - /srv/data\n").replace("host_args: none", "host_args: append")
+    yaml.write_text(text)
+    s = cli("sign", "--key", key, yaml, "-o", tmp_path / "py.coffer")
+    assert s.returncode == 0, s.stderr
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    peer = listener(outside / "peer.sock")
+    p = subprocess.Popen([str(COFFER), "run", str(tmp_path / "py.coffer"), "--", str(outside / "peer.sock")],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout.readline() == "echo hello True True\n"
+    assert p.stdout.readline() == "socket file True ['app.sock']\n"
+    assert p.stdout.readline() == "ready\n"
+    assert stat.S_ISSOCK((data / "app.sock").lstat().st_mode)
+    with socket.socket(socket.AF_UNIX) as c:  # natively, through the host directory
+        c.connect(str(data / "app.sock"))
+        c.sendall(b"from the host\n")
+        assert c.makefile().readline() == "echo from the host\n"
+    out, err = p.communicate("\n", timeout=120)
+    assert p.returncode == 0, err
+    assert out == "outside True\n"
+    assert not (data / "app.sock").exists()
+    peer.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        peer.accept()
