@@ -29,6 +29,8 @@
 #ifndef COFFER_RT_VFS_H
 #define COFFER_RT_VFS_H
 
+#include <asm/stat.h>
+
 #include "../lib/lock.h"
 #include "../lib/rt.h"
 
@@ -45,9 +47,14 @@ struct vfs_path {
 	bool dir;        /* the path ended in "/", "." or "..": must be a directory */
 };
 
+/* The kernel's struct stat (x86-64, <asm/stat.h>); raw for byte copies. */
 struct kstat_buf {
-	uint8_t raw[144]; /* struct stat (x86-64) */
+	union {
+		struct stat st;
+		uint8_t raw[144];
+	};
 };
+_Static_assert(sizeof(struct stat) == 144, "x86-64 struct stat");
 
 /* An application buffer: base is an application address. */
 struct kiovec {

@@ -23,7 +23,7 @@
  *    translated.
  */
 #include <asm/socket.h>
-#include <asm/stat.h>
+#include <linux/fcntl.h>
 #include <linux/stat.h>
 #include <linux/un.h>
 
@@ -163,9 +163,9 @@ static long bind_refused(const struct vfs_path *p, long why)
 		r = d.mnt->ops->stat ? d.mnt->ops->stat(&d, 0, &st) : -ENOENT;
 	if (r)
 		return r;
-	if ((((struct stat *)st.raw)->st_mode & S_IFMT) != S_IFDIR)
+	if ((st.st.st_mode & S_IFMT) != S_IFDIR)
 		return -ENOTDIR;
-	if (p->mnt->ops->stat && p->mnt->ops->stat(p, 0x100 /* AT_SYMLINK_NOFOLLOW */, &st) == 0)
+	if (p->mnt->ops->stat && p->mnt->ops->stat(p, AT_SYMLINK_NOFOLLOW, &st) == 0)
 		return -EADDRINUSE;
 	if (!why) {
 		/* A mount without host directories: its mknod of a socket says
