@@ -14,13 +14,13 @@
  *    path does: a passthrough mount hands the host a path that cannot leave
  *    it (sock_path, passthrough.c), any other place gets the errno Linux
  *    gives there. Addresses the host returns (getsockname, getpeername,
- *    accept, recvfrom, recvmsg) land in runtime buffers and are shown as
- *    enclave paths: a socket's own bound name as the application gave it, a
- *    host path below a passthrough mount's directory as the path in the
- *    mount, and any other pathname as an unnamed address, so no host path
- *    leaks. Abstract and unnamed addresses pass unchanged. In a
- *    development run (vfs_host_view) paths are the host's and nothing is
- *    translated.
+ *    SO_PEERNAME, accept, recvfrom, recvmsg) land in runtime buffers and
+ *    are shown as enclave paths: a socket's own bound name as the
+ *    application gave it, a host path below a passthrough mount's directory
+ *    as the path in the mount, and any other pathname as an unnamed
+ *    address, so no host path leaks. Abstract and unnamed addresses pass
+ *    unchanged. In a development run (vfs_host_view) paths are the host's
+ *    and nothing is translated.
  */
 #include <asm/socket.h>
 #include <linux/fcntl.h>
@@ -371,6 +371,34 @@ long sys_getsockname(struct sys_call *c)
 long sys_getpeername(struct sys_call *c)
 {
 	return get_name(c, NAME_PEER);
+}
+
+/* getsockopt(SO_PEERNAME) is getpeername by another door; the rest is the
+ * host's. Linux's rules for it: the name must be at least as long as the
+ * caller's buffer (else EINVAL), that many bytes are copied and the length
+ * is left as it was. */
+long sys_getsockopt(struct sys_call *c)
+{
+	union saddr a;
+	int klen = SS_MAX, len;
+
+	if (vfs_host_view || c->a[1] != SOL_SOCKET || c->a[2] != SO_PEERNAME)
+		return sys_forward(c);
+	long r = plat_call(__NR_getpeername, c->a[0], (long)&a, (long)&klen, 0, 0, 0);
+	if (r == -ENOTSOCK)
+		return r;
+	if (uaccess_copy_from(&len, (uintptr_t)c->a[4], sizeof len))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	if (r)
+		return -ENOTCONN;
+	uint32_t n = addr_out((int)c->a[0], &a, (uint32_t)klen, NAME_PEER);
+	if (n < (uint32_t)len)
+		return -EINVAL;
+	if (uaccess_copy_to((uintptr_t)c->a[3], &a, (size_t)len))
+		return -EFAULT;
+	return uaccess_copy_to((uintptr_t)c->a[4], &len, sizeof len);
 }
 
 static long do_accept(struct sys_call *c, long flags)

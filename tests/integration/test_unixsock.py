@@ -236,6 +236,19 @@ def test_swapping_a_directory_for_a_symlink_does_not_escape(b):
         srv.accept()
 
 
+def test_a_moved_native_socket_shows_no_host_path(b):
+    """A native server bound outside the mounts whose socket file was then
+    moved into the mount: the host still names it by its old host path;
+    getpeername and getsockopt(SO_PEERNAME) show the path connect used."""
+    srv = listener(b.outside / "srv")
+    os.rename(b.outside / "srv", b.data / "moved")
+    got = results(b.run("peerof:/data/moved", "peername:/data/own"))
+    assert got[("peerof", "/data/moved")] == "ok peer=/data/moved[14] full=EINVAL exact=ok name=/data/moved[14]"
+    # SO_PEERNAME's own rule: a buffer longer than the name is EINVAL
+    assert got[("peername", "/data/own")] == "ok peer=/data/own[12] full=EINVAL exact=ok name=/data/own[12]"
+    srv.close()
+
+
 # ---- the other mounts and the errors -----------------------------------------------------
 
 

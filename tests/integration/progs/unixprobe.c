@@ -47,6 +47,10 @@
  *                    the other binds and connects through DIR/d meanwhile;
  *                    prints how many binds and connects got through
  *   fdpath:DIR=NAME  connect to /proc/self/fd/N/NAME, N an fd of DIR
+ *   peername:PATH    as peerof, with a server of its own bound at PATH
+ *   peerof:PATH      connect to the server at PATH and ask for its name:
+ *                    getpeername, then getsockopt(SO_PEERNAME) into a
+ *                    full-size buffer and into one as long as that name
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -527,6 +531,40 @@ static int fdpath(char *arg)
 	return r;
 }
 
+static int peerof(const char *path, int srv)
+{
+	struct sockaddr_un a, n;
+	socklen_t len = mkaddr(&a, path), nl = sizeof n;
+	int cl = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (connect(cl, (struct sockaddr *)&a, len) || getpeername(cl, (struct sockaddr *)&n, &nl))
+		return -1;
+	show(out, sizeof out, "peer", &n, nl);
+	len = nl;
+	nl = sizeof n;
+	int r = getsockopt(cl, SOL_SOCKET, SO_PEERNAME, &n, &nl);
+	snprintf(out + strlen(out), sizeof out - strlen(out), " full=%s", r ? strerrorname_np(errno) : "ok");
+	memset(&n, 0, sizeof n);
+	nl = len;
+	r = getsockopt(cl, SOL_SOCKET, SO_PEERNAME, &n, &nl);
+	snprintf(out + strlen(out), sizeof out - strlen(out), " exact=%s", r ? strerrorname_np(errno) : "ok");
+	if (!r)
+		show(out, sizeof out, "name", &n, nl);
+	close(cl);
+	if (srv >= 0)
+		close(srv);
+	return 0;
+}
+
+static int peername(const char *path)
+{
+	struct sockaddr_un a;
+	socklen_t len = mkaddr(&a, path);
+	int srv = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (bind(srv, (struct sockaddr *)&a, len) || listen(srv, 1))
+		return -1;
+	return peerof(path, srv);
+}
+
 int main(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
@@ -582,6 +620,10 @@ int main(int argc, char **argv)
 			r = fdpath(arg);
 		else if (!strcmp(op, "mmsg"))
 			r = mmsg(arg);
+		else if (!strcmp(op, "peername"))
+			r = peername(arg);
+		else if (!strcmp(op, "peerof"))
+			r = peerof(arg, -1);
 		else if (!strcmp(op, "scm"))
 			r = scm();
 		else if (!strcmp(op, "scmrace"))
