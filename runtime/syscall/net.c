@@ -188,10 +188,11 @@ static long connect_refused(const struct vfs_path *p)
 
 /*
  * Copy an address the application passes (bind, connect, sendto, sendmsg)
- * and in a signed enclave translate a pathname for a UNIX socket of the
- * given type mask (bind: the socket file is to be made). Lengths the kernel
- * refuses before reading (negative, over SS_MAX) and zero are left to it.
- * Returns 0 or -errno; addr_done() releases what it took.
+ * and in a signed enclave translate a pathname for a UNIX socket (`bind`:
+ * the socket file is to be made; `dgram_only`: a send, which looks the
+ * address up only on a datagram socket). Lengths the kernel refuses before
+ * reading (negative, over SS_MAX) and zero are left to it. Returns 0 or
+ * -errno; addr_done() releases what it took.
  */
 static long addr_in(int fd, uintptr_t uaddr, long len, bool bind, bool dgram_only, struct addr_in *in)
 {

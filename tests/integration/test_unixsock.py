@@ -137,12 +137,12 @@ def test_native_peer_in_the_mount_is_seen_by_its_enclave_path(b):
     assert p.stdout.readline() == "ready\n"
     d = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     d.bind(str(b.data / "native-d"))
-    for m in (b"1", b"2", b"3", b"4"):
+    for m in (b"1", b"2", b"3", b"4", b"5"):
         d.sendto(m, str(b.data / "dsrv"))
     out, err = p.communicate(timeout=60)
     assert p.returncode == 0, err
     assert out == ("recv /data/dsrv: ok from=/data/native-d[17] msg=/data/native-d[17] mmsg0=/data/native-d[17] "
-                   "mmsg1=/data/native-d[17]\n")
+                   "mmsg1=/data/native-d[17] cut=17:01002f64617f\n")
     c.close()
     d.close()
 
@@ -210,11 +210,12 @@ def test_enclave_does_not_learn_a_native_peers_path(b):
     assert p.stdout.readline() == "ready\n"
     d = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     d.bind(str(b.outside / "d"))
-    for m in (b"1", b"2", b"3", b"4"):
+    for m in (b"1", b"2", b"3", b"4", b"5"):
         d.sendto(m, str(b.data / "dsrv"))
     out, err = p.communicate(timeout=60)
     assert p.returncode == 0, err
-    assert out == "recv /data/dsrv: ok from=unnamed[2] msg=unnamed[2] mmsg0=unnamed[2] mmsg1=unnamed[2]\n"
+    assert out == ("recv /data/dsrv: ok from=unnamed[2] msg=unnamed[2] mmsg0=unnamed[2] mmsg1=unnamed[2] "
+                   "cut=2:01007f7f7f7f\n")
     assert str(b.outside) not in out
     c.close()
     d.close()

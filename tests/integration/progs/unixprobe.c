@@ -31,8 +31,9 @@
  *   serve:PATH       bind and listen at PATH, print "ready", accept one
  *                    connection, print its address and its peer
  *   recv:PATH        bind a datagram socket at PATH, print "ready", receive
- *                    with recvfrom, recvmsg, and two with recvmmsg; print
- *                    the senders
+ *                    with recvfrom, recvmsg, two with recvmmsg, and one
+ *                    with recvfrom into a 5-byte address; print the
+ *                    senders (the last as length:the buffer's first 6 bytes)
  *   mmsg:PATH        an unbound datagram socket sends two messages to PATH
  *                    with one sendmmsg (a server bound there receives them)
  *   scm:-            pass a pipe's read end over a socketpair (SCM_RIGHTS)
@@ -324,6 +325,14 @@ static int serve(const char *path, int type)
 			return -1;
 		show(out, sizeof out, "mmsg0", &names[0], mm[0].msg_hdr.msg_namelen);
 		show(out, sizeof out, "mmsg1", &names[1], mm[1].msg_hdr.msg_namelen);
+		/* into a 5-byte buffer: 5 bytes copied, the full length returned */
+		memset(&n, 0x7f, sizeof n);
+		nl = 5;
+		if (recvfrom(s, &b, 1, 0, (struct sockaddr *)&n, &nl) != 1)
+			return -1;
+		unsigned char *raw = (unsigned char *)&n;
+		snprintf(out + strlen(out), sizeof out - strlen(out), " cut=%u:%02x%02x%02x%02x%02x%02x", nl, raw[0],
+			 raw[1], raw[2], raw[3], raw[4], raw[5]);
 	}
 	close(s);
 	return 0;
