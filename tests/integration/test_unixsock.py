@@ -114,6 +114,21 @@ def test_server_and_client_through_the_passthrough_mount(b):
     assert stat.S_ISSOCK((b.data / "rel").lstat().st_mode)
 
 
+def test_symlinks_inside_the_mounts_lead_to_sockets(b):
+    """connect follows symlinks as open does: the mount's own (an absolute
+    target means the mount's root) and the runtime's (tmpfs); bind does
+    not follow a final one. The socket is left without a listener, so a
+    connect that reaches it is refused and one that does not finds nothing."""
+    got = results(b.run("bind:/data/s", "symlink:s=/data/rel", "symlink:/s=/data/abs", "symlink:/data/s=/tmp/l",
+                        "connect:/data/rel", "connect:/data/abs", "connect:/tmp/l", "bind:/data/rel",
+                        "bind:/tmp/l", "connect:/data/gone"))
+    assert got == {("bind", "/data/s"): "ok", ("symlink", "s=/data/rel"): "ok", ("symlink", "/s=/data/abs"): "ok",
+                   ("symlink", "/data/s=/tmp/l"): "ok", ("connect", "/data/rel"): "ECONNREFUSED",
+                   ("connect", "/data/abs"): "ECONNREFUSED", ("connect", "/tmp/l"): "ECONNREFUSED",
+                   ("bind", "/data/rel"): "EADDRINUSE", ("bind", "/tmp/l"): "EADDRINUSE",
+                   ("connect", "/data/gone"): "ENOENT"}
+
+
 def test_bound_datagram_sender_is_not_a_host_path(b):
     got = results(b.run("dgram:/data/srv=/data/cli"))
     # the host knows the sender under a name only its own process can use
