@@ -39,6 +39,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/path.h"
 #include "coffer.h"
 #include "run.h"
 #include "spec.h"
@@ -72,6 +73,7 @@ enum {
 	N_EXEC = 4,    /* run as a program or interpreter */
 	N_WRITE = 8,   /* a directory the program wrote in */
 	N_DIR = 16,    /* a directory on the host */
+	N_SOCKET = 32, /* a directory where it bound or reached a UNIX socket */
 };
 
 struct node {
@@ -340,7 +342,8 @@ static int load_record(int fd, struct node *root, struct record *rec)
 	 * file the program made itself is not one to trust. */
 	for (size_t i = 0; i < lines.n; i++) {
 		const char *path = lines.v[i] + 2;
-		if (lines.v[i][0] != 'W' || provided(path))
+		char kind = lines.v[i][0];
+		if ((kind != 'W' && kind != 'U') || provided(path))
 			continue;
 		if (write_dir(root, path, real, sizeof real))
 			continue;
@@ -349,7 +352,7 @@ static int load_record(int fd, struct node *root, struct record *rec)
 			continue;
 		}
 		struct node *dir = lookup(root, real);
-		dir->flags |= N_WRITE | N_DIR;
+		dir->flags |= N_WRITE | N_DIR | (kind == 'U' ? N_SOCKET : 0);
 		char file[2 * PATH_MAX];
 		const char *base = strrchr(path, '/') + 1;
 		snprintf(file, sizeof file, "%s/%s", real, base);
@@ -366,7 +369,7 @@ static int load_record(int fd, struct node *root, struct record *rec)
 		struct stat st;
 		if (kind == 'P')
 			rec->processes++;
-		if (kind == 'W' || kind == 'P' || provided(path) || resolve(root, path, real, sizeof real))
+		if (kind == 'W' || kind == 'U' || kind == 'P' || provided(path) || resolve(root, path, real, sizeof real))
 			continue;
 		if (!strcmp(real, "/") || strset_has(&written, real) || lstat(real, &st))
 			continue;
@@ -521,11 +524,14 @@ static void plan_node(struct node *n, const char *path, int depth, struct plan *
 	if (n->flags & N_WRITE) {
 		/* what was here before the run that it used */
 		size_t found = n->used - ((n->flags & (N_USED | N_LISTED)) ? 1 : 0);
-		bool tmp = scratch(path) && !found && p->processes <= 1;
+		bool sock = n->flags & N_SOCKET; /* a tmpfs holds no sockets */
+		bool tmp = scratch(path) && !found && p->processes <= 1 && !sock;
 		struct mount *m = add_mount(p, path, tmp ? M_TMPFS : M_PASSTHROUGH);
 		if (found)
 			snprintf(m->note, sizeof m->note, "it used %zu file%s here that %s there before it ran", found,
 				 found == 1 ? "" : "s", found == 1 ? "was" : "were");
+		else if (sock)
+			snprintf(m->note, sizeof m->note, "not tmpfs: it used a UNIX socket here, which a tmpfs cannot hold");
 		else if (scratch(path) && !tmp)
 			snprintf(m->note, sizeof m->note,
 				 "not tmpfs: it ran %zu processes, and each has its own tmpfs", p->processes);
@@ -808,16 +814,22 @@ static int cmd_record(int argc, char **argv)
 		fprintf(stderr, "coffer: %s exists; give --force to replace it\n", output);
 		return COFFER_EXIT_FAIL;
 	}
-	char program[PATH_MAX], entry[PATH_MAX], cwd[PATH_MAX], abs[2 * PATH_MAX];
-	int st = run_find_program(argv[optind], program, sizeof program);
+	char program[PATH_MAX], entry[PATH_MAX], cwd[PATH_MAX];
+	int st = run_check_development(&o, argv[optind]);
+	if (st)
+		return st;
+	st = run_find_program(argv[optind], program, sizeof program);
 	if (st)
 		return st;
 	if (!getcwd(cwd, sizeof cwd)) {
 		fprintf(stderr, "coffer: cannot get the working directory: %s\n", strerror(errno));
 		return COFFER_EXIT_FAIL;
 	}
-	snprintf(abs, sizeof abs, "%s/%s", program[0] == '/' ? "" : cwd, program);
-	path_normalize(abs, entry, sizeof entry);
+	bool isdir;
+	if (path_normalize(cwd, program, entry, sizeof entry, &isdir)) {
+		fprintf(stderr, "coffer: %s: the path is longer than PATH_MAX\n", program);
+		return COFFER_EXIT_FAIL;
+	}
 
 	/* The record: an unlinked file opened for appending, so that every
 	 * process of the run adds whole lines to it. */

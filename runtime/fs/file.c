@@ -14,9 +14,17 @@
 #include "../proc/proc.h"
 #include "vfs.h"
 
+/* A host-backed file's priv is what the runtime remembers of it: a socket's
+ * names (syscall/net.c). */
+static void host_release(struct file *f)
+{
+	rt_free(f->priv);
+}
+
 const struct file_ops host_file_ops = {
 	.name = "host",
 	.host = true,
+	.release = host_release,
 };
 
 struct file *file_new(const struct file_ops *ops, struct vfs_mount *mnt, const char *path, int flags)

@@ -29,6 +29,9 @@
 #ifndef COFFER_RT_VFS_H
 #define COFFER_RT_VFS_H
 
+#include <asm/stat.h>
+
+#include "../../common/path.h"
 #include "../lib/lock.h"
 #include "../lib/rt.h"
 
@@ -45,9 +48,14 @@ struct vfs_path {
 	bool dir;        /* the path ended in "/", "." or "..": must be a directory */
 };
 
+/* The kernel's struct stat (x86-64, <asm/stat.h>); raw for byte copies. */
 struct kstat_buf {
-	uint8_t raw[144]; /* struct stat (x86-64) */
+	union {
+		struct stat st;
+		uint8_t raw[144];
+	};
 };
+_Static_assert(sizeof(struct stat) == 144, "x86-64 struct stat");
 
 /* An application buffer: base is an application address. */
 struct kiovec {
@@ -88,6 +96,12 @@ struct mount_ops {
 	 * it, not the host), copy its target and return its length; else
 	 * -EINVAL (not a link) or -ENOENT. NULL: the mount has none. */
 	long (*link_target)(const struct vfs_mount *m, const char *rel, char *buf, size_t n);
+	/* A UNIX socket at p, for the host kernel (syscall/net.c): write the
+	 * path the host's bind (`bind`: the socket file is made there) or
+	 * connect/sendto (p must name a socket) should be given into buf, and
+	 * set *hold to a host fd that path goes through (the caller closes it
+	 * after the call) or -1. NULL: the mount cannot hold sockets. */
+	long (*sock_path)(const struct vfs_path *p, bool bind, char *buf, size_t n, long *hold);
 };
 
 struct vfs_mount {
@@ -141,20 +155,38 @@ int passthrough_confine(struct vfs_mount *m);
 /* Set at boot if a mount lets the runtime follow symlinks itself (trusted,
  * tmpfs); a development run has none and skips that walk. */
 extern bool vfs_any_links;
+/* Set up a mount type's state at boot (boot.c): the trusted files' table,
+ * a tmpfs tree, a passthrough mount's confining root fd. 0 or -errno. */
+int trusted_init(void);
+int tmpfs_init(struct vfs_mount *m);
+int passthrough_confine(struct vfs_mount *m);
+/* True while every mount shows a host directory at its own path and
+ * unconfined (a development run: "/" and /proc): then paths in the enclave
+ * and on the host are the same, and UNIX socket addresses pass untranslated. */
+extern bool vfs_host_view;
 /* Add a mount; the table is built at boot and fixed afterwards. */
 struct vfs_mount *vfs_mount_add(const char *path, const char *host_root, const struct mount_ops *ops, bool ro);
 /* The mount serving an absolute normalized path (the synthetic mount for the
  * directories above mount points), or NULL. */
 struct vfs_mount *vfs_mount_find(const char *abs, const char **rel);
+/* The enclave path of a host path (absolute, normalized) below the host
+ * directory of a mount that can hold sockets (passthrough), for addresses
+ * the host reports; the longest such directory wins. Returns 0, -ENOENT (no
+ * such mount: the path must stay hidden) or -ENAMETOOLONG. */
+long vfs_host_to_enclave(const char *host, char *out, size_t n);
 /* Visit the names directly below `abs` that lead to mount points (for
  * listing a synthetic directory); returns how many. */
 int vfs_mount_children(const char *abs, void (*fn)(void *arg, const char *name, size_t len), void *arg);
 
-/* ---- paths (normalize.c, path.c) ---------------------------------------- */
+/* ---- paths (common/path.c, path.c) ---------------------------------------- */
 
 /* Normalize `path` (absolute, or relative to `base`, which must be absolute)
- * into out[RT_PATH_MAX]. Returns 0 or -ENAMETOOLONG / -ENOENT (empty path). */
-int vfs_normalize(const char *base, const char *path, char *out, bool *dir);
+ * into out[RT_PATH_MAX], lexically (common/path.h, shared with the tools).
+ * Returns 0 or -ENAMETOOLONG / -ENOENT (empty path). */
+static inline int vfs_normalize(const char *base, const char *path, char *out, bool *dir)
+{
+	return path_normalize(base, path, out, RT_PATH_MAX, dir);
+}
 
 enum { VFS_NOFOLLOW = 1 }; /* do not follow a symlink in the last component */
 

@@ -40,7 +40,6 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/kcmp.h>
-#include <linux/sockios.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
@@ -205,8 +204,6 @@ static void calls(pid_t pid, uintptr_t addr, bool foreign)
 	say("F_SETOWN", syscall(SYS_fcntl, pfd[0], F_SETOWN, pid));
 	struct f_owner_ex own = { F_OWNER_PID, pid };
 	say("F_SETOWN_EX", syscall(SYS_fcntl, pfd[0], F_SETOWN_EX, &own));
-	int who = pid;
-	say("FIOSETOWN", syscall(SYS_ioctl, pfd[0], FIOSETOWN, &who));
 	close(pfd[0]);
 	close(pfd[1]);
 	say("PR_SET_PTRACER", syscall(SYS_prctl, PR_SET_PTRACER, pid, 0, 0, 0));
