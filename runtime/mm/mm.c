@@ -14,6 +14,7 @@
 #include "../lib/lock.h"
 #include "../proc/pidtab.h"
 #include "mm.h"
+#include "uaccess.h"
 
 struct mm_layout mm_layout;
 
@@ -88,11 +89,6 @@ int mm_slot_commit(unsigned i)
 }
 
 /* ---- checked copies ---------------------------------------------------- */
-
-long uaccess_raw_copy(void *dst, const void *src, size_t n);
-long uaccess_raw_strncpy(char *dst, const char *src, size_t max);
-long uaccess_raw_get_u64(uint64_t *out, const void *src);
-extern const char uaccess_begin[], uaccess_end[], uaccess_fault[];
 
 long uaccess_copy_from(void *dst, uintptr_t src, size_t n)
 {
