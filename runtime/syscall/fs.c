@@ -891,6 +891,39 @@ long sys_close_range(struct sys_call *c)
 	return 0;
 }
 
+/*
+ * dup2 and dup3 onto a number the application does not hold. While a call
+ * runs, the runtime opens short-lived host fds of its own (the O_PATH fds
+ * through which a confined passthrough mount resolves a path, a /proc
+ * file's), and they take the lowest free numbers like any other fd. A host
+ * dup2 onto one from another thread would replace it under that call with
+ * whatever the application chose, say a directory outside the mounts. So a
+ * number the application does not hold is taken with F_DUPFD, the lowest
+ * free number at or above it, which never replaces anything: if that comes
+ * back higher, the number was busy, and the answer is Linux's for a dup2
+ * that races with an open, EBUSY (after a few tries, since an application
+ * fd another thread is closing frees its number at once). Returns the new
+ * fd, -errno, or 1 if meanwhile the number became the application's: then
+ * replacing it is what dup2 means.
+ */
+static long dup_to_free(int oldfd, int newfd, int flags)
+{
+	int cmd = (flags & O_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD;
+
+	for (int tries = 0; tries < 64; tries++) {
+		long r = plat_call(__NR_fcntl, oldfd, cmd, newfd, 0, 0, 0);
+		if (r == -EINVAL)
+			return -EBADF; /* newfd past RLIMIT_NOFILE, as dup2 says it */
+		if (r < 0 || r == newfd)
+			return r;
+		plat_call(__NR_close, r, 0, 0, 0, 0, 0);
+		if (fd_owned(newfd, false))
+			return 1;
+		plat_call(__NR_sched_yield, 0, 0, 0, 0, 0, 0);
+	}
+	return -EBUSY;
+}
+
 static long dup_to(int oldfd, int newfd, int flags, long nr)
 {
 	struct file *f = fd_get(oldfd);
@@ -901,6 +934,19 @@ static long dup_to(int oldfd, int newfd, int flags, long nr)
 	if (newfd >= 0 && fd_is_runtime(newfd) && (r = fd_runtime_evict(newfd))) {
 		file_put(f);
 		return r;
+	}
+	if (nr != __NR_dup && newfd >= 0 && newfd != oldfd && !fd_owned(newfd, false)) {
+		if ((flags & ~O_CLOEXEC) || newfd >= FD_MAX)
+			r = (flags & ~O_CLOEXEC) ? -EINVAL : -EBADF;
+		else
+			r = dup_to_free(oldfd, newfd, flags);
+		if (r != 1) {
+			if (r < 0) {
+				file_put(f);
+				return r;
+			}
+			return fd_install((int)r, f);
+		}
 	}
 	if (nr == __NR_dup)
 		r = plat_call(__NR_dup, oldfd, 0, 0, 0, 0, 0);

@@ -87,3 +87,20 @@ def test_python_terminal_ioctls_match_native():
     assert want.returncode == 0, want.stderr
     assert want.stdout == native.stdout
     assert "ioctl request" not in want.stderr
+
+
+def test_dup2_never_replaces_the_runtimes_own_fds(static_bundle):
+    # progs/fdrace.c: two threads make, rename and remove /data/x/d over
+    # and over (each call goes through O_PATH fds the runtime opens at the
+    # lowest free numbers) while another dup2()s an fd of /data/other onto
+    # those numbers. A dup2 that replaced the runtime's fd mid-call would
+    # make "d" or "e" in other/. A race: without the fix this run catches it
+    # about half the time on the development VM; with it, never.
+    b = static_bundle("fdrace")
+    (b.data / "x").mkdir()
+    (b.data / "other").mkdir()
+    r = b.run("/data/x", "/data/other", "5", timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("dup2 ok=yes"), r.stdout
+    assert r.stdout.rstrip().endswith("errors=0"), r.stdout
+    assert list((b.data / "other").iterdir()) == []
