@@ -144,6 +144,7 @@ static void big_insert(struct free_node *n, uint64_t size)
 {
 	struct free_node **pp = &big_free, *prev = NULL;
 
+	RT_ASSERT(size >= sizeof *n && size % RT_PAGE_SIZE == 0);
 	while (*pp && *pp < n) {
 		prev = (struct free_node *)*pp;
 		pp = &prev->next;

@@ -83,6 +83,7 @@ struct rt_thread *thread_alloc(void)
 void thread_release_slot(struct rt_thread *t)
 {
 	rt_lock(&slot_lock);
+	RT_ASSERT(t->state == SLOT_LIVE); /* released once, by its own thread */
 	t->state = SLOT_EXITING;
 	rt_unlock(&slot_lock);
 }
@@ -160,7 +161,9 @@ struct rt_proc *proc_clone(struct rt_proc *parent, unsigned long flags)
 
 void proc_put(struct rt_proc *p)
 {
-	if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL))
+	int left = __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL);
+	RT_ASSERT(left >= 0);
+	if (left)
 		return;
 	if (p->fdt)
 		fdt_put(p->fdt);
