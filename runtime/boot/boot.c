@@ -225,11 +225,11 @@ static void add_mounts(void)
 		if (!m)
 			boot_fail(125, "cannot mount %s", path);
 	}
-	/* The restricted /proc and /dev, where the manifest leaves them free */
+	/* The runtime's /proc and the restricted /dev, where the manifest leaves them free */
 	static const struct {
 		const char *path;
 		const struct mount_ops *ops;
-	} views[] = { { "/proc", &proc_ops }, { "/dev", &dev_ops } };
+	} views[] = { { "/proc", &procfs_ops }, { "/dev", &dev_ops } };
 	for (unsigned i = 0; i < RT_ARRAY_LEN(views); i++) {
 		const char *rel;
 		struct vfs_mount *at = vfs_mount_find(views[i].path, &rel);
@@ -244,10 +244,8 @@ static void add_mounts(void)
 		}
 		if (covers_mount)
 			continue;
-		struct vfs_mount *m = vfs_mount_add(views[i].path, views[i].path, views[i].ops, true);
-		if (!m)
+		if (!vfs_mount_add(views[i].path, views[i].ops == &dev_ops ? views[i].path : NULL, views[i].ops, true))
 			boot_fail(125, "cannot mount %s", views[i].path);
-		m->restricted = true;
 	}
 }
 

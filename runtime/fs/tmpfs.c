@@ -339,6 +339,42 @@ static long td_getdents(struct file *f, uintptr_t ubuf, size_t room)
 	return full && !used ? -EINVAL : (long)used;
 }
 
+static const struct file_ops tmpfs_file_ops, tmpfs_dir_ops;
+
+/* open of /proc/self/fd/N: the same node, even if it was renamed or
+ * unlinked since, in a new open file description. */
+static long tf_reopen(struct file *f, int flags, struct file **out)
+{
+	struct tmpfs *fs = fs_of(f->mnt);
+	struct tnode *n = f->priv;
+	bool isdir = f->ops == &tmpfs_dir_ops;
+	long r = 0;
+
+	if (isdir && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT)))
+		return -EISDIR;
+	if (!isdir && (flags & O_DIRECTORY))
+		return -ENOTDIR;
+	long fd = file_placeholder(flags);
+	if (fd < 0)
+		return fd;
+	if (!(*out = file_new(f->ops, f->mnt, f->path, flags))) {
+		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		return -ENOMEM;
+	}
+	rt_lock(&fs->lock);
+	n->opens++;
+	if (!isdir && (flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY)
+		r = resize(n, 0);
+	rt_unlock(&fs->lock);
+	(*out)->priv = n;
+	if (r) {
+		file_put(*out); /* drops the open count again */
+		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		return r;
+	}
+	return fd;
+}
+
 static const struct file_ops tmpfs_file_ops = {
 	.name = "tmpfs",
 	.pread = tf_pread,
@@ -347,6 +383,7 @@ static const struct file_ops tmpfs_file_ops = {
 	.stat = tf_stat,
 	.truncate = tf_truncate,
 	.chmod = tf_chmod,
+	.reopen = tf_reopen,
 	.deny = EINVAL,
 	.release = tf_release,
 };
@@ -356,6 +393,7 @@ static const struct file_ops tmpfs_dir_ops = {
 	.stat = tf_stat,
 	.getdents = td_getdents,
 	.chmod = tf_chmod,
+	.reopen = tf_reopen,
 	.deny = EISDIR,
 	.release = tf_release,
 };

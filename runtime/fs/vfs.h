@@ -57,8 +57,8 @@ struct kiovec {
 
 struct mount_ops {
 	const char *name;
-	/* A restricted mount: may the enclave see this path at all? If not,
-	 * every call naming it fails with ENOENT, as if it did not exist. */
+	/* May the application see this path at all? If not, every call naming
+	 * it fails with ENOENT, as if it did not exist. NULL: all of it. */
 	bool (*visible)(const struct vfs_path *p);
 	long (*open)(const struct vfs_path *p, int flags, unsigned mode, struct file **out);
 	long (*stat)(const struct vfs_path *p, int at_flags, struct kstat_buf *st);
@@ -88,6 +88,10 @@ struct mount_ops {
 	 * it, not the host), copy its target and return its length; else
 	 * -EINVAL (not a link) or -ENOENT. NULL: the mount has none. */
 	long (*link_target)(const struct vfs_mount *m, const char *rel, char *buf, size_t n);
+	/* Is rel a "magic" link (/proc/self/fd/N) that open and stat follow to
+	 * the open file itself rather than to its path? Resolution with
+	 * VFS_REOPEN stops there and leaves it to the mount. NULL: none. */
+	bool (*reopens)(const struct vfs_mount *m, const char *rel);
 };
 
 struct vfs_mount {
@@ -97,7 +101,6 @@ struct vfs_mount {
 	const struct mount_ops *ops;
 	bool read_only;
 	bool exec_ok;          /* programs may be executed from here */
-	bool restricted;       /* proc, dev: only the entries a signed enclave may see */
 	void *priv;            /* the mount type's state (tmpfs tree, ...) */
 };
 
@@ -115,6 +118,10 @@ struct file_ops {
 	long (*getdents)(struct file *f, uintptr_t ubuf, size_t n); /* getdents64; pos = entry index */
 	long (*truncate)(struct file *f, long len);
 	long (*chmod)(struct file *f, unsigned mode);
+	/* A new open file description of the same file (open of
+	 * /proc/self/fd/N) with these open flags: returns its host fd and the
+	 * file in *out, as mount_ops.open. NULL: reopened by its path. */
+	long (*reopen)(struct file *f, int flags, struct file **out);
 	int deny; /* errno for missing ops: EACCES (trusted), EISDIR, EINVAL, ... */
 	void (*release)(struct file *f);
 };
@@ -132,7 +139,9 @@ struct file {
 
 /* ---- mounts (mount.c) ------------------------------------------------- */
 
-extern const struct mount_ops passthrough_ops, proc_ops, dev_ops, trusted_ops, tmpfs_ops, synth_ops;
+/* proc_ops: the host's /proc of a development run; procfs_ops: a bundle's
+ * generated /proc (procfs.h). */
+extern const struct mount_ops passthrough_ops, proc_ops, procfs_ops, dev_ops, trusted_ops, tmpfs_ops, synth_ops;
 /* Set at boot if a mount lets the runtime follow symlinks itself (trusted,
  * tmpfs); a development run has none and skips that walk. */
 extern bool vfs_any_links;
@@ -144,6 +153,9 @@ struct vfs_mount *vfs_mount_find(const char *abs, const char **rel);
 /* Visit the names directly below `abs` that lead to mount points (for
  * listing a synthetic directory); returns how many. */
 int vfs_mount_children(const char *abs, void (*fn)(void *arg, const char *name, size_t len), void *arg);
+/* The i-th mount, shortest path first (the order they would have been
+ * mounted in), or NULL past the last. */
+const struct vfs_mount *vfs_mount_nth(int i);
 
 /* ---- paths (normalize.c, path.c) ---------------------------------------- */
 
@@ -151,7 +163,10 @@ int vfs_mount_children(const char *abs, void (*fn)(void *arg, const char *name, 
  * into out[RT_PATH_MAX]. Returns 0 or -ENAMETOOLONG / -ENOENT (empty path). */
 int vfs_normalize(const char *base, const char *path, char *out, bool *dir);
 
-enum { VFS_NOFOLLOW = 1 }; /* do not follow a symlink in the last component */
+enum {
+	VFS_NOFOLLOW = 1, /* do not follow a symlink in the last component */
+	VFS_REOPEN = 2,   /* stop at a final magic link (mount_ops.reopens) */
+};
 
 /* Resolve an application path (already copied into runtime memory) relative
  * to dirfd. `abs` must have room for RT_PATH_MAX. */
@@ -215,6 +230,9 @@ void fd_runtime_remove(int fd);
 /* Make room at `fd` for the application; returns 0 or -errno. */
 long fd_runtime_evict(int fd);
 int fd_runtime_list(int *out, int max);
+
+/* fstat of a runtime-backed file (io.c). */
+long file_stat(struct file *f, struct kstat_buf *st);
 
 /* The path of a directory fd for *at() calls; copies into buf. */
 long vfs_fd_path(int fd, char *buf, size_t n);

@@ -23,6 +23,8 @@
  *               turn; prints those that opened (none, if all is well)
  *   ids:-       pid, ppid, tid
  *   threads:N   start N threads that wait until the program ends
+ *   procs:-     each pid in /proc as PID:STAT-PID:STATUS-PID:PPID:ARGV0, then
+ *               self=PID; fork-procs:- the same from a forked child
  *   uname:-     nodename, sysname, release
  *   write:P#T   create P with the text T
  *   wait:-      print "ready", wait for a line on stdin
@@ -41,6 +43,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *err(long r)
@@ -284,6 +287,48 @@ static void do_rtfds(const char *arg)
 	printf("\n");
 }
 
+/* For each process in /proc: what its stat, status and cmdline say. */
+static void do_procs(const char *op)
+{
+	char buf[8192], path[300], text[8192];
+	long fd = sys_open("/proc", O_RDONLY | O_DIRECTORY), n;
+	printf("%s -: ok", op);
+	while (fd >= 0 && (n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
+		for (long off = 0; off < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			off += d->d_reclen;
+			if (d->d_name[0] < '1' || d->d_name[0] > '9')
+				continue;
+			int stat_pid = -1, status_pid = -1, ppid = -1;
+			snprintf(path, sizeof path, "/proc/%s/stat", d->d_name);
+			long f = sys_open(path, O_RDONLY);
+			if (f >= 0 && read_fd((int)f, text, sizeof text) > 0)
+				sscanf(text, "%d", &stat_pid);
+			close((int)f);
+			snprintf(path, sizeof path, "/proc/%s/status", d->d_name);
+			f = sys_open(path, O_RDONLY);
+			if (f >= 0 && read_fd((int)f, text, sizeof text) > 0) {
+				char *p = strstr(text, "\nPid:\t"), *q = strstr(text, "\nPPid:\t");
+				if (p)
+					status_pid = atoi(p + 6);
+				if (q)
+					ppid = atoi(q + 7);
+			}
+			close((int)f);
+			snprintf(path, sizeof path, "/proc/%s/cmdline", d->d_name);
+			f = sys_open(path, O_RDONLY);
+			if (f < 0 || read_fd((int)f, text, sizeof text) < 0)
+				text[0] = 0;
+			close((int)f);
+			char *bar = strchr(text, '|');
+			if (bar)
+				*bar = 0;
+			printf(" %s:%d:%d:%d:%s", d->d_name, stat_pid, status_pid, ppid, text);
+		}
+	printf(" self=%d\n", getpid());
+	close((int)fd);
+}
+
 static int gate[2], started[2];
 
 static void *waiter(void *arg)
@@ -377,6 +422,17 @@ int main(int argc, char **argv)
 			printf("write %s: %s\n", arg, err(r));
 			if (fd >= 0)
 				close((int)fd);
+		} else if (!strcmp(op, "procs")) {
+			do_procs(op);
+		} else if (!strcmp(op, "fork-procs")) {
+			fflush(stdout);
+			pid_t child = fork();
+			if (child == 0) {
+				do_procs(op);
+				fflush(stdout);
+				_exit(0);
+			}
+			waitpid(child, NULL, 0);
 		} else if (!strcmp(op, "uname")) {
 			struct utsname u;
 			uname(&u);
