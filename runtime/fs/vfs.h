@@ -222,10 +222,16 @@ long fd_install_host(long fd, const char *path, int flags);
 /* Remove fd from the table and return its file (caller puts it), or NULL. */
 struct file *fd_remove(int fd);
 
-/* Host fds the runtime keeps for itself (the log stream): hidden from the
- * application; if it dup2()s onto one, the runtime moves its fd away first. */
+/* Host fds the runtime keeps for itself (the log stream, mount handles):
+ * hidden from the application (EBADF, and absent from /proc/self/fd); if it
+ * dup2()s onto one, the runtime moves its fd away first. */
 bool fd_is_runtime(int fd);
-void fd_runtime_add(int fd);
+/* Record fd as the runtime's: 0, or -EMFILE if the table is full. */
+long fd_runtime_add(int fd);
+/* Move a new host fd of the runtime's out of the application's way (to a
+ * high number, close-on-exec, as the log fd) and record it; returns the new
+ * number or -errno (fd is closed either way on failure). */
+long fd_runtime_hide(long fd);
 void fd_runtime_remove(int fd);
 /* Make room at `fd` for the application; returns 0 or -errno. */
 long fd_runtime_evict(int fd);

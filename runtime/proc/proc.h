@@ -30,6 +30,10 @@
 
 struct fd_table;
 
+/* Host fds a process's runtime may keep: the log, the record fd, an execve
+ * boot block, and one handle per mount (at most 64, mount.c). */
+#define RT_PROC_RTFDS 72
+
 struct rt_proc {
 	int refs;          /* threads using this struct; atomic */
 	int pid;           /* host process id */
@@ -44,7 +48,7 @@ struct rt_proc {
 	 * memory but has its own host fd table. */
 	int log_fd;
 	int record_fd; /* coffer manifest record: where paths are reported, or -1 */
-	int rtfds[8];
+	int rtfds[RT_PROC_RTFDS];
 };
 
 enum slot_state { SLOT_FREE = 0, SLOT_LIVE, SLOT_EXITING };

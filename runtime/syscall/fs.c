@@ -807,8 +807,8 @@ static long close_span(unsigned lo, unsigned hi, unsigned flags)
 long sys_close_range(struct sys_call *c)
 {
 	unsigned first = (unsigned)c->a[0], last = (unsigned)c->a[1], flags = (unsigned)c->a[2];
-	int rt[8];
-	int n = fd_runtime_list(rt, 8);
+	int rt[RT_PROC_RTFDS];
+	int n = fd_runtime_list(rt, RT_PROC_RTFDS);
 	long r;
 
 	if (first > last)

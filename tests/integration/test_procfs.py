@@ -41,7 +41,7 @@ mounts:
 
 
 class Bundle:
-    def __init__(self, base, key):
+    def __init__(self, base, key, extra=""):
         self.base = base
         for d in ("app", "etc", "data"):
             (base / d).mkdir()
@@ -60,7 +60,7 @@ class Bundle:
                 seen.append(p)
                 libs += f"  - path: {p}\n    type: trusted\n"
         self.mounts = ["/app", "/etc", "/data", "/tmp"] + seen
-        (base / "app.yaml").write_text(MANIFEST.format(base=base, libs=libs))
+        (base / "app.yaml").write_text(MANIFEST.format(base=base, libs=libs + extra))
         r = cli("sign", "--key", key, base / "app.yaml", "-o", base / "app.coffer")
         assert r.returncode == 0, r.stderr
         self.bundle = base / "app.coffer"
@@ -136,6 +136,28 @@ def test_the_runtimes_own_fds_are_not_there(bundle):
     listed, probed = re.match(r"ok listed(.*) probed(.*)$", got[("fds", "-")]).groups()
     assert listed.split() == probed.split()
     assert listed.split()[:3] == ["0", "1", "2"]
+
+
+def test_mount_handles_are_out_of_the_way(tmp_path, key):
+    """Nine passthrough mounts, nine runtime handles: none is the
+    application's, none takes the numbers it gets natively, close_range
+    over everything leaves the mounts working."""
+    extra = ""
+    for i in range(9):
+        (tmp_path / f"d{i}").mkdir()
+        (tmp_path / f"d{i}" / "f").write_text(f"file {i}\n")
+        extra += f"  - path: /d{i}\n    type: passthrough\n    source: {tmp_path}/d{i}\n"
+    (tmp_path / "b").mkdir()
+    b = Bundle(tmp_path / "b", key, extra)
+    r = b.run("fdnum:/app/hello.txt", "fds:-", "rtfds:f", "closeall:3", "cat:/d8/f", "cat:/d0/f", "fdnum:/d4/f")
+    got = results(r.stdout)
+    assert got[("fdnum", "/app/hello.txt")] == "ok 7"  # after the probe's own two pipes, as natively
+    listed, probed = re.match(r"ok listed(.*) probed(.*)$", got[("fds", "-")]).groups()
+    assert listed.split() == probed.split() == ["0", "1", "2", "3", "4", "5", "6"]
+    assert got[("rtfds", "f")] == "ok"
+    assert got[("closeall", "3")] == "ok"
+    assert "file 8\ncat /d8/f: ok\nfile 0\ncat /d0/f: ok\n" in r.stdout
+    assert got[("fdnum", "/d4/f")] == "ok 3"
 
 
 def test_no_net_no_map_files_no_other_processes(bundle):

@@ -21,6 +21,8 @@
  *   fds:-       the numbers in /proc/self/fd, then those fcntl finds open
  *   rtfds:N     for every fd below N, open /proc/self/fd/FD/N... each in
  *               turn; prints those that opened (none, if all is well)
+ *   fdnum:P     open P: the fd number it got
+ *   closeall:N  close_range(N, ~0U, 0)
  *   ids:-       pid, ppid, tid
  *   threads:N   start N threads that wait until the program ends
  *   procs:-     each pid in /proc as PID:STAT-PID:STATUS-PID:PPID:ARGV0, then
@@ -422,6 +424,14 @@ int main(int argc, char **argv)
 			printf("write %s: %s\n", arg, err(r));
 			if (fd >= 0)
 				close((int)fd);
+		} else if (!strcmp(op, "fdnum")) {
+			long fd = sys_open(arg, O_RDONLY);
+			printf("fdnum %s: %s %ld\n", arg, err(fd), fd);
+			if (fd >= 0)
+				close((int)fd);
+		} else if (!strcmp(op, "closeall")) {
+			long r = syscall(SYS_close_range, atoi(arg), ~0U, 0);
+			printf("closeall %s: %s\n", arg, err(r));
 		} else if (!strcmp(op, "procs")) {
 			do_procs(op);
 		} else if (!strcmp(op, "fork-procs")) {
