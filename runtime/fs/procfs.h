@@ -98,7 +98,9 @@ long proc_fd_target(struct file *f, int fd, char *buf, size_t n);
  * (getpid, getppid, ...): the same handler answers both. */
 long proc_sys0(long nr);
 
-/* The calling process's thread ids, its own first; returns how many in all. */
+/* The calling process's thread ids, its own first; returns how many were
+ * written. /proc shows at most PROC_MAX_TIDS threads of a process. */
+#define PROC_MAX_TIDS 1024
 int proc_tids(int *out, int max);
 
 #endif

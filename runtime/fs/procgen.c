@@ -83,7 +83,7 @@ int proc_tids(int *out, int max)
 
 static bool own_thread(int tid)
 {
-	int tids[256];
+	int tids[PROC_MAX_TIDS];
 	int n = proc_tids(tids, (int)RT_ARRAY_LEN(tids));
 	for (int i = 0; i < n; i++)
 		if (tids[i] == tid)
@@ -387,7 +387,7 @@ static long dir_getdents(struct file *f, uintptr_t ubuf, size_t room)
 		list_entries(&l, proc_pid_entries, n, &key);
 		break;
 	case PK_TASKS: {
-		int tids[256];
+		int tids[PROC_MAX_TIDS];
 		int count = RT_MIN(proc_tids(tids, (int)RT_ARRAY_LEN(tids)), (int)RT_ARRAY_LEN(tids));
 		for (int i = 1; i < count; i++) /* ascending, as Linux lists them */
 			for (int j = i; j > 0 && tids[j] < tids[j - 1]; j--) {

@@ -608,7 +608,7 @@ static bool calling_thread(const struct proc_node *n)
 
 static int thread_count(const struct proc_node *n, const struct host_stat *hs)
 {
-	int tids[256];
+	int tids[PROC_MAX_TIDS];
 	return n->own ? RT_MIN(proc_tids(tids, (int)RT_ARRAY_LEN(tids)), 0x7fffffff) : (int)hs->f[20];
 }
 

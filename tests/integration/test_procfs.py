@@ -191,6 +191,16 @@ def test_listings(bundle):
     assert got[("ls", "/proc/self/fdinfo")].split()[3:] == fds  # each lists its own fd too
 
 
+def test_hundreds_of_threads_are_all_there(bundle):
+    r = bundle.run("threads:300", "ls:/proc/self/task", "cat:/proc/self/status", "cat:/proc/self/stat")
+    got = results(r.stdout)
+    tids = got[("threads", "300")].split()[1:]
+    listed = got[("ls", "/proc/self/task")].split()[3:]
+    assert len(listed) == 301 and set(tids) <= set(listed)
+    assert "\nThreads:\t301\n" in r.stdout
+    assert re.search(r"^\d+ \(procprobe\) (\S+ ){17}301 ", r.stdout, re.M)
+
+
 def test_links(bundle):
     r = bundle.run("readlink:/proc/self/exe", "readlink:/proc/self/cwd", "readlink:/proc/self/root",
                    "readlink:/proc/thread-self", "readlink:/proc/self", "ids:-", "fdlink:/data/host.txt",
