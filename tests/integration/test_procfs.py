@@ -424,3 +424,19 @@ def test_every_listed_process_has_its_files(bundle):
             assert p[0] == p[1] == p[2] and p[4] == "procprobe", p
             if int(p[0]) == me:
                 assert int(p[3]) == (pid if op == "fork-procs" else ids(got)[1])
+
+
+def test_ps_in_a_bundle_sees_only_the_application(tmp_path, key):
+    """Debian's ps reads /proc/<pid>/stat, status and cmdline of every
+    process it lists: in a bundle that is the application alone."""
+    yaml = tmp_path / "ps.yaml"
+    cmd = ["/bin/ps", "-e", "-o", "pid=,ppid=,nlwp=,stat=,comm=,args="]
+    r = cli("manifest", "record", "-o", yaml, "--", *cmd, cwd=tmp_path, env={"PATH": "/usr/bin:/bin"})
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout.splitlines()) > 1  # natively: the host's processes
+    assert cli("sign", "--key", key, yaml).returncode == 0
+    r = cli("run", yaml.with_suffix(".coffer"), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    (line,) = r.stdout.splitlines()
+    pid, ppid, nlwp, stat, comm, args = line.split(None, 5)
+    assert (nlwp, stat[0], comm, args) == ("1", "R", "ps", " ".join(cmd))
