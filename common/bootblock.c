@@ -7,9 +7,7 @@
 
 #include <asm-generic/errno.h>
 
-void *memcpy(void *dst, const void *src, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
+#include "cstring.h"
 
 static void put_le32(uint8_t *p, uint32_t v)
 {

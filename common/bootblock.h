@@ -3,7 +3,7 @@
  *
  * `coffer run` (hosted) and the runtime's execve (freestanding) both start an
  * enclave image by writing a boot block into a host file descriptor and passing
- * its number on the enclave's command line (DESIGN.md, boot steps 1 and 4):
+ * its number on the enclave's command line (docs/design.md, boot steps 1, 4):
  * never through the environment. The block says what to run (program, argv,
  * env, cwd), how (log level, trace), and carries the runtime state that
  * survives execve (open file descriptors, umask, signal mask).

@@ -4,14 +4,20 @@
 #include "bundle.h"
 #include "sgx.h"
 
-int memcmp(const void *a, const void *b, size_t n);
-void *memcpy(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
+#include "cstring.h"
 
 int bundle_parse(const uint8_t *raw, size_t len, struct bundle *out, const char **why)
 {
-	if (len < BUNDLE_HEADER_SIZE || memcmp(raw, BUNDLE_MAGIC, 8)) {
+	if (len == 0) {
+		*why = "an empty file, not a signed Coffer bundle";
+		return -1;
+	}
+	if (len < 8 || memcmp(raw, BUNDLE_MAGIC, 8)) {
 		*why = "not a signed Coffer bundle (bad magic)";
+		return -1;
+	}
+	if (len < BUNDLE_HEADER_SIZE) {
+		*why = "the bundle's header is truncated";
 		return -1;
 	}
 	if (sgx_le32(raw + 8) != BUNDLE_VERSION) {

@@ -6,10 +6,9 @@
  * (the runtime sets its own), OFSLIMIT = OGSLIMIT = 0xfff. Everything else 0.
  */
 #include "layout.h"
+#include "manifest.h"
 
-void *memset(void *dst, int c, size_t n);
-void *memcpy(void *dst, const void *src, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
+#include "cstring.h"
 
 #define PT_LOAD_ 1
 #define PF_X_ 1
@@ -114,8 +113,8 @@ int layout_measure(const uint8_t *image, size_t image_len, const uint8_t *manife
 
 	if (parse_image(image, image_len, segs, &nseg, &entry, &span, why))
 		return -1;
-	if (threads == 0 || threads > 4096)
-		FAIL("the thread count is not between 1 and 4096");
+	if (threads < MAN_MIN_THREADS || threads > MAN_MAX_THREADS)
+		FAIL("the thread count is not from 1 to 4096");
 	uint64_t man_pages = (manifest_len + SGX_PAGE_SIZE - 1) / SGX_PAGE_SIZE;
 	out->image_offset = man_pages * SGX_PAGE_SIZE;
 	out->tcs_offset = out->image_offset + span;

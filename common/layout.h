@@ -3,7 +3,8 @@
  * MRENCLAVE measures. `coffer sign` computes it from the enclave image file
  * and the binary manifest; the direct platform recomputes it at every start
  * from the same two inputs and refuses to run on a mismatch; an sgx platform
- * EADDs and EEXTENDs exactly these pages (docs/measurement.md).
+ * EADDs and EEXTENDs exactly these pages (docs/manifest.md, "Identity:
+ * MRENCLAVE and MRSIGNER").
  *
  *   ECREATE   SSAFRAMESIZE 1, SIZE = the manifest's enclave size
  *   offset 0  the binary manifest, read-only, zero-padded to a page

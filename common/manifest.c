@@ -4,11 +4,7 @@
  */
 #include "manifest.h"
 
-void *memcpy(void *dst, const void *src, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
-size_t strlen(const char *s);
+#include "cstring.h"
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -178,8 +174,8 @@ static int check_config(struct manifest *m, const uint8_t *p, const char **why, 
 	uint64_t s = c->enclave_size;
 	if (s < (1u << 20) || (s & (s - 1)) || s > (1ULL << 40))
 		FAIL("the enclave size is not a power of two between 1 MiB and 1 TiB", at + 8);
-	if (c->threads == 0 || c->threads > 4096)
-		FAIL("the thread count is not between 1 and 4096", at + 16);
+	if (c->threads < MAN_MIN_THREADS || c->threads > MAN_MAX_THREADS)
+		FAIL("the thread count is not from 1 to 4096", at + 16);
 	if (c->flags & ~MAN_F_DEBUG)
 		FAIL("CONFIG has unknown flags", at + 20);
 	if (c->host_args > MAN_ARGS_APPEND)

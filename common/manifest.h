@@ -32,6 +32,9 @@
 #define MAN_MAGIC "COFFMANI"
 #define MAN_VERSION 1
 #define MAN_MAX_SIZE (256u << 20)
+/* enclave threads (one TCS each); every message says "from 1 to 4096" */
+#define MAN_MIN_THREADS 1u
+#define MAN_MAX_THREADS 4096u
 #define MAN_HEADER_SIZE 24u
 #define MAN_SECTION_SIZE 16u
 

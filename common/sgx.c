@@ -10,9 +10,7 @@
  */
 #include "sgx.h"
 
-void *memcpy(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
+#include "cstring.h"
 
 const uint8_t sgx_sigstruct_header[16] = { 0x06, 0x00, 0x00, 0x00, 0xe1, 0x00, 0x00, 0x00,
 					   0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00 };
@@ -75,6 +73,81 @@ void sgx_sigstruct_signed_bytes(const uint8_t *raw, uint8_t out[256])
 {
 	memcpy(out, raw, SS_SIGNED_A_LEN);
 	memcpy(out + SS_SIGNED_A_LEN, raw + SS_SIGNED_B_OFF, SS_SIGNED_B_LEN);
+}
+
+/* ---- Q1 and Q2 ---------------------------------------------------------------------- */
+
+/* Numbers of SGX_RSA_SIZE bytes as little-endian 32-bit limbs; products
+ * have twice as many. Public values only: no need for constant time. */
+#define Q_LIMBS (SGX_RSA_SIZE / 4)
+
+static void q_load(uint32_t x[Q_LIMBS], const uint8_t *le)
+{
+	for (unsigned i = 0; i < Q_LIMBS; i++)
+		x[i] = sgx_le32(le + 4 * i);
+}
+
+/* r = a * b (schoolbook) */
+static void q_mul(uint32_t r[2 * Q_LIMBS], const uint32_t a[Q_LIMBS], const uint32_t b[Q_LIMBS])
+{
+	memset(r, 0, 2 * Q_LIMBS * sizeof *r);
+	for (unsigned i = 0; i < Q_LIMBS; i++) {
+		uint64_t carry = 0;
+		for (unsigned j = 0; j < Q_LIMBS; j++) {
+			uint64_t t = (uint64_t)a[i] * b[j] + r[i + j] + carry;
+			r[i + j] = (uint32_t)t;
+			carry = t >> 32;
+		}
+		r[i + Q_LIMBS] = (uint32_t)carry;
+	}
+}
+
+/* a -= b over n limbs; returns the borrow (1 if b > a) */
+static uint32_t q_sub(uint32_t *a, const uint32_t *b, unsigned n)
+{
+	uint64_t borrow = 0;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t t = (uint64_t)a[i] - b[i] - borrow;
+		a[i] = (uint32_t)t;
+		borrow = (t >> 32) & 1;
+	}
+	return (uint32_t)borrow;
+}
+
+/* Is the 2*Q_LIMBS number r below the Q_LIMBS number m? */
+static bool q_below(const uint32_t r[2 * Q_LIMBS], const uint32_t m[Q_LIMBS])
+{
+	for (unsigned i = 2 * Q_LIMBS; i-- > Q_LIMBS;)
+		if (r[i])
+			return false;
+	for (unsigned i = Q_LIMBS; i-- > 0;)
+		if (r[i] != m[i])
+			return r[i] < m[i];
+	return false;
+}
+
+int sgx_sigstruct_check_q(const uint8_t raw[SIGSTRUCT_SIZE], const char **why)
+{
+	uint32_t sig[Q_LIMBS], mod[Q_LIMBS], q[Q_LIMBS], r[2 * Q_LIMBS], t[2 * Q_LIMBS];
+
+	q_load(sig, raw + SS_SIGNATURE);
+	q_load(mod, raw + SS_MODULUS);
+	q_load(q, raw + SS_Q1);
+	q_mul(r, sig, sig); /* R1 = S^2 - Q1*M */
+	q_mul(t, q, mod);
+	if (q_sub(r, t, 2 * Q_LIMBS) || !q_below(r, mod)) {
+		*why = "Q1 does not match the signature and modulus (Q1 = floor(S^2 / M))";
+		return -1;
+	}
+	q_load(q, raw + SS_Q2);
+	q_mul(t, sig, r); /* R1 < M: its low half is all of it */
+	memcpy(r, t, sizeof r); /* R2 = S*R1 - Q2*M */
+	q_mul(t, q, mod);
+	if (q_sub(r, t, 2 * Q_LIMBS) || !q_below(r, mod)) {
+		*why = "Q2 does not match the signature and modulus (Q2 = floor((S^3 - Q1*S*M) / M))";
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- measurement ------------------------------------------------------------------ */

@@ -80,6 +80,14 @@ struct sgx_sigstruct {
 int sgx_sigstruct_parse(const uint8_t *raw, size_t len, struct sgx_sigstruct *out, const char **why);
 /* The 256 signed bytes, in signing order. */
 void sgx_sigstruct_signed_bytes(const uint8_t *raw, uint8_t out[256]);
+/* Check Q1 and Q2 as EINIT uses them (SDM, SIGSTRUCT): with S the signature
+ * and M the modulus, Q1 = floor(S^2 / M) and Q2 = floor((S^3 - Q1*S*M) / M).
+ * Checked without a division: R1 = S^2 - Q1*M must satisfy 0 <= R1 < M, and
+ * R2 = S*R1 - Q2*M (= S^3 - Q1*S*M - Q2*M) must satisfy 0 <= R2 < M. Both
+ * sides use this one check, so `coffer measure` and the enclave's start
+ * refuse the same SIGSTRUCTs. Returns 0, or -1 with a static reason naming
+ * which of the two is wrong. */
+int sgx_sigstruct_check_q(const uint8_t raw[SIGSTRUCT_SIZE], const char **why);
 
 /* ---- SHA-256, supplied by the caller ----------------------------------------- */
 

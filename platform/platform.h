@@ -103,7 +103,7 @@ struct plat_boot_info {
 __attribute__((noreturn)) void plat_exit_group(int status);
 
 /* Replace this process image with a fresh enclave that boots from the start
- * state in host file descriptor `boot_fd` (boot step 4 in DESIGN.md).
+ * state in host file descriptor `boot_fd` (boot step 4 in docs/design.md).
  * `title` is only for the host's process list. Returns only on failure. */
 long plat_exec(int boot_fd, const char *title);
 

@@ -6,8 +6,8 @@
 #
 # SECONDS per target: the argument, else $FUZZ_SECONDS, else 60.
 # Environment: CLANG (default clang, else clang-14), BUILD (default build:
-# everything goes to $BUILD/fuzz), COFFER_TESTDATA (default ../shared/testdata:
-# its sgx/*.sig, *.sigstruct.bin and *.sgxs are extra seeds when present).
+# everything goes to $BUILD/fuzz). The SGX vectors in tests/vectors (*.sig,
+# *.sigstruct.bin, *.sgxs) are extra seeds.
 #
 # The repository's corpus is never written to: each run fuzzes a fresh copy
 # in $BUILD/fuzz/corpus/TARGET. Crashing inputs are saved under
@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 seconds=${1:-${FUZZ_SECONDS:-60}}
 out=${BUILD:-build}/fuzz
-testdata=${COFFER_TESTDATA:-$root/../shared/testdata}
+vectors=$root/tests/vectors
 targets="manifest sigstruct"
 
 die() {
@@ -91,17 +91,13 @@ done
 
 # ---- seeds -------------------------------------------------------------------------
 
-# Extra seeds from the shared test vectors, copied at run time, never into the
-# repository.
+# Extra seeds: the public SGX vectors, copied into the build directory so
+# that the fuzzer never writes into the repository.
 rm -rf "$out/seeds"
 mkdir -p "$out/seeds/manifest" "$out/seeds/sigstruct"
-if [ -d "$testdata/sgx" ]; then
-	for f in "$testdata"/sgx/*.sig "$testdata"/sgx/*.sigstruct.bin "$testdata"/sgx/*.sgxs; do
-		if [ -f "$f" ]; then cp "$f" "$out/seeds/sigstruct/"; fi
-	done
-else
-	echo "fuzz.sh: note: $testdata/sgx not found; fuzzing from tests/fuzz/corpus only"
-fi
+for f in "$vectors"/*.sig "$vectors"/*.sigstruct.bin "$vectors"/*.sgxs; do
+	if [ -f "$f" ]; then cp "$f" "$out/seeds/sigstruct/"; fi
+done
 
 # ---- run ---------------------------------------------------------------------------
 

@@ -42,10 +42,11 @@ static void usage(FILE *out)
 		"Run `coffer COMMAND --help` for a command's options.\n"
 		"\n"
 		"Exit status of `coffer run`: the program's own status; 128+N if it was\n"
-		"killed by signal N; 125 if the enclave could not start or its identity\n"
-		"did not verify; 126 if the program cannot be executed; 127 if it was not\n"
-		"found. Other commands: 0 success, 1 failure, 3 malformed manifest.\n"
-		"All commands: 2 for a usage error.\n");
+		"killed by signal N; 125 if the enclave could not start, its identity\n"
+		"did not verify or the file is not a signed bundle; 126 if the program\n"
+		"cannot be executed; 127 if it was not found; 134 on an internal error.\n"
+		"Other commands: 0 success, 1 failure, 3 malformed manifest.\n"
+		"All commands: 2 for a usage error (docs/cli.md).\n");
 }
 
 int main(int argc, char **argv)

@@ -14,7 +14,9 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "crypto.h"
@@ -66,17 +68,44 @@ out:
 	return rc;
 }
 
+/* A passphrase callback that never asks: a key is read without a terminal,
+ * and an encrypted one is reported as such. */
+static int no_passphrase(char *buf, int size, int rwflag, void *asked)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	*(bool *)asked = true;
+	return -1;
+}
+
+#define KEY_HINT "SGX needs an RSA-3072 key with exponent 3 (make one with coffer keygen)"
+
 EVP_PKEY *key_load(const char *path)
 {
+	struct stat st;
+	bool asked = false;
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		fprintf(stderr, "coffer: %s: %s\n", path, strerror(errno));
 		return NULL;
 	}
-	EVP_PKEY *key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "coffer: %s: %s; --key names a private key file in PEM: " KEY_HINT "\n", path,
+			S_ISDIR(st.st_mode) ? "Is a directory" : "not a regular file");
+		fclose(f);
+		return NULL;
+	}
+	EVP_PKEY *key = PEM_read_PrivateKey(f, NULL, no_passphrase, &asked);
 	fclose(f);
+	ERR_clear_error();
 	if (!key) {
-		ossl_error(path);
+		if (asked)
+			fprintf(stderr, "coffer: %s: the private key is encrypted with a passphrase; coffer reads "
+					"unencrypted PEM keys only\n",
+				path);
+		else
+			fprintf(stderr, "coffer: %s: not a PEM private key; " KEY_HINT "\n", path);
 		return NULL;
 	}
 	BIGNUM *e = NULL;
@@ -84,8 +113,7 @@ EVP_PKEY *key_load(const char *path)
 		 EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &e) && BN_is_word(e, 3);
 	BN_free(e);
 	if (!ok) {
-		fprintf(stderr, "coffer: %s: SGX needs an RSA-3072 key with exponent 3 (make one with coffer keygen)\n",
-			path);
+		fprintf(stderr, "coffer: %s: " KEY_HINT "\n", path);
 		EVP_PKEY_free(key);
 		return NULL;
 	}
@@ -149,7 +177,7 @@ int sigstruct_verify(const uint8_t ss[SIGSTRUCT_SIZE], const char **why)
 	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
 	EVP_PKEY *key = NULL;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	uint8_t msg[256], sig[SGX_RSA_SIZE], q[SIGSTRUCT_SIZE];
+	uint8_t msg[256], sig[SGX_RSA_SIZE];
 	int rc = -1;
 
 	*why = "the signature does not verify with the SIGSTRUCT's modulus";
@@ -162,9 +190,7 @@ int sigstruct_verify(const uint8_t ss[SIGSTRUCT_SIZE], const char **why)
 	    EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) <= 0 ||
 	    EVP_DigestVerify(md, sig, sizeof sig, msg, sizeof msg) != 1)
 		goto out;
-	*why = "Q1 or Q2 does not match the signature";
-	if (put_q1q2(q, s, n) || memcmp(q + SS_Q1, ss + SS_Q1, SGX_RSA_SIZE) ||
-	    memcmp(q + SS_Q2, ss + SS_Q2, SGX_RSA_SIZE))
+	if (sgx_sigstruct_check_q(ss, why))
 		goto out;
 	rc = 0;
 out:

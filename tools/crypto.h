@@ -18,8 +18,9 @@ int key_generate(const char *path, int force);
 EVP_PKEY *key_load(const char *path);
 /* Fill MODULUS and EXPONENT from key, sign, and fill SIGNATURE, Q1, Q2. */
 int sigstruct_sign(uint8_t ss[SIGSTRUCT_SIZE], EVP_PKEY *key);
-/* Check the signature against the SIGSTRUCT's own modulus and Q1/Q2 against
- * the signature: 0, or -1 with a static reason. */
+/* Check the signature against the SIGSTRUCT's own modulus, then Q1 and Q2
+ * against the signature as EINIT does (sgx_sigstruct_check_q, the check the
+ * enclave makes too): 0, or -1 with a static reason. */
 int sigstruct_verify(const uint8_t ss[SIGSTRUCT_SIZE], const char **why);
 void sha256(const void *data, size_t len, uint8_t out[32]);
 /* An sgx_sha256 backed by OpenSSL (free with sha256_ops_free). */

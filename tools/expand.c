@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/exit.h"
 #include "spec.h"
 
 #define RT_CLAMP(t, max) ((uint64_t)(t) < (max) ? (uint64_t)(t) : (max))
@@ -37,7 +38,7 @@ static struct tfile *add(struct list *l)
 		l->v = realloc(l->v, l->cap * sizeof *l->v);
 		if (!l->v) {
 			perror("coffer");
-			exit(1);
+			exit(COFFER_EXIT_FAIL);
 		}
 	}
 	struct tfile *f = &l->v[l->n++];
@@ -71,7 +72,7 @@ static char *join(const char *a, const char *b)
 {
 	char *s;
 	if (asprintf(&s, "%s%s%s", a, strcmp(a, "/") ? "/" : "", b) < 0)
-		exit(1);
+		exit(COFFER_EXIT_FAIL);
 	return s;
 }
 

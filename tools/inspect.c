@@ -21,7 +21,8 @@ static int load_bundle(const char *path, uint8_t **raw, size_t *len, struct bund
 {
 	const char *why;
 	if (read_file(path, MAN_MAX_SIZE + 4096, raw, len)) {
-		fprintf(stderr, "coffer: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "coffer: %s: %s%s\n", path, strerror(errno),
+			errno == EISDIR ? "; coffer measure reads a signed bundle (APP.coffer)" : "");
 		return -1;
 	}
 	if (bundle_parse(*raw, *len, b, &why)) {
@@ -56,11 +57,11 @@ int cmd_measure(int argc, char **argv)
 	int rc = 0;
 
 	if (load_bundle(argv[1], &raw, &len, &b))
-		return 1;
+		return COFFER_EXIT_FAIL;
 	if (sgx_sigstruct_parse(b.sigstruct, SIGSTRUCT_SIZE, &ss, &why)) {
 		fprintf(stderr, "coffer: %s: SIGSTRUCT: %s\n", argv[1], why);
 		free(raw);
-		return 1;
+		return COFFER_EXIT_FAIL;
 	}
 	hex(ss.enclavehash, 32, h);
 	printf("mrenclave: %s\n", h);
@@ -101,7 +102,7 @@ int cmd_measure(int argc, char **argv)
 	}
 	free(img);
 	free(raw);
-	return rc;
+	return rc ? COFFER_EXIT_FAIL : COFFER_EXIT_OK;
 }
 
 static void print_flags(uint64_t f)
@@ -141,22 +142,23 @@ int cmd_sigstruct(int argc, char **argv)
 	char h[2 * SGX_RSA_SIZE + 1];
 
 	if (read_file(argv[1], MAN_MAX_SIZE + 4096, &raw, &len)) {
-		fprintf(stderr, "coffer: %s: %s\n", argv[1], strerror(errno));
-		return 1;
+		fprintf(stderr, "coffer: %s: %s%s\n", argv[1], strerror(errno),
+			errno == EISDIR ? "; coffer sigstruct reads a SIGSTRUCT file or a signed bundle" : "");
+		return COFFER_EXIT_FAIL;
 	}
 	p = raw;
 	if (len != SIGSTRUCT_SIZE) {
 		if (bundle_parse(raw, len, &b, &why)) {
 			fprintf(stderr, "coffer: %s: neither a SIGSTRUCT (1808 bytes) nor a bundle: %s\n", argv[1], why);
 			free(raw);
-			return 1;
+			return COFFER_EXIT_FAIL;
 		}
 		p = b.sigstruct;
 	}
 	if (sgx_sigstruct_parse(p, SIGSTRUCT_SIZE, &ss, &why)) {
 		fprintf(stderr, "coffer: %s: not a valid SIGSTRUCT: %s\n", argv[1], why);
 		free(raw);
-		return 1;
+		return COFFER_EXIT_FAIL;
 	}
 	printf("vendor:        0x%04x%s\n", ss.vendor, ss.vendor == 0x8086 ? " (Intel)" : "");
 	printf("date:          %04x-%02x-%02x\n", ss.date >> 16, (ss.date >> 8) & 0xff, ss.date & 0xff);
@@ -182,5 +184,5 @@ int cmd_sigstruct(int argc, char **argv)
 	printf("signature:     %s%s\n", bad ? "INVALID: " : "valid (RSA-3072, PKCS#1 v1.5, SHA-256; Q1 and Q2 match)",
 	       bad ? why : "");
 	free(raw);
-	return bad ? 1 : 0;
+	return bad ? COFFER_EXIT_FAIL : COFFER_EXIT_OK;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/exit.h"
 #include "spec.h"
 
 struct buf {
@@ -24,7 +25,7 @@ static void put(struct buf *b, const void *data, size_t n)
 		b->p = realloc(b->p, b->cap);
 		if (!b->p) {
 			perror("coffer");
-			exit(1);
+			exit(COFFER_EXIT_FAIL);
 		}
 	}
 	memcpy(b->p + b->len, data, n);

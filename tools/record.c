@@ -39,6 +39,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/path.h"
 #include "coffer.h"
 #include "run.h"
 #include "spec.h"
@@ -808,16 +809,22 @@ static int cmd_record(int argc, char **argv)
 		fprintf(stderr, "coffer: %s exists; give --force to replace it\n", output);
 		return COFFER_EXIT_FAIL;
 	}
-	char program[PATH_MAX], entry[PATH_MAX], cwd[PATH_MAX], abs[2 * PATH_MAX];
-	int st = run_find_program(argv[optind], program, sizeof program);
+	char program[PATH_MAX], entry[PATH_MAX], cwd[PATH_MAX];
+	int st = run_check_development(&o, argv[optind]);
+	if (st)
+		return st;
+	st = run_find_program(argv[optind], program, sizeof program);
 	if (st)
 		return st;
 	if (!getcwd(cwd, sizeof cwd)) {
 		fprintf(stderr, "coffer: cannot get the working directory: %s\n", strerror(errno));
 		return COFFER_EXIT_FAIL;
 	}
-	snprintf(abs, sizeof abs, "%s/%s", program[0] == '/' ? "" : cwd, program);
-	path_normalize(abs, entry, sizeof entry);
+	bool isdir;
+	if (path_normalize(cwd, program, entry, sizeof entry, &isdir)) {
+		fprintf(stderr, "coffer: %s: the path is longer than PATH_MAX\n", program);
+		return COFFER_EXIT_FAIL;
+	}
 
 	/* The record: an unlinked file opened for appending, so that every
 	 * process of the run adds whole lines to it. */

@@ -1,11 +1,20 @@
 /*
  * run.c - `coffer run`: start a program in an enclave and supervise it.
  *
+ * Which of the two forms a command line is never depends on a file's
+ * contents: `coffer run [OPTS] APP [-- ARGS]` runs a signed bundle and
+ * nothing else (a file without the bundle header is refused, exit 125, never
+ * run as a program), and `coffer run [OPTS] -- PROGRAM [ARGS]` is a
+ * development run, refused if PROGRAM is or looks like a bundle (the bundle
+ * header, a name ending in .coffer) or if an identity is pinned
+ * (--mrenclave, --mrsigner): a user who meant a bundle never gets an
+ * unprotected run by accident.
+ *
  * Development run (no manifest): the program is found the way a shell finds
  * it (PATH search for a name without '/'), the boot block gets the host's
  * argv, environment, working directory, umask, signal mask and open fds, and
  * the enclave image (coffer-enclave) is started in a child process with the
- * block on an inherited memfd (DESIGN.md boot step 1).
+ * block on an inherited memfd (docs/design.md, section 2, step 1).
  *
  * coffer stays as the parent: it waits for the enclave's process and exits
  * with its status, or 128+N if a signal N killed it (as shells report), so
@@ -118,6 +127,8 @@ static int search_program(const char *name, char *out, size_t n)
 		snprintf(out, n, "%s", name);
 		if (stat(name, &st) != 0)
 			return COFFER_EXIT_NOTFOUND;
+		if (S_ISDIR(st.st_mode))
+			return -EISDIR;
 		return 0; /* the runtime reports "not executable" with a reason */
 	}
 	const char *path = getenv("PATH");
@@ -151,6 +162,9 @@ int run_find_program(const char *name, char *out, size_t n)
 			fprintf(stderr, "coffer: %s: No such file or directory\n", name);
 		else
 			fprintf(stderr, "coffer: %s: command not found\n", name);
+	} else if (st == -EISDIR) {
+		fprintf(stderr, "coffer: %s: Is a directory\n", name);
+		st = COFFER_EXIT_NOEXEC;
 	} else if (st) {
 		fprintf(stderr, "coffer: %s: Permission denied\n", name);
 	}
@@ -287,7 +301,7 @@ static int supervise(pid_t child, const char *program, const sigset_t *set)
 			if (s != SIGINT && s != SIGPIPE)
 				fprintf(stderr, "coffer: %s: %s%s\n", program, strsignal(s),
 					WCOREDUMP(st) ? " (core dumped)" : "");
-			return 128 + s;
+			return COFFER_EXIT_SIGNAL + s;
 		}
 	}
 }
@@ -317,6 +331,35 @@ static bool is_bundle(const char *path)
 	return yes;
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+int run_check_development(const struct run_opts *o, const char *name)
+{
+	if (o->have_mre || o->have_mrs) {
+		fprintf(stderr, "coffer: %s: not a signed bundle: --%s pins a bundle's identity; run a bundle as "
+				"`coffer run --%s=HEX APP.coffer`, without `--` before it\n",
+			name, o->have_mre ? "mrenclave" : "mrsigner", o->have_mre ? "mrenclave" : "mrsigner");
+		return COFFER_EXIT_ENCLAVE;
+	}
+	if (is_bundle(name)) {
+		fprintf(stderr, "coffer: %s: a signed bundle is run as `coffer run %s`; after `--` comes a program "
+				"for a development run\n",
+			name, name);
+		return COFFER_EXIT_ENCLAVE;
+	}
+	if (ends_with(name, ".coffer")) {
+		fprintf(stderr, "coffer: %s: not a signed bundle (no bundle header), and a .coffer file is never "
+				"run as a program\n",
+			name);
+		return COFFER_EXIT_ENCLAVE;
+	}
+	return 0;
+}
+
 /* A bundle run: check what can be checked on the host, so that a mistake is
  * reported here in one line (the enclave checks everything again). */
 static int prepare_bundle(const char *path, char **args, uint8_t **raw, struct bundle *b, struct run_target *t)
@@ -327,11 +370,25 @@ static int prepare_bundle(const char *path, char **args, uint8_t **raw, struct b
 	size_t where;
 
 	if (read_file(path, MAN_MAX_SIZE + 4096, raw, &len)) {
-		fprintf(stderr, "coffer: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "coffer: %s: %s%s\n", path,
+			errno == ENOENT || errno == EACCES ? "" : "not a signed bundle: ", strerror(errno));
+		return COFFER_EXIT_ENCLAVE;
+	}
+	if (len < 8 || memcmp(*raw, BUNDLE_MAGIC, 8)) {
+		fprintf(stderr, "coffer: %s: not a signed bundle (no bundle header); a development run is "
+				"`coffer run -- PROGRAM`\n",
+			path);
 		return COFFER_EXIT_ENCLAVE;
 	}
 	if (bundle_parse(*raw, len, b, &why) || man_open(&m, b->manifest, b->manifest_len, &why, &where)) {
 		fprintf(stderr, "coffer: %s: %s\n", path, why);
+		return COFFER_EXIT_ENCLAVE;
+	}
+	/* what EINIT would refuse before any measuring: said here in one line,
+	 * checked again by the enclave (platform/direct/verify.c) */
+	struct sgx_sigstruct ss;
+	if (sgx_sigstruct_parse(b->sigstruct, SIGSTRUCT_SIZE, &ss, &why) || sgx_sigstruct_check_q(b->sigstruct, &why)) {
+		fprintf(stderr, "coffer: refusing to start: %s: the SIGSTRUCT's %s\n", path, why);
 		return COFFER_EXIT_ENCLAVE;
 	}
 	if (*args && m.config.host_args != MAN_ARGS_APPEND) {
@@ -434,19 +491,20 @@ int cmd_run(int argc, char **argv)
 	struct bundle bundle;
 	uint8_t *raw = NULL;
 	const char *name = argv[optind];
-	if (!after_dashes && is_bundle(name)) {
+	if (!after_dashes) {
 		char **args = argv + optind + 1;
 		if (*args && !strcmp(*args, "--"))
 			args++;
 		int r = prepare_bundle(name, args, &raw, &bundle, &target);
-		if (r)
+		if (r) {
+			free(raw);
 			return r;
-	} else {
-		if (o.have_mre || o.have_mrs) {
-			fprintf(stderr, "coffer: --mrenclave and --mrsigner apply to signed bundles only\n");
-			return COFFER_EXIT_USAGE;
 		}
-		int st = run_find_program(name, program, sizeof program);
+	} else {
+		int st = run_check_development(&o, name);
+		if (st)
+			return st;
+		st = run_find_program(name, program, sizeof program);
 		if (st)
 			return st;
 		target.program = program;

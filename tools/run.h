@@ -32,6 +32,12 @@ struct run_target {
 int run_env_level(struct run_opts *o);
 int run_parse_level(struct run_opts *o, const char *arg);
 
+/* A development run of `name` (`coffer run -- PROGRAM`, `coffer manifest
+ * record`): refuses, with exit status 125 after one line, what was meant as
+ * a bundle: a pinned identity in o, a file with the bundle header, a name
+ * ending in .coffer. Returns 0 if the run may go ahead. */
+int run_check_development(const struct run_opts *o, const char *name);
+
 /* Find PROGRAM as a shell would; returns 0 with its path in out, or the
  * exit status after printing the problem (127 not found, 126 not executable). */
 int run_find_program(const char *name, char *out, size_t n);

@@ -18,6 +18,7 @@
 
 #include "../common/bundle.h"
 #include "../common/layout.h"
+#include "../common/path.h"
 #include "coffer.h"
 #include "crypto.h"
 #include "spec.h"
@@ -51,7 +52,7 @@ int cmd_keygen(int argc, char **argv)
 		fprintf(stderr, "Usage: coffer keygen -o KEY.pem [--force]\n");
 		return COFFER_EXIT_USAGE;
 	}
-	return key_generate(out, force) ? 1 : 0;
+	return key_generate(out, force) ? COFFER_EXIT_FAIL : COFFER_EXIT_OK;
 }
 
 static const struct tfile *find(const struct tfile *files, size_t n, const char *path)
@@ -71,13 +72,19 @@ static const struct tfile *find(const struct tfile *files, size_t n, const char 
 }
 
 /* Follow symlinks among the trusted files, at every component as the
- * runtime's resolver does, until a regular file; NULL if the path does not
+ * runtime's resolver does (with the same normalization, common/path.c),
+ * until a regular file; NULL with the reason in *why if the path does not
  * end at one. */
-static const struct tfile *resolve_trusted(const struct tfile *files, size_t n, const char *path)
+static const struct tfile *resolve_trusted(const struct tfile *files, size_t n, const char *path, const char **why)
 {
-	char cur[PATH_MAX], next[PATH_MAX];
+	char cur[PATH_MAX], dir[PATH_MAX], next[PATH_MAX];
+	bool isdir;
 
-	path_normalize(path, cur, sizeof cur);
+	*why = "is not a regular file among the trusted files";
+	if (path_normalize("/", path, cur, sizeof cur, &isdir)) {
+		*why = "is longer than PATH_MAX";
+		return NULL;
+	}
 	for (int hops = 0; hops < 40; hops++) {
 		bool changed = false;
 		size_t len = strlen(cur);
@@ -89,13 +96,14 @@ static const struct tfile *resolve_trusted(const struct tfile *files, size_t n, 
 			const struct tfile *f = find(files, n, cur);
 			if (f && f->kind == MAN_FILE_SYMLINK) {
 				const char *rest = save ? cur + end + 1 : "";
-				char *slash = strrchr(cur, '/');
-				*slash = 0;
-				if (f->target[0] == '/')
-					snprintf(next, sizeof next, "%s/%s", f->target, rest);
-				else
-					snprintf(next, sizeof next, "%s/%s/%s", cur, f->target, rest);
-				path_normalize(next, cur, sizeof cur);
+				*strrchr(cur, '/') = 0; /* cur: the link's directory */
+				snprintf(dir, sizeof dir, "%s", *cur ? cur : "/");
+				int w = snprintf(next, sizeof next, "%s/%s", f->target, rest);
+				if (w < 0 || (size_t)w >= sizeof next ||
+				    path_normalize(dir, next, cur, sizeof cur, &isdir)) {
+					*why = "leads through trusted symlinks to a path longer than PATH_MAX";
+					return NULL;
+				}
 				changed = true;
 			} else {
 				cur[end] = save;
@@ -106,6 +114,7 @@ static const struct tfile *resolve_trusted(const struct tfile *files, size_t n, 
 			return f && f->kind == MAN_FILE_REG ? f : NULL;
 		}
 	}
+	*why = "leads through more than 40 trusted symlinks";
 	return NULL;
 }
 
@@ -181,7 +190,7 @@ int cmd_sign(int argc, char **argv)
 	int have_epoch = source_date_epoch(&epoch);
 	uint32_t date = bcd_date(epoch);
 	char outbuf[PATH_MAX], enclave[PATH_MAX];
-	int c, rc = 1;
+	int c, rc = COFFER_EXIT_FAIL;
 
 	if (have_epoch < 0)
 		return COFFER_EXIT_USAGE;
@@ -223,19 +232,22 @@ int cmd_sign(int argc, char **argv)
 	uint8_t *man = NULL, *img = NULL;
 	EVP_PKEY *key = NULL;
 	struct sgx_sha256 sha = sha256_ops();
+	const char *why;
 
 	int lr_ = spec_load(yaml, &s);
 	if (lr_) {
 		rc = lr_ == SPEC_IO_ERROR ? COFFER_EXIT_FAIL : COFFER_EXIT_MANIFEST;
 		goto out;
 	}
+	/* the key before the slow part: a wrong --key is reported at once */
+	if (!(key = key_load(keyfile)))
+		goto out;
 	/* SOURCE_DATE_EPOCH also clamps file times, so that the same tree signs
 	 * to the same MRENCLAVE wherever it was checked out */
 	if (spec_expand(&s, have_epoch ? (uint64_t)epoch : UINT64_MAX, &files, &nfiles))
 		goto out;
-	if (!resolve_trusted(files, nfiles, s.entrypoint)) {
-		fprintf(stderr, "%s:%d:%d: entrypoint %s is not a regular file among the trusted files\n", yaml,
-			s.entry_line, s.entry_col, s.entrypoint);
+	if (!resolve_trusted(files, nfiles, s.entrypoint, &why)) {
+		fprintf(stderr, "%s:%d:%d: entrypoint %s %s\n", yaml, s.entry_line, s.entry_col, s.entrypoint, why);
 		rc = COFFER_EXIT_MANIFEST;
 		goto out;
 	}
@@ -246,7 +258,6 @@ int cmd_sign(int argc, char **argv)
 		goto out;
 	}
 	struct layout_result lr;
-	const char *why;
 	if (layout_measure(img, img_len, man, man_len, s.enclave_size, s.threads, &sha, &lr, &why)) {
 		if (strstr(why, "enclave size")) {
 			/* the manifest's fault: say where */
@@ -260,9 +271,6 @@ int cmd_sign(int argc, char **argv)
 		}
 		goto out;
 	}
-	if (!(key = key_load(keyfile)))
-		goto out;
-
 	uint8_t ss[SIGSTRUCT_SIZE] = { 0 };
 	memcpy(ss + SS_HEADER, sgx_sigstruct_header, 16);
 	sgx_put_le32(ss + SS_VENDOR, 0);
@@ -302,7 +310,7 @@ int cmd_sign(int argc, char **argv)
 	for (size_t i = 0; i < nfiles; i++)
 		nreg += files[i].kind == MAN_FILE_REG;
 	printf("signed %s (%zu trusted files)\nMRENCLAVE %s\nMRSIGNER  %s\n", out, nreg, mre, mrs);
-	rc = 0;
+	rc = COFFER_EXIT_OK;
 out:
 	sha256_ops_free(&sha);
 	EVP_PKEY_free(key);

@@ -6,7 +6,19 @@
  * repeated keys are errors), scalars are typed the way YAML resolves plain
  * scalars (a quoted "64" is a string, not a number), paths must be absolute,
  * mounts must not overlap. All problems are reported, each on its own line
- * as FILE:LINE:COLUMN: message, before the load fails.
+ * as FILE:LINE:COLUMN: message, before the load fails; a value that a YAML
+ * alias uses in several places is one problem, reported once.
+ *
+ * What is signed must be what a reviewer reads. A double-quoted YAML scalar
+ * can hold any character through an escape ("\0", "\x1b", "\u202e"), and
+ * what the scalar then means is not what the text shows: a NUL would cut the
+ * string where the runtime reads it, an escape sequence or a bidirectional
+ * override would display one thing and mean another. So every string is
+ * checked, as libyaml decoded it (string_fault): never NUL, other C0
+ * controls, DEL, C1 controls or bidirectional controls; in paths and names
+ * also no tab, newline or invisible format character. Tab and newline stay
+ * legal in argv entries and env values, where block scalars (`|`) are the
+ * ordinary way to write several lines.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "spec.h"
@@ -22,7 +35,29 @@ struct ctx {
 	const char *file;
 	yaml_document_t *doc;
 	int errors;
+	/* scalars whose content was already found wrong: an alias repeats a
+	 * node, not its problem */
+	const yaml_node_t **faulty;
+	size_t nfaulty, capfaulty;
 };
+
+/* Record n as faulty; false if it was already (its problem is reported). */
+static bool first_fault(struct ctx *c, const yaml_node_t *n)
+{
+	for (size_t i = 0; i < c->nfaulty; i++)
+		if (c->faulty[i] == n)
+			return false;
+	if (c->nfaulty == c->capfaulty) {
+		size_t cap = c->capfaulty ? 2 * c->capfaulty : 16;
+		const yaml_node_t **v = realloc(c->faulty, cap * sizeof *v);
+		if (!v)
+			return true;
+		c->faulty = v;
+		c->capfaulty = cap;
+	}
+	c->faulty[c->nfaulty++] = n;
+	return true;
+}
 
 static void err(struct ctx *c, const yaml_node_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void err(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
@@ -61,21 +96,84 @@ static bool plain(const yaml_node_t *n)
 	return n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 }
 
-/* A string: any scalar (YAML would also read `1` as a string here). A NUL
- * inside it (a quoted "\0") would make what is signed differ from what a
- * reader of the YAML sees: refused. */
-static char *get_str(struct ctx *c, const yaml_node_t *n, const char *what)
+/* Which strings may hold what (see the top of this file). */
+enum str_kind {
+	STR_TEXT, /* argv entries, env values: tab and newline allowed */
+	STR_NAME, /* paths and names: nothing a reader could miss */
+	STR_ANY,  /* every other scalar, keys too: as STR_TEXT */
+};
+
+/* The first character of s (length n, UTF-8 as libyaml checked it) that the
+ * YAML a reviewer reads would hide, or -1 if there is none. */
+static long string_fault(const unsigned char *s, size_t n, enum str_kind kind, const char **what)
+{
+	for (size_t i = 0; i < n;) {
+		uint32_t cp = s[i];
+		size_t len = 1;
+		if (cp >= 0xf0 && n - i >= 4) {
+			cp = (cp & 0x07) << 18 | (uint32_t)(s[i + 1] & 0x3f) << 12 | (uint32_t)(s[i + 2] & 0x3f) << 6 |
+			     (s[i + 3] & 0x3f);
+			len = 4;
+		} else if (cp >= 0xe0 && n - i >= 3) {
+			cp = (cp & 0x0f) << 12 | (uint32_t)(s[i + 1] & 0x3f) << 6 | (s[i + 2] & 0x3f);
+			len = 3;
+		} else if (cp >= 0xc0 && n - i >= 2) {
+			cp = (cp & 0x1f) << 6 | (s[i + 1] & 0x3f);
+			len = 2;
+		}
+		i += len;
+		*what = NULL;
+		if (cp == 0)
+			*what = "a NUL character";
+		else if ((cp == '\t' || cp == '\n') && kind != STR_NAME)
+			continue;
+		else if (cp < 0x20 || cp == 0x7f)
+			*what = "a control character";
+		else if (cp >= 0x80 && cp <= 0x9f)
+			*what = "a C1 control character";
+		else if (cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+			 (cp >= 0x2066 && cp <= 0x2069))
+			*what = "a bidirectional control character";
+		else if (kind == STR_NAME && (cp == 0x00ad || cp == 0x034f || cp == 0x180e || (cp >= 0x200b && cp <= 0x200d) ||
+					      cp == 0x2028 || cp == 0x2029 || (cp >= 0x2060 && cp <= 0x2064) ||
+					      cp == 0xfeff || (cp >= 0xfe00 && cp <= 0xfe0f)))
+			*what = "an invisible character";
+		if (*what)
+			return (long)cp;
+	}
+	return -1;
+}
+
+/* Check a scalar's content; false after reporting the problem (once per
+ * node, however many aliases use it). */
+static bool check_chars(struct ctx *c, const yaml_node_t *n, const char *what, enum str_kind kind)
+{
+	const char *bad;
+	long cp = string_fault(n->data.scalar.value, n->data.scalar.length, kind, &bad);
+	if (cp < 0)
+		return true;
+	if (first_fault(c, n))
+		err(c, n, "%s contains %s (U+%04lX): not allowed in %s", what, bad, cp,
+		    kind == STR_TEXT   ? "argv entries and env values (of the control characters only tab and newline are)"
+		    : kind == STR_NAME ? "paths and names"
+				       : "a manifest");
+	return false;
+}
+
+/* A string: any scalar (YAML would also read `1` as a string here), with
+ * nothing in it that a reader of the YAML would not see. */
+static char *get_str_kind(struct ctx *c, const yaml_node_t *n, const char *what, enum str_kind kind)
 {
 	if (n->type != YAML_SCALAR_NODE) {
-		err(c, n, "%s must be a string, not %s", what, kind_name(n));
+		if (first_fault(c, n))
+			err(c, n, "%s must be a string, not %s", what, kind_name(n));
 		return NULL;
 	}
-	if (strlen(scalar(n)) != n->data.scalar.length) {
-		err(c, n, "%s contains a NUL character", what);
+	if (!check_chars(c, n, what, kind))
 		return NULL;
-	}
 	return strdup(scalar(n));
 }
+
 
 /* A portable environment variable name: letters, digits, _; no digit first. */
 static bool env_name_ok(const char *s, size_t n)
@@ -91,9 +189,10 @@ static bool env_name_ok(const char *s, size_t n)
 
 static char *get_path(struct ctx *c, const yaml_node_t *n, const char *what)
 {
-	char *s = get_str(c, n, what);
+	char *s = get_str_kind(c, n, what, STR_NAME);
 	if (s && s[0] != '/') {
-		err(c, n, "%s must be an absolute path, not '%s'", what, s);
+		if (first_fault(c, n))
+			err(c, n, "%s must be an absolute path, not '%s'", what, s);
 		free(s);
 		return NULL;
 	}
@@ -107,7 +206,8 @@ static char *get_path(struct ctx *c, const yaml_node_t *n, const char *what)
 		if (len > 1 && s[len - 1] == '/')
 			bad = true;
 		if (bad) {
-			err(c, n, "%s '%s' must be written without '//', '.', '..' or a trailing '/'", what, s);
+			if (first_fault(c, n))
+				err(c, n, "%s '%s' must be written without '//', '.', '..' or a trailing '/'", what, s);
 			free(s);
 			return NULL;
 		}
@@ -132,19 +232,22 @@ static bool get_bool(struct ctx *c, const yaml_node_t *n, const char *what, bool
 	return false;
 }
 
-static bool get_uint(struct ctx *c, const yaml_node_t *n, const char *what, uint64_t max, uint64_t *out)
+static bool get_uint(struct ctx *c, const yaml_node_t *n, const char *what, uint64_t min, uint64_t max,
+		     uint64_t *out)
 {
 	if (n->type == YAML_SCALAR_NODE && plain(n)) {
 		char *end;
 		errno = 0;
 		const char *v = scalar(n);
 		unsigned long long x = strtoull(v, &end, 10);
-		if (*v >= '0' && *v <= '9' && !*end && !errno && x <= max) {
+		if (*v >= '0' && *v <= '9' && !*end && !errno && x >= min && x <= max) {
 			*out = x;
 			return true;
 		}
 	}
-	err(c, n, "%s must be an integer from 0 to %llu", what, (unsigned long long)max);
+	if (first_fault(c, n))
+		err(c, n, "%s must be an integer from %llu to %llu", what, (unsigned long long)min,
+		    (unsigned long long)max);
 	return false;
 }
 
@@ -195,6 +298,8 @@ static const char *map_key(struct ctx *c, const yaml_node_t *map, const yaml_nod
 		err(c, kn, "keys must be plain strings");
 		return NULL;
 	}
+	if (!check_chars(c, kn, "a key", STR_NAME))
+		return NULL;
 	const char *k = scalar(kn);
 	if (repeated(c, map, p, k)) {
 		err(c, kn, "'%s' appears twice", k);
@@ -208,7 +313,7 @@ static void unknown_key(struct ctx *c, yaml_node_t *kn, const char *kname, const
 	err(c, kn, "unknown key '%s'%s%s (known keys: %s)", kname, where ? " in " : "", where ? where : "", known);
 }
 
-static char **get_str_list(struct ctx *c, yaml_node_t *n, const char *what, size_t *count)
+static char **get_str_list(struct ctx *c, yaml_node_t *n, const char *what, enum str_kind kind, size_t *count)
 {
 	*count = 0;
 	if (n->type != YAML_SEQUENCE_NODE) {
@@ -218,7 +323,9 @@ static char **get_str_list(struct ctx *c, yaml_node_t *n, const char *what, size
 	size_t cap = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	char **v = calloc(cap + 1, sizeof *v);
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-		char *s = get_str(c, node(c, *it), what);
+		char item[64];
+		snprintf(item, sizeof item, "%s[%zu]", what, (size_t)(it - n->data.sequence.items.start));
+		char *s = get_str_kind(c, node(c, *it), item, kind);
 		if (s)
 			v[(*count)++] = s;
 	}
@@ -238,14 +345,20 @@ static void load_env(struct ctx *c, yaml_node_t *n, struct spec *s)
 		const char *name = map_key(c, n, p);
 		if (!name)
 			continue;
-		if (!env_name_ok(name, strlen(name))) {
-			err(c, kn, "'%s' is not a valid environment variable name (letters, digits and _)", name);
+		if (!env_name_ok(name, kn->data.scalar.length)) {
+			if (first_fault(c, kn))
+				err(c, kn, "'%s' is not a valid environment variable name (letters, digits and _)", name);
 			continue;
 		}
 		if (vn->type != YAML_SCALAR_NODE) {
-			err(c, vn, "the value of %s must be a string, not %s", name, kind_name(vn));
+			if (first_fault(c, vn))
+				err(c, vn, "the value of %s must be a string, not %s", name, kind_name(vn));
 			continue;
 		}
+		char what[300];
+		snprintf(what, sizeof what, "the value of %s", name);
+		if (!check_chars(c, vn, what, STR_TEXT))
+			continue;
 		char *e;
 		if (asprintf(&e, "%s=%s", name, scalar(vn)) > 0)
 			s->env[s->nenv++] = e;
@@ -371,17 +484,15 @@ static void load_enclave(struct ctx *c, yaml_node_t *n, struct spec *s)
 			else
 				s->enclave_size = v;
 		} else if (!strcmp(k, "threads")) {
-			if (vn->type == YAML_SCALAR_NODE && plain(vn) && !strcmp(scalar(vn), "0"))
-				err(c, vn, "threads must be an integer from 1 to 4096");
-			else if (get_uint(c, vn, "threads", 4096, &v))
+			if (get_uint(c, vn, "threads", MAN_MIN_THREADS, MAN_MAX_THREADS, &v))
 				s->threads = (uint32_t)v;
 		} else if (!strcmp(k, "debug")) {
 			get_bool(c, vn, "debug", &s->debug);
 		} else if (!strcmp(k, "isvprodid")) {
-			if (get_uint(c, vn, "isvprodid", 65535, &v))
+			if (get_uint(c, vn, "isvprodid", 0, 65535, &v))
 				s->isvprodid = (uint16_t)v;
 		} else if (!strcmp(k, "isvsvn")) {
-			if (get_uint(c, vn, "isvsvn", 65535, &v))
+			if (get_uint(c, vn, "isvsvn", 0, 65535, &v))
 				s->isvsvn = (uint16_t)v;
 		} else {
 			unknown_key(c, kn, k, "enclave", "size, threads, debug, isvprodid, isvsvn");
@@ -406,7 +517,7 @@ static void load_root(struct ctx *c, yaml_node_t *root, struct spec *s)
 			continue;
 		if (!strcmp(k, "version")) {
 			uint64_t v;
-			if (get_uint(c, vn, "version", 1000, &v) && v != 1)
+			if (get_uint(c, vn, "version", 0, 1000, &v) && v != 1)
 				err(c, vn, "manifest version %llu is not supported (this coffer reads version 1)",
 				    (unsigned long long)v);
 		} else if (!strcmp(k, "entrypoint")) {
@@ -415,7 +526,7 @@ static void load_root(struct ctx *c, yaml_node_t *root, struct spec *s)
 			s->entry_line = (int)vn->start_mark.line + 1;
 			s->entry_col = (int)vn->start_mark.column + 1;
 		} else if (!strcmp(k, "argv")) {
-			s->argv = get_str_list(c, vn, "argv", &s->nargv);
+			s->argv = get_str_list(c, vn, "argv", STR_TEXT, &s->nargv);
 			if (s->argv && !s->nargv)
 				err(c, vn, "argv must not be empty (argv[0] is the program's name)");
 		} else if (!strcmp(k, "host_args")) {
@@ -430,11 +541,11 @@ static void load_root(struct ctx *c, yaml_node_t *root, struct spec *s)
 			load_env(c, vn, s);
 		} else if (!strcmp(k, "host_env")) {
 			host_env_node = vn;
-			s->host_env = get_str_list(c, vn, "host_env", &s->nhost_env);
+			s->host_env = get_str_list(c, vn, "host_env", STR_NAME, &s->nhost_env);
 			for (size_t i = 0; i < s->nhost_env && vn->type == YAML_SEQUENCE_NODE; i++) {
 				yaml_node_t *item = node(c, vn->data.sequence.items.start[i]);
 				const char *name = s->host_env[i];
-				if (!env_name_ok(name, strlen(name)))
+				if (!env_name_ok(name, strlen(name)) && first_fault(c, item))
 					err(c, item, "host_env: '%s' is not a valid variable name", name);
 				for (size_t j = 0; j < i; j++)
 					if (!strcmp(s->host_env[j], name))
@@ -509,6 +620,12 @@ int spec_load(const char *file, struct spec *s)
 		fprintf(stderr, "coffer: %s: %s\n", file, strerror(errno));
 		return SPEC_IO_ERROR;
 	}
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "coffer: %s: Is a directory; coffer sign reads a manifest (a YAML file)\n", file);
+		fclose(f);
+		return SPEC_IO_ERROR;
+	}
 	s->file = strdup(file);
 	s->enclave_size = SPEC_DEFAULT_SIZE;
 	s->threads = SPEC_DEFAULT_THREADS;
@@ -528,6 +645,11 @@ int spec_load(const char *file, struct spec *s)
 		err(&c, NULL, "the manifest is empty");
 	else
 		load_root(&c, root, s);
+	/* every other scalar too (keys, mount types, sizes, host_args...): a
+	 * "trusted\0x" must not read as "trusted" */
+	for (yaml_node_t *n = doc.nodes.start; root && n < doc.nodes.top; n++)
+		if (n->type == YAML_SCALAR_NODE)
+			check_chars(&c, n, "this scalar", STR_ANY);
 	/* a manifest is one document: anything after a second "---" would be
 	 * silently unsigned */
 	yaml_document_t next;
@@ -551,6 +673,7 @@ int spec_load(const char *file, struct spec *s)
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	fclose(f);
+	free(c.faulty);
 	return c.errors ? -1 : 0;
 }
 

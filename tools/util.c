@@ -46,7 +46,7 @@ int read_file(const char *path, size_t max, uint8_t **data, size_t *len)
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
-		int e = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+		int e = S_ISREG(st.st_mode) ? EFBIG : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 		close(fd);
 		errno = e;
 		return -1;
@@ -109,29 +109,4 @@ void hex(const uint8_t *p, size_t n, char *out)
 	for (size_t i = 0; i < n; i++)
 		sprintf(out + 2 * i, "%02x", p[i]);
 	out[2 * n] = 0;
-}
-
-/* Lexical normalization as the runtime does it (runtime/fs/normalize.c):
- * "." and empty components vanish, ".." drops the previous one. */
-void path_normalize(const char *in, char *out, size_t n)
-{
-	char *comp[PATH_MAX / 2], buf[PATH_MAX];
-	size_t nc = 0, len = 0;
-
-	snprintf(buf, sizeof buf, "%s", in);
-	for (char *save, *tok = strtok_r(buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
-		if (!strcmp(tok, "."))
-			continue;
-		if (!strcmp(tok, "..")) {
-			if (nc)
-				nc--;
-			continue;
-		}
-		comp[nc++] = tok;
-	}
-	out[0] = 0;
-	for (size_t i = 0; i < nc && len < n; i++)
-		len += (size_t)snprintf(out + len, n - len, "/%s", comp[i]);
-	if (!nc)
-		snprintf(out, n, "/");
 }

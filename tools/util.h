@@ -12,13 +12,12 @@
  * ../libexec/coffer/. Returns 0 and the path, or -1 (out then names where it
  * looked). */
 int find_enclave(char *out, size_t n);
-/* Read a whole file (up to max bytes); returns 0 or -1 with errno set. */
+/* Read a whole regular file (up to max bytes); returns 0, or -1 with errno
+ * set (EISDIR for a directory, EINVAL for another kind of file, EFBIG if it
+ * is larger than max). */
 int read_file(const char *path, size_t max, uint8_t **data, size_t *len);
 /* Write a file through a temporary name and rename, with mode; 0 or -1. */
 int write_file(const char *path, const void *data, size_t len, unsigned mode);
-/* Lexical normalization as the runtime does it (runtime/fs/normalize.c):
- * "." and empty components vanish, ".." drops the previous one. */
-void path_normalize(const char *in, char *out, size_t n);
 void hex(const uint8_t *p, size_t n, char *out); /* out: 2n+1 chars */
 
 #endif

@@ -62,4 +62,8 @@ extern uintptr_t direct_text_lo, direct_text_hi;
 /* Write a short message to host stderr before the runtime's log works. */
 void direct_early_error(const char *msg);
 
+/* A signed bundle: give up the host capabilities a container would not
+ * have (caps.c). 0, or -1 with the reason in why. */
+int direct_limit_caps(char *why, size_t whylen);
+
 #endif

@@ -8,6 +8,7 @@
 #include <linux/sched.h>
 #include <asm/prctl.h>
 
+#include "../../common/exit.h"
 #include "../../runtime/lib/rt.h"
 #include "direct.h"
 
@@ -178,7 +179,7 @@ void direct_thread_entry(struct plat_tls *child)
 	long r = plat_thread_arm(child);
 	if (r) {
 		direct_early_error("coffer: cannot arm a new thread\n");
-		plat_exit_group(127);
+		plat_exit_group(COFFER_EXIT_ENCLAVE);
 	}
 	rt_thread_start(child);
 }

@@ -1,6 +1,6 @@
 /*
- * patch.c - the fast path: rewriting application call sites (DESIGN.md
- * section 3).
+ * patch.c - the fast path: rewriting application call sites (docs/design.md
+ * section 3, docs/runtime.md "The fast path").
  *
  * Every `syscall` outside the runtime's text traps (Syscall User Dispatch),
  * which costs a signal delivery and a sigreturn on top of the call. When a

@@ -9,7 +9,8 @@
  *   2. reads the host facts from the auxiliary vector;
  *   3. reads the boot block from the fd named by --boot-fd=N and closes it;
  *   4. for a signed bundle, establishes the enclave's identity and refuses
- *      to go on if it is not what was signed (verify.c);
+ *      to go on if it is not what was signed (verify.c), then gives up the
+ *      host privileges a container would not have (caps.c);
  *   5. hands everything to the runtime (rt_main).
  * On the sgx platform the same facts come from the untrusted loader and are
  * checked inside the enclave; here the host is the CPU as well.
@@ -21,6 +22,7 @@
 #include <asm/prctl.h>
 
 #include "../../common/bootblock.h"
+#include "../../common/exit.h"
 #include "../../common/sgx.h"
 #include "../../runtime/lib/rt.h"
 #include "direct.h"
@@ -59,7 +61,7 @@ static void relocate(uintptr_t base)
 		const Elf64_Rela *r = (const Elf64_Rela *)((const char *)rela + off);
 		if (ELF64_R_TYPE(r->r_info) != R_X86_64_RELATIVE) {
 			sys3(__NR_write, 2, "coffer-enclave: unsupported relocation\n", 39);
-			sys1(__NR_exit_group, 127);
+			sys1(__NR_exit_group, COFFER_EXIT_ENCLAVE);
 		}
 		*(uint64_t *)(base + r->r_offset) = base + (uint64_t)r->r_addend;
 	}
@@ -158,17 +160,25 @@ static void establish_identity(struct plat_boot_info *bi)
 			mrs = rec.data;
 		}
 	}
-	if (!bi->manifest && !bi->sigstruct)
-		return; /* a development run */
+	if (!bi->manifest && !bi->sigstruct) {
+		/* a development run, unless an identity was pinned: then a bundle
+		 * was meant, and an unprotected run would be the wrong answer */
+		if (mre || mrs) {
+			direct_early_error("coffer: refusing to start: not a signed bundle, but an expected "
+					   "MRENCLAVE or MRSIGNER was given\n");
+			sys1(__NR_exit_group, COFFER_EXIT_ENCLAVE);
+		}
+		return;
+	}
 	char why[400], msg[480];
 	if (!bi->manifest || !bi->sigstruct) {
 		direct_early_error("coffer: refusing to start: the bundle lacks its manifest or its SIGSTRUCT\n");
-		sys1(__NR_exit_group, 125);
+		sys1(__NR_exit_group, COFFER_EXIT_ENCLAVE);
 	}
-	if (direct_verify(bi, mre, mrs, why, sizeof why)) {
+	if (direct_verify(bi, mre, mrs, why, sizeof why) || direct_limit_caps(why, sizeof why)) {
 		rt_snprintf(msg, sizeof msg, "coffer: refusing to start: %s\n", why);
 		direct_early_error(msg);
-		sys1(__NR_exit_group, 125);
+		sys1(__NR_exit_group, COFFER_EXIT_ENCLAVE);
 	}
 }
 
@@ -217,13 +227,13 @@ void direct_start(uintptr_t *sp)
 	if (boot_fd < 0) {
 		direct_early_error("coffer-enclave: this is the enclave image; start programs with "
 				   "`coffer run`\n");
-		sys1(__NR_exit_group, 2);
+		sys1(__NR_exit_group, COFFER_EXIT_USAGE);
 	}
 	int err = read_bootblock((int)boot_fd, &bi);
 	sys1(__NR_close, boot_fd);
 	if (err) {
 		direct_early_error("coffer-enclave: cannot read the boot block\n");
-		sys1(__NR_exit_group, 125);
+		sys1(__NR_exit_group, COFFER_EXIT_ENCLAVE);
 	}
 	setup_fs();
 	establish_identity(&bi);

@@ -8,13 +8,17 @@
  *      started, /proc/self/exe) and the manifest, with the layout every
  *      platform uses (common/layout.c), and must equal ENCLAVEHASH;
  *   3. the RSA-3072 signature over the SIGSTRUCT's signed bytes verifies with
- *      its own modulus; MRSIGNER = SHA-256 of that modulus;
+ *      its own modulus, and Q1 and Q2 are the quotients EINIT checks
+ *      (common/sgx.c: a SIGSTRUCT hardware would refuse is refused here);
+ *      MRSIGNER = SHA-256 of that modulus;
  *   4. the attributes the enclave is launched with (64-bit, and DEBUG if the
  *      manifest asks) satisfy ATTRIBUTES under ATTRIBUTEMASK, as EINIT checks;
  *   5. MRENCLAVE and MRSIGNER equal what the user pinned, if anything.
  * Each refusal says what differs. On sgx the CPU does 2-4 and the platform
  * only 5.
  */
+#include <linux/fcntl.h>
+#include <linux/fs.h>
 #include <linux/mman.h>
 
 #include "../../common/layout.h"
@@ -35,10 +39,10 @@ static void hex(const uint8_t *p, size_t n, char *out)
 /* The enclave image file, read whole into fresh memory. */
 static long read_image(const uint8_t **data, size_t *len)
 {
-	long fd = sys3(__NR_open, "/proc/self/exe", 0 /* O_RDONLY */, 0);
+	long fd = sys3(__NR_open, "/proc/self/exe", O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return fd;
-	long size = sys3(__NR_lseek, fd, 0, 2 /* SEEK_END */);
+	long size = sys3(__NR_lseek, fd, 0, SEEK_END);
 	long r = size;
 	if (size > 0 && size <= (64L << 20)) {
 		long map = sys6(__NR_mmap, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -111,6 +115,10 @@ int direct_verify(struct plat_boot_info *bi, const uint8_t *expect_mre, const ui
 	}
 	if (rt_sigstruct_verify(bi->sigstruct)) {
 		rt_snprintf(why, whylen, "the SIGSTRUCT's signature does not verify with its modulus");
+		return -1;
+	}
+	if (sgx_sigstruct_check_q(bi->sigstruct, &reason)) {
+		rt_snprintf(why, whylen, "the SIGSTRUCT's %s", reason);
 		return -1;
 	}
 	uint64_t flags = SGX_FLAGS_MODE64BIT | ((m.config.flags & MAN_F_DEBUG) ? SGX_FLAGS_DEBUG : 0);

@@ -1,6 +1,6 @@
 /*
  * boot.c - rt_main: from the platform's hand-over to the application's
- * first instruction (DESIGN.md section 2, step 3).
+ * first instruction (docs/design.md, section 2, step 3).
  *
  *  1. block every host signal; reserve runtime memory; read the boot block
  *     (untrusted bytes: the reader is bounds-checked);
@@ -16,12 +16,14 @@
 #include <linux/fcntl.h>
 
 #include "../../common/bootblock.h"
+#include "../../common/exit.h"
 #include "../../common/manifest.h"
 #include "../../common/sgx.h"
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
 #include "../proc/proc.h"
 #include "../syscall/sys.h"
+#include "boot.h"
 #include "loader.h"
 
 uint32_t rt_boot_flags; /* BB_F_* of this enclave */
@@ -29,10 +31,6 @@ uint32_t rt_boot_flags; /* BB_F_* of this enclave */
  * boot). rt_manifest.raw is NULL in a development run. */
 struct manifest rt_manifest;
 const uint8_t *rt_sigstruct;
-
-int trusted_init(void);
-int tmpfs_init(struct vfs_mount *m);
-int passthrough_confine(struct vfs_mount *m);
 
 struct boot_cfg {
 	const struct plat_boot_info *bi;
@@ -87,12 +85,12 @@ static void parse_bootblock(const struct plat_boot_info *bi, struct boot_cfg *cf
 	int err;
 
 	if ((err = bb_reader_init(&r, bi->bootblock, bi->bootblock_len)))
-		boot_fail(125, "the boot block is malformed (%d); start programs with `coffer run`", err);
+		boot_fail(COFFER_EXIT_ENCLAVE, "the boot block is malformed (%d); start programs with `coffer run`", err);
 	cfg->argv = rt_zalloc((count_type(bi, BB_ARG) + 1) * sizeof *cfg->argv);
 	cfg->envp = rt_zalloc((count_type(bi, BB_ENV) + 1) * sizeof *cfg->envp);
 	cfg->fds = rt_zalloc((count_type(bi, BB_FD) + 1) * sizeof *cfg->fds);
 	if (!cfg->argv || !cfg->envp || !cfg->fds)
-		boot_fail(125, "out of memory while booting");
+		boot_fail(COFFER_EXIT_ENCLAVE, "out of memory while booting");
 	cfg->log_fd = -1;
 	cfg->record_fd = -1;
 	cfg->log_level = RT_LOG_WARN;
@@ -121,13 +119,13 @@ static void parse_bootblock(const struct plat_boot_info *bi, struct boot_cfg *cf
 		default: break; /* a newer writer's record */
 		}
 		if (!ok)
-			boot_fail(125, "the boot block has a malformed record (type %d)", rec.type);
+			boot_fail(COFFER_EXIT_ENCLAVE, "the boot block has a malformed record (type %d)", rec.type);
 	}
 	if (err < 0)
-		boot_fail(125, "the boot block is truncated");
+		boot_fail(COFFER_EXIT_ENCLAVE, "the boot block is truncated");
 	bool signed_first = bi->manifest && (rt_boot_flags & BB_F_FIRST);
 	if (!cfg->program || !cfg->cwd || cfg->cwd[0] != '/' || (cfg->argc == 0 && !signed_first))
-		boot_fail(125, "the boot block lacks the program, its arguments or the working directory");
+		boot_fail(COFFER_EXIT_ENCLAVE, "the boot block lacks the program, its arguments or the working directory");
 }
 
 /* The log stream lives on a runtime fd high up, out of the application's way. */
@@ -183,7 +181,7 @@ static void setup_fds(struct boot_cfg *cfg)
 		uint64_t pos;
 		const char *path;
 		if (!bb_get_fd(&cfg->fds[i], &fd, &kind, &pos, &path))
-			boot_fail(125, "the boot block has a malformed fd record");
+			boot_fail(COFFER_EXIT_ENCLAVE, "the boot block has a malformed fd record");
 		if ((int)fd == rt_boot_log_fd || (int)fd == cfg->record_fd ||
 		    plat_call(__NR_fcntl, fd, F_GETFD, 0, 0, 0, 0) < 0)
 			continue; /* closed on exec */
@@ -199,7 +197,7 @@ static void setup_fds(struct boot_cfg *cfg)
 static void add_mounts(void)
 {
 	if (trusted_init())
-		boot_fail(125, "out of memory while booting");
+		boot_fail(COFFER_EXIT_ENCLAVE, "out of memory while booting");
 	for (uint32_t i = 0; i < rt_manifest.nmounts; i++) {
 		struct man_mount mm;
 		man_mount(&rt_manifest, i, &mm);
@@ -213,17 +211,17 @@ static void add_mounts(void)
 		case MAN_MOUNT_PASSTHROUGH:
 			m = vfs_mount_add(path, src, &passthrough_ops, mm.flags & MAN_MOUNT_F_READONLY);
 			if (m && strcmp(src, "/") && passthrough_confine(m))
-				boot_fail(125, "mount %s: the host directory %s cannot be opened", path, src);
+				boot_fail(COFFER_EXIT_ENCLAVE, "mount %s: the host directory %s cannot be opened", path, src);
 			break;
 		case MAN_MOUNT_TMPFS:
 			if ((m = vfs_mount_add(path, NULL, &tmpfs_ops, false)) && tmpfs_init(m))
 				m = NULL;
 			break;
 		default:
-			boot_fail(125, "mount %s: encrypted mounts are not supported by this runtime", path);
+			boot_fail(COFFER_EXIT_ENCLAVE, "mount %s: encrypted mounts are not supported by this runtime", path);
 		}
 		if (!m)
-			boot_fail(125, "cannot mount %s", path);
+			boot_fail(COFFER_EXIT_ENCLAVE, "cannot mount %s", path);
 	}
 	/* The runtime's /proc and the restricted /dev, where the manifest leaves them free */
 	static const struct {
@@ -244,8 +242,11 @@ static void add_mounts(void)
 		}
 		if (covers_mount)
 			continue;
-		if (!vfs_mount_add(views[i].path, views[i].ops == &dev_ops ? views[i].path : NULL, views[i].ops, true))
-			boot_fail(125, "cannot mount %s", views[i].path);
+		/* /dev's devices are written to (null, a terminal); its names
+		 * cannot change (dev_ops has no operation that makes one) */
+		bool ro = views[i].ops != &dev_ops;
+		if (!vfs_mount_add(views[i].path, views[i].ops == &dev_ops ? views[i].path : NULL, views[i].ops, ro))
+			boot_fail(COFFER_EXIT_ENCLAVE, "cannot mount %s", views[i].path);
 	}
 }
 
@@ -254,7 +255,7 @@ static void push(const char ***v, size_t *n, const char *s)
 {
 	const char **nv = rt_alloc((*n + 2) * sizeof *nv);
 	if (!nv)
-		boot_fail(125, "out of memory while booting");
+		boot_fail(COFFER_EXIT_ENCLAVE, "out of memory while booting");
 	if (*n)
 		memcpy(nv, *v, *n * sizeof *nv);
 	rt_free(*v);
@@ -305,11 +306,11 @@ static void load_manifest(struct boot_cfg *cfg)
 	size_t where;
 
 	if (!raw || !ss)
-		boot_fail(125, "out of memory while booting");
+		boot_fail(COFFER_EXIT_ENCLAVE, "out of memory while booting");
 	memcpy(raw, bi->manifest, bi->manifest_len);
 	memcpy(ss, bi->sigstruct, SIGSTRUCT_SIZE);
 	if (man_open(&rt_manifest, raw, bi->manifest_len, &why, &where))
-		boot_fail(125, "the manifest is malformed: %s (byte %zu)", why, where);
+		boot_fail(COFFER_EXIT_ENCLAVE, "the manifest is malformed: %s (byte %zu)", why, where);
 	rt_sigstruct = ss;
 	if (rt_boot_flags & BB_F_FIRST)
 		apply_manifest(cfg);
@@ -344,15 +345,15 @@ static void boot_continue(void *arg)
 	char why[300];
 
 	if (plat_thread_arm(&t->tls))
-		boot_fail(125, "cannot arm system call interception (Linux 5.11 or newer is needed)");
+		boot_fail(COFFER_EXIT_ENCLAVE, "cannot arm system call interception (Linux 5.11 or newer is needed)");
 	rt_tls_ready = true;
 	if (cfg->bi->manifest)
 		load_manifest(cfg);
 	else if (!(rt_boot_flags & BB_F_DEV_RUN))
-		boot_fail(125, "the boot block names neither a signed bundle nor a development run");
+		boot_fail(COFFER_EXIT_ENCLAVE, "the boot block names neither a signed bundle nor a development run");
 	struct rt_proc *p = proc_new();
 	if (!p || !(p->fdt = fdt_new()) || !(p->cwd = rt_strdup(cfg->cwd)))
-		boot_fail(125, "out of memory while booting");
+		boot_fail(COFFER_EXIT_ENCLAVE, "out of memory while booting");
 	t->proc = p;
 	p->log_fd = rt_boot_log_fd;
 	if (p->log_fd >= 0)
@@ -374,7 +375,7 @@ static void boot_continue(void *arg)
 	} else {
 		struct vfs_mount *root = vfs_mount_add("/", "/", &passthrough_ops, false);
 		if (!root || !vfs_mount_add("/proc", "/proc", &proc_ops, false))
-			boot_fail(125, "cannot build the mount table");
+			boot_fail(COFFER_EXIT_ENCLAVE, "cannot build the mount table");
 		root->exec_ok = true;
 	}
 	setup_fds(cfg);
@@ -384,12 +385,12 @@ static void boot_continue(void *arg)
 	struct loader_prog prog;
 	long r = loader_resolve(cfg->program, cfg->argv, cfg->argc, &prog, why, sizeof why);
 	if (r)
-		boot_fail(r == -ENOENT && prog.fail_depth == 0 ? 127 : 126, "%s: %s", cfg->program, why);
+		boot_fail(r == -ENOENT && prog.fail_depth == 0 ? COFFER_EXIT_NOTFOUND : COFFER_EXIT_NOEXEC, "%s: %s", cfg->program, why);
 	struct loader_env env = { .execfn = cfg->program, .envp = cfg->envp, .envc = cfg->envc, .bi = cfg->bi };
 	struct kucontext ctx;
 	r = loader_load(&prog, &env, &ctx, why, sizeof why);
 	if (r)
-		boot_fail(126, "%s: %s", cfg->program, why);
+		boot_fail(COFFER_EXIT_NOEXEC, "%s: %s", cfg->program, why);
 	char real[RT_PATH_MAX];
 	proc_set_exe(p, vfs_realpath(prog.elf, real) ? prog.elf : real);
 	plat_describe_process(&env.view);
@@ -411,7 +412,7 @@ void rt_main(const struct plat_boot_info *bi)
 
 	plat_sig_setmask(~0ULL);
 	if (mm_init(bi->image_lo, bi->image_hi))
-		boot_fail(125, "cannot reserve runtime memory");
+		boot_fail(COFFER_EXIT_ENCLAVE, "cannot reserve runtime memory");
 	cfg.bi = bi;
 	parse_bootblock(bi, &cfg);
 	rt_log_level = (int)RT_MIN(cfg.log_level, (uint32_t)RT_LOG_DEBUG);
@@ -420,6 +421,6 @@ void rt_main(const struct plat_boot_info *bi)
 	setup_log(&cfg);
 	cfg.thread = thread_boot();
 	if (!cfg.thread)
-		boot_fail(125, "cannot allocate the first thread");
+		boot_fail(COFFER_EXIT_ENCLAVE, "cannot allocate the first thread");
 	rt_switch_stack(boot_continue, &cfg, cfg.thread->tls.stack_hi);
 }

@@ -114,8 +114,10 @@ static const struct file_ops synth_dir_ops = {
 static long synth_open(const struct vfs_path *p, int flags, unsigned mode, struct file **out)
 {
 	(void)mode;
+	if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+		return -EEXIST; /* the directory exists */
 	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT))
-		return (flags & O_CREAT) && !(flags & O_EXCL) && !p->dir ? -EISDIR : -EISDIR;
+		return -EISDIR;
 	long fd = file_placeholder(flags);
 	if (fd < 0)
 		return fd;

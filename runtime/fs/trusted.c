@@ -1,6 +1,6 @@
 /*
  * trusted.c - the trusted mount: read-only files whose SHA-256 and size the
- * signed manifest holds (DESIGN.md section 5).
+ * signed manifest holds (docs/design.md section 5).
  *
  * What exists below a trusted mount is what the manifest lists, nothing else:
  * names, kinds, sizes, modes, times and symlink targets all come from the
@@ -21,6 +21,7 @@
 #include <linux/fcntl.h>
 
 #include "../../common/manifest.h"
+#include "../boot/boot.h"
 #include "../lib/crypto.h"
 #include "../mm/mm.h"
 #include "../proc/proc.h"
@@ -28,7 +29,6 @@
 
 #define CHUNK (16u << 10)
 
-extern struct manifest rt_manifest;
 
 struct verified {
 	uint32_t nchunks;

@@ -29,6 +29,7 @@
 #ifndef COFFER_RT_VFS_H
 #define COFFER_RT_VFS_H
 
+#include "../../common/path.h"
 #include "../lib/lock.h"
 #include "../lib/rt.h"
 
@@ -145,6 +146,11 @@ extern const struct mount_ops passthrough_ops, proc_ops, procfs_ops, dev_ops, tr
 /* Set at boot if a mount lets the runtime follow symlinks itself (trusted,
  * tmpfs); a development run has none and skips that walk. */
 extern bool vfs_any_links;
+/* Set up a mount type's state at boot (boot.c): the trusted files' table,
+ * a tmpfs tree, a passthrough mount's confining root fd. 0 or -errno. */
+int trusted_init(void);
+int tmpfs_init(struct vfs_mount *m);
+int passthrough_confine(struct vfs_mount *m);
 /* Add a mount; the table is built at boot and fixed afterwards. */
 struct vfs_mount *vfs_mount_add(const char *path, const char *host_root, const struct mount_ops *ops, bool ro);
 /* The mount serving an absolute normalized path (the synthetic mount for the
@@ -157,11 +163,15 @@ int vfs_mount_children(const char *abs, void (*fn)(void *arg, const char *name, 
  * mounted in), or NULL past the last. */
 const struct vfs_mount *vfs_mount_nth(int i);
 
-/* ---- paths (normalize.c, path.c) ---------------------------------------- */
+/* ---- paths (common/path.c, path.c) ---------------------------------------- */
 
 /* Normalize `path` (absolute, or relative to `base`, which must be absolute)
- * into out[RT_PATH_MAX]. Returns 0 or -ENAMETOOLONG / -ENOENT (empty path). */
-int vfs_normalize(const char *base, const char *path, char *out, bool *dir);
+ * into out[RT_PATH_MAX], lexically (common/path.h, shared with the tools).
+ * Returns 0 or -ENAMETOOLONG / -ENOENT (empty path). */
+static inline int vfs_normalize(const char *base, const char *path, char *out, bool *dir)
+{
+	return path_normalize(base, path, out, RT_PATH_MAX, dir);
+}
 
 enum {
 	VFS_NOFOLLOW = 1, /* do not follow a symlink in the last component */

@@ -10,6 +10,7 @@
  */
 #include <asm/unistd_64.h>
 
+#include "../../common/exit.h"
 #include "../../platform/platform.h"
 #include "../proc/proc.h"
 #include "rt.h"
@@ -70,7 +71,7 @@ void rt_panic(const char *fmt, ...)
 		n = sizeof line - 2;
 	line[n++] = '\n';
 	rt_log_write(line, (size_t)n);
-	plat_exit_group(134);
+	plat_exit_group(COFFER_EXIT_PANIC);
 }
 
 static const char *const errno_names[] = {

@@ -1,5 +1,5 @@
 /*
- * exec.c - execve: boot step 4 of DESIGN.md.
+ * exec.c - execve: boot step 4 of docs/design.md.
  *
  * Everything that can fail is checked here, in the calling process, so that
  * execve returns an error the way Linux does (ENOENT, EACCES, ENOEXEC, E2BIG):
@@ -17,6 +17,7 @@
 #include "../../common/bootblock.h"
 #include "../../common/manifest.h"
 #include "../../common/sgx.h"
+#include "../boot/boot.h"
 #include "../boot/loader.h"
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
@@ -25,9 +26,6 @@
 
 #define MAX_ARGS (1 << 20)
 
-extern uint32_t rt_boot_flags;
-extern struct manifest rt_manifest;
-extern const uint8_t *rt_sigstruct;
 
 static long copy_strv(uintptr_t uv, struct strvec *out)
 {

@@ -11,7 +11,7 @@
  * vfork that posix_spawn and Python use) makes a second process in the same
  * memory, which therefore gets its own rt_proc.
  *
- * Signals (DESIGN.md section 4): the application's dispositions, mask and
+ * Signals (docs/design.md section 4): the application's dispositions, mask and
  * alternate stack are runtime state. The host mask of a thread mirrors the
  * application's mask except for the signals the platform reserves (SIGSYS,
  * SIGSEGV, SIGBUS), so the kernel keeps pending and blocked signals for us.

@@ -32,9 +32,6 @@ const struct sys_entry sys_table[SYS_NR_MAX] = {
 #undef NOSYS
 #undef FALLBACK
 
-#define MAX_RW_COUNT 0x7ffff000UL /* what Linux caps one read or write at */
-#define UIO_MAXIOV 1024
-
 RT_HOT long sys_host(struct sys_call *c, long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	if (c->e && (c->e->flags & SYS_BLOCK)) {
@@ -81,7 +78,7 @@ static long sys_unknown(struct sys_call *c)
 
 RT_HOT static bool buffer_ok(uintptr_t p, unsigned long len)
 {
-	return mm_user_ok(p, RT_MIN(len, MAX_RW_COUNT));
+	return mm_user_ok(p, RT_MIN(len, (unsigned long)MAX_RW_COUNT));
 }
 
 /* The kernel may read the iovec array again after this check; on direct the

@@ -13,6 +13,7 @@
 #include <linux/fcntl.h>
 #include <linux/stat.h>
 
+#include "../boot/boot.h"
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
 #include "../proc/proc.h"
@@ -337,6 +338,12 @@ static long do_mknod(int dirfd, uintptr_t upath, unsigned mode, unsigned dev)
 	if (r)
 		return r;
 	NEED_OP(&u, mknod);
+	/* A device node would open a host device (a disk, a terminal, memory)
+	 * past every mount: a bundle may make FIFOs and sockets only, as a
+	 * process without CAP_MKNOD. */
+	unsigned type = mode & S_IFMT;
+	if (rt_signed() && (type == S_IFCHR || type == S_IFBLK))
+		return -EPERM;
 	vfs_record('W', u.p.abs);
 	return OP(&u, mknod)(&u.p, mode, dev);
 }

@@ -20,9 +20,6 @@
 #include "../proc/proc.h"
 #include "sys.h"
 
-#define MAX_RW_COUNT 0x7ffff000L
-#define UIO_MAXIOV 1024
-
 /* The runtime-backed file behind fd (one reference), or NULL: then *err is
  * 0 for a host-backed fd (forward the call) or -EBADF. */
 static struct file *rfile(long fd, long *err)
@@ -301,7 +298,6 @@ long sys_fchown(struct sys_call *c) { return host_only(c, 0, -EPERM); }
 long sys_fallocate(struct sys_call *c) { return host_only(c, 0, -EOPNOTSUPP); }
 long sys_fsync(struct sys_call *c) { return host_only(c, 0, 0); }
 long sys_fdatasync(struct sys_call *c) { return host_only(c, 0, 0); }
-long sys_ioctl(struct sys_call *c) { return host_only(c, 0, -ENOTTY); }
 long sys_readahead(struct sys_call *c) { return host_only(c, 0, 0); }
 long sys_fadvise64(struct sys_call *c) { return host_only(c, 0, 0); }
 

@@ -63,6 +63,11 @@ struct sys_call {
 
 typedef long (*sys_handler)(struct sys_call *c);
 
+/* Linux's limits: the most bytes one read or write moves (MAX_RW_COUNT,
+ * INT_MAX rounded down to a page), the most iovecs one call takes. */
+#define MAX_RW_COUNT 0x7ffff000L
+#define UIO_MAXIOV 1024
+
 enum {
 	SYS_BLOCK = 1,
 	SYS_RESTART = 2,

@@ -12,11 +12,9 @@
  */
 #include <linux/utsname.h>
 
-#include "../../common/manifest.h"
+#include "../boot/boot.h"
 #include "../mm/mm.h"
 #include "sys.h"
-
-extern struct manifest rt_manifest;
 
 static void clean(char *s, size_t n)
 {
@@ -39,7 +37,7 @@ void uts_get(struct new_utsname *u)
 	clean(u->machine, sizeof u->machine);
 	clean(u->nodename, sizeof u->nodename);
 	clean(u->domainname, sizeof u->domainname);
-	if (rt_manifest.raw) {
+	if (rt_signed()) {
 		str_copy(u->nodename, "localhost", sizeof u->nodename);
 		str_copy(u->domainname, "(none)", sizeof u->domainname);
 	}

@@ -9,7 +9,8 @@
  *      "SIGSTRUCT"), checked against a reading of the bytes written here
  *      from the SDM's table; on success every decoded field must equal the
  *      bytes at its offset, and sgx_sigstruct_signed_bytes() must return
- *      [0, 128) followed by [900, 1028);
+ *      [0, 128) followed by [900, 1028), and sgx_sigstruct_check_q() must
+ *      run on it and name Q1 or Q2 when it refuses;
  *   2. as an SGXS stream: sgx_measure_sgxs() with a stand-in SHA-256 that
  *      only mixes bytes (strength is irrelevant here) but also compares
  *      everything hashed with the input. When the replay succeeds, the bytes
@@ -112,6 +113,12 @@ static void fuzz_sigstruct(const uint8_t *raw, size_t len)
 	uint8_t signed_bytes[256];
 	sgx_sigstruct_signed_bytes(raw, signed_bytes);
 	REQUIRE(!memcmp(signed_bytes, raw, 128) && !memcmp(signed_bytes + 128, raw + 900, 128));
+
+	/* Q1 and Q2 (big-number arithmetic on any bytes): a refusal names
+	 * which of the two is wrong */
+	why = NULL;
+	if (sgx_sigstruct_check_q(raw, &why))
+		REQUIRE(why && (strstr(why, "Q1 does not match") || strstr(why, "Q2 does not match")));
 }
 
 /* ---- SGXS -------------------------------------------------------------------------- */

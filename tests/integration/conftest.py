@@ -64,3 +64,57 @@ def prog():
         assert p.exists(), f"{p} not built"
         return p
     return path
+
+
+STATIC_MANIFEST = """\
+version: 1
+entrypoint: /app/{name}
+argv: [{name}]
+host_args: append
+cwd: /app
+mounts:
+  - path: /app
+    type: trusted
+    source: {app}
+  - path: /data
+    type: passthrough
+    source: {data}
+  - path: /tmp
+    type: tmpfs
+{extra}enclave:
+  size: 256M
+  threads: 8
+"""
+
+
+class StaticBundle:
+    """A signed bundle of one statically linked test program with the three
+    kinds of mount: /app (trusted: the program and `files`), /data
+    (passthrough of a host directory) and /tmp (tmpfs). `extra` is more
+    YAML for the mounts list."""
+
+    def __init__(self, base, key, name, files=None, extra=""):
+        self.base = base
+        self.app, self.data = base / "app", base / "data"
+        self.app.mkdir()
+        self.data.mkdir()
+        import shutil
+        shutil.copy(PROGS / name, self.app / name)
+        for rel, text in (files or {}).items():
+            (self.app / rel).write_text(text)
+        self.yaml = base / f"{name}.yaml"
+        self.yaml.write_text(STATIC_MANIFEST.format(name=name, app=self.app, data=self.data, extra=extra))
+        self.bundle = base / f"{name}.coffer"
+        r = cli("sign", "--key", key, self.yaml, "-o", self.bundle)
+        assert r.returncode == 0, r.stderr
+
+    def run(self, *args, coffer_args=(), **kw):
+        return cli("run", *coffer_args, self.bundle, "--", *args, **kw)
+
+
+@pytest.fixture
+def static_bundle(tmp_path, key):
+    """static_bundle(name, files=None, extra=""): a StaticBundle in tmp_path."""
+    def make(name, **kw):
+        return StaticBundle(tmp_path, key, name, **kw)
+    return make

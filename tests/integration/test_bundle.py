@@ -237,6 +237,14 @@ def test_nothing_outside_the_mounts_exists(app):
     assert not wrong
 
 
+def test_directories_above_mounts_exist(app):
+    # "/" holds only the mount points; it is a directory like any other
+    r = app.run("creat:/", "write:/", "open:/", "mkdir:/", "rmdir:/")
+    assert r.returncode == 0, r.stderr
+    got = results(r)
+    assert [got[(op, "/")] for op in ("creat", "write", "open", "mkdir")] == ["EEXIST", "EISDIR", "ok", "EEXIST"]
+
+
 def test_symlinks_do_not_leave_the_mounts(app):
     """A symlink is followed inside the enclave, to paths no mount covers."""
     links = ["/app/evil", "/app/abs-evil", "/data/escape"]

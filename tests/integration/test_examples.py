@@ -2,6 +2,7 @@
 item 6). Recorded here under tmp_path with a free port, so the test does
 not depend on the manifests in examples/, which name the files of the
 machine they were recorded on."""
+import contextlib
 import os
 import socket
 import subprocess
@@ -47,11 +48,26 @@ def test_every_example_has_a_manifest_and_a_readme_line():
 
 
 def test_a_failing_service_is_reported(tmp_path):
-    # a port something else already holds: the example cannot listen there
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        s.listen()
-        r = example("try", "python", "--root", tmp_path / "py", "--port", s.getsockname()[1],
-                    "--manifest", tmp_path / "missing.yaml", "--key", tmp_path / "k.pem")
+    """A signed example whose port something else already holds: the service
+    cannot listen there, and the example says so and fails. The manifest and
+    the key exist, so the only fault is the port."""
+    port, root, yaml = free_port(), tmp_path / "py", tmp_path / "python.yaml"
+    r = example("record", "python", "--root", root, "--port", port, "-o", yaml)
+    assert r.returncode == 0, r.stderr
+    with contextlib.ExitStack() as held:
+        # a listener holds the port (the service's bind fails, even with
+        # SO_REUSEADDR), with its accept queue full, so that the example's
+        # own "is it listening yet?" probe is never answered by it
+        s = held.enter_context(socket.socket())
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the recording's TIME_WAIT
+        s.bind(("127.0.0.1", port))
+        s.listen(0)
+        for _ in range(2):
+            c = held.enter_context(socket.socket())
+            c.setblocking(False)
+            c.connect_ex(("127.0.0.1", port))
+        r = example("try", "python", "--root", root, "--port", port, "--manifest", yaml, "--key", tmp_path / "k.pem")
     assert r.returncode == 1
-    assert "example python:" in r.stderr and "missing.yaml" in r.stderr
+    assert r.stdout.startswith("signed "), r.stdout
+    assert "example python: it exited with status 1 before listening:" in r.stderr, r.stderr
+    assert "Address already in use" in r.stderr, r.stderr

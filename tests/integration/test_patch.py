@@ -1,4 +1,4 @@
-"""The fast path: call sites patched after their first trap (DESIGN.md
+"""The fast path: call sites patched after their first trap (docs/design.md
 section 3, platform/direct/patch.c), and COFFER_PATCH=0, which keeps every
 call on the trap path.
 

@@ -271,10 +271,16 @@ def test_values_that_need_quoting(key, tmp_path):
     (["record", "-o", "x.yaml", "--", "no-such-program-here"], 127, "command not found"),
     (["record", "-o", "x.yaml", "--", "./nothing"], 127, "./nothing: No such file or directory"),
     (["record", "-o", "/nonexistent/dir/x.yaml", "--", "/bin/true"], 1, "cannot write /nonexistent/dir/x.yaml"),
+    # a development run, so never of what was meant as a bundle
+    (["record", "-o", "x.yaml", "--", "./app.coffer"], 125,
+     "coffer: ./app.coffer: not a signed bundle (no bundle header), and a .coffer file is never run as a program"),
+    (["record", "-o", "x.yaml", "--", "/"], 126, "coffer: /: Is a directory"),
     (["frobnicate"], 2, "Usage: coffer manifest record"),
     ([], 2, "Usage: coffer manifest record"),
 ])
 def test_usage_errors(tmp_path, args, status, message):
+    (tmp_path / "app.coffer").write_text("#!/bin/sh\necho ran\n")
+    (tmp_path / "app.coffer").chmod(0o755)
     r = cli("manifest", *args, cwd=tmp_path)
     assert r.returncode == status, r.stderr
     assert message in r.stderr

@@ -1,6 +1,6 @@
 /*
  * Unit tests for tools/crypto.c (the OpenSSL side of SGX signing) against the
- * public vectors in ../shared/testdata/sgx (see its README):
+ * public vectors in tests/vectors (see its README):
  *  - PKCS#1 v1.5 is deterministic, so re-signing the signed bytes of
  *    fortanix-sig1.sigstruct.bin with fortanix-sig1.key.pem must reproduce
  *    its MODULUS, EXPONENT, SIGNATURE, Q1 and Q2 byte for byte;
@@ -25,7 +25,7 @@
 #include "../../tools/crypto.h"
 #include "check.h"
 
-#define VECTORS "../shared/testdata/sgx/"
+#define VECTORS "tests/vectors/"
 
 static uint8_t *slurp(const char *name, size_t *len)
 {

@@ -1,9 +1,8 @@
 /*
- * Unit tests for common/sgx.c against public vectors in
- * ../shared/testdata/sgx (see its README): MRENCLAVE replay of SGXS streams,
- * SIGSTRUCT decoding, MRSIGNER, and the signature over the signed bytes.
- * Runs with the repository's parent as the working directory layout:
- * the test is started from the source root (tests/meson.build).
+ * Unit tests for common/sgx.c against public vectors in tests/vectors (see
+ * its README): MRENCLAVE replay of SGXS streams, SIGSTRUCT decoding,
+ * MRSIGNER, and the signature over the signed bytes. Started from the source
+ * root (tests/meson.build), so the vectors' relative path works.
  */
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -17,7 +16,7 @@
 #include "check.h"
 #include "sha256_openssl.h"
 
-#define VECTORS "../shared/testdata/sgx/"
+#define VECTORS "tests/vectors/"
 
 static uint8_t *slurp(const char *name, size_t *len)
 {
@@ -88,6 +87,58 @@ static int verify(const uint8_t *raw)
 	return ok;
 }
 
+/* Q1 and Q2 as EINIT checks them: the vector's values pass; every byte of
+ * either, changed, fails with the reason naming which; so do Q1 +/- 1 and
+ * Q2 +/- 1 (the quotients are exact, not merely close). */
+static void add_one(uint8_t *le, int delta)
+{
+	for (unsigned i = 0; i < SGX_RSA_SIZE; i++) {
+		uint8_t old = le[i];
+		le[i] = (uint8_t)(le[i] + delta);
+		if ((delta > 0 && le[i] > old) || (delta < 0 && le[i] < old))
+			break;
+	}
+}
+
+static void test_q(const char *file)
+{
+	size_t len;
+	uint8_t *raw = slurp(file, &len);
+	struct sgx_sigstruct ss;
+	const char *why = NULL;
+
+	CHECK(sgx_sigstruct_parse(raw, len, &ss, &why) == 0);
+	CHECK(sgx_sigstruct_check_q(raw, &why) == 0);
+	int wrong = 0;
+	for (unsigned off = SS_Q1; off < SS_Q2 + SGX_RSA_SIZE; off++) {
+		for (unsigned mask = 0x01; mask <= 0x80; mask <<= 7) {
+			raw[off] ^= (uint8_t)mask;
+			why = NULL;
+			if (sgx_sigstruct_check_q(raw, &why) != -1 ||
+			    !strstr(why, off < SS_Q2 ? "Q1 does not match" : "Q2 does not match"))
+				wrong++;
+			raw[off] ^= (uint8_t)mask;
+		}
+	}
+	CHECK(wrong == 0);
+	for (int d = -1; d <= 1; d += 2) {
+		add_one(raw + SS_Q1, d);
+		CHECK(sgx_sigstruct_check_q(raw, &why) == -1 && strstr(why, "Q1"));
+		add_one(raw + SS_Q1, -d);
+		add_one(raw + SS_Q2, d);
+		CHECK(sgx_sigstruct_check_q(raw, &why) == -1 && strstr(why, "Q2"));
+		add_one(raw + SS_Q2, -d);
+	}
+	CHECK(sgx_sigstruct_check_q(raw, &why) == 0);
+	/* the signature or the modulus changed: Q1 no longer fits them */
+	raw[SS_SIGNATURE + 7] ^= 1;
+	CHECK(sgx_sigstruct_check_q(raw, &why) == -1);
+	raw[SS_SIGNATURE + 7] ^= 1;
+	raw[SS_MODULUS + 300] ^= 4;
+	CHECK(sgx_sigstruct_check_q(raw, &why) == -1);
+	free(raw);
+}
+
 int main(void)
 {
 	CHECK(replay(VECTORS "fortanix-test_enclave.sgxs",
@@ -136,6 +187,9 @@ int main(void)
 	CHECK(!strcmp(h, "83d719e77deaca1470f6baf62a4d774303c899db69020f9c70ee1dfc08c7ce9e"));
 	CHECK(verify(s1));
 	free(s1);
+
+	test_q(VECTORS "fortanix-test_enclave.sig");
+	test_q(VECTORS "fortanix-sig1.sigstruct.bin");
 
 	/* measurement refuses out-of-range and misaligned offsets */
 	struct sgx_sha256 sha = sha256_openssl();

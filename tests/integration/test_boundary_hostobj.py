@@ -1,0 +1,89 @@
+"""Host objects outside the file view: ioctl requests and device nodes
+(docs/threat-model.md). progs/hostobj.c tries each and prints the result."""
+import os
+
+import pytest
+
+from conftest import PROGS, run
+
+pytestmark = pytest.mark.usefixtures("key")
+
+
+def results(out):
+    return dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
+
+
+def check_ioctls(res):
+    # what ordinary programs need still works
+    for name in ("open ptmx", "TIOCSPTLCK", "TIOCGPTN", "open pts", "TIOCSWINSZ", "TCGETS", "TCSETS",
+                 "FIOCLEX", "cloexec set", "FIONCLEX", "cloexec clear", "SIOCGIFCONF lo"):
+        assert res[name] == "ok", name
+    assert res["TIOCGWINSZ"] == "ok 33x77"
+    assert res["FIONREAD"] == "ok 5"
+    assert res["SIOCGIFFLAGS lo"] == "ok up=1"
+    # nothing can be pushed into a terminal's input, the console stays
+    # where it is, interfaces are not reconfigured
+    assert res["TIOCSTI"] == "EIO"
+    assert res["read injected"] == "EAGAIN"
+    assert res["TIOCCONS"] == "ENOTTY"
+    assert res["TIOCLINUX"] == "ENOTTY"
+    assert res["TIOCSCTTY 1"] == "EPERM"
+    assert res["SIOCSIFMTU lo"] == "ENOTTY"
+    assert res["unknown request"] == "ENOTTY"
+
+
+def test_ioctl_development_run(tmp_path):
+    r = run([PROGS / "hostobj", tmp_path])
+    assert r.returncode == 0, r.stderr
+    check_ioctls(results(r.stdout))
+    # one warning per refused request, naming it
+    warnings = [l for l in r.stderr.splitlines() if "ioctl request" in l]
+    assert "coffer: warning: ioctl request 0x541d is not supported, returning ENOTTY" in warnings  # TIOCCONS
+    assert len(warnings) == len(set(warnings)) == 4, warnings
+
+
+def test_ioctl_and_device_nodes_in_a_bundle(static_bundle):
+    b = static_bundle("hostobj")
+    r = b.run("/data")
+    assert r.returncode == 0, r.stderr
+    res = results(r.stdout)
+    check_ioctls(res)
+    # a device node would reach a host device past every mount
+    assert res["mknod chr"] == "EPERM"
+    assert res["mknod blk"] == "EPERM"
+    assert res["mknod fifo"] == "ok"
+    # /dev's devices can be written, its names not changed
+    assert res["write /dev/null"] == "ok"
+    assert res["create in /dev"] == "ENOENT"  # only the listed names exist there
+    assert not os.path.exists("/dev/hostobj-new")
+    # the host privileges a container would not have are gone for good
+    assert res["packet socket"] == "EPERM"
+    assert res["raw socket"] == "EPERM"
+    if os.geteuid() == 0:  # (an unprivileged coffer has nothing to drop)
+        assert res["bounding set"] == "ok sys_admin=0 net_admin=0 chown=1"
+    assert res["no_new_privs"] == "ok 1"
+    assert not any(p.name.startswith("hostobj-") for p in b.data.iterdir())
+
+
+PTY_SCRIPT = r"""
+import fcntl, os, struct, termios, tty
+m, s = os.openpty()
+fcntl.ioctl(m, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+print("size", os.get_terminal_size(s))
+tty.setraw(s)
+attrs = termios.tcgetattr(s)
+print("raw", not (attrs[3] & termios.ECHO), not (attrs[3] & termios.ICANON))
+os.write(m, b"ping")
+print("read", os.read(s, 4))
+termios.tcflush(s, termios.TCIFLUSH)
+print("isatty", os.isatty(s), os.ttyname(s).startswith("/dev/pts/"))
+"""
+
+
+def test_python_terminal_ioctls_match_native():
+    want = run(["/usr/bin/python3", "-c", PTY_SCRIPT])
+    import subprocess
+    native = subprocess.run(["/usr/bin/python3", "-c", PTY_SCRIPT], capture_output=True, text=True)
+    assert want.returncode == 0, want.stderr
+    assert want.stdout == native.stdout
+    assert "ioctl request" not in want.stderr
