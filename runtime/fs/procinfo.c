@@ -592,11 +592,14 @@ static void sig_sets(uint64_t *ign, uint64_t *cgt)
 	rt_unlock(&p->lock);
 }
 
+/* The parent as getppid answers it: for the caller, getppid itself; for
+ * another process, its parent if that is one of the application's, else 0
+ * (a parent outside the enclave's process view does not exist). */
 static int own_ppid(const struct proc_node *n, const struct host_stat *hs)
 {
 	if (n->own)
 		return (int)proc_sys0(__NR_getppid);
-	return (int)hs->f[4];
+	return pidtab_owned((int)hs->f[4]) ? (int)hs->f[4] : 0;
 }
 
 /* The node's thread is the calling one (its mask is in reach). */

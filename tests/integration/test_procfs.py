@@ -420,10 +420,13 @@ def test_every_listed_process_has_its_files(bundle):
         me = int(entries[-1].split("=")[1])
         procs = [e.split(":") for e in entries[1:-1]]
         assert me in [int(p[0]) for p in procs]
+        listed = [p[0] for p in procs]
         for p in procs:
             assert p[0] == p[1] == p[2] and p[4] == "procprobe", p
             if int(p[0]) == me:
                 assert int(p[3]) == (pid if op == "fork-procs" else ids(got)[1])
+            else:  # another of the application's processes: a parent in the view, or 0
+                assert p[3] == "0" or p[3] in listed, p
 
 
 def test_ps_in_a_bundle_sees_only_the_application(tmp_path, key):
