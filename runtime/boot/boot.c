@@ -223,7 +223,10 @@ static void add_mounts(void)
 		if (!m)
 			boot_fail(COFFER_EXIT_ENCLAVE, "cannot mount %s", path);
 	}
-	/* The runtime's /proc and the restricted /dev, where the manifest leaves them free */
+	/* The runtime's /proc and the restricted /dev, where the manifest leaves
+	 * them free. A mount of "/" does not hide the runtime's /proc (its
+	 * longer path wins): /proc/self/exe and the rest describe the
+	 * application whatever the tree holds. */
 	static const struct {
 		const char *path;
 		const struct mount_ops *ops;
@@ -231,7 +234,7 @@ static void add_mounts(void)
 	for (unsigned i = 0; i < RT_ARRAY_LEN(views); i++) {
 		const char *rel;
 		struct vfs_mount *at = vfs_mount_find(views[i].path, &rel);
-		if (at && at->ops != &synth_ops)
+		if (at && at->ops != &synth_ops && !(views[i].ops == &procfs_ops && at->path_len == 1))
 			continue;
 		bool covers_mount = false; /* a manifest mount below it, e.g. /dev/shm */
 		for (uint32_t j = 0; j < rt_manifest.nmounts && !covers_mount; j++) {

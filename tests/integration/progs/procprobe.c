@@ -409,7 +409,11 @@ int main(int argc, char **argv)
 			for (int k = 0; k < atoi(arg); k++) {
 				pthread_t t;
 				int tid;
-				pthread_create(&t, NULL, waiter, NULL);
+				int e = pthread_create(&t, NULL, waiter, NULL);
+				if (e) {
+					printf(" pthread_create:%s", strerrorname_np(e));
+					break;
+				}
 				if (read(started[0], &tid, sizeof tid) == sizeof tid)
 					printf(" %d", tid);
 			}
