@@ -46,6 +46,7 @@ enum bb_type {
 	BB_EXPECT_MRENCLAVE = 14, /* 32 bytes: refuse to start with another MRENCLAVE */
 	BB_EXPECT_MRSIGNER = 15,  /* 32 bytes: refuse to start with another MRSIGNER */
 	BB_RECORD_FD = 16, /* i32: host fd to append "K path" lines to (manifest record) */
+	BB_PIDTAB_FD = 17, /* i32: host fd of the process registry (runtime/proc/pidtab.c) */
 };
 
 enum bb_fd_kind {

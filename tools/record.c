@@ -73,6 +73,7 @@ enum {
 	N_EXEC = 4,    /* run as a program or interpreter */
 	N_WRITE = 8,   /* a directory the program wrote in */
 	N_DIR = 16,    /* a directory on the host */
+	N_SOCKET = 32, /* a directory where it bound or reached a UNIX socket */
 };
 
 struct node {
@@ -341,7 +342,8 @@ static int load_record(int fd, struct node *root, struct record *rec)
 	 * file the program made itself is not one to trust. */
 	for (size_t i = 0; i < lines.n; i++) {
 		const char *path = lines.v[i] + 2;
-		if (lines.v[i][0] != 'W' || provided(path))
+		char kind = lines.v[i][0];
+		if ((kind != 'W' && kind != 'U') || provided(path))
 			continue;
 		if (write_dir(root, path, real, sizeof real))
 			continue;
@@ -350,7 +352,7 @@ static int load_record(int fd, struct node *root, struct record *rec)
 			continue;
 		}
 		struct node *dir = lookup(root, real);
-		dir->flags |= N_WRITE | N_DIR;
+		dir->flags |= N_WRITE | N_DIR | (kind == 'U' ? N_SOCKET : 0);
 		char file[2 * PATH_MAX];
 		const char *base = strrchr(path, '/') + 1;
 		snprintf(file, sizeof file, "%s/%s", real, base);
@@ -367,7 +369,7 @@ static int load_record(int fd, struct node *root, struct record *rec)
 		struct stat st;
 		if (kind == 'P')
 			rec->processes++;
-		if (kind == 'W' || kind == 'P' || provided(path) || resolve(root, path, real, sizeof real))
+		if (kind == 'W' || kind == 'U' || kind == 'P' || provided(path) || resolve(root, path, real, sizeof real))
 			continue;
 		if (!strcmp(real, "/") || strset_has(&written, real) || lstat(real, &st))
 			continue;
@@ -522,11 +524,14 @@ static void plan_node(struct node *n, const char *path, int depth, struct plan *
 	if (n->flags & N_WRITE) {
 		/* what was here before the run that it used */
 		size_t found = n->used - ((n->flags & (N_USED | N_LISTED)) ? 1 : 0);
-		bool tmp = scratch(path) && !found && p->processes <= 1;
+		bool sock = n->flags & N_SOCKET; /* a tmpfs holds no sockets */
+		bool tmp = scratch(path) && !found && p->processes <= 1 && !sock;
 		struct mount *m = add_mount(p, path, tmp ? M_TMPFS : M_PASSTHROUGH);
 		if (found)
 			snprintf(m->note, sizeof m->note, "it used %zu file%s here that %s there before it ran", found,
 				 found == 1 ? "" : "s", found == 1 ? "was" : "were");
+		else if (sock)
+			snprintf(m->note, sizeof m->note, "not tmpfs: it used a UNIX socket here, which a tmpfs cannot hold");
 		else if (scratch(path) && !tmp)
 			snprintf(m->note, sizeof m->note,
 				 "not tmpfs: it ran %zu processes, and each has its own tmpfs", p->processes);

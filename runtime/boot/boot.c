@@ -21,6 +21,7 @@
 #include "../../common/sgx.h"
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
+#include "../proc/pidtab.h"
 #include "../proc/proc.h"
 #include "../syscall/sys.h"
 #include "boot.h"
@@ -36,7 +37,7 @@ struct boot_cfg {
 	const struct plat_boot_info *bi;
 	struct rt_thread *thread;
 	uint32_t log_level;
-	int log_fd, record_fd;
+	int log_fd, record_fd, pidtab_fd;
 	const char *program, *cwd;
 	uint32_t umask;
 	uint64_t sigmask, sigign;
@@ -93,6 +94,7 @@ static void parse_bootblock(const struct plat_boot_info *bi, struct boot_cfg *cf
 		boot_fail(COFFER_EXIT_ENCLAVE, "out of memory while booting");
 	cfg->log_fd = -1;
 	cfg->record_fd = -1;
+	cfg->pidtab_fd = -1;
 	cfg->log_level = RT_LOG_WARN;
 	cfg->umask = 022;
 	while ((err = bb_next(&r, &rec)) > 0) {
@@ -107,6 +109,10 @@ static void parse_bootblock(const struct plat_boot_info *bi, struct boot_cfg *cf
 		case BB_RECORD_FD:
 			ok = bb_get_u32(&rec, &v);
 			cfg->record_fd = (int)v;
+			break;
+		case BB_PIDTAB_FD:
+			ok = bb_get_u32(&rec, &v);
+			cfg->pidtab_fd = (int)v;
 			break;
 		case BB_PROGRAM: ok = bb_get_str(&rec, &cfg->program); break;
 		case BB_ARG: ok = bb_get_str(&rec, &cfg->argv[cfg->argc++]); break;
@@ -182,7 +188,7 @@ static void setup_fds(struct boot_cfg *cfg)
 		const char *path;
 		if (!bb_get_fd(&cfg->fds[i], &fd, &kind, &pos, &path))
 			boot_fail(COFFER_EXIT_ENCLAVE, "the boot block has a malformed fd record");
-		if ((int)fd == rt_boot_log_fd || (int)fd == cfg->record_fd ||
+		if ((int)fd == rt_boot_log_fd || (int)fd == cfg->record_fd || (int)fd == cfg->pidtab_fd ||
 		    plat_call(__NR_fcntl, fd, F_GETFD, 0, 0, 0, 0) < 0)
 			continue; /* closed on exec */
 		if (kind == BB_FD_TRUSTED)
@@ -369,6 +375,8 @@ static void boot_continue(void *arg)
 	}
 	t->tid = (int)plat_call(__NR_gettid, 0, 0, 0, 0, 0, 0);
 	p->pid = (int)plat_call(__NR_getpid, 0, 0, 0, 0, 0, 0);
+	if (pidtab_boot(cfg->pidtab_fd, rt_boot_flags & BB_F_FIRST) < 0)
+		boot_fail(COFFER_EXIT_ENCLAVE, "cannot set up the process registry");
 	p->umask = cfg->umask & 0777;
 	plat_call(__NR_umask, p->umask, 0, 0, 0, 0, 0);
 	sig_boot(p, cfg->sigmask, cfg->sigign);
@@ -406,6 +414,7 @@ static void boot_continue(void *arg)
 	rt_free(cfg->envp);
 	rt_free(cfg->fds);
 	ctx.uc_sigmask = sig_host_mask(t->sigmask);
+	pidtab_end(); /* publish this image's runtime memory and fds */
 	plat_enter_app(&ctx);
 }
 

@@ -10,12 +10,21 @@
  */
 #include <linux/fcntl.h>
 
+#include "../proc/pidtab.h"
 #include "../proc/proc.h"
 #include "vfs.h"
+
+/* A host-backed file's priv is what the runtime remembers of it: a socket's
+ * names (syscall/net.c). */
+static void host_release(struct file *f)
+{
+	rt_free(f->priv);
+}
 
 const struct file_ops host_file_ops = {
 	.name = "host",
 	.host = true,
+	.release = host_release,
 };
 
 struct file *file_new(const struct file_ops *ops, struct vfs_mount *mnt, const char *path, int flags)
@@ -215,7 +224,10 @@ long vfs_fd_path(int fd, char *buf, size_t n)
 
 /* ---- the runtime's own host fds ------------------------------------------
  * Per process (struct rt_proc), guarded by the process lock. Readers do not
- * lock: the list changes only at boot and when a runtime fd moves. */
+ * lock: the list changes only at boot and when a runtime fd moves. Other
+ * processes of the application read it from the registry (pidtab.h), so
+ * every change is published there, and a caller that creates a runtime fd
+ * opens the change (pidtab_begin) before it does. */
 
 bool fd_is_runtime(int fd)
 {
@@ -230,6 +242,7 @@ static bool set_slot(int old, int fd)
 {
 	struct rt_proc *p = current()->proc;
 	bool done = false;
+	pidtab_begin();
 	rt_lock(&p->lock);
 	for (unsigned i = 0; i < RT_ARRAY_LEN(p->rtfds) && !done; i++)
 		if (p->rtfds[i] == old) {
@@ -237,6 +250,7 @@ static bool set_slot(int old, int fd)
 			done = true;
 		}
 	rt_unlock(&p->lock);
+	pidtab_end();
 	return done;
 }
 
@@ -284,14 +298,20 @@ long fd_runtime_evict(int fd)
 	struct rt_proc *p = current()->proc;
 	if (!fd_is_runtime(fd))
 		return 0;
+	pidtab_begin();
 	long r = plat_call(__NR_fcntl, fd, F_DUPFD_CLOEXEC, fd + 1, 0, 0, 0);
-	if (r < 0)
+	if (r < 0) {
+		pidtab_end();
 		return r;
+	}
 	set_slot(fd, (int)r);
 	if (p->log_fd == fd)
 		p->log_fd = (int)r;
 	if (p->record_fd == fd)
 		p->record_fd = (int)r;
+	if (p->pidtab_fd == fd)
+		p->pidtab_fd = (int)r;
 	plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	pidtab_end();
 	return 0;
 }

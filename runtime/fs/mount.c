@@ -13,6 +13,7 @@ static struct vfs_mount *mounts[MAX_MOUNTS]; /* each allocated once: pointers st
 static int nmounts;
 static struct vfs_mount synth_mount = { .path = "", .ops = &synth_ops, .read_only = true };
 bool vfs_any_links;
+bool vfs_host_view = true;
 
 struct vfs_mount *vfs_mount_add(const char *path, const char *host_root, const struct mount_ops *ops, bool ro)
 {
@@ -37,6 +38,8 @@ struct vfs_mount *vfs_mount_add(const char *path, const char *host_root, const s
 	nmounts++;
 	if (ops->link_target)
 		vfs_any_links = true;
+	if (!h || strcmp(h, p) || !(ops == &proc_ops || (ops == &passthrough_ops && len == 1)))
+		vfs_host_view = false;
 	return m;
 }
 
@@ -68,6 +71,40 @@ struct vfs_mount *vfs_mount_find(const char *abs, const char **rel)
 			return &synth_mount;
 		}
 	return NULL;
+}
+
+long vfs_host_to_enclave(const char *host, char *out, size_t n)
+{
+	const struct vfs_mount *best = NULL;
+	size_t best_len = 0;
+	char norm[RT_PATH_MAX];
+	bool dir;
+
+	if (host[0] != '/' || vfs_normalize("/", host, norm, &dir) || strcmp(norm, host))
+		return -ENOENT; /* "..", "." or "//" could lead anywhere */
+	for (int i = 0; i < nmounts; i++) {
+		const struct vfs_mount *m = mounts[i];
+		if (!m->ops->sock_path || !m->host_root)
+			continue;
+		size_t hl = strlen(m->host_root);
+		if (hl == 1 || (strncmp(host, m->host_root, hl) == 0 && (host[hl] == 0 || host[hl] == '/'))) {
+			if (!best || hl > best_len) {
+				best = m;
+				best_len = hl;
+			}
+		}
+	}
+	if (!best)
+		return -ENOENT;
+	const char *rest = host + best_len;
+	if (*rest == '/')
+		rest++;
+	size_t w;
+	if (!*rest)
+		w = (size_t)rt_snprintf(out, n, "%s", best->path);
+	else
+		w = (size_t)rt_snprintf(out, n, "%s/%s", best->path_len == 1 ? "" : best->path, rest);
+	return w >= n ? -ENAMETOOLONG : 0;
 }
 
 int vfs_mount_children(const char *abs, void (*fn)(void *arg, const char *name, size_t len), void *arg)

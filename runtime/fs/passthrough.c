@@ -21,9 +21,9 @@
 #include "../proc/proc.h"
 #include "vfs.h"
 
-#define AT_FDCWD_HOST (-100)
-#define AT_EMPTY_PATH_ 0x1000
-#define AT_SYMLINK_NOFOLLOW_ 0x100
+#ifndef __NR_fchmodat2
+#define __NR_fchmodat2 452 /* Linux 6.6; older uapi headers lack it */
+#endif
 
 /* ---- confinement (mounts of a host directory other than "/") ------------- */
 
@@ -71,7 +71,7 @@ static long host_open(long nr, long a[6], struct open_how *how)
 			struct kstat_buf st;
 			long e = plat_call(__NR_fstat, fd, (long)&st, 0, 0, 0, 0);
 			plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
-			unsigned type = *(uint32_t *)(st.raw + 24) & S_IFMT;
+			unsigned type = st.st.st_mode & S_IFMT;
 			if (e || (type != S_IFREG && type != S_IFDIR))
 				return r;
 		} else if (fd != -ENOENT) {
@@ -136,7 +136,7 @@ static long on_file(const struct vfs_path *p, bool nofollow, long nr, long a2, l
 			return fd;
 		char path[40];
 		fd_path(fd, path, sizeof path);
-		r = plat_call(nr, AT_FDCWD_HOST, (long)path, a2, a3, a4, 0);
+		r = plat_call(nr, AT_FDCWD, (long)path, a2, a3, a4, 0);
 	}
 	close_fd(fd);
 	return r;
@@ -160,7 +160,7 @@ int passthrough_confine(struct vfs_mount *m)
 	if (!fd)
 		return -ENOMEM;
 	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC };
-	*fd = plat_call(__NR_openat2, AT_FDCWD_HOST, (long)m->host_root, (long)&how, sizeof how, 0, 0);
+	*fd = plat_call(__NR_openat2, AT_FDCWD, (long)m->host_root, (long)&how, sizeof how, 0, 0);
 	if (*fd < 0) {
 		long r = *fd;
 		rt_free(fd);
@@ -203,7 +203,7 @@ static long pt_open(const struct vfs_path *p, int flags, unsigned mode, struct f
 	HOST_PATH(p, hp);
 	if (p->mnt->read_only && ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC))))
 		return -EROFS;
-	long a[6] = { AT_FDCWD_HOST, (long)hp, flags, mode };
+	long a[6] = { AT_FDCWD, (long)hp, flags, mode };
 	long fd = confined(p->mnt) ? in_root(p, flags, mode) : host_open(__NR_openat, a, NULL);
 	if (fd < 0)
 		return fd;
@@ -218,25 +218,25 @@ static long pt_open(const struct vfs_path *p, int flags, unsigned mode, struct f
 static long pt_stat(const struct vfs_path *p, int at_flags, struct kstat_buf *st)
 {
 	if (confined(p->mnt))
-		return on_file(p, at_flags & AT_SYMLINK_NOFOLLOW_, __NR_newfstatat, (long)st, at_flags & ~AT_SYMLINK_NOFOLLOW_, 0);
+		return on_file(p, at_flags & AT_SYMLINK_NOFOLLOW, __NR_newfstatat, (long)st, at_flags & ~AT_SYMLINK_NOFOLLOW, 0);
 	HOST_PATH(p, hp);
-	return plat_call(__NR_newfstatat, AT_FDCWD_HOST, (long)hp, (long)st, at_flags, 0, 0);
+	return plat_call(__NR_newfstatat, AT_FDCWD, (long)hp, (long)st, at_flags, 0, 0);
 }
 
 static long pt_statx(const struct vfs_path *p, int at_flags, unsigned mask, void *buf)
 {
 	if (confined(p->mnt))
-		return on_file(p, at_flags & AT_SYMLINK_NOFOLLOW_, __NR_statx, at_flags & ~AT_SYMLINK_NOFOLLOW_, mask, (long)buf);
+		return on_file(p, at_flags & AT_SYMLINK_NOFOLLOW, __NR_statx, at_flags & ~AT_SYMLINK_NOFOLLOW, mask, (long)buf);
 	HOST_PATH(p, hp);
-	return plat_call(__NR_statx, AT_FDCWD_HOST, (long)hp, at_flags, mask, (long)buf, 0);
+	return plat_call(__NR_statx, AT_FDCWD, (long)hp, at_flags, mask, (long)buf, 0);
 }
 
 static long pt_access(const struct vfs_path *p, int mode, int at_flags)
 {
 	if (confined(p->mnt))
-		return on_file(p, at_flags & AT_SYMLINK_NOFOLLOW_, 439 /* faccessat2 */, mode, at_flags & ~AT_SYMLINK_NOFOLLOW_, 0);
+		return on_file(p, at_flags & AT_SYMLINK_NOFOLLOW, __NR_faccessat2, mode, at_flags & ~AT_SYMLINK_NOFOLLOW, 0);
 	HOST_PATH(p, hp);
-	return plat_call(439 /* faccessat2 */, AT_FDCWD_HOST, (long)hp, mode, at_flags, 0, 0);
+	return plat_call(__NR_faccessat2, AT_FDCWD, (long)hp, mode, at_flags, 0, 0);
 }
 
 static long pt_readlink(const struct vfs_path *p, char *buf, size_t n)
@@ -244,7 +244,7 @@ static long pt_readlink(const struct vfs_path *p, char *buf, size_t n)
 	if (confined(p->mnt))
 		return on_file(p, true, __NR_readlinkat, (long)buf, (long)n, 0);
 	HOST_PATH(p, hp);
-	return plat_call(__NR_readlinkat, AT_FDCWD_HOST, (long)hp, (long)buf, (long)n, 0, 0);
+	return plat_call(__NR_readlinkat, AT_FDCWD, (long)hp, (long)buf, (long)n, 0, 0);
 }
 
 #define WRITABLE(p)                       \
@@ -259,7 +259,7 @@ static long pt_mkdir(const struct vfs_path *p, unsigned mode)
 	if (confined(p->mnt))
 		return on_name(p, __NR_mkdirat, mode, 0);
 	HOST_PATH(p, hp);
-	return plat_call(__NR_mkdirat, AT_FDCWD_HOST, (long)hp, mode, 0, 0, 0);
+	return plat_call(__NR_mkdirat, AT_FDCWD, (long)hp, mode, 0, 0, 0);
 }
 
 static long pt_mknod(const struct vfs_path *p, unsigned mode, unsigned dev)
@@ -268,7 +268,7 @@ static long pt_mknod(const struct vfs_path *p, unsigned mode, unsigned dev)
 	if (confined(p->mnt))
 		return on_name(p, __NR_mknodat, mode, dev);
 	HOST_PATH(p, hp);
-	return plat_call(__NR_mknodat, AT_FDCWD_HOST, (long)hp, mode, dev, 0, 0);
+	return plat_call(__NR_mknodat, AT_FDCWD, (long)hp, mode, dev, 0, 0);
 }
 
 static long pt_unlink(const struct vfs_path *p, int at_flags)
@@ -277,7 +277,7 @@ static long pt_unlink(const struct vfs_path *p, int at_flags)
 	if (confined(p->mnt))
 		return on_name(p, __NR_unlinkat, at_flags, 0);
 	HOST_PATH(p, hp);
-	return plat_call(__NR_unlinkat, AT_FDCWD_HOST, (long)hp, at_flags, 0, 0, 0);
+	return plat_call(__NR_unlinkat, AT_FDCWD, (long)hp, at_flags, 0, 0, 0);
 }
 
 /* rename and link between two names of one confined mount */
@@ -305,7 +305,7 @@ static long pt_rename(const struct vfs_path *from, const struct vfs_path *to, un
 		return two_names(from, to, __NR_renameat2, flags);
 	HOST_PATH(from, h1);
 	HOST_PATH(to, h2);
-	return plat_call(__NR_renameat2, AT_FDCWD_HOST, (long)h1, AT_FDCWD_HOST, (long)h2, flags, 0);
+	return plat_call(__NR_renameat2, AT_FDCWD, (long)h1, AT_FDCWD, (long)h2, flags, 0);
 }
 
 static long pt_link(const struct vfs_path *from, const struct vfs_path *to, int at_flags)
@@ -315,7 +315,7 @@ static long pt_link(const struct vfs_path *from, const struct vfs_path *to, int 
 		return two_names(from, to, __NR_linkat, 0); /* links the name itself */
 	HOST_PATH(from, h1);
 	HOST_PATH(to, h2);
-	return plat_call(__NR_linkat, AT_FDCWD_HOST, (long)h1, AT_FDCWD_HOST, (long)h2, at_flags, 0);
+	return plat_call(__NR_linkat, AT_FDCWD, (long)h1, AT_FDCWD, (long)h2, at_flags, 0);
 }
 
 static long pt_symlink(const char *target, const struct vfs_path *p)
@@ -331,29 +331,29 @@ static long pt_symlink(const char *target, const struct vfs_path *p)
 		return r;
 	}
 	HOST_PATH(p, hp);
-	return plat_call(__NR_symlinkat, (long)target, AT_FDCWD_HOST, (long)hp, 0, 0, 0);
+	return plat_call(__NR_symlinkat, (long)target, AT_FDCWD, (long)hp, 0, 0, 0);
 }
 
 static long pt_chmod(const struct vfs_path *p, unsigned mode, int at_flags)
 {
 	WRITABLE(p);
 	if (confined(p->mnt))
-		return at_flags ? on_file(p, true, 452 /* fchmodat2 */, mode, at_flags, 0)
+		return at_flags ? on_file(p, true, __NR_fchmodat2, mode, at_flags, 0)
 				: on_file(p, false, __NR_fchmodat, mode, 0, 0);
 	HOST_PATH(p, hp);
 	if (at_flags)
-		return plat_call(452 /* fchmodat2 */, AT_FDCWD_HOST, (long)hp, mode, at_flags, 0, 0);
-	return plat_call(__NR_fchmodat, AT_FDCWD_HOST, (long)hp, mode, 0, 0, 0);
+		return plat_call(__NR_fchmodat2, AT_FDCWD, (long)hp, mode, at_flags, 0, 0);
+	return plat_call(__NR_fchmodat, AT_FDCWD, (long)hp, mode, 0, 0, 0);
 }
 
 static long pt_chown(const struct vfs_path *p, unsigned uid, unsigned gid, int at_flags)
 {
 	WRITABLE(p);
 	if (confined(p->mnt))
-		return on_file(p, at_flags & AT_SYMLINK_NOFOLLOW_, __NR_fchownat, (int)uid, (int)gid,
-			       at_flags & AT_SYMLINK_NOFOLLOW_);
+		return on_file(p, at_flags & AT_SYMLINK_NOFOLLOW, __NR_fchownat, (int)uid, (int)gid,
+			       at_flags & AT_SYMLINK_NOFOLLOW);
 	HOST_PATH(p, hp);
-	return plat_call(__NR_fchownat, AT_FDCWD_HOST, (long)hp, (int)uid, (int)gid, at_flags, 0);
+	return plat_call(__NR_fchownat, AT_FDCWD, (long)hp, (int)uid, (int)gid, at_flags, 0);
 }
 
 static long pt_truncate(const struct vfs_path *p, long len)
@@ -375,10 +375,10 @@ static long pt_utimens(const struct vfs_path *p, const void *times, int at_flags
 {
 	WRITABLE(p);
 	if (confined(p->mnt))
-		return on_file(p, at_flags & AT_SYMLINK_NOFOLLOW_, __NR_utimensat, (long)times,
-			       at_flags & AT_SYMLINK_NOFOLLOW_, 0);
+		return on_file(p, at_flags & AT_SYMLINK_NOFOLLOW, __NR_utimensat, (long)times,
+			       at_flags & AT_SYMLINK_NOFOLLOW, 0);
 	HOST_PATH(p, hp);
-	return plat_call(__NR_utimensat, AT_FDCWD_HOST, (long)hp, (long)times, at_flags, 0, 0);
+	return plat_call(__NR_utimensat, AT_FDCWD, (long)hp, (long)times, at_flags, 0, 0);
 }
 
 static long pt_statfs(const struct vfs_path *p, void *buf)
@@ -420,6 +420,47 @@ static long pt_xattr(const struct vfs_path *p, long nr, uintptr_t name, uintptr_
 	return plat_call(nr, (long)hp, (long)name, (long)value, (long)size, flags, 0);
 }
 
+/*
+ * A UNIX socket address. Unconfined: the host path. Confined: the host's
+ * bind and connect would follow symlinks and ".." out of the mount, and a
+ * check before the call races with a rename, so the socket is reached
+ * through an fd that openat2(RESOLVE_IN_ROOT) resolved: connect and sendto
+ * go to /proc/self/fd/N, an O_PATH fd of the socket file itself; bind makes
+ * NAME in /proc/self/fd/N, an O_PATH fd of its directory. The fd pins what
+ * was checked, so nothing can be swapped in between. The price: the host
+ * kernel records that string as the bound address (syscall/net.c keeps
+ * the enclave's own), and NAME must fit in sun_path after it.
+ */
+static long pt_sock_path(const struct vfs_path *p, bool bind, char *buf, size_t n, long *hold)
+{
+	char base[256];
+	long fd;
+	size_t len;
+
+	*hold = -1;
+	if (bind && p->mnt->read_only)
+		return -EROFS;
+	if (!confined(p->mnt))
+		return host_path(p, buf, n);
+	if (bind) {
+		fd = in_root_parent(p, base, sizeof base);
+		if (fd < 0)
+			return fd == -EBUSY ? -EADDRINUSE : fd; /* the mount's root exists */
+		len = (size_t)rt_snprintf(buf, n, "/proc/self/fd/%ld/%s%s", fd, base, p->dir ? "/" : "");
+	} else {
+		fd = in_root(p, O_PATH | O_CLOEXEC, 0);
+		if (fd < 0)
+			return fd;
+		len = (size_t)rt_snprintf(buf, n, "/proc/self/fd/%ld", fd);
+	}
+	if (len >= n) {
+		close_fd(fd);
+		return -ENAMETOOLONG;
+	}
+	*hold = fd;
+	return 0;
+}
+
 static long pt_host_path(const struct vfs_path *p, char *buf, size_t n)
 {
 	if (confined(p->mnt))
@@ -447,4 +488,5 @@ const struct mount_ops passthrough_ops = {
 	.statfs = pt_statfs,
 	.xattr = pt_xattr,
 	.host_path = pt_host_path,
+	.sock_path = pt_sock_path,
 };

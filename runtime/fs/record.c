@@ -7,6 +7,8 @@
  *   S  looked up (stat, access, readlink, chdir) and found
  *   R  opened for reading
  *   W  opened for writing, created, removed or renamed
+ *   U  a UNIX socket bound or connected to: its directory must be a
+ *      passthrough mount (a socket can be neither trusted nor in a tmpfs)
  *   X  executed, or loaded as a program's interpreter
  *   P  a process started (the path: its program); a process's tmpfs is its
  *      own, so coffer needs to know whether the program ran more than one

@@ -29,6 +29,8 @@
 #ifndef COFFER_RT_VFS_H
 #define COFFER_RT_VFS_H
 
+#include <asm/stat.h>
+
 #include "../../common/path.h"
 #include "../lib/lock.h"
 #include "../lib/rt.h"
@@ -46,9 +48,14 @@ struct vfs_path {
 	bool dir;        /* the path ended in "/", "." or "..": must be a directory */
 };
 
+/* The kernel's struct stat (x86-64, <asm/stat.h>); raw for byte copies. */
 struct kstat_buf {
-	uint8_t raw[144]; /* struct stat (x86-64) */
+	union {
+		struct stat st;
+		uint8_t raw[144];
+	};
 };
+_Static_assert(sizeof(struct stat) == 144, "x86-64 struct stat");
 
 /* An application buffer: base is an application address. */
 struct kiovec {
@@ -93,6 +100,12 @@ struct mount_ops {
 	 * the open file itself rather than to its path? Resolution with
 	 * VFS_REOPEN stops there and leaves it to the mount. NULL: none. */
 	bool (*reopens)(const struct vfs_mount *m, const char *rel);
+	/* A UNIX socket at p, for the host kernel (syscall/net.c): write the
+	 * path the host's bind (`bind`: the socket file is made there) or
+	 * connect/sendto (p must name a socket) should be given into buf, and
+	 * set *hold to a host fd that path goes through (the caller closes it
+	 * after the call) or -1. NULL: the mount cannot hold sockets. */
+	long (*sock_path)(const struct vfs_path *p, bool bind, char *buf, size_t n, long *hold);
 };
 
 struct vfs_mount {
@@ -143,19 +156,28 @@ struct file {
 /* proc_ops: the host's /proc of a development run; procfs_ops: a bundle's
  * generated /proc (procfs.h). */
 extern const struct mount_ops passthrough_ops, proc_ops, procfs_ops, dev_ops, trusted_ops, tmpfs_ops, synth_ops;
-/* Set at boot if a mount lets the runtime follow symlinks itself (trusted,
- * tmpfs); a development run has none and skips that walk. */
-extern bool vfs_any_links;
-/* Set up a mount type's state at boot (boot.c): the trusted files' table,
- * a tmpfs tree, a passthrough mount's confining root fd. 0 or -errno. */
+/* Setting mounts up at boot: the trusted files' table, a tmpfs's root, and a
+ * passthrough mount confined to its host directory (0 or -errno). */
 int trusted_init(void);
 int tmpfs_init(struct vfs_mount *m);
 int passthrough_confine(struct vfs_mount *m);
+/* Set at boot if a mount lets the runtime follow symlinks itself (trusted,
+ * tmpfs); a development run has none and skips that walk. */
+extern bool vfs_any_links;
+/* True while every mount shows a host directory at its own path and
+ * unconfined (a development run: "/" and /proc): then paths in the enclave
+ * and on the host are the same, and UNIX socket addresses pass untranslated. */
+extern bool vfs_host_view;
 /* Add a mount; the table is built at boot and fixed afterwards. */
 struct vfs_mount *vfs_mount_add(const char *path, const char *host_root, const struct mount_ops *ops, bool ro);
 /* The mount serving an absolute normalized path (the synthetic mount for the
  * directories above mount points), or NULL. */
 struct vfs_mount *vfs_mount_find(const char *abs, const char **rel);
+/* The enclave path of a host path (absolute, normalized) below the host
+ * directory of a mount that can hold sockets (passthrough), for addresses
+ * the host reports; the longest such directory wins. Returns 0, -ENOENT (no
+ * such mount: the path must stay hidden) or -ENAMETOOLONG. */
+long vfs_host_to_enclave(const char *host, char *out, size_t n);
 /* Visit the names directly below `abs` that lead to mount points (for
  * listing a synthetic directory); returns how many. */
 int vfs_mount_children(const char *abs, void (*fn)(void *arg, const char *name, size_t len), void *arg);

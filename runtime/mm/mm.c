@@ -12,7 +12,9 @@
 
 #include "../../platform/platform.h"
 #include "../lib/lock.h"
+#include "../proc/pidtab.h"
 #include "mm.h"
+#include "uaccess.h"
 
 struct mm_layout mm_layout;
 
@@ -50,6 +52,7 @@ void rt_reserve(uintptr_t lo, uintptr_t hi)
 	static struct rt_lock lock = RT_LOCK_INIT;
 	struct mm_layout *m = &mm_layout;
 
+	pidtab_begin(); /* other processes read our runtime ranges */
 	rt_lock(&lock);
 	unsigned n = m->nreserved;
 	if (n < RT_ARRAY_LEN(m->reserved)) {
@@ -61,6 +64,7 @@ void rt_reserve(uintptr_t lo, uintptr_t hi)
 		log_warn("too many reserved ranges; %p-%p is not protected", (void *)lo, (void *)hi);
 	}
 	rt_unlock(&lock);
+	pidtab_end();
 }
 
 void *mm_heap_grow(size_t bytes)
@@ -85,11 +89,6 @@ int mm_slot_commit(unsigned i)
 }
 
 /* ---- checked copies ---------------------------------------------------- */
-
-long uaccess_raw_copy(void *dst, const void *src, size_t n);
-long uaccess_raw_strncpy(char *dst, const char *src, size_t max);
-long uaccess_raw_get_u64(uint64_t *out, const void *src);
-extern const char uaccess_begin[], uaccess_end[], uaccess_fault[];
 
 long uaccess_copy_from(void *dst, uintptr_t src, size_t n)
 {

@@ -24,6 +24,7 @@
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
 #include "../syscall/sys.h"
+#include "pidtab.h"
 #include "proc.h"
 
 #define CSIGNAL_MASK 0xff
@@ -80,6 +81,8 @@ static long clone_vm(struct sys_call *c, unsigned long flags, uintptr_t stack, u
 		thread_release_slot(t);
 		return r;
 	}
+	if (!(flags & CLONE_THREAD))
+		pidtab_add_child((int)r, flags & CLONE_PARENT);
 	if ((flags & (CLONE_VFORK | CLONE_THREAD)) == CLONE_VFORK)
 		log_debug("vfork child %ld done", r);
 	return r;
@@ -90,8 +93,10 @@ void rt_thread_start(struct plat_tls *self)
 	struct rt_thread *t = (struct rt_thread *)self;
 
 	t->tid = (int)plat_call(__NR_gettid, 0, 0, 0, 0, 0, 0);
-	if (t->proc->pid == 0)
+	if (t->proc->pid == 0) { /* a new process sharing our memory */
 		t->proc->pid = (int)plat_call(__NR_getpid, 0, 0, 0, 0, 0, 0);
+		pidtab_child_start(false);
+	}
 	if (t->set_child_tid) {
 		int tid = t->tid;
 		uaccess_copy_to(t->set_child_tid, &tid, sizeof tid);
@@ -116,6 +121,8 @@ static long clone_fork(struct sys_call *c, unsigned long flags, uintptr_t ptid, 
 	fork_lock_all();
 	long r = plat_fork(flags & ~(unsigned long)CLONE_CHILD_CLEARTID, (int *)ptid, (int *)ctid, tls);
 	fork_unlock_all();
+	if (r > 0)
+		pidtab_add_child((int)r, flags & CLONE_PARENT);
 	if (r != 0)
 		return r;
 	/* child */
@@ -126,6 +133,7 @@ static long clone_fork(struct sys_call *c, unsigned long flags, uintptr_t ptid, 
 	t->proc->pid = (int)plat_call(__NR_getpid, 0, 0, 0, 0, 0, 0);
 	thread_after_fork_child(t);
 	sig_after_fork_child(t);
+	pidtab_child_start(true);
 	vfs_record('P', t->proc->exe ? t->proc->exe : "/");
 	return 0;
 }

@@ -13,6 +13,7 @@
  * as on Linux.
  */
 #include <linux/fcntl.h>
+#include <linux/memfd.h>
 
 #include "../../common/bootblock.h"
 #include "../../common/manifest.h"
@@ -22,6 +23,7 @@
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
 #include "../syscall/sys.h"
+#include "pidtab.h"
 #include "proc.h"
 
 #define MAX_ARGS (1 << 20)
@@ -72,6 +74,8 @@ static void write_block(struct bb_writer *w, const char *prog, const struct strv
 	bb_put_u32(w, BB_LOG_FD, (uint32_t)t->proc->log_fd);
 	if (t->proc->record_fd >= 0)
 		bb_put_u32(w, BB_RECORD_FD, (uint32_t)t->proc->record_fd);
+	if (t->proc->pidtab_fd >= 0)
+		bb_put_u32(w, BB_PIDTAB_FD, (uint32_t)t->proc->pidtab_fd);
 	bb_put_str(w, BB_PROGRAM, prog);
 	for (size_t i = 0; i < argv->n; i++)
 		bb_put_str(w, BB_ARG, argv->v[i]);
@@ -124,7 +128,7 @@ static long make_boot_fd(const char *prog, const struct strvec *argv, const stru
 	size_t len = bb_finish(&w);
 	/* close-on-exec until the last moment, and a runtime fd meanwhile, so
 	 * that the application's other threads can neither inherit nor close it */
-	long fd = len ? plat_call(__NR_memfd_create, (long)"coffer-boot", 1 /* MFD_CLOEXEC */, 0, 0, 0, 0) : -E2BIG;
+	long fd = len ? plat_call(__NR_memfd_create, (long)"coffer-boot", MFD_CLOEXEC, 0, 0, 0, 0) : -E2BIG;
 	for (size_t off = 0; fd >= 0 && off < len;) {
 		long r = plat_call(__NR_write, fd, (long)(buf + off), (long)(len - off), 0, 0, 0);
 		if (r == -EINTR)
@@ -155,7 +159,7 @@ static long exec_common(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_
 	if (current()->tls.intr)
 		return SYS_RESTART_NOW; /* deliver the held signal to this image first */
 	if (r == 0) {
-		if (!(flags & 0x1000 /* AT_EMPTY_PATH */) || dirfd == VFS_AT_FDCWD)
+		if (!(flags & AT_EMPTY_PATH) || dirfd == VFS_AT_FDCWD)
 			return -ENOENT;
 		if ((r = vfs_fd_path(dirfd, prog, sizeof prog)))
 			return r;
@@ -178,8 +182,12 @@ static long exec_common(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_
 		goto out;
 	}
 	strvec_free(&lp.argv);
+	/* Other processes must not take the boot fd (pidfd_getfd) or rely on
+	 * this image's runtime memory from now on: the new image publishes. */
+	pidtab_begin();
 	long bfd = make_boot_fd(prog, &argv, &envp);
 	if (bfd < 0) {
+		pidtab_end();
 		r = bfd;
 		goto out;
 	}
@@ -197,10 +205,13 @@ static long exec_common(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_
 	}
 	plat_call(__NR_fcntl, bfd, F_SETFD, 0, 0, 0, 0);
 	int log_fd = current()->proc->log_fd, record_fd = current()->proc->record_fd;
+	int pidtab_fd = current()->proc->pidtab_fd;
 	if (log_fd >= 0)
 		plat_call(__NR_fcntl, log_fd, F_SETFD, 0, 0, 0, 0);
 	if (record_fd >= 0)
 		plat_call(__NR_fcntl, record_fd, F_SETFD, 0, 0, 0, 0);
+	if (pidtab_fd >= 0)
+		plat_call(__NR_fcntl, pidtab_fd, F_SETFD, 0, 0, 0, 0);
 	sys_trace_now(c, "0");
 	r = plat_exec((int)bfd, prog);
 	/* still here: the host refused */
@@ -210,10 +221,13 @@ static long exec_common(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_
 		plat_call(__NR_fcntl, log_fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
 	if (record_fd >= 0)
 		plat_call(__NR_fcntl, record_fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
+	if (pidtab_fd >= 0)
+		plat_call(__NR_fcntl, pidtab_fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
 	log_debug("host execve of the enclave failed: %ld", r);
 close_boot:
 	fd_runtime_remove((int)bfd);
 	plat_call(__NR_close, bfd, 0, 0, 0, 0, 0);
+	pidtab_end();
 	return r;
 out:
 	strvec_free(&argv);

@@ -48,6 +48,8 @@ struct rt_proc {
 	 * memory but has its own host fd table. */
 	int log_fd;
 	int record_fd; /* coffer manifest record: where paths are reported, or -1 */
+	int pidtab_fd; /* the process registry (pidtab.c), or -1 */
+	uint64_t start_time; /* host start time, the registry's key with pid */
 	int rtfds[RT_PROC_RTFDS];
 };
 

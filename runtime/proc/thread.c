@@ -10,6 +10,8 @@
  * yet started is never mistaken for a dead one.
  * slot_lock guards the states and the scan position.
  */
+#include <linux/sched.h>
+
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
 #include "proc.h"
@@ -121,6 +123,7 @@ struct rt_proc *proc_new(void)
 	p->umask = 022;
 	p->log_fd = -1;
 	p->record_fd = -1;
+	p->pidtab_fd = -1;
 	for (unsigned i = 0; i < RT_ARRAY_LEN(p->rtfds); i++)
 		p->rtfds[i] = -1;
 	return p;
@@ -138,10 +141,11 @@ struct rt_proc *proc_clone(struct rt_proc *parent, unsigned long flags)
 	memcpy(p->sigact, parent->sigact, sizeof p->sigact);
 	p->log_fd = parent->log_fd;
 	p->record_fd = parent->record_fd;
+	p->pidtab_fd = parent->pidtab_fd;
 	memcpy(p->rtfds, parent->rtfds, sizeof p->rtfds);
 	rt_unlock(&parent->lock);
 	vfs_record_to(p->record_fd, 'P', p->exe ? p->exe : "/");
-	if (flags & 0x00000400 /* CLONE_FILES */) {
+	if (flags & CLONE_FILES) {
 		p->fdt = parent->fdt;
 		__atomic_add_fetch(&p->fdt->refs, 1, __ATOMIC_RELAXED);
 	} else {

@@ -16,6 +16,7 @@
 #include "../boot/boot.h"
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
+#include "../proc/pidtab.h"
 #include "../proc/proc.h"
 #include "sys.h"
 
@@ -650,6 +651,56 @@ static long do_xattr(struct sys_call *c, long nr, int size_arg, int flags_arg)
 			     size_arg ? (size_t)c->a[size_arg] : 0, flags_arg ? (int)c->a[flags_arg] : 0);
 }
 
+/* fsetxattr and friends: a host-backed file's attributes are the host's; a
+ * runtime-backed one (trusted, tmpfs) answers through its mount as the path
+ * calls do, never through the host fd that holds its number (the trusted
+ * file itself, or a placeholder memfd). */
+static long do_fxattr(struct sys_call *c, long path_nr, int size_arg, int flags_arg)
+{
+	struct file *f = fd_get((int)c->a[0]);
+	struct upath u;
+	long r;
+
+	if (!f)
+		return -EBADF;
+	if (f->ops->host) {
+		file_put(f);
+		return sys_forward(c);
+	}
+	r = f->path ? vfs_resolve(VFS_AT_FDCWD, f->path, u.abs, &u.p) : -EOPNOTSUPP;
+	file_put(f);
+	if (r)
+		return r;
+	NEED_OP(&u, xattr);
+	return OP(&u, xattr)(&u.p, path_nr, (uintptr_t)c->a[1], size_arg ? (uintptr_t)c->a[size_arg - 1] : 0,
+			     size_arg ? (size_t)c->a[size_arg] : 0, flags_arg ? (int)c->a[flags_arg] : 0);
+}
+
+long sys_fsetxattr(struct sys_call *c) { return do_fxattr(c, __NR_setxattr, 3, 4); }
+long sys_fgetxattr(struct sys_call *c) { return do_fxattr(c, __NR_getxattr, 3, 0); }
+long sys_fremovexattr(struct sys_call *c) { return do_fxattr(c, __NR_removexattr, 0, 0); }
+
+long sys_flistxattr(struct sys_call *c)
+{
+	/* flistxattr(fd, list, size): the list where the path call has it */
+	struct file *f = fd_get((int)c->a[0]);
+	struct upath u;
+	long r;
+
+	if (!f)
+		return -EBADF;
+	if (f->ops->host) {
+		file_put(f);
+		return sys_forward(c);
+	}
+	r = f->path ? vfs_resolve(VFS_AT_FDCWD, f->path, u.abs, &u.p) : -EOPNOTSUPP;
+	file_put(f);
+	if (r)
+		return r;
+	NEED_OP(&u, xattr);
+	return OP(&u, xattr)(&u.p, __NR_listxattr, (uintptr_t)c->a[1], (uintptr_t)c->a[2], 0, 0);
+}
+
 long sys_setxattr(struct sys_call *c)
 {
 	return do_xattr(c, __NR_setxattr, 3, 4);
@@ -908,12 +959,33 @@ long sys_fcntl(struct sys_call *c)
 		if (!mm_user_ok((uintptr_t)c->a[2], 0))
 			return -EFAULT;
 		return sys_forward(c);
+	case F_SETOWN: {
+		/* who gets SIGIO and SIGURG: ours only (pidtab.h) */
+		long r = pidtab_owner_ok((int)c->a[2]);
+		if (r)
+			return r;
+		return plat_call(__NR_fcntl, fd, cmd, c->a[2], 0, 0, 0);
+	}
+	case F_SETOWN_EX: {
+		struct f_owner_ex own;
+		long r;
+		if (uaccess_copy_from(&own, (uintptr_t)c->a[2], sizeof own))
+			return -EFAULT;
+		if (own.type == F_OWNER_TID)
+			r = own.pid && pidtab_tid_owner(own.pid) < 0 ? -ESRCH : 0;
+		else if (own.type == F_OWNER_PGRP)
+			r = pidtab_owner_ok(-(long)own.pid);
+		else
+			r = pidtab_owner_ok(own.pid);
+		if (r)
+			return r;
+		return plat_call(__NR_fcntl, fd, cmd, (long)&own, 0, 0, 0);
+	}
 	case F_GETLK:
 	case F_SETLK:
 	case F_OFD_GETLK:
 	case F_OFD_SETLK:
 	case F_GETOWN_EX:
-	case F_SETOWN_EX:
 		if (!mm_user_ok((uintptr_t)c->a[2], 0))
 			return -EFAULT;
 		/* fall through */
@@ -971,8 +1043,6 @@ long sys_epoll_create(struct sys_call *c) { return new_fd(c); }
 long sys_epoll_create1(struct sys_call *c) { return new_fd(c); }
 long sys_inotify_init(struct sys_call *c) { return new_fd(c); }
 long sys_inotify_init1(struct sys_call *c) { return new_fd(c); }
-long sys_pidfd_open(struct sys_call *c) { return new_fd(c); }
-long sys_pidfd_getfd(struct sys_call *c) { return new_fd(c); }
 
 long sys_memfd_create(struct sys_call *c)
 {

@@ -71,8 +71,3 @@ long sys_brk(struct sys_call *c)
 		rt_panic("the host put the program break inside runtime memory");
 	return r;
 }
-
-long sys_shmat(struct sys_call *c)
-{
-	return checked_addr(sys_forward(c), 0);
-}

@@ -1,8 +1,13 @@
 /*
  * signal.c - the signal system calls: argument copying and checking around
- * the operations in runtime/proc/signal.c, which explains the design.
+ * the operations in runtime/proc/signal.c, which explains the design, and
+ * the calls that send signals to other processes, confined to the
+ * application's own (below).
  */
+#include <limits.h>
+
 #include "../mm/mm.h"
+#include "../proc/pidtab.h"
 #include "../proc/proc.h"
 #include "sys.h"
 
@@ -130,25 +135,177 @@ static long check_queued_info(int sig, uintptr_t uinfo, struct ksiginfo *info)
 	return 0;
 }
 
+
+
+/* ---- signals to other processes ---------------------------------------------
+ * The application's processes only (runtime/proc/pidtab.h): a signal to any
+ * other pid fails with ESRCH, as if the process did not exist, and a signal
+ * to a process group or to -1 reaches the application's processes in it
+ * only. A signal to another of ours goes through a pidfd that was checked to
+ * be that very process, so a pid the host has given to someone else in
+ * between is never signalled. */
+
+/* Send through a checked pidfd; info NULL: as kill() does. */
+static long send_to(int pid, int sig, const struct ksiginfo *info)
+{
+	long fd = pidtab_pidfd(pid, 0);
+	if (fd < 0)
+		return fd == -EINVAL ? -ESRCH : fd;
+	long r = plat_call(__NR_pidfd_send_signal, fd, sig, (long)info, 0, 0, 0);
+	plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	return r;
+}
+
+/* kill(-pgrp) and kill(0): Linux's __kill_pgrp_info over our members. */
+static long send_to_group(int pgrp, int sig, const struct ksiginfo *info)
+{
+	int pids[512];
+	int n = pidtab_select(PIDTAB_PGRP, pgrp, pids, RT_ARRAY_LEN(pids));
+	long r = -ESRCH;
+	bool any = false;
+
+	for (int i = 0; i < n; i++) {
+		r = send_to(pids[i], sig, info);
+		any |= r == 0;
+	}
+	return any ? 0 : r;
+}
+
+/* kill(-1): every process of ours but the caller. */
+static long send_to_all(int sig)
+{
+	int pids[512], self = current()->proc->pid;
+	int n = pidtab_select(PIDTAB_ALL, 0, pids, RT_ARRAY_LEN(pids));
+	long r = 0;
+	int count = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (pids[i] == self)
+			continue;
+		long e = send_to(pids[i], sig, NULL);
+		if (e == -ESRCH) /* gone meanwhile */
+			continue;
+		count++;
+		if (e != -EPERM)
+			r = e;
+	}
+	return count ? r : -ESRCH;
+}
+
+long sys_kill(struct sys_call *c)
+{
+	int pid = (int)c->a[0], sig = (int)c->a[1];
+
+	if (pid == current()->proc->pid)
+		return sys_forward(c);
+	if (pid > 0)
+		return send_to(pid, sig, NULL);
+	if (sig < 0 || sig > K_NSIG)
+		return -EINVAL;
+	if (pid == 0)
+		return send_to_group((int)plat_call(__NR_getpgid, 0, 0, 0, 0, 0, 0), sig, NULL);
+	if (pid == -1)
+		return send_to_all(sig);
+	if (pid == INT_MIN)
+		return -ESRCH;
+	return send_to_group(-pid, sig, NULL);
+}
+
+/* A thread of our own process: the kernel checks the rest. */
+static bool own_thread(int tid)
+{
+	return tid == current()->tid || pidtab_tid_owner(tid) == current()->proc->pid;
+}
+
+/* A signal to thread tid of our process tgid: through a checked thread
+ * pidfd where the kernel has them, else by number after a check. */
+static long send_to_thread(int tgid, int tid, int sig, const struct ksiginfo *info)
+{
+	long fd = pidtab_thread_pidfd(tgid, tid);
+	if (fd >= 0) {
+		long r = plat_call(__NR_pidfd_send_signal, fd, sig, (long)info, 0, 0, 0);
+		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		return r;
+	}
+	if (fd != -ENOSYS || !pidtab_owned(tgid))
+		return -ESRCH;
+	if (info)
+		return plat_call(__NR_rt_tgsigqueueinfo, tgid, tid, sig, (long)info, 0, 0);
+	return plat_call(__NR_tgkill, tgid, tid, sig, 0, 0, 0);
+}
+
+long sys_tkill(struct sys_call *c)
+{
+	int tid = (int)c->a[0];
+
+	if (tid <= 0 || own_thread(tid))
+		return sys_forward(c);
+	long tgid = pidtab_tid_owner(tid);
+	if (tgid < 0)
+		return tgid;
+	return send_to_thread((int)tgid, tid, (int)c->a[1], NULL);
+}
+
+long sys_tgkill(struct sys_call *c)
+{
+	int tgid = (int)c->a[0], tid = (int)c->a[1];
+
+	if (tgid <= 0 || tid <= 0 || tgid == current()->proc->pid)
+		return sys_forward(c);
+	return send_to_thread(tgid, tid, (int)c->a[2], NULL);
+}
+
 long sys_rt_sigqueueinfo(struct sys_call *c)
 {
 	struct ksiginfo info;
+	int pid = (int)c->a[0];
 	long r = check_queued_info((int)c->a[1], (uintptr_t)c->a[2], &info);
-	return r ? r : sys_host(c, c->a[0], c->a[1], (long)&info, 0, 0, 0);
+	if (r)
+		return r;
+	if (pid <= 0 || pid == current()->proc->pid)
+		return sys_host(c, c->a[0], c->a[1], (long)&info, 0, 0, 0);
+	return send_to(pid, (int)c->a[1], &info);
 }
 
 long sys_rt_tgsigqueueinfo(struct sys_call *c)
 {
 	struct ksiginfo info;
+	int tgid = (int)c->a[0];
 	long r = check_queued_info((int)c->a[2], (uintptr_t)c->a[3], &info);
-	return r ? r : sys_host(c, c->a[0], c->a[1], c->a[2], (long)&info, 0, 0);
+	if (r)
+		return r;
+	if (tgid <= 0 || (int)c->a[1] <= 0 || tgid == current()->proc->pid)
+		return sys_host(c, c->a[0], c->a[1], c->a[2], (long)&info, 0, 0);
+	return send_to_thread(tgid, (int)c->a[1], (int)c->a[2], &info);
 }
+
+#ifndef PIDFD_SIGNAL_PROCESS_GROUP
+#define PIDFD_SIGNAL_PROCESS_GROUP (1UL << 2)
+#endif
 
 long sys_pidfd_send_signal(struct sys_call *c)
 {
-	struct ksiginfo info;
-	if (!c->a[2])
-		return sys_forward(c);
-	long r = check_queued_info((int)c->a[1], (uintptr_t)c->a[2], &info);
-	return r ? r : sys_host(c, c->a[0], c->a[1], (long)&info, c->a[3], 0, 0);
+	struct ksiginfo info, *pinfo = NULL;
+	int sig = (int)c->a[1];
+
+	if (c->a[2]) {
+		long r = check_queued_info(sig, (uintptr_t)c->a[2], &info);
+		if (r)
+			return r;
+		pinfo = &info;
+	}
+	long pid = pidtab_fd_target((int)c->a[0]);
+	if (pid == -ESRCH)
+		return -ESRCH;
+	if (pid > 0 && ((unsigned long)c->a[3] & PIDFD_SIGNAL_PROCESS_GROUP)) {
+		/* the group may hold other host processes: ours only */
+		struct pidtab_stat st;
+		if ((unsigned long)c->a[3] & ~PIDFD_SIGNAL_PROCESS_GROUP)
+			return -EINVAL;
+		if (pidtab_stat((int)pid, &st))
+			return -ESRCH;
+		return send_to_group(st.pgrp, sig, pinfo);
+	}
+	/* through the application's own fd: it refers to a process of ours */
+	return sys_host(c, c->a[0], c->a[1], (long)pinfo, c->a[3], 0, 0);
 }

@@ -1,0 +1,244 @@
+"""The process view: the application sees and reaches only its own
+processes (runtime/proc/pidtab.c, docs/runtime.md "The process view").
+
+progs/pidprobe.c tries every call that names a process: against a native
+helper that is not the application's (the victim: it reports whether its
+memory, its fds and its signals were touched) it must get Linux's answer
+for a process that does not exist, which the same probe measures natively
+on a pid just reaped; against its own children (a fork, a grandchild, a
+posix_spawn child after its execve, a zombie, and a child from before its
+own execve) the calls must work, without reaching the runtime's memory or
+fds in the other process. Each runs in a development run and from a signed
+bundle with a trusted, a passthrough and a tmpfs mount.
+"""
+import os
+import select
+import signal
+import subprocess
+
+import pytest
+
+from conftest import COFFER, PROGS, cli, native
+from test_bundle import LIBC, LOADER, chain
+
+GROUP = [
+    "kill(0, SIGUSR1): ok",
+    "SIGUSR1 reached the probe: 1",
+    "kill(-1, 0): ESRCH",
+    "kill(-1, SIGTERM): ESRCH",
+    "kill(-pgrp, SIGUSR1): ok",
+    "kill(-victim, 0): ESRCH",
+]
+
+MANIFEST = """\
+version: 1
+entrypoint: /app/pidprobe
+argv: [pidprobe]
+host_args: append
+env:
+  PIDPROBE: /app/pidprobe
+cwd: /app
+mounts:
+  - path: /app
+    type: trusted
+    source: {app}
+  - path: /data
+    type: passthrough
+    source: {data}
+  - path: /tmp
+    type: tmpfs
+{libs}enclave:
+  size: 256M
+  threads: 8
+"""
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory, key):
+    base = tmp_path_factory.mktemp("pids")
+    app, data = base / "app", base / "data"
+    app.mkdir()
+    data.mkdir()
+    (app / "pidprobe").write_bytes((PROGS / "pidprobe").read_bytes())
+    os.chmod(app / "pidprobe", 0o755)
+    libs, seen = "", set()
+    for p in chain(LOADER) + chain(LIBC):
+        if p not in seen:
+            seen.add(p)
+            libs += f"  - path: {p}\n    type: trusted\n"
+    (base / "app.yaml").write_text(MANIFEST.format(app=app, data=data, libs=libs))
+    r = cli("sign", "--key", key, base / "app.yaml", "-o", base / "app.coffer")
+    assert r.returncode == 0, r.stderr
+    return base / "app.coffer"
+
+
+class How(list):
+    """The command line that runs pidprobe with the arguments that follow."""
+    bundle = False
+
+
+@pytest.fixture(params=["development", "bundle"])
+def how(request, bundle):
+    h = How([str(COFFER), "run", "--", str(PROGS / "pidprobe")])
+    if request.param == "bundle":
+        h = How([str(COFFER), "run", str(bundle), "--"])
+        h.bundle = True
+    return h
+
+
+ENV = dict(os.environ, PIDPROBE=str(PROGS / "pidprobe"))
+# pidprobe own's fd 9 (in the bundle, /tmp is a tmpfs)
+
+
+def test_other_processes_do_not_exist(how, tmp_path):
+    expected = native([PROGS / "pidprobe", "foreign", "dead", "0x1000"])
+    assert expected.returncode == 0, expected.stderr
+    # The probe, the victim and a `sleep` share a process group of their
+    # own (kill(0) and kill(-pgrp) reach the victim unless confined).
+    out = tmp_path / "victim.out"
+    script = f"""
+        {PROGS / 'pidprobe'} victim > {out} 2>/dev/null < /dev/null &
+        echo $! > {tmp_path / 'victim.pid'}
+        sleep 60 > /dev/null 2>&1 < /dev/null &
+        echo $! > {tmp_path / 'sleep.pid'}
+        while [ ! -s {out} ]; do sleep 0.01; done
+        exec "$@" foreign $(cat {tmp_path / 'victim.pid'}) $(cut -d' ' -f2 {out}) group
+    """
+    r = subprocess.run(["sh", "-c", script, "sh", *how], capture_output=True, text=True, timeout=120,
+                       start_new_session=True, env=ENV)
+    victim = int((tmp_path / "victim.pid").read_text())
+    sleeper = int((tmp_path / "sleep.pid").read_text())
+    try:
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.splitlines() == expected.stdout.splitlines() + GROUP
+        os.kill(sleeper, 0)  # kill(-1, SIGTERM) did not reach it
+        gone = os.pidfd_open(victim)
+        os.kill(victim, signal.SIGUSR2)  # it reports, then exits
+        select.select([gone], [], [], 60)
+        os.close(gone)
+        assert out.read_text().splitlines()[1:] == ["memory intact: yes", "fd 5 intact: yes", "signals:"]
+    finally:
+        for p in (victim, sleeper):
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+OWN_NOT_OK = {
+    "getpriority pgrp": "ESRCH",  # the child leads no process group: Linux's answer
+    "PR_SET_PTRACER": "EINVAL",   # no Yama here: Linux's answer
+    "child: process_vm_readv of runtime memory": "EFAULT",
+    "child: process_vm_writev of runtime memory": "EFAULT",
+    "self: process_vm_readv of runtime memory": "EFAULT",
+    "self: process_vm_writev of runtime memory": "EFAULT",
+    "reaped: kill 0": "ESRCH",
+}
+
+
+def test_own_processes_are_reachable(how, tmp_path):
+    env = dict(ENV, PIDPROBE_FILE=str(tmp_path / "file"))
+    p = subprocess.Popen(how + ["own"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=env, start_new_session=True)
+    try:
+        first = p.stdout.readline()
+        assert first.startswith("pid "), p.stderr.read()
+        pid = int(first.split()[1])
+        # an address in its runtime memory: the enclave image, as the host sees it
+        with open(f"/proc/{pid}/maps") as f:
+            rt = next(l.split("-")[0] for l in f if l.rstrip().endswith("/coffer-enclave"))
+        out, err = p.communicate(rt + "\n", timeout=120)
+    finally:
+        p.kill()
+    assert p.returncode == 0, err
+    lines = out.splitlines()
+    seen = {}
+    for l in lines:
+        if l in ("zombie: status 7", "SIGUSR1 reached the probe: 1", "after execve: child got SIGTERM"):
+            continue
+        head, _, result = l.rpartition(": ")
+        seen[head] = result
+    not_ok = dict(OWN_NOT_OK)
+    # fd 8 is the program, fd 9 a file in /tmp: host files in a development
+    # run, but files the runtime serves in the bundle (trusted, tmpfs), whose
+    # host fds must not be taken; both are close-on-exec
+    for fd in (8, 9):
+        if how.bundle:
+            not_ok[f"child: pidfd_getfd of fd {fd}"] = "EPERM"
+        not_ok[f"spawned: pidfd_getfd of fd {fd}"] = "EBADF"
+    for head, result in seen.items():
+        assert result == not_ok.get(head, "ok"), (head, result, out)
+    for must in ["child: process_vm_readv reads its page", "child: process_vm_writev wrote",
+                 "child: pidfd_getfd got fds 0-2: 3, others: 0", "grandchild: process_vm_readv reads its page",
+                 "orphaned grandchild: kill SIGKILL", "spawned: process_vm_readv reads its page",
+                 "spawned: process_vm_writev wrote", "spawned: pidfd_getfd got fds 0-2: 3, others: 0",
+                 "zombie: kill SIGTERM", "zombie: waitid P_PIDFD", "after execve: kill 0",
+                 "after execve: pidfd_open", "after execve: kill(-1, SIGTERM)"]:
+        assert must in seen, (must, out)
+    assert "zombie: status 7" in lines
+    assert "SIGUSR1 reached the probe: 1" in lines
+    assert "after execve: child got SIGTERM" in lines
+
+
+# ---- host-wide objects: SysV IPC and POSIX message queues ----------------------------
+
+IPC_HOST = [
+    "host shmget: ENOENT", "host shmget IPC_CREAT: EACCES", "host shmat: EINVAL",
+    "host shmctl IPC_STAT: EINVAL", "host shmctl IPC_RMID: EINVAL", "shmctl SHM_INFO: EINVAL",
+    "shmctl SHM_STAT_ANY: EINVAL",
+    "host semget: ENOENT", "host semop: EINVAL", "host semctl IPC_RMID: EINVAL", "semctl SEM_INFO: EINVAL",
+    "host msgget: ENOENT", "host msgsnd: EINVAL", "host msgrcv: EINVAL", "host msgctl IPC_RMID: EINVAL",
+    "msgctl MSG_INFO: EINVAL",
+    "host mq_open: ENOENT", "host mq_unlink: ENOENT",
+]
+IPC_OWN = ["own shmget", "own shmat", "own keyed shmget", "own keyed shmget again", "own semget", "own msgget",
+           "own mq_open", "child wrote the segment", "own semctl GETVAL", "own msgrcv", "own mq_timedreceive",
+           "own shmdt", "own shmctl IPC_RMID", "own keyed shmctl IPC_RMID", "own semctl IPC_RMID",
+           "own msgctl IPC_RMID", "own mq_unlink"]
+
+
+def test_ipc_objects_of_the_host_do_not_exist(how):
+    key = 40000 + os.getpid() % 10000
+    host = subprocess.Popen([PROGS / "pidprobe", "ipchost", str(key)], stdout=subprocess.PIPE, text=True)
+    try:
+        ids = host.stdout.readline().split()
+        assert len(ids) == 3
+        r = subprocess.run(how + ["ipc", str(key), *ids], capture_output=True, text=True, timeout=120, env=ENV)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.splitlines() == IPC_HOST + [f"{l}: ok" for l in IPC_OWN] + [
+            "removed shmctl IPC_STAT: EINVAL"]
+    finally:
+        host.send_signal(signal.SIGUSR2)
+        out, _ = host.communicate(timeout=60)
+    assert out.splitlines() == ["shm: intact", "sem: intact", "msg: intact", "mq: intact"]
+
+
+# ---- extended attributes through an fd --------------------------------------------------
+
+
+def test_fd_xattrs_of_runtime_files_do_not_reach_the_host(bundle, tmp_path):
+    """fsetxattr and friends on a trusted or tmpfs file answer as the path
+    calls do; they never reach the host fd that holds the number."""
+    data = bundle.parent / "data"
+    r = cli("run", bundle, "--", "xattr", "/app/pidprobe", "/tmp/new", "/data/host")
+    assert r.returncode == 0, r.stderr
+    host = native([PROGS / "pidprobe", "xattr", data / "host"])
+    assert r.stdout.splitlines() == [
+        "/app/pidprobe fsetxattr: EACCES", "/app/pidprobe fgetxattr: ENODATA",
+        "/app/pidprobe flistxattr empty: ok", "/app/pidprobe fremovexattr: EACCES",
+        "/tmp/new fsetxattr: EOPNOTSUPP", "/tmp/new fgetxattr: EOPNOTSUPP",
+        "/tmp/new flistxattr empty: ok", "/tmp/new fremovexattr: EOPNOTSUPP",
+    ] + [l.replace(str(data), "/data") for l in host.stdout.splitlines()]
+    assert os.listxattr(bundle.parent / "app" / "pidprobe") == []
+
+
+# ---- the host's clock ----------------------------------------------------------------------
+
+
+def test_bundle_cannot_set_the_host_clock(bundle):
+    r = cli("run", bundle, "--", "clock")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == [
+        "clock_settime: EPERM", "settimeofday: EPERM", "adjtimex read: ok", "adjtimex set: EPERM",
+        "clock_adjtime read: ok", "clock_adjtime set: EPERM",
+    ]
