@@ -270,10 +270,18 @@ static bool dev_allowed(const struct vfs_path *p)
 	return false;
 }
 
+/* Nothing is made in /dev, but O_CREAT of a device that exists opens it, as
+ * on Linux (a shell's "> /dev/null" asks for O_CREAT | O_TRUNC). */
 static long dev_open(const struct vfs_path *p, int flags, unsigned mode, struct file **out)
 {
-	if (flags & O_CREAT)
-		return -EACCES;
+	if (flags & O_CREAT) {
+		struct kstat_buf st;
+		if (passthrough_ops.stat(p, 0, &st))
+			return -EACCES;
+		if (flags & O_EXCL)
+			return -EEXIST;
+		flags &= ~O_CREAT;
+	}
 	return passthrough_ops.open(p, flags, mode, out);
 }
 

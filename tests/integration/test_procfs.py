@@ -160,6 +160,15 @@ def test_mount_handles_are_out_of_the_way(tmp_path, key):
     assert got[("fdnum", "/d4/f")] == "ok 3"
 
 
+def test_a_shell_redirection_to_dev_null_opens_it(bundle):
+    # O_CREAT | O_TRUNC of an existing device opens it (dev_ops), as on
+    # Linux; a new name in /dev is still refused
+    r = bundle.run("write:/dev/null#x", "write:/dev/zero#x", "write:/dev/newfile#x")
+    got = results(r.stdout)
+    assert got[("write", "/dev/null")] == "ok" and got[("write", "/dev/zero")] == "ok"
+    assert got[("write", "/dev/newfile")] in ("ENOENT", "EACCES")
+
+
 def test_no_net_no_map_files_no_other_processes(bundle):
     paths = ["/proc/self/net", "/proc/net", "/proc/self/map_files", "/proc/self/mem", "/proc/1",
              "/proc/self/mountinfo/x", "/proc/sys/kernel/yama", "/proc/sys/net", "/proc/self/fd/9999",
