@@ -229,15 +229,18 @@ static void add_mounts(void)
 		if (!m)
 			boot_fail(COFFER_EXIT_ENCLAVE, "cannot mount %s", path);
 	}
-	/* The restricted /proc and /dev, where the manifest leaves them free */
+	/* The runtime's /proc and the restricted /dev, where the manifest leaves
+	 * them free. A mount of "/" does not hide the runtime's /proc (its
+	 * longer path wins): /proc/self/exe and the rest describe the
+	 * application whatever the tree holds. */
 	static const struct {
 		const char *path;
 		const struct mount_ops *ops;
-	} views[] = { { "/proc", &proc_ops }, { "/dev", &dev_ops } };
+	} views[] = { { "/proc", &procfs_ops }, { "/dev", &dev_ops } };
 	for (unsigned i = 0; i < RT_ARRAY_LEN(views); i++) {
 		const char *rel;
 		struct vfs_mount *at = vfs_mount_find(views[i].path, &rel);
-		if (at && at->ops != &synth_ops)
+		if (at && at->ops != &synth_ops && !(views[i].ops == &procfs_ops && at->path_len == 1))
 			continue;
 		bool covers_mount = false; /* a manifest mount below it, e.g. /dev/shm */
 		for (uint32_t j = 0; j < rt_manifest.nmounts && !covers_mount; j++) {
@@ -251,10 +254,8 @@ static void add_mounts(void)
 		/* /dev's devices are written to (null, a terminal); its names
 		 * cannot change (dev_ops has no operation that makes one) */
 		bool ro = views[i].ops != &dev_ops;
-		struct vfs_mount *m = vfs_mount_add(views[i].path, views[i].path, views[i].ops, ro);
-		if (!m)
+		if (!vfs_mount_add(views[i].path, views[i].ops == &dev_ops ? views[i].path : NULL, views[i].ops, ro))
 			boot_fail(COFFER_EXIT_ENCLAVE, "cannot mount %s", views[i].path);
-		m->restricted = true;
 	}
 }
 

@@ -238,23 +238,43 @@ bool fd_is_runtime(int fd)
 	return false;
 }
 
-static void set_slot(int old, int fd)
+static bool set_slot(int old, int fd)
 {
 	struct rt_proc *p = current()->proc;
+	bool done = false;
 	pidtab_begin();
 	rt_lock(&p->lock);
-	for (unsigned i = 0; i < RT_ARRAY_LEN(p->rtfds); i++)
+	for (unsigned i = 0; i < RT_ARRAY_LEN(p->rtfds) && !done; i++)
 		if (p->rtfds[i] == old) {
 			p->rtfds[i] = fd;
-			break;
+			done = true;
 		}
 	rt_unlock(&p->lock);
 	pidtab_end();
+	return done;
 }
 
-void fd_runtime_add(int fd)
+long fd_runtime_add(int fd)
 {
-	set_slot(-1, fd);
+	return set_slot(-1, fd) ? 0 : -EMFILE;
+}
+
+long fd_runtime_hide(long fd)
+{
+	long lim[2] = { 1024, 1024 };
+	if (fd < 0)
+		return fd;
+	plat_call(__NR_getrlimit, 7 /* RLIMIT_NOFILE */, (long)lim, 0, 0, 0, 0);
+	long base = RT_MAX(RT_MIN(lim[0] - 16, 1000), 3);
+	long r = plat_call(__NR_fcntl, fd, F_DUPFD_CLOEXEC, base, 0, 0, 0);
+	plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	if (r < 0)
+		return r;
+	if (fd_runtime_add((int)r)) {
+		plat_call(__NR_close, r, 0, 0, 0, 0, 0);
+		return -EMFILE;
+	}
+	return r;
 }
 
 void fd_runtime_remove(int fd)

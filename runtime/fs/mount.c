@@ -130,3 +130,8 @@ int vfs_mount_children(const char *abs, void (*fn)(void *arg, const char *name, 
 	}
 	return count;
 }
+
+const struct vfs_mount *vfs_mount_nth(int i)
+{
+	return i >= 0 && i < nmounts ? mounts[nmounts - 1 - i] : NULL;
+}

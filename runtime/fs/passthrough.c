@@ -166,7 +166,11 @@ int passthrough_confine(struct vfs_mount *m)
 		rt_free(fd);
 		return (int)r;
 	}
-	fd_runtime_add((int)*fd);
+	if ((*fd = fd_runtime_hide(*fd)) < 0) {
+		long r = *fd;
+		rt_free(fd);
+		return (int)r;
+	}
 	m->priv = fd;
 	return 0;
 }

@@ -1,14 +1,27 @@
 /*
  * path.c - making application paths absolute (normalize.c), finding the
- * mount that serves them, and resolving symbolic links for /proc/self/exe.
+ * mount that serves them, and following the symbolic links the runtime
+ * knows (trusted and tmpfs symlinks, and the links of a bundle's /proc:
+ * self, exe, cwd, root, fd/N) one component at a time, so that no link
+ * leads out of the enclave's file system.
+ *
+ * /proc/self/fd/N is a "magic" link: open and stat act on the open file
+ * itself. Callers that want that (VFS_REOPEN) get the path of the link as
+ * it is when it is the last component, and its mount reopens the file;
+ * anywhere else, and for every other call, it is followed as a symlink to
+ * the file's path.
  */
+#include <asm/stat.h>
+#include <linux/fcntl.h>
+#include <linux/stat.h>
+
 #include "../mm/mm.h"
 #include "../proc/proc.h"
 #include "vfs.h"
 
 /* Follow the first symlink the runtime knows along abs (in place); sets
  * *changed. A missing directory on the way is ENOENT. */
-static long follow_once(char *abs, bool nofollow_last, bool *changed)
+static long follow_once(char *abs, int flags, bool *changed)
 {
 	size_t len = strlen(abs);
 	char target[RT_PATH_MAX], next[RT_PATH_MAX];
@@ -21,7 +34,7 @@ static long follow_once(char *abs, bool nofollow_last, bool *changed)
 		if (end == 1 && len > 1)
 			continue; /* "/" itself */
 		bool last = end == len;
-		if (last && nofollow_last)
+		if (last && (flags & VFS_NOFOLLOW))
 			break;
 		char save = abs[end];
 		abs[end] = 0;
@@ -36,6 +49,8 @@ static long follow_once(char *abs, bool nofollow_last, bool *changed)
 			abs[end] = save;
 			break; /* the host resolves inside this mount */
 		}
+		if (last && (flags & VFS_REOPEN) && m->ops->reopens && m->ops->reopens(m, rel))
+			break; /* the mount opens the file itself */
 		n = m->ops->link_target(m, rel, target, sizeof target - 1);
 		if (n == -ENOENT && !last) {
 			abs[end] = save;
@@ -86,10 +101,10 @@ long vfs_resolve_at(int dirfd, const char *path, int flags, char *abs, struct vf
 		return r;
 	if (vfs_any_links) {
 		/* a trailing slash follows a final symlink whatever the flags say */
-		bool nofollow = (flags & VFS_NOFOLLOW) && !dir;
+		int fflags = dir ? flags & ~VFS_NOFOLLOW : flags;
 		for (int hops = 0;; hops++) {
 			bool changed;
-			if ((r = follow_once(abs, nofollow, &changed)))
+			if ((r = follow_once(abs, fflags, &changed)))
 				return r;
 			if (!changed)
 				break;
@@ -105,7 +120,7 @@ long vfs_resolve_at(int dirfd, const char *path, int flags, char *abs, struct vf
 	out->abs = abs;
 	out->rel = rel;
 	out->dir = dir;
-	if (m->restricted && m->ops->visible && !m->ops->visible(out))
+	if (m->ops->visible && !m->ops->visible(out))
 		return -ENOENT;
 	return 0;
 }
@@ -138,8 +153,8 @@ long vfs_realpath(const char *abs, char *out)
 			cur[end] = 0;
 			struct vfs_path p;
 			long r = vfs_resolve(VFS_AT_FDCWD, cur, pathbuf, &p);
-			if (!r && p.mnt->ops->stat && !p.mnt->ops->stat(&p, 0x100, &st) &&
-			    (*(uint32_t *)(st.raw + 24) & 0170000) == 0120000 && p.mnt->ops->readlink) {
+			if (!r && p.mnt->ops->stat && !p.mnt->ops->stat(&p, AT_SYMLINK_NOFOLLOW, &st) &&
+			    (((struct stat *)st.raw)->st_mode & S_IFMT) == S_IFLNK && p.mnt->ops->readlink) {
 				long n = p.mnt->ops->readlink(&p, link, sizeof link - 1);
 				if (n > 0) {
 					link[n] = 0;

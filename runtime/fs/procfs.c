@@ -1,50 +1,26 @@
 /*
- * procfs.c - the proc mount: the host's /proc, except where it would describe
- * the enclave image instead of the application.
- *
+ * procfs.c - /proc in a development run: the host's /proc (nothing there is
+ * confidential), except where it would describe the runtime instead of the
+ * application:
  *  - /proc/self/exe, /proc/thread-self/exe and /proc/<own pid>/exe name the
  *    application's program (ld.so, the JVM and Node find their files from it);
  *    opening or stat'ing them opens or stats that program;
  *  - /proc/self/mem and /proc/<pid>/mem cannot be opened for writing: that
- *    would let the application write runtime memory behind the runtime's back.
- * In a signed enclave the mount is restricted: the process's own entries and
- * a few system-wide ones (cpuinfo, meminfo, sys/...) exist, read-only; other
- * processes' entries do not (ENOENT). Everything else is the passthrough
- * mount's behaviour.
+ *    would let the application write runtime memory behind the runtime's back;
+ *  - the runtime's own fds (the log, a record fd, placeholders) do not exist
+ *    in the process's fd and fdinfo directories: listing one lists the
+ *    application's fd table (CPython's subprocess and the JVM close fds by
+ *    listing /proc/self/fd), and naming a runtime fd there is ENOENT.
+ * Everything else is the passthrough mount's behaviour. A bundle has the
+ * runtime's generated /proc instead (procgen.c).
  *
- * dev_ops is the same idea for /dev in a signed enclave: null, zero, full,
- * random, urandom, the terminal and the std* links; nothing else.
+ * dev_ops is the /dev of a bundle: null, zero, full, random, urandom, the
+ * terminal and the std* links; nothing else.
  */
 #include <linux/fcntl.h>
 
 #include "../proc/proc.h"
-#include "vfs.h"
-
-/* If rel names this process's "exe" (or "mem") entry, return true. */
-static bool own_entry(const char *rel, const char *entry)
-{
-	const char *rest;
-	char pid[16];
-
-	if (str_starts(rel, "self/"))
-		rest = rel + 5;
-	else if (str_starts(rel, "thread-self/"))
-		rest = rel + 12;
-	else {
-		int n = rt_snprintf(pid, sizeof pid, "%d/", current()->proc->pid);
-		if (strncmp(rel, pid, (size_t)n) != 0)
-			return false;
-		rest = rel + n;
-		if (str_starts(rest, "task/")) {
-			rest += 5;
-			while (*rest >= '0' && *rest <= '9')
-				rest++;
-			if (*rest++ != '/')
-				return false;
-		}
-	}
-	return strcmp(rest, entry) == 0;
-}
+#include "procfs.h"
 
 static bool first_is(const char *rel, const char *name, const char **rest)
 {
@@ -55,23 +31,73 @@ static bool first_is(const char *rel, const char *name, const char **rest)
 	return true;
 }
 
-/* May a signed enclave see this /proc entry? */
-static bool proc_allowed(const struct vfs_path *p)
+/* If rel is inside this process's directory (self, thread-self, <own pid>,
+ * or a task/<tid> below one), the part after it ("" for the directory
+ * itself); else NULL. */
+static const char *own_rest(const char *rel)
 {
-	static const char *const global[] = { "cpuinfo", "meminfo", "stat", "uptime", "loadavg", "version",
-					      "filesystems", "mounts", "sys" };
-	const char *rel = p->rel, *rest;
+	const char *rest, *t;
 	char pid[16];
 
-	if (!p->mnt->restricted || !*rel)
-		return true;
 	rt_snprintf(pid, sizeof pid, "%d", current()->proc->pid);
-	if (first_is(rel, "self", &rest) || first_is(rel, "thread-self", &rest) || first_is(rel, pid, &rest))
-		return true;
-	for (unsigned i = 0; i < RT_ARRAY_LEN(global); i++)
-		if (first_is(rel, global[i], &rest))
-			return true;
-	return false;
+	if (!first_is(rel, "self", &rest) && !first_is(rel, "thread-self", &rest) && !first_is(rel, pid, &rest))
+		return NULL;
+	if (*rest == '/')
+		rest++;
+	if (first_is(rest, "task", &t) && *t == '/') {
+		const char *d = ++t;
+		while (*t >= '0' && *t <= '9')
+			t++;
+		if (t > d && (*t == '/' || !*t))
+			rest = *t ? t + 1 : t;
+	}
+	return rest;
+}
+
+static bool own_entry(const char *rel, const char *entry)
+{
+	const char *rest = own_rest(rel);
+	return rest && strcmp(rest, entry) == 0;
+}
+
+/* The fd named by an own fd/N or fdinfo/N path (or below one), else -1. */
+static long own_fd(const char *rel)
+{
+	const char *rest = own_rest(rel), *t;
+	long fd;
+	char num[16];
+	if (!rest || (!first_is(rest, "fd", &t) && !first_is(rest, "fdinfo", &t)) || *t != '/')
+		return -1;
+	size_t n = 0;
+	for (t++; t[n] && t[n] != '/' && n < sizeof num - 1; n++)
+		num[n] = t[n];
+	num[n] = 0;
+	return rt_parse_long(num, &fd) && fd >= 0 ? fd : -1;
+}
+
+/* The runtime-backed file an own fd/N link names (one reference), or NULL:
+ * the host knows only its placeholder, so the runtime answers for it. */
+static struct file *own_runtime_file(const char *rel, int *fd)
+{
+	const char *rest = own_rest(rel), *t;
+	long n;
+	if (!rest || !first_is(rest, "fd", &t) || *t != '/' || strchr(t + 1, '/') || !rt_parse_long(t + 1, &n) ||
+	    n < 0 || n > 0x7fffffff)
+		return NULL;
+	struct file *f = fd_get((int)n);
+	if (f && f->ops->host) {
+		file_put(f);
+		f = NULL;
+	}
+	*fd = (int)n;
+	return f;
+}
+
+/* Only the application's fds exist in its fd directories. */
+static bool proc_visible(const struct vfs_path *p)
+{
+	long fd = own_fd(p->rel);
+	return fd < 0 || (fd <= 0x7fffffff && proc_fd_visible((int)fd));
 }
 
 /* Resolve the program's path for /proc/self/exe redirection. */
@@ -105,8 +131,14 @@ static long proc_open(const struct vfs_path *p, int flags, unsigned mode, struct
 {
 	if (own_entry(p->rel, "mem") && (flags & O_ACCMODE) != O_RDONLY)
 		return -EACCES;
-	if (p->mnt->restricted && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT)))
-		return -EACCES;
+	if (own_entry(p->rel, "fd") || own_entry(p->rel, "fdinfo"))
+		return proc_open_fd_dir(p, own_entry(p->rel, "fdinfo"), flags, out);
+	int fd;
+	struct file *f = own_runtime_file(p->rel, &fd);
+	if (f) {
+		file_put(f);
+		return proc_fd_reopen(fd, flags, mode, out);
+	}
 	REDIRECT_EXE(p, q);
 	if (redirect)
 		return q.mnt->ops->open(&q, flags, mode, out);
@@ -115,16 +147,33 @@ static long proc_open(const struct vfs_path *p, int flags, unsigned mode, struct
 
 static long proc_stat(const struct vfs_path *p, int at_flags, struct kstat_buf *st)
 {
+	int fd;
+	struct file *f = (at_flags & AT_SYMLINK_NOFOLLOW) ? NULL : own_runtime_file(p->rel, &fd);
+	if (f) {
+		long r = file_stat(f, st);
+		file_put(f);
+		return r;
+	}
 	REDIRECT_EXE(p, q);
-	if (redirect && !(at_flags & 0x100 /* AT_SYMLINK_NOFOLLOW */))
+	if (redirect && !(at_flags & AT_SYMLINK_NOFOLLOW))
 		return q.mnt->ops->stat(&q, at_flags, st);
 	return passthrough_ops.stat(p, at_flags, st);
 }
 
 static long proc_statx(const struct vfs_path *p, int at_flags, unsigned mask, void *buf)
 {
+	int fd;
+	struct file *f = (at_flags & AT_SYMLINK_NOFOLLOW) ? NULL : own_runtime_file(p->rel, &fd);
+	if (f) {
+		struct kstat_buf st;
+		long r = file_stat(f, &st);
+		file_put(f);
+		if (!r)
+			vfs_stat_to_statx(&st, buf);
+		return r;
+	}
 	REDIRECT_EXE(p, q);
-	if (redirect && !(at_flags & 0x100))
+	if (redirect && !(at_flags & AT_SYMLINK_NOFOLLOW))
 		return q.mnt->ops->statx(&q, at_flags, mask, buf);
 	return passthrough_ops.statx(p, at_flags, mask, buf);
 }
@@ -147,6 +196,13 @@ static long proc_readlink(const struct vfs_path *p, char *buf, size_t n)
 			memcpy(buf, pr->exe, RT_MIN(len, n));
 		rt_unlock(&pr->lock);
 		return len ? (long)RT_MIN(len, n) : -ENOENT;
+	}
+	int fd;
+	struct file *f = own_runtime_file(p->rel, &fd);
+	if (f) {
+		long r = proc_fd_target(f, fd, buf, n);
+		file_put(f);
+		return r;
 	}
 	return passthrough_ops.readlink(p, buf, n);
 }
@@ -186,7 +242,7 @@ static long proc_host_path(const struct vfs_path *p, char *buf, size_t n)
 
 const struct mount_ops proc_ops = {
 	.name = "proc",
-	.visible = proc_allowed,
+	.visible = proc_visible,
 	.open = proc_open,
 	.stat = proc_stat,
 	.statx = proc_statx,
@@ -199,7 +255,7 @@ const struct mount_ops proc_ops = {
 	.host_path = proc_host_path,
 };
 
-/* ---- /dev in a signed enclave ------------------------------------------------- */
+/* ---- /dev in a bundle ---------------------------------------------------------- */
 
 static bool dev_allowed(const struct vfs_path *p)
 {
@@ -214,10 +270,18 @@ static bool dev_allowed(const struct vfs_path *p)
 	return false;
 }
 
+/* Nothing is made in /dev, but O_CREAT of a device that exists opens it, as
+ * on Linux (a shell's "> /dev/null" asks for O_CREAT | O_TRUNC). */
 static long dev_open(const struct vfs_path *p, int flags, unsigned mode, struct file **out)
 {
-	if (flags & O_CREAT)
-		return -EACCES;
+	if (flags & O_CREAT) {
+		struct kstat_buf st;
+		if (passthrough_ops.stat(p, 0, &st))
+			return -EACCES;
+		if (flags & O_EXCL)
+			return -EEXIST;
+		flags &= ~O_CREAT;
+	}
 	return passthrough_ops.open(p, flags, mode, out);
 }
 

@@ -12,16 +12,21 @@
  * not supported (EPERM); mmap gives a private copy, and a writable shared
  * mapping is refused (ENODEV).
  */
+#include <asm/stat.h>
+#include <asm-generic/statfs.h>
 #include <linux/fcntl.h>
+#include <linux/magic.h>
+#include <linux/stat.h>
 
 #include "../mm/mm.h"
 #include "../proc/proc.h"
 #include "vfs.h"
 
-#define S_IFMT_ 0170000
-#define S_IFDIR_ 0040000
-#define S_IFREG_ 0100000
-#define S_IFLNK_ 0120000
+/* utimensat's special nanosecond values (the kernel's include/linux/stat.h;
+ * the uapi headers do not have them) */
+#define UTIME_NOW ((1L << 30) - 1)
+#define UTIME_OMIT ((1L << 30) - 2)
+
 
 struct tnode {
 	unsigned mode;
@@ -117,7 +122,7 @@ static long walk(struct tmpfs *fs, const char *rel, bool want_parent, struct tno
 		while (*e && *e != '/')
 			e++;
 		if (want_parent && !*e) {
-			if ((n->mode & S_IFMT_) != S_IFDIR_)
+			if ((n->mode & S_IFMT) != S_IFDIR)
 				return -ENOTDIR;
 			*out = n;
 			*name = p;
@@ -128,7 +133,7 @@ static long walk(struct tmpfs *fs, const char *rel, bool want_parent, struct tno
 			*out = n;
 			return 0;
 		}
-		if ((n->mode & S_IFMT_) != S_IFDIR_)
+		if ((n->mode & S_IFMT) != S_IFDIR)
 			return -ENOTDIR;
 		n = child(n, p, (size_t)(e - p));
 		if (!n)
@@ -149,19 +154,19 @@ static struct tmpfs *fs_of(const struct vfs_mount *m)
 static long lookup(const struct vfs_path *p, struct tnode **n)
 {
 	long r = walk(fs_of(p->mnt), p->rel, false, n, NULL, NULL);
-	if (!r && p->dir && ((*n)->mode & S_IFMT_) != S_IFDIR_)
+	if (!r && p->dir && ((*n)->mode & S_IFMT) != S_IFDIR)
 		r = -ENOTDIR;
 	return r;
 }
 
 static void node_stat(const struct tnode *n, struct kstat_buf *st)
 {
-	uint64_t size = (n->mode & S_IFMT_) == S_IFLNK_ ? strlen(n->target)
-			: (n->mode & S_IFMT_) == S_IFDIR_ ? 4096
+	uint64_t size = (n->mode & S_IFMT) == S_IFLNK ? strlen(n->target)
+			: (n->mode & S_IFMT) == S_IFDIR ? 4096
 							  : n->size;
 	vfs_fill_stat(st, n->mode, size, n->ino, n->mtime);
-	*(uint32_t *)(st->raw + 28) = n->uid;
-	*(uint32_t *)(st->raw + 32) = n->gid;
+	((struct stat *)st->raw)->st_uid = n->uid;
+	((struct stat *)st->raw)->st_gid = n->gid;
 }
 
 /* ---- open files ----------------------------------------------------------------- */
@@ -280,7 +285,7 @@ static long tf_chmod(struct file *f, unsigned mode)
 	struct tmpfs *fs = fs_of(f->mnt);
 	struct tnode *n = f->priv;
 	rt_lock(&fs->lock);
-	n->mode = (n->mode & S_IFMT_) | (mode & 07777);
+	n->mode = (n->mode & S_IFMT) | (mode & 07777);
 	rt_unlock(&fs->lock);
 	return 0;
 }
@@ -322,7 +327,7 @@ static long td_getdents(struct file *f, uintptr_t ubuf, size_t room)
 	for (struct tnode *c = dir->children; c && !full; c = c->next) {
 		if (index++ < skip)
 			continue;
-		unsigned t = (c->mode & S_IFMT_) == S_IFDIR_ ? 4 : (c->mode & S_IFMT_) == S_IFLNK_ ? 10 : 8;
+		unsigned t = (c->mode & S_IFMT) == S_IFDIR ? 4 : (c->mode & S_IFMT) == S_IFLNK ? 10 : 8;
 		r = vfs_put_dirent(ubuf + used, room - used, c->ino, (uint64_t)index, t, c->name, strlen(c->name));
 		if (r <= 0) {
 			full = true;
@@ -339,6 +344,42 @@ static long td_getdents(struct file *f, uintptr_t ubuf, size_t room)
 	return full && !used ? -EINVAL : (long)used;
 }
 
+static const struct file_ops tmpfs_file_ops, tmpfs_dir_ops;
+
+/* open of /proc/self/fd/N: the same node, even if it was renamed or
+ * unlinked since, in a new open file description. */
+static long tf_reopen(struct file *f, int flags, struct file **out)
+{
+	struct tmpfs *fs = fs_of(f->mnt);
+	struct tnode *n = f->priv;
+	bool isdir = f->ops == &tmpfs_dir_ops;
+	long r = 0;
+
+	if (isdir && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT)))
+		return -EISDIR;
+	if (!isdir && (flags & O_DIRECTORY))
+		return -ENOTDIR;
+	long fd = file_placeholder(flags);
+	if (fd < 0)
+		return fd;
+	if (!(*out = file_new(f->ops, f->mnt, f->path, flags))) {
+		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		return -ENOMEM;
+	}
+	rt_lock(&fs->lock);
+	n->opens++;
+	if (!isdir && (flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY)
+		r = resize(n, 0);
+	rt_unlock(&fs->lock);
+	(*out)->priv = n;
+	if (r) {
+		file_put(*out); /* drops the open count again */
+		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		return r;
+	}
+	return fd;
+}
+
 static const struct file_ops tmpfs_file_ops = {
 	.name = "tmpfs",
 	.pread = tf_pread,
@@ -347,6 +388,7 @@ static const struct file_ops tmpfs_file_ops = {
 	.stat = tf_stat,
 	.truncate = tf_truncate,
 	.chmod = tf_chmod,
+	.reopen = tf_reopen,
 	.deny = EINVAL,
 	.release = tf_release,
 };
@@ -356,6 +398,7 @@ static const struct file_ops tmpfs_dir_ops = {
 	.stat = tf_stat,
 	.getdents = td_getdents,
 	.chmod = tf_chmod,
+	.reopen = tf_reopen,
 	.deny = EISDIR,
 	.release = tf_release,
 };
@@ -383,7 +426,7 @@ static long m_open(const struct vfs_path *p, int flags, unsigned mode, struct fi
 		r = walk(fs, p->rel, true, &dir, &name, &len);
 		if (!r && p->dir)
 			r = -EISDIR;
-		if (!r && !(n = node_new(fs, S_IFREG_ | (mode & 07777 & ~current_umask()), name, len)))
+		if (!r && !(n = node_new(fs, S_IFREG | (mode & 07777 & ~current_umask()), name, len)))
 			r = -ENOMEM;
 		if (!r) {
 			n->uid = (uint32_t)plat_call(__NR_geteuid, 0, 0, 0, 0, 0, 0);
@@ -391,16 +434,16 @@ static long m_open(const struct vfs_path *p, int flags, unsigned mode, struct fi
 			attach(dir, n);
 		}
 	} else if (!r) {
-		unsigned type = n->mode & S_IFMT_;
+		unsigned type = n->mode & S_IFMT;
 		if ((flags & O_CREAT) && (flags & O_EXCL))
 			r = -EEXIST;
-		else if (type == S_IFLNK_)
+		else if (type == S_IFLNK)
 			r = -ELOOP;
-		else if (type == S_IFDIR_ && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT)))
+		else if (type == S_IFDIR && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT)))
 			r = -EISDIR;
-		else if (type != S_IFDIR_ && ((flags & O_DIRECTORY) || p->dir))
+		else if (type != S_IFDIR && ((flags & O_DIRECTORY) || p->dir))
 			r = -ENOTDIR;
-		else if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY && type == S_IFREG_)
+		else if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY && type == S_IFREG)
 			r = resize(n, 0);
 	}
 	if (!r)
@@ -410,7 +453,7 @@ static long m_open(const struct vfs_path *p, int flags, unsigned mode, struct fi
 		return r;
 
 	long fd = file_placeholder(flags);
-	bool isdir = (n->mode & S_IFMT_) == S_IFDIR_;
+	bool isdir = (n->mode & S_IFMT) == S_IFDIR;
 	*out = fd < 0 ? NULL : file_new(isdir ? &tmpfs_dir_ops : &tmpfs_file_ops, p->mnt, p->abs, flags);
 	if (!*out) {
 		if (fd >= 0)
@@ -451,8 +494,8 @@ static long m_access(const struct vfs_path *p, int mode, int at_flags)
 {
 	struct kstat_buf st;
 	long r = m_stat(p, at_flags, &st);
-	unsigned m = *(uint32_t *)(st.raw + 24);
-	if (!r && (mode & 1) && (m & S_IFMT_) != S_IFDIR_ && !(m & 0111))
+	unsigned m = ((struct stat *)st.raw)->st_mode;
+	if (!r && (mode & 1) && (m & S_IFMT) != S_IFDIR && !(m & 0111))
 		r = -EACCES;
 	return r;
 }
@@ -463,7 +506,7 @@ static long m_readlink(const struct vfs_path *p, char *buf, size_t len)
 	struct tnode *n;
 	rt_lock(&fs->lock);
 	long r = walk(fs, p->rel, false, &n, NULL, NULL);
-	if (!r && (n->mode & S_IFMT_) != S_IFLNK_)
+	if (!r && (n->mode & S_IFMT) != S_IFLNK)
 		r = -EINVAL;
 	if (!r) {
 		size_t k = RT_MIN(strlen(n->target), len);
@@ -511,21 +554,21 @@ static long create(const struct vfs_path *p, unsigned mode, const char *target)
 
 static long m_mkdir(const struct vfs_path *p, unsigned mode)
 {
-	return create(p, S_IFDIR_ | (mode & 07777 & ~current_umask()), NULL);
+	return create(p, S_IFDIR | (mode & 07777 & ~current_umask()), NULL);
 }
 
 static long m_mknod(const struct vfs_path *p, unsigned mode, unsigned dev)
 {
 	(void)dev;
-	unsigned type = mode & S_IFMT_;
-	if (type != 0 && type != S_IFREG_)
+	unsigned type = mode & S_IFMT;
+	if (type != 0 && type != S_IFREG)
 		return -EPERM; /* devices, fifos and sockets need the host */
-	return create(p, S_IFREG_ | (mode & 07777 & ~current_umask()), NULL);
+	return create(p, S_IFREG | (mode & 07777 & ~current_umask()), NULL);
 }
 
 static long m_symlink(const char *target, const struct vfs_path *p)
 {
-	return create(p, S_IFLNK_ | 0777, target);
+	return create(p, S_IFLNK | 0777, target);
 }
 
 static void drop(struct tnode *n)
@@ -545,12 +588,12 @@ static long m_unlink(const struct vfs_path *p, int at_flags)
 	long r = walk(fs, p->rel, false, &n, NULL, NULL);
 	if (!r && n == fs->root)
 		r = -EBUSY;
-	else if (!r && (at_flags & 0x200 /* AT_REMOVEDIR */)) {
-		if ((n->mode & S_IFMT_) != S_IFDIR_)
+	else if (!r && (at_flags & AT_REMOVEDIR)) {
+		if ((n->mode & S_IFMT) != S_IFDIR)
 			r = -ENOTDIR;
 		else if (n->children)
 			r = -ENOTEMPTY;
-	} else if (!r && (n->mode & S_IFMT_) == S_IFDIR_) {
+	} else if (!r && (n->mode & S_IFMT) == S_IFDIR) {
 		r = -EISDIR;
 	}
 	if (!r)
@@ -585,7 +628,7 @@ static long m_rename(const struct vfs_path *from, const struct vfs_path *to, uns
 	if (!r && inside(dir, n))
 		r = -EINVAL; /* a directory into itself */
 	if (!r && (old = child(dir, name, len)) && old != n) {
-		bool ndir = (n->mode & S_IFMT_) == S_IFDIR_, odir = (old->mode & S_IFMT_) == S_IFDIR_;
+		bool ndir = (n->mode & S_IFMT) == S_IFDIR, odir = (old->mode & S_IFMT) == S_IFDIR;
 		if (flags & 1)
 			r = -EEXIST;
 		else if (ndir && !odir)
@@ -628,7 +671,7 @@ static long m_chmod(const struct vfs_path *p, unsigned mode, int at_flags)
 	rt_lock(&fs->lock);
 	long r = lookup(p, &n);
 	if (!r)
-		n->mode = (n->mode & S_IFMT_) | (mode & 07777);
+		n->mode = (n->mode & S_IFMT) | (mode & 07777);
 	rt_unlock(&fs->lock);
 	return r;
 }
@@ -658,8 +701,8 @@ static long m_truncate(const struct vfs_path *p, long len)
 		return -EINVAL;
 	rt_lock(&fs->lock);
 	long r = lookup(p, &n);
-	if (!r && (n->mode & S_IFMT_) != S_IFREG_)
-		r = (n->mode & S_IFMT_) == S_IFDIR_ ? -EISDIR : -EINVAL;
+	if (!r && (n->mode & S_IFMT) != S_IFREG)
+		r = (n->mode & S_IFMT) == S_IFDIR ? -EISDIR : -EINVAL;
 	if (!r)
 		r = resize(n, len);
 	rt_unlock(&fs->lock);
@@ -675,9 +718,9 @@ static long m_utimens(const struct vfs_path *p, const void *times, int at_flags)
 	long r = lookup(p, &n);
 	if (!r) {
 		const long *ts = times; /* atime, then mtime, as timespecs */
-		if (!ts || ts[3] == ((1L << 30) - 1) /* UTIME_NOW */)
+		if (!ts || ts[3] == UTIME_NOW)
 			n->mtime = now();
-		else if (ts[3] != ((1L << 30) - 2) /* UTIME_OMIT */)
+		else if (ts[3] != UTIME_OMIT)
 			n->mtime = (uint64_t)ts[2];
 	}
 	rt_unlock(&fs->lock);
@@ -690,14 +733,15 @@ static long m_statfs(const struct vfs_path *p, void *buf)
 	long r = m_stat(p, 0, &st);
 	if (r)
 		return r;
-	memset(buf, 0, 120);
-	*(uint64_t *)buf = 0x01021994; /* TMPFS_MAGIC */
-	*(uint64_t *)((uint8_t *)buf + 8) = 4096;
-	*(uint64_t *)((uint8_t *)buf + 16) = 1 << 18; /* f_blocks */
-	*(uint64_t *)((uint8_t *)buf + 24) = 1 << 17; /* f_bfree */
-	*(uint64_t *)((uint8_t *)buf + 32) = 1 << 17; /* f_bavail */
-	*(uint64_t *)((uint8_t *)buf + 64) = 255;
-	*(uint64_t *)((uint8_t *)buf + 72) = 4096;
+	struct statfs *f = buf;
+	memset(f, 0, sizeof *f);
+	f->f_type = TMPFS_MAGIC;
+	f->f_bsize = 4096;
+	f->f_blocks = 1 << 18;
+	f->f_bfree = 1 << 17;
+	f->f_bavail = 1 << 17;
+	f->f_namelen = 255;
+	f->f_frsize = 4096;
 	return 0;
 }
 
@@ -736,7 +780,7 @@ const struct mount_ops tmpfs_ops = {
 int tmpfs_init(struct vfs_mount *m)
 {
 	struct tmpfs *fs = rt_zalloc(sizeof *fs);
-	if (!fs || !(fs->root = node_new(fs, S_IFDIR_ | 01777, "", 0)))
+	if (!fs || !(fs->root = node_new(fs, S_IFDIR | 01777, "", 0)))
 		return -ENOMEM;
 	m->priv = fs;
 	return 0;

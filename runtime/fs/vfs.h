@@ -65,8 +65,8 @@ struct kiovec {
 
 struct mount_ops {
 	const char *name;
-	/* A restricted mount: may the enclave see this path at all? If not,
-	 * every call naming it fails with ENOENT, as if it did not exist. */
+	/* May the application see this path at all? If not, every call naming
+	 * it fails with ENOENT, as if it did not exist. NULL: all of it. */
 	bool (*visible)(const struct vfs_path *p);
 	long (*open)(const struct vfs_path *p, int flags, unsigned mode, struct file **out);
 	long (*stat)(const struct vfs_path *p, int at_flags, struct kstat_buf *st);
@@ -96,6 +96,10 @@ struct mount_ops {
 	 * it, not the host), copy its target and return its length; else
 	 * -EINVAL (not a link) or -ENOENT. NULL: the mount has none. */
 	long (*link_target)(const struct vfs_mount *m, const char *rel, char *buf, size_t n);
+	/* Is rel a "magic" link (/proc/self/fd/N) that open and stat follow to
+	 * the open file itself rather than to its path? Resolution with
+	 * VFS_REOPEN stops there and leaves it to the mount. NULL: none. */
+	bool (*reopens)(const struct vfs_mount *m, const char *rel);
 	/* A UNIX socket at p, for the host kernel (syscall/net.c): write the
 	 * path the host's bind (`bind`: the socket file is made there) or
 	 * connect/sendto (p must name a socket) should be given into buf, and
@@ -111,7 +115,6 @@ struct vfs_mount {
 	const struct mount_ops *ops;
 	bool read_only;
 	bool exec_ok;          /* programs may be executed from here */
-	bool restricted;       /* proc, dev: only the entries a signed enclave may see */
 	void *priv;            /* the mount type's state (tmpfs tree, ...) */
 };
 
@@ -129,6 +132,10 @@ struct file_ops {
 	long (*getdents)(struct file *f, uintptr_t ubuf, size_t n); /* getdents64; pos = entry index */
 	long (*truncate)(struct file *f, long len);
 	long (*chmod)(struct file *f, unsigned mode);
+	/* A new open file description of the same file (open of
+	 * /proc/self/fd/N) with these open flags: returns its host fd and the
+	 * file in *out, as mount_ops.open. NULL: reopened by its path. */
+	long (*reopen)(struct file *f, int flags, struct file **out);
 	int deny; /* errno for missing ops: EACCES (trusted), EISDIR, EINVAL, ... */
 	void (*release)(struct file *f);
 };
@@ -146,7 +153,9 @@ struct file {
 
 /* ---- mounts (mount.c) ------------------------------------------------- */
 
-extern const struct mount_ops passthrough_ops, proc_ops, dev_ops, trusted_ops, tmpfs_ops, synth_ops;
+/* proc_ops: the host's /proc of a development run; procfs_ops: a bundle's
+ * generated /proc (procfs.h). */
+extern const struct mount_ops passthrough_ops, proc_ops, procfs_ops, dev_ops, trusted_ops, tmpfs_ops, synth_ops;
 /* Setting mounts up at boot: the trusted files' table, a tmpfs's root, and a
  * passthrough mount confined to its host directory (0 or -errno). */
 int trusted_init(void);
@@ -155,11 +164,6 @@ int passthrough_confine(struct vfs_mount *m);
 /* Set at boot if a mount lets the runtime follow symlinks itself (trusted,
  * tmpfs); a development run has none and skips that walk. */
 extern bool vfs_any_links;
-/* Set up a mount type's state at boot (boot.c): the trusted files' table,
- * a tmpfs tree, a passthrough mount's confining root fd. 0 or -errno. */
-int trusted_init(void);
-int tmpfs_init(struct vfs_mount *m);
-int passthrough_confine(struct vfs_mount *m);
 /* True while every mount shows a host directory at its own path and
  * unconfined (a development run: "/" and /proc): then paths in the enclave
  * and on the host are the same, and UNIX socket addresses pass untranslated. */
@@ -177,6 +181,9 @@ long vfs_host_to_enclave(const char *host, char *out, size_t n);
 /* Visit the names directly below `abs` that lead to mount points (for
  * listing a synthetic directory); returns how many. */
 int vfs_mount_children(const char *abs, void (*fn)(void *arg, const char *name, size_t len), void *arg);
+/* The i-th mount, shortest path first (the order they would have been
+ * mounted in), or NULL past the last. */
+const struct vfs_mount *vfs_mount_nth(int i);
 
 /* ---- paths (common/path.c, path.c) ---------------------------------------- */
 
@@ -188,7 +195,10 @@ static inline int vfs_normalize(const char *base, const char *path, char *out, b
 	return path_normalize(base, path, out, RT_PATH_MAX, dir);
 }
 
-enum { VFS_NOFOLLOW = 1 }; /* do not follow a symlink in the last component */
+enum {
+	VFS_NOFOLLOW = 1, /* do not follow a symlink in the last component */
+	VFS_REOPEN = 2,   /* stop at a final magic link (mount_ops.reopens) */
+};
 
 /* Resolve an application path (already copied into runtime memory) relative
  * to dirfd. `abs` must have room for RT_PATH_MAX. */
@@ -244,14 +254,23 @@ long fd_install_host(long fd, const char *path, int flags);
 /* Remove fd from the table and return its file (caller puts it), or NULL. */
 struct file *fd_remove(int fd);
 
-/* Host fds the runtime keeps for itself (the log stream): hidden from the
- * application; if it dup2()s onto one, the runtime moves its fd away first. */
+/* Host fds the runtime keeps for itself (the log stream, mount handles):
+ * hidden from the application (EBADF, and absent from /proc/self/fd); if it
+ * dup2()s onto one, the runtime moves its fd away first. */
 bool fd_is_runtime(int fd);
-void fd_runtime_add(int fd);
+/* Record fd as the runtime's: 0, or -EMFILE if the table is full. */
+long fd_runtime_add(int fd);
+/* Move a new host fd of the runtime's out of the application's way (to a
+ * high number, close-on-exec, as the log fd) and record it; returns the new
+ * number or -errno (fd is closed either way on failure). */
+long fd_runtime_hide(long fd);
 void fd_runtime_remove(int fd);
 /* Make room at `fd` for the application; returns 0 or -errno. */
 long fd_runtime_evict(int fd);
 int fd_runtime_list(int *out, int max);
+
+/* fstat of a runtime-backed file (io.c). */
+long file_stat(struct file *f, struct kstat_buf *st);
 
 /* The path of a directory fd for *at() calls; copies into buf. */
 long vfs_fd_path(int fd, char *buf, size_t n);

@@ -268,9 +268,17 @@ int pidtab_boot(int fd, bool first)
 			return (int)r;
 		}
 	}
-	plat_call(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
+	if (create) {
+		/* out of the application's way, as the other runtime fds */
+		long h = fd_runtime_hide(fd);
+		if (h < 0)
+			return (int)h;
+		fd = (int)h;
+	} else {
+		plat_call(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
+		fd_runtime_add(fd);
+	}
 	p->pidtab_fd = fd;
-	fd_runtime_add(fd);
 	pt_enter_self();
 	/* The old image (if any) left our entry changing; the new one finishes
 	 * the change when it has booted (pidtab_end in boot.c). */

@@ -30,6 +30,10 @@
 
 struct fd_table;
 
+/* Host fds a process's runtime may keep: the log, the record fd, an execve
+ * boot block, and one handle per mount (at most 64, mount.c). */
+#define RT_PROC_RTFDS 72
+
 struct rt_proc {
 	int refs;          /* threads using this struct; atomic */
 	int pid;           /* host process id */
@@ -46,7 +50,7 @@ struct rt_proc {
 	int record_fd; /* coffer manifest record: where paths are reported, or -1 */
 	int pidtab_fd; /* the process registry (pidtab.c), or -1 */
 	uint64_t start_time; /* host start time, the registry's key with pid */
-	int rtfds[8];
+	int rtfds[RT_PROC_RTFDS];
 };
 
 enum slot_state { SLOT_FREE = 0, SLOT_LIVE, SLOT_EXITING };

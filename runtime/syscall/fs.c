@@ -9,6 +9,7 @@
  * passed to the mount. A path with AT_EMPTY_PATH and "" means the fd itself:
  * for host-backed files that call is forwarded as it is.
  */
+#include <asm/stat.h>
 #include <linux/fcntl.h>
 #include <linux/stat.h>
 
@@ -19,10 +20,6 @@
 #include "../proc/proc.h"
 #include "sys.h"
 
-#ifndef AT_EMPTY_PATH
-#define AT_EMPTY_PATH 0x1000
-#endif
-#define AT_SYMLINK_NOFOLLOW_ 0x100
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -54,10 +51,14 @@ static long resolve(int dirfd, uintptr_t upath, struct upath *u, bool *empty)
 
 static int nofollow_if(int at_flags)
 {
-	return (at_flags & AT_SYMLINK_NOFOLLOW_) ? VFS_NOFOLLOW : 0;
+	return (at_flags & AT_SYMLINK_NOFOLLOW) ? VFS_NOFOLLOW : 0;
 }
 
-long file_stat(struct file *f, struct kstat_buf *st);
+/* stat and statx of a magic link (/proc/self/fd/N) describe the open file. */
+static int stat_flags(int at_flags)
+{
+	return (at_flags & AT_SYMLINK_NOFOLLOW) ? VFS_NOFOLLOW : VFS_REOPEN;
+}
 
 /* fstat of fd, host-backed or not (AT_EMPTY_PATH calls). */
 static long fd_stat(int fd, struct kstat_buf *st)
@@ -84,7 +85,7 @@ long vfs_open(int dirfd, uintptr_t upath, int flags, unsigned mode)
 	struct upath u;
 	struct file *f;
 	bool excl = (flags & O_CREAT) && (flags & O_EXCL);
-	long r = resolve_f(dirfd, upath, &u, NULL, (flags & O_NOFOLLOW) || excl ? VFS_NOFOLLOW : 0);
+	long r = resolve_f(dirfd, upath, &u, NULL, (flags & O_NOFOLLOW) || excl ? VFS_NOFOLLOW : VFS_REOPEN);
 
 	if (r)
 		return r;
@@ -138,7 +139,7 @@ static long do_stat(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_t ub
 	struct upath u;
 	struct kstat_buf st;
 	bool empty;
-	long r = resolve_f(dirfd, upath, &u, &empty, nofollow_if(flags));
+	long r = resolve_f(dirfd, upath, &u, &empty, stat_flags(flags));
 
 	if (r)
 		return r;
@@ -155,7 +156,7 @@ static long do_stat(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_t ub
 	}
 	(void)c;
 	NEED_OP(&u, stat);
-	r = OP(&u, stat)(&u.p, flags & AT_SYMLINK_NOFOLLOW_, &st);
+	r = OP(&u, stat)(&u.p, flags & AT_SYMLINK_NOFOLLOW, &st);
 	if (r)
 		return r;
 	vfs_record('S', u.p.abs);
@@ -169,7 +170,7 @@ long sys_stat(struct sys_call *c)
 
 long sys_lstat(struct sys_call *c)
 {
-	return do_stat(c, VFS_AT_FDCWD, (uintptr_t)c->a[0], (uintptr_t)c->a[1], AT_SYMLINK_NOFOLLOW_);
+	return do_stat(c, VFS_AT_FDCWD, (uintptr_t)c->a[0], (uintptr_t)c->a[1], AT_SYMLINK_NOFOLLOW);
 }
 
 long sys_newfstatat(struct sys_call *c)
@@ -183,7 +184,7 @@ long sys_statx(struct sys_call *c)
 	struct upath u;
 	uint8_t buf[256];
 	bool empty;
-	long r = resolve_f(dirfd, (uintptr_t)c->a[1], &u, &empty, nofollow_if(flags));
+	long r = resolve_f(dirfd, (uintptr_t)c->a[1], &u, &empty, stat_flags(flags));
 
 	if (r)
 		return r;
@@ -527,7 +528,7 @@ long sys_chown(struct sys_call *c)
 long sys_lchown(struct sys_call *c)
 {
 	return do_chown(c, VFS_AT_FDCWD, (uintptr_t)c->a[0], (unsigned)c->a[1], (unsigned)c->a[2],
-			AT_SYMLINK_NOFOLLOW_);
+			AT_SYMLINK_NOFOLLOW);
 }
 
 long sys_fchownat(struct sys_call *c)
@@ -787,7 +788,7 @@ static long set_cwd(struct upath *u)
 	if ((r = OP(u, stat)(&u->p, 0, &st)))
 		return r;
 	vfs_record('S', u->p.abs);
-	if ((*(uint32_t *)(st.raw + 24) & S_IFMT) != S_IFDIR)
+	if ((((struct stat *)st.raw)->st_mode & S_IFMT) != S_IFDIR)
 		return -ENOTDIR;
 	if (OP(u, access) && (r = OP(u, access)(&u->p, 1, 0)))
 		return r;
@@ -864,8 +865,8 @@ static long close_span(unsigned lo, unsigned hi, unsigned flags)
 long sys_close_range(struct sys_call *c)
 {
 	unsigned first = (unsigned)c->a[0], last = (unsigned)c->a[1], flags = (unsigned)c->a[2];
-	int rt[8];
-	int n = fd_runtime_list(rt, 8);
+	int rt[RT_PROC_RTFDS];
+	int n = fd_runtime_list(rt, RT_PROC_RTFDS);
 	long r;
 
 	if (first > last)

@@ -103,6 +103,11 @@ long sys_check_iov(uintptr_t uiov, long cnt, bool kernel_writes);
 /* Print a trace line now (for calls that do not come back: exit, execve). */
 void sys_trace_now(struct sys_call *c, const char *result);
 
+/* The system's name as the application sees it, for uname and
+ * /proc/sys/kernel (uts.c). */
+struct new_utsname;
+void uts_get(struct new_utsname *u);
+
 /* Handlers, one family per file. */
 #define SC(nr, name, handler, spec, flags) long handler(struct sys_call *c);
 #define FWD(nr, name, spec, flags)

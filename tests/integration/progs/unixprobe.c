@@ -61,6 +61,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -441,8 +442,15 @@ static int scmrace(void)
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || pipe(p) || fstat(p[0], &pst))
 		return -1;
 	/* the host gives the lowest free number: a hole below the pipe that
-	 * fcntl calls closed is an fd someone else (the runtime) holds */
+	 * fcntl calls closed is an fd someone else (the runtime) holds; the
+	 * runtime keeps most of its fds from min(RLIMIT_NOFILE - 16, 1000) up
+	 * (docs/runtime.md, "Files"), so the closed ones there are tried too */
 	for (int fd = 0; fd < p[0] && fd < 64; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+			scm_cands[scm_ncands++] = fd;
+	struct rlimit nofile;
+	int base = getrlimit(RLIMIT_NOFILE, &nofile) || nofile.rlim_cur > 1016 ? 1000 : (int)nofile.rlim_cur - 16;
+	for (int fd = base > p[0] ? base : p[0] + 1; fd < base + 4 && scm_ncands < 64; fd++)
 		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
 			scm_cands[scm_ncands++] = fd;
 	put_fd(&m, ctl, sizeof ctl, p[0]);
