@@ -14,8 +14,7 @@
  * Everything else is the passthrough mount's behaviour. A bundle has the
  * runtime's generated /proc instead (procgen.c).
  *
- * dev_ops is the /dev of a bundle: null, zero, full, random, urandom, the
- * terminal and the std* links; nothing else.
+ * A bundle's /dev is devfs.c.
  */
 #include <linux/fcntl.h>
 
@@ -253,66 +252,4 @@ const struct mount_ops proc_ops = {
 	.statfs = proc_statfs,
 	.xattr = proc_xattr,
 	.host_path = proc_host_path,
-};
-
-/* ---- /dev in a bundle ---------------------------------------------------------- */
-
-static bool dev_allowed(const struct vfs_path *p)
-{
-	static const char *const ok[] = { "null", "zero", "full", "random", "urandom", "tty", "ptmx",
-					  "pts", "stdin", "stdout", "stderr", "fd" };
-	const char *rest;
-	if (!*p->rel)
-		return true;
-	for (unsigned i = 0; i < RT_ARRAY_LEN(ok); i++)
-		if (first_is(p->rel, ok[i], &rest))
-			return true;
-	return false;
-}
-
-/* Nothing is made in /dev, but O_CREAT of a device that exists opens it, as
- * on Linux (a shell's "> /dev/null" asks for O_CREAT | O_TRUNC). */
-static long dev_open(const struct vfs_path *p, int flags, unsigned mode, struct file **out)
-{
-	if (flags & O_CREAT) {
-		struct kstat_buf st;
-		if (passthrough_ops.stat(p, 0, &st))
-			return -EACCES;
-		if (flags & O_EXCL)
-			return -EEXIST;
-		flags &= ~O_CREAT;
-	}
-	return passthrough_ops.open(p, flags, mode, out);
-}
-
-static long dev_stat(const struct vfs_path *p, int at_flags, struct kstat_buf *st)
-{
-	return passthrough_ops.stat(p, at_flags, st);
-}
-
-static long dev_statx(const struct vfs_path *p, int at_flags, unsigned mask, void *buf)
-{
-	return passthrough_ops.statx(p, at_flags, mask, buf);
-}
-
-static long dev_access(const struct vfs_path *p, int mode, int at_flags)
-{
-	return passthrough_ops.access(p, mode, at_flags);
-}
-
-static long dev_readlink(const struct vfs_path *p, char *buf, size_t n)
-{
-	return passthrough_ops.readlink(p, buf, n);
-}
-
-const struct mount_ops dev_ops = {
-	.name = "dev",
-	.visible = dev_allowed,
-	.open = dev_open,
-	.stat = dev_stat,
-	.statx = dev_statx,
-	.access = dev_access,
-	.readlink = dev_readlink,
-	.mkdir = proc_mkdir,
-	.unlink = proc_unlink,
 };

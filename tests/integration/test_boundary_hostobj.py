@@ -32,8 +32,17 @@ def check_ioctls(res):
     assert res["unknown request"] == "ENOTTY"
 
 
-def test_ioctl_development_run(tmp_path):
-    r = run([PROGS / "hostobj", tmp_path])
+@pytest.fixture
+def foreign_pty():
+    """A pseudo-terminal of the test's own, as another session's would be."""
+    master, slave = os.openpty()
+    yield os.ttyname(slave).rsplit("/", 1)[1]
+    os.close(master)
+    os.close(slave)
+
+
+def test_ioctl_development_run(tmp_path, foreign_pty):
+    r = run([PROGS / "hostobj", tmp_path, foreign_pty])
     assert r.returncode == 0, r.stderr
     check_ioctls(results(r.stdout))
     # one warning per refused request, naming it
@@ -42,9 +51,9 @@ def test_ioctl_development_run(tmp_path):
     assert len(warnings) == len(set(warnings)) == 4, warnings
 
 
-def test_ioctl_and_device_nodes_in_a_bundle(static_bundle):
+def test_ioctl_and_device_nodes_in_a_bundle(static_bundle, foreign_pty):
     b = static_bundle("hostobj")
-    r = b.run("/data")
+    r = b.run("/data", foreign_pty)
     assert r.returncode == 0, r.stderr
     res = results(r.stdout)
     check_ioctls(res)
@@ -62,6 +71,16 @@ def test_ioctl_and_device_nodes_in_a_bundle(static_bundle):
     if os.geteuid() == 0:  # (an unprivileged coffer has nothing to drop)
         assert res["bounding set"] == "ok sys_admin=0 net_admin=0 chown=1"
     assert res["no_new_privs"] == "ok 1"
+    # /dev is the runtime's: a fixed list, the terminals this process
+    # holds, links into the runtime's /proc
+    assert res["ls /dev"] == "ok null zero full random urandom tty ptmx pts fd stdin stdout stderr"
+    assert res["open own pts"] == "ok"
+    assert [v for k, v in res.items() if k.startswith("ls /dev/pts has")] == ["ok"]
+    assert res["open foreign pts"] == "ENOENT"
+    assert res["dev/fd escape"] == "ENOENT"
+    assert res["ls /dev/fd/N"] == "ok hostobj-root"
+    assert res["stdin link"] == "ok"
+    assert res["readlink stderr"] == "ok /proc/self/fd/2"
     assert not any(p.name.startswith("hostobj-") for p in b.data.iterdir())
 
 

@@ -3,12 +3,14 @@
  * (ioctl requests, device nodes) and print what each returned, one line
  * each: "NAME: ok [detail]" or "NAME: ERRNAME".
  *
- *   hostobj DIR
+ *   hostobj DIR FOREIGN-PTY
  *
  * DIR is a writable directory (a passthrough mount in a bundle) for the
- * mknod cases. Linked statically, so a bundle needs no libraries.
+ * mknod and /dev/fd cases; FOREIGN-PTY the number of a pseudo-terminal of
+ * another session, which /dev/pts must not show. Linked statically, so a bundle needs no libraries.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -166,6 +168,68 @@ static void nodes(const char *dir)
 		unlink(path);
 }
 
+static void list(const char *name, const char *path)
+{
+	char line[1024] = "";
+	DIR *d = opendir(path);
+	if (!d) {
+		say(name, -1, NULL);
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strlen(line) + strlen(e->d_name) + 2 < sizeof line)
+			strcat(strcat(line, " "), e->d_name);
+	closedir(d);
+	say(name, 0, line + (line[0] == ' '));
+}
+
+/* /dev: its names, the terminals it shows, and its links into /proc. */
+static void devtree(const char *dir, const char *foreign_pty)
+{
+	char path[512];
+	list("ls /dev", "/dev");
+	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY);
+	unsigned n = 0;
+	int unlock = 0;
+	ioctl(master, TIOCSPTLCK, &unlock);
+	ioctl(master, TIOCGPTN, &n);
+	char own[64], listing[64];
+	snprintf(own, sizeof own, "/dev/pts/%u", n);
+	int fd = open(own, O_RDWR | O_NOCTTY);
+	say("open own pts", fd, NULL);
+	close(fd);
+	snprintf(listing, sizeof listing, "ls /dev/pts has %u", n);
+	DIR *d = opendir("/dev/pts");
+	bool seen = false;
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		seen |= strtoul(e->d_name, NULL, 10) == n && e->d_name[0] >= '0' && e->d_name[0] <= '9';
+	if (d)
+		closedir(d);
+	say(listing, seen ? 0 : (errno = ENOENT, -1), NULL);
+	close(master);
+	snprintf(path, sizeof path, "/dev/pts/%s", foreign_pty);
+	say("open foreign pts", open(path, O_RDWR | O_NOCTTY), NULL);
+
+	/* /dev/fd/N of a directory fd, then a symlink to "/" made in it */
+	snprintf(path, sizeof path, "%s/hostobj-root", dir);
+	symlink("/", path);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	snprintf(path, sizeof path, "/dev/fd/%d/hostobj-root/etc/hostname", dfd);
+	say("dev/fd escape", open(path, O_RDONLY), NULL);
+	snprintf(path, sizeof path, "/dev/fd/%d", dfd);
+	list("ls /dev/fd/N", path);
+	close(dfd);
+	snprintf(path, sizeof path, "%s/hostobj-root", dir);
+	unlink(path);
+	say("stdin link", (fd = open("/dev/stdin", O_RDONLY)) < 0 ? -1 : 0, NULL);
+	close(fd);
+	char target[64] = "";
+	long r = readlink("/dev/stderr", target, sizeof target - 1);
+	say("readlink stderr", r, target);
+}
+
 /* What root could do on the host that a container could not. */
 static void privileges(void)
 {
@@ -188,8 +252,8 @@ static void privileges(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: hostobj DIR\n");
+	if (argc != 3) {
+		fprintf(stderr, "usage: hostobj DIR FOREIGN-PTY\n");
 		return 2;
 	}
 	terminal();
@@ -197,5 +261,6 @@ int main(int argc, char **argv)
 	sockets();
 	nodes(argv[1]);
 	privileges();
+	devtree(argv[1], argv[2]);
 	return 0;
 }
