@@ -10,9 +10,11 @@
  * model.md), but capabilities gate far more host objects than the runtime
  * could name one by one, so at start a bundle gives up every capability a
  * container engine would not grant: it keeps what Docker's default set
- * keeps, less CAP_MKNOD, CAP_NET_RAW, CAP_SETFCAP and CAP_SYS_CHROOT, plus
- * the ones that only raise the process's own limits (IPC_LOCK,
- * SYS_RESOURCE, SYS_NICE). They go from the bounding set too, and
+ * keeps (CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID,
+ * SETPCAP, NET_BIND_SERVICE, AUDIT_WRITE), less CAP_MKNOD, CAP_NET_RAW,
+ * CAP_SETFCAP and CAP_SYS_CHROOT, plus the three that only raise the
+ * process's own limits (IPC_LOCK, SYS_RESOURCE, SYS_NICE). Not
+ * DAC_READ_SEARCH: with it, open_by_handle_at reaches any host file. They go from the bounding set too, and
  * no_new_privs is set, so no later exec regains them. A development run
  * keeps the host's privileges: it protects nothing and hides nothing.
  *
@@ -29,11 +31,10 @@
 
 #define CAP(n) (1ULL << (n))
 
-static const uint64_t keep = CAP(CAP_CHOWN) | CAP(CAP_DAC_OVERRIDE) | CAP(CAP_DAC_READ_SEARCH) |
-			     CAP(CAP_FOWNER) | CAP(CAP_FSETID) | CAP(CAP_KILL) | CAP(CAP_SETGID) |
-			     CAP(CAP_SETUID) | CAP(CAP_SETPCAP) | CAP(CAP_NET_BIND_SERVICE) | CAP(CAP_IPC_LOCK) |
-			     CAP(CAP_IPC_OWNER) | CAP(CAP_SYS_NICE) | CAP(CAP_SYS_RESOURCE) | CAP(CAP_LEASE) |
-			     CAP(CAP_AUDIT_WRITE);
+static const uint64_t keep = CAP(CAP_CHOWN) | CAP(CAP_DAC_OVERRIDE) | CAP(CAP_FOWNER) | CAP(CAP_FSETID) |
+			     CAP(CAP_KILL) | CAP(CAP_SETGID) | CAP(CAP_SETUID) | CAP(CAP_SETPCAP) |
+			     CAP(CAP_NET_BIND_SERVICE) | CAP(CAP_AUDIT_WRITE) | CAP(CAP_IPC_LOCK) |
+			     CAP(CAP_SYS_NICE) | CAP(CAP_SYS_RESOURCE);
 
 int direct_limit_caps(char *why, size_t whylen)
 {

@@ -15,6 +15,7 @@
 #include <linux/elf.h>
 #include <linux/fcntl.h>
 #include <linux/mman.h>
+#include <linux/stat.h>
 
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
@@ -86,7 +87,7 @@ static struct file *open_exec(const char *path, char *abs, long *fd)
 		*fd = -EACCES;
 		return NULL;
 	}
-	if ((*(uint32_t *)(st.raw + 24) & 0170000) != 0100000 ||
+	if (!S_ISREG(st.st.st_mode) ||
 	    (p.mnt->ops->access && (r = p.mnt->ops->access(&p, 1 /* X_OK */, 0)))) {
 		*fd = r ? r : -EACCES;
 		return NULL;

@@ -191,6 +191,15 @@ long fd_install_host(long fd, const char *path, int flags)
 	return fd_install((int)fd, f);
 }
 
+bool fd_on_readonly_mount(int fd)
+{
+	struct file *f = fd_get(fd);
+	bool ro = f && f->mnt && f->mnt->read_only;
+	if (f)
+		file_put(f);
+	return ro;
+}
+
 struct file *fd_remove(int fd)
 {
 	struct fd_table *t = fdt_current();

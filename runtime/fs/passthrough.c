@@ -398,6 +398,9 @@ static long pt_statfs(const struct vfs_path *p, void *buf)
 static long pt_xattr(const struct vfs_path *p, long nr, uintptr_t name, uintptr_t value, size_t size,
 		     int flags)
 {
+	if (p->mnt->read_only && (nr == __NR_setxattr || nr == __NR_lsetxattr || nr == __NR_removexattr ||
+				  nr == __NR_lremovexattr))
+		return -EROFS;
 	if (confined(p->mnt)) {
 		/* through the O_PATH fd's /proc/self/fd name (which the host follows) */
 		long fd = in_root(p, O_PATH | O_CLOEXEC | ((nr == __NR_lgetxattr || nr == __NR_lsetxattr ||
@@ -414,9 +417,6 @@ static long pt_xattr(const struct vfs_path *p, long nr, uintptr_t name, uintptr_
 		return r;
 	}
 	HOST_PATH(p, hp);
-	if (p->mnt->read_only && (nr == __NR_setxattr || nr == __NR_lsetxattr || nr == __NR_removexattr ||
-				  nr == __NR_lremovexattr))
-		return -EROFS;
 	return plat_call(nr, (long)hp, (long)name, (long)value, (long)size, flags, 0);
 }
 

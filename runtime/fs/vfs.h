@@ -251,6 +251,10 @@ bool fd_owned(int fd, bool host_only);
 long fd_install(int fd, struct file *f);
 /* Register a host-backed fd returned by the host (socket, pipe, ...). */
 long fd_install_host(long fd, const char *path, int flags);
+/* True if fd is an open file of a read-only mount (a passthrough mount with
+ * readonly: true): calls that change its data or metadata through the fd
+ * fail with EROFS, as they do through its path. */
+bool fd_on_readonly_mount(int fd);
 /* Remove fd from the table and return its file (caller puts it), or NULL. */
 struct file *fd_remove(int fd);
 

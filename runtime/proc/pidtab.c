@@ -491,11 +491,17 @@ long pidtab_fd_target(int fd)
 		if (!parse_num(&p, &pid))
 			return -EBADF;
 	} else {
-		/* a /proc/PID directory works as a pidfd too */
+		/* A /proc/PID directory of the host's works as a pidfd too. Which
+		 * process it is, the host's link says, not the path the
+		 * application opened it by (/proc/self/root/proc/PID, an openat
+		 * below another directory fd, an fd received from elsewhere). */
 		char dir[64];
-		if (vfs_fd_path(fd, dir, sizeof dir) || !str_starts(dir, "/proc/"))
+		rt_snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		long n = plat_call(__NR_readlinkat, AT_FDCWD, (long)path, (long)dir, sizeof dir - 1, 0, 0);
+		if (n < 0)
 			return -EBADF;
-		if (!rt_parse_long(dir + 6, &pid))
+		dir[n] = 0;
+		if (!str_starts(dir, "/proc/") || !rt_parse_long(dir + 6, &pid))
 			return -EBADF;
 	}
 	if (pid <= 0 || pid > 0x7fffffff)

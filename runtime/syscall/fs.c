@@ -514,6 +514,8 @@ static long do_chown(struct sys_call *c, int dirfd, uintptr_t upath, unsigned ui
 	if (empty) {
 		if (!(flags & AT_EMPTY_PATH) || dirfd == VFS_AT_FDCWD)
 			return -ENOENT;
+		if (fd_on_readonly_mount(dirfd))
+			return -EROFS;
 		return fd_owned(dirfd, true) ? sys_forward(c) : -EPERM;
 	}
 	NEED_OP(&u, chown);
@@ -563,6 +565,8 @@ static long do_utimens(int dirfd, uintptr_t upath, const struct kts *times, int 
 			return -EBADF;
 		if (!fd_owned(dirfd, true))
 			return 0; /* runtime-backed: times are not kept */
+		if (fd_on_readonly_mount(dirfd))
+			return -EROFS;
 		return plat_call(__NR_utimensat, dirfd, 0, (long)times, flags, 0, 0);
 	}
 	if ((r = resolve_f(dirfd, upath, &u, NULL, nofollow_if(flags))))
@@ -664,8 +668,9 @@ static long do_fxattr(struct sys_call *c, long path_nr, int size_arg, int flags_
 	if (!f)
 		return -EBADF;
 	if (f->ops->host) {
+		bool ro = f->mnt && f->mnt->read_only && path_nr != __NR_getxattr;
 		file_put(f);
-		return sys_forward(c);
+		return ro ? -EROFS : sys_forward(c);
 	}
 	r = f->path ? vfs_resolve(VFS_AT_FDCWD, f->path, u.abs, &u.p) : -EOPNOTSUPP;
 	file_put(f);

@@ -125,7 +125,7 @@ static long host_rw(struct sys_call *c)
 	struct kstat_buf st;
 	if (plat_call(__NR_fstat, c->a[0], (long)&st, 0, 0, 0, 0))
 		return r;
-	unsigned type = *(uint32_t *)(st.raw + 24) & S_IFMT;
+	unsigned type = st.st.st_mode & S_IFMT;
 	if (type != S_IFREG && type != S_IFBLK)
 		return r;
 	return plat_call(c->nr, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
@@ -277,7 +277,7 @@ long sys_fchmod(struct sys_call *c)
 	long err;
 	struct file *f = rfile(c->a[0], &err);
 	if (!f)
-		return err ? err : sys_forward(c);
+		return err ? err : fd_on_readonly_mount((int)c->a[0]) ? -EROFS : sys_forward(c);
 	long r = f->ops->chmod ? f->ops->chmod(f, (unsigned)c->a[1]) : -f->ops->deny;
 	file_put(f);
 	return r;
@@ -294,7 +294,10 @@ static long host_only(struct sys_call *c, int fd_arg, long runtime_result)
 	return runtime_result;
 }
 
-long sys_fchown(struct sys_call *c) { return host_only(c, 0, -EPERM); }
+long sys_fchown(struct sys_call *c)
+{
+	return fd_on_readonly_mount((int)c->a[0]) ? -EROFS : host_only(c, 0, -EPERM);
+}
 long sys_fallocate(struct sys_call *c) { return host_only(c, 0, -EOPNOTSUPP); }
 long sys_fsync(struct sys_call *c) { return host_only(c, 0, 0); }
 long sys_fdatasync(struct sys_call *c) { return host_only(c, 0, 0); }

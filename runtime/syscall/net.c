@@ -25,14 +25,19 @@
 #include <asm/socket.h>
 #include <linux/fcntl.h>
 #include <linux/stat.h>
+#include <linux/netlink.h>
 #include <linux/un.h>
 
+#include "../boot/boot.h"
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
 #include "../proc/proc.h"
 #include "sys.h"
 
 /* <sys/socket.h> values the uapi headers leave out */
+#ifndef AF_NETLINK
+#define AF_NETLINK 16
+#endif
 #ifndef AF_UNIX
 #define AF_UNIX 1
 #endif
@@ -311,8 +316,14 @@ static long addr_to_user(const union saddr *a, uint32_t klen, uintptr_t uaddr, u
 
 /* ---- socket, bind, connect, names -------------------------------------------- */
 
+/* A bundle's netlink is routing only (getifaddrs, if_nametoindex): the
+ * other families read or steer the host beyond its network (sock_diag lists
+ * every socket of the host with its path, audit, uevents, netfilter...).
+ * The answer for a protocol the kernel lacks. */
 long sys_socket(struct sys_call *c)
 {
+	if (c->a[0] == AF_NETLINK && c->a[2] != NETLINK_ROUTE && rt_signed())
+		return -EPROTONOSUPPORT;
 	return fd_install_host(sys_forward(c), NULL, 0);
 }
 

@@ -21,14 +21,11 @@
 #include <linux/prctl.h>
 #include <asm/prctl.h>
 
+#include "../boot/boot.h"
 #include "../mm/mm.h"
 #include "../proc/pidtab.h"
 #include "../proc/proc.h"
 #include "sys.h"
-
-#include "../../common/manifest.h"
-
-extern struct manifest rt_manifest;
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
@@ -59,7 +56,7 @@ long sys_prctl(struct sys_call *c)
 	case PR_SET_PTRACER:
 		/* a tracer outside the application is another host process;
 		 * PR_SET_PTRACER_ANY invites any of them */
-		if (c->a[1] == (long)PR_SET_PTRACER_ANY ? rt_manifest.raw != NULL
+		if (c->a[1] == (long)PR_SET_PTRACER_ANY ? rt_signed()
 							 : c->a[1] && !pidtab_owned((int)c->a[1]))
 			return -EINVAL;
 		return sys_forward(c);
@@ -380,7 +377,7 @@ static bool served_by_runtime(long fd)
 	target[n] = 0;
 	if (str_starts(target, "/memfd:coffer-"))
 		return true;
-	for (uint32_t i = 0; rt_manifest.raw && i < rt_manifest.nmounts; i++) {
+	for (uint32_t i = 0; rt_signed() && i < rt_manifest.nmounts; i++) {
 		struct man_mount mm;
 		man_mount(&rt_manifest, i, &mm);
 		const char *src = man_str(&rt_manifest, mm.source);
@@ -402,12 +399,15 @@ long sys_pidfd_getfd(struct sys_call *c)
 	long pid = pidtab_fd_target((int)c->a[0]);
 	struct pidtab_view v;
 
-	if (pid == -ESRCH)
-		return -ESRCH;
 	if (pid < 0)
-		return fd_install_host(sys_forward(c), NULL, 0); /* not a pidfd: the kernel says */
-	if (pid == current()->proc->pid)
-		return fd_is_runtime(target) ? -EBADF : fd_install_host(sys_forward(c), NULL, 0);
+		return pid; /* not a process of ours, or no pidfd at all */
+	if (pid == current()->proc->pid) {
+		/* only what the application holds, and only as it holds it: the
+		 * host fd behind a trusted or tmpfs file is the runtime's */
+		if (!fd_owned(target, false))
+			return -EBADF;
+		return fd_owned(target, true) ? fd_install_host(sys_forward(c), NULL, 0) : -EPERM;
+	}
 	for (;;) {
 		long r = pidtab_view((int)pid, &v);
 		if (r < 0)
@@ -498,9 +498,9 @@ long sys_process_madvise(struct sys_call *c)
 	struct kiovec *iov;
 	long r;
 
-	if (pid == -ESRCH)
-		return -ESRCH;
-	if (pid > 0 && pid != current()->proc->pid) {
+	if (pid < 0)
+		return pid;
+	if (pid != current()->proc->pid) {
 		if ((r = pidtab_view((int)pid, &v)) < 0)
 			return r;
 		if (r == 0)
@@ -516,7 +516,7 @@ long sys_process_madvise(struct sys_call *c)
 long sys_process_mrelease(struct sys_call *c)
 {
 	long pid = pidtab_fd_target((int)c->a[0]);
-	return pid == -ESRCH ? -ESRCH : sys_forward(c);
+	return pid < 0 ? pid : sys_forward(c);
 }
 
 /* ---- the host's clock ----------------------------------------------------------- *
@@ -526,7 +526,7 @@ long sys_process_mrelease(struct sys_call *c)
 
 static long clock_setting(struct sys_call *c)
 {
-	return rt_manifest.raw ? -EPERM : sys_forward(c);
+	return rt_signed() ? -EPERM : sys_forward(c);
 }
 
 long sys_settimeofday(struct sys_call *c) { return clock_setting(c); }

@@ -295,9 +295,9 @@ long sys_pidfd_send_signal(struct sys_call *c)
 		pinfo = &info;
 	}
 	long pid = pidtab_fd_target((int)c->a[0]);
-	if (pid == -ESRCH)
-		return -ESRCH;
-	if (pid > 0 && ((unsigned long)c->a[3] & PIDFD_SIGNAL_PROCESS_GROUP)) {
+	if (pid < 0)
+		return pid; /* not a process of ours, or no pidfd at all */
+	if ((unsigned long)c->a[3] & PIDFD_SIGNAL_PROCESS_GROUP) {
 		/* the group may hold other host processes: ours only */
 		struct pidtab_stat st;
 		if ((unsigned long)c->a[3] & ~PIDFD_SIGNAL_PROCESS_GROUP)

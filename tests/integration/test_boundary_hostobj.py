@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import PROGS, run
+from conftest import COFFER, PROGS, run
 
 pytestmark = pytest.mark.usefixtures("key")
 
@@ -123,3 +123,51 @@ def test_dup2_never_replaces_the_runtimes_own_fds(static_bundle):
     assert r.stdout.startswith("dup2 ok=yes"), r.stdout
     assert r.stdout.rstrip().endswith("errors=0"), r.stdout
     assert list((b.data / "other").iterdir()) == []
+
+
+def test_ways_around_found_by_the_attack_review(tmp_path_factory, key, foreign_pty):
+    """A read-only passthrough mount changed through an fd, a host process
+    signalled through its /proc directory, pidfd_getfd on ourselves taking
+    fds the application was never given, netlink's socket list: each must
+    fail, in a bundle and (the process cases) in a development run."""
+    import subprocess
+    from conftest import StaticBundle
+    base = tmp_path_factory.mktemp("review")
+    ro = base / "ro"
+    ro.mkdir()
+    (ro / "f").write_text("read only\n")
+    os.setxattr(ro / "f", "user.keep", b"1")
+    before = {p: (os.stat(p).st_mode, os.stat(p).st_uid, os.stat(p).st_mtime_ns) for p in (ro, ro / "f")}
+    extra = f"  - path: /ro\n    type: passthrough\n    source: {ro}\n    readonly: true\n"
+    b = StaticBundle(base, key, "hostobj", files={"hello.txt": "trusted\n"}, extra=extra)
+    victim = subprocess.Popen(["sleep", "60"])
+    try:
+        # fd 9 open on a host file, as a launcher might leave one: not the
+        # application's (only 0, 1 and 2 are inherited into a bundle)
+        r = subprocess.run(["sh", "-c", 'exec 9</etc/hostname; exec "$@"', "sh", str(COFFER), "run", b.bundle,
+                            "--", "/data", foreign_pty, "/ro", str(victim.pid), "/app/hello.txt"],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        res = results(r.stdout)
+        assert res["ro open"] == "ok"
+        for op in ("fchmod", "fchown", "fsetxattr", "fremovexattr", "futimens", "fchownat empty", "setxattr",
+                   "dir fchmod"):
+            assert res["ro " + op] == "EROFS", op
+        assert {p: (os.stat(p).st_mode, os.stat(p).st_uid, os.stat(p).st_mtime_ns) for p in (ro, ro / "f")} == before
+        assert os.listxattr(ro / "f") == ["user.keep"]
+        # a bundle's /proc/self/root is its own "/", which has no host /proc
+        assert res["pidfd_send_signal proc dir"] == "ENOENT"
+        assert res["getfd hidden fd 9"] == "EBADF"
+        assert res["getfd trusted file"] == "EPERM"
+        assert res["netlink sock_diag"] == "EPROTONOSUPPORT"
+        assert res["netlink route"] == "ok"
+
+        # a development run reaches the host's /proc by another name: the
+        # directory fd still names a process that is not ours
+        r = run([PROGS / "hostobj", tmp_path_factory.mktemp("dev"), foreign_pty, ro, victim.pid, "/etc/hostname"])
+        res = results(r.stdout)
+        assert res["pidfd_send_signal proc dir"] == "ESRCH", r.stdout
+        assert victim.poll() is None
+    finally:
+        victim.kill()
+        victim.wait()

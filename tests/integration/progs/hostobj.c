@@ -3,11 +3,14 @@
  * (ioctl requests, device nodes) and print what each returned, one line
  * each: "NAME: ok [detail]" or "NAME: ERRNAME".
  *
- *   hostobj DIR FOREIGN-PTY
+ *   hostobj DIR FOREIGN-PTY [RO-DIR FOREIGN-PID TRUSTED-FILE]
  *
  * DIR is a writable directory (a passthrough mount in a bundle) for the
  * mknod and /dev/fd cases; FOREIGN-PTY the number of a pseudo-terminal of
- * another session, which /dev/pts must not show. Linked statically, so a bundle needs no libraries.
+ * another session, which /dev/pts must not show. With the last three: a
+ * read-only passthrough directory holding a file "f", a host process's pid
+ * and a trusted file, for the ways around the confinement an attack review
+ * found. Linked statically, so a bundle needs no libraries.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -18,6 +21,7 @@
 #include <linux/capability.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/netlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
@@ -27,6 +31,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <termios.h>
@@ -230,6 +235,54 @@ static void devtree(const char *dir, const char *foreign_pty)
 	say("readlink stderr", r, target);
 }
 
+/* Ways around a confinement that the attack review found (issue 8). */
+static void review(const char *ro, const char *foreign_pid, const char *trusted)
+{
+	char path[512];
+	/* metadata of a read-only passthrough mount, through an fd */
+	snprintf(path, sizeof path, "%s/f", ro);
+	int fd = open(path, O_RDONLY);
+	say("ro open", fd, NULL);
+	say("ro fchmod", fchmod(fd, 0777), NULL);
+	say("ro fchown", fchown(fd, 1, 1), NULL);
+	say("ro fsetxattr", fsetxattr(fd, "user.x", "1", 1, 0), NULL);
+	say("ro fremovexattr", fremovexattr(fd, "user.keep"), NULL);
+	say("ro futimens", futimens(fd, NULL), NULL);
+	say("ro fchownat empty", fchownat(fd, "", 2, 2, AT_EMPTY_PATH), NULL);
+	say("ro setxattr", setxattr(path, "user.y", "1", 1, 0), NULL);
+	close(fd);
+	fd = open(ro, O_RDONLY | O_DIRECTORY);
+	say("ro dir fchmod", fchmod(fd, 0777), NULL);
+	close(fd);
+
+	/* a host process's /proc directory as a pidfd (development runs: the
+	 * host's /proc, reached by another name) */
+	snprintf(path, sizeof path, "/proc/self/root/proc/%s", foreign_pid);
+	fd = open(path, O_RDONLY | O_DIRECTORY);
+	if (fd >= 0) {
+		say("pidfd_send_signal proc dir", syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0), NULL);
+		close(fd);
+	} else {
+		say("pidfd_send_signal proc dir", -1, NULL);
+	}
+
+	/* pidfd_getfd on ourselves: only what the application holds, as it holds it */
+	int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	say("getfd hidden fd 9", syscall(SYS_pidfd_getfd, self, 9, 0), NULL);
+	fd = open(trusted, O_RDONLY);
+	say("getfd trusted file", syscall(SYS_pidfd_getfd, self, fd, 0), NULL);
+	close(fd);
+	close(self);
+
+	/* netlink beyond routing */
+	int s = socket(AF_NETLINK, SOCK_RAW, NETLINK_SOCK_DIAG);
+	say("netlink sock_diag", s, NULL);
+	close(s);
+	s = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+	say("netlink route", s, NULL);
+	close(s);
+}
+
 /* What root could do on the host that a container could not. */
 static void privileges(void)
 {
@@ -252,8 +305,8 @@ static void privileges(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: hostobj DIR FOREIGN-PTY\n");
+	if (argc != 3 && argc != 6) {
+		fprintf(stderr, "usage: hostobj DIR FOREIGN-PTY [RO-DIR FOREIGN-PID TRUSTED-FILE]\n");
 		return 2;
 	}
 	terminal();
@@ -262,5 +315,7 @@ int main(int argc, char **argv)
 	nodes(argv[1]);
 	privileges();
 	devtree(argv[1], argv[2]);
+	if (argc == 6)
+		review(argv[3], argv[4], argv[5]);
 	return 0;
 }
