@@ -6,6 +6,7 @@ coffer with its native output from the same machine and moment.
 """
 import os
 import pathlib
+import shutil
 import subprocess
 
 import pytest
@@ -66,12 +67,59 @@ def prog():
     return path
 
 
-STATIC_MANIFEST = """\
+LOADER = "/lib64/ld-linux-x86-64.so.2"
+LIBC = "/lib/x86_64-linux-gnu/libc.so.6"
+
+
+def chain(path):
+    """Every symlink met resolving path on the host, then the real path: the
+    trusted entries the runtime needs to follow it inside the enclave."""
+    out, done, todo = [], "", path.strip("/").split("/")
+    while todo:
+        c = todo.pop(0)
+        if c in ("", "."):
+            continue
+        if c == "..":
+            done = done.rsplit("/", 1)[0]
+            continue
+        cand = f"{done}/{c}"
+        if os.path.islink(cand):
+            out.append(cand)
+            target = os.readlink(cand)
+            if target.startswith("/"):
+                done = ""
+            todo = target.strip("/").split("/") + todo
+        else:
+            done = cand
+    return out + [done]
+
+
+def libc_entries():
+    """The trusted paths a dynamically linked program needs for ld.so and
+    libc: every symlink on the way and the real files, each once."""
+    out = []
+    for p in chain(LOADER) + chain(LIBC):
+        if p not in out:
+            out.append(p)
+    return out
+
+
+def trusted_mounts(paths):
+    """Manifest lines mounting each host path as trusted at the same path."""
+    return "".join(f"  - path: {p}\n    type: trusted\n" for p in paths)
+
+
+def probe_manifest(name, app, data, mounts="", env=None):
+    """The manifest of a test program at /app/NAME with the three kinds of
+    mount: /app trusted (app), /data passthrough (data), /tmp tmpfs; then
+    `mounts` (more manifest lines) and `env` (a dict)."""
+    env_yaml = "".join(f"\n  {k}: {v}" for k, v in (env or {}).items())
+    return f"""\
 version: 1
 entrypoint: /app/{name}
 argv: [{name}]
 host_args: append
-cwd: /app
+{"env:" + env_yaml + chr(10) if env else ""}cwd: /app
 mounts:
   - path: /app
     type: trusted
@@ -81,7 +129,7 @@ mounts:
     source: {data}
   - path: /tmp
     type: tmpfs
-{extra}enclave:
+{mounts}enclave:
   size: 256M
   threads: 8
 """
@@ -98,12 +146,11 @@ class StaticBundle:
         self.app, self.data = base / "app", base / "data"
         self.app.mkdir()
         self.data.mkdir()
-        import shutil
         shutil.copy(PROGS / name, self.app / name)
         for rel, text in (files or {}).items():
             (self.app / rel).write_text(text)
         self.yaml = base / f"{name}.yaml"
-        self.yaml.write_text(STATIC_MANIFEST.format(name=name, app=self.app, data=self.data, extra=extra))
+        self.yaml.write_text(probe_manifest(name, self.app, self.data, mounts=extra))
         self.bundle = base / f"{name}.coffer"
         r = cli("sign", "--key", key, self.yaml, "-o", self.bundle)
         assert r.returncode == 0, r.stderr

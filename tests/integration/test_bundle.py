@@ -14,39 +14,14 @@ import subprocess
 
 import pytest
 
-from conftest import COFFER, PROGS, cli
+from conftest import COFFER, LIBC, LOADER, PROGS, chain, cli
 
 BUNDLE_HEADER = 32
 SIGSTRUCT_SIZE = 1808
 CHUNK = 16384
-LOADER = "/lib64/ld-linux-x86-64.so.2"
-LIBC = "/lib/x86_64-linux-gnu/libc.so.6"
 SIMULATED = re.compile(r"^coffer: simulated SGX on the direct platform: identity checked "
                        r"\(MRENCLAVE [0-9a-f]{16}\.\.\.\), but nothing is hidden from the host$", re.M)
 
-
-
-def chain(path):
-    """Every symlink met resolving path on the host, then the real path: the
-    trusted entries the runtime needs to follow it inside the enclave."""
-    out, done, todo = [], "", path.strip("/").split("/")
-    while todo:
-        c = todo.pop(0)
-        if c in ("", "."):
-            continue
-        if c == "..":
-            done = done.rsplit("/", 1)[0]
-            continue
-        cand = f"{done}/{c}"
-        if os.path.islink(cand):
-            out.append(cand)
-            target = os.readlink(cand)
-            if target.startswith("/"):
-                done = ""
-            todo = target.strip("/").split("/") + todo
-        else:
-            done = cand
-    return out + [done]
 
 
 MANIFEST = """\

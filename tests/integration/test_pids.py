@@ -18,8 +18,7 @@ import subprocess
 
 import pytest
 
-from conftest import COFFER, PROGS, cli, native
-from test_bundle import LIBC, LOADER, chain
+from conftest import COFFER, PROGS, cli, libc_entries, native, probe_manifest, trusted_mounts
 
 GROUP = [
     "kill(0, SIGUSR1): ok",
@@ -30,27 +29,6 @@ GROUP = [
     "kill(-victim, 0): ESRCH",
 ]
 
-MANIFEST = """\
-version: 1
-entrypoint: /app/pidprobe
-argv: [pidprobe]
-host_args: append
-env:
-  PIDPROBE: /app/pidprobe
-cwd: /app
-mounts:
-  - path: /app
-    type: trusted
-    source: {app}
-  - path: /data
-    type: passthrough
-    source: {data}
-  - path: /tmp
-    type: tmpfs
-{libs}enclave:
-  size: 256M
-  threads: 8
-"""
 
 
 @pytest.fixture(scope="module")
@@ -61,12 +39,8 @@ def bundle(tmp_path_factory, key):
     data.mkdir()
     (app / "pidprobe").write_bytes((PROGS / "pidprobe").read_bytes())
     os.chmod(app / "pidprobe", 0o755)
-    libs, seen = "", set()
-    for p in chain(LOADER) + chain(LIBC):
-        if p not in seen:
-            seen.add(p)
-            libs += f"  - path: {p}\n    type: trusted\n"
-    (base / "app.yaml").write_text(MANIFEST.format(app=app, data=data, libs=libs))
+    (base / "app.yaml").write_text(probe_manifest("pidprobe", app, data, mounts=trusted_mounts(libc_entries()),
+                                                  env={"PIDPROBE": "/app/pidprobe"}))
     r = cli("sign", "--key", key, base / "app.yaml", "-o", base / "app.coffer")
     assert r.returncode == 0, r.stderr
     return base / "app.coffer"

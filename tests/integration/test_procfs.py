@@ -13,8 +13,7 @@ import subprocess
 
 import pytest
 
-from conftest import COFFER, PROGS, cli, run
-from test_bundle import LIBC, LOADER, chain
+from conftest import COFFER, LIBC, LOADER, PROGS, cli, libc_entries, run, trusted_mounts
 
 MARKER = "MARKER-host-file-not-for-the-enclave"
 ENCLAVE_PASSWD = "enclave:x:1000:1000::/app:/bin/false\n"
@@ -54,11 +53,8 @@ class Bundle:
         os.symlink(str(base / "outside.txt"), base / "data" / "abs-escape")
         self.outside = base / "outside.txt"
         self.outside.write_text(MARKER + "\n")
-        libs, seen = "", []
-        for p in chain(LOADER) + chain(LIBC):
-            if p not in seen:
-                seen.append(p)
-                libs += f"  - path: {p}\n    type: trusted\n"
+        seen = libc_entries()
+        libs = trusted_mounts(seen)
         self.mounts = ["/app", "/etc", "/data", "/tmp"] + seen
         (base / "app.yaml").write_text(MANIFEST.format(base=base, libs=libs + extra))
         r = cli("sign", "--key", key, base / "app.yaml", "-o", base / "app.coffer")

@@ -15,8 +15,8 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, COFFER, NOTICE, cli
-from test_bundle import App, SIGSTRUCT_SIZE, refused
+from conftest import BUILD, NOTICE, cli
+from test_bundle import App, SIGSTRUCT_SIZE
 
 ENCLAVE = BUILD / "coffer-enclave"
 SS_Q1, SS_Q2, RSA = 1040, 1424, 384

@@ -14,8 +14,7 @@ import tempfile
 
 import pytest
 
-from conftest import PROGS, cli, native, run
-from test_bundle import LIBC, LOADER, chain
+from conftest import PROGS, cli, libc_entries, native, run, trusted_mounts
 
 HANG = 180
 
@@ -91,10 +90,7 @@ def test_stress_in_a_bundle_with_tmpfs_30s(tmp_path, key):
     app.mkdir()
     tmp.mkdir()
     shutil.copy(PROGS / "stress", app / "stress")
-    libs = ""
-    for p in dict.fromkeys(chain(LOADER) + chain(LIBC)):
-        libs += f"  - path: {p}\n    type: trusted\n"
-    (tmp_path / "stress.yaml").write_text(BUNDLE.format(app=app, tmp=tmp, libs=libs))
+    (tmp_path / "stress.yaml").write_text(BUNDLE.format(app=app, tmp=tmp, libs=trusted_mounts(libc_entries())))
     r = cli("sign", "--key", key, tmp_path / "stress.yaml", "-o", tmp_path / "stress.coffer")
     assert r.returncode == 0, r.stderr
     c = cli("run", tmp_path / "stress.coffer", timeout=HANG)

@@ -15,32 +15,8 @@ import subprocess
 
 import pytest
 
-from conftest import COFFER, PROGS, cli, run
-from test_bundle import LIBC, LOADER, chain
+from conftest import COFFER, PROGS, cli, libc_entries, probe_manifest, run, trusted_mounts
 
-MANIFEST = """\
-version: 1
-entrypoint: /app/unixprobe
-argv: [unixprobe]
-host_args: append
-cwd: /app
-mounts:
-  - path: /app
-    type: trusted
-    source: {app}
-  - path: /data
-    type: passthrough
-    source: {data}
-  - path: /ro
-    type: passthrough
-    source: {ro}
-    readonly: true
-  - path: /tmp
-    type: tmpfs
-{libs}enclave:
-  size: 256M
-  threads: 8
-"""
 
 
 class Bundle:
@@ -52,13 +28,9 @@ class Bundle:
         shutil.copy(PROGS / "unixprobe", self.app / "unixprobe")
         (self.app / "hello.txt").write_text("hello\n")
         (self.ro / "there").write_text("x\n")
-        libs, seen = "", set()
-        for p in chain(LOADER) + chain(LIBC):
-            if p not in seen:
-                seen.add(p)
-                libs += f"  - path: {p}\n    type: trusted\n"
+        ro = f"  - path: /ro\n    type: passthrough\n    source: {self.ro}\n    readonly: true\n"
         yaml = base / "app.yaml"
-        yaml.write_text(MANIFEST.format(app=self.app, data=self.data, ro=self.ro, libs=libs))
+        yaml.write_text(probe_manifest("unixprobe", self.app, self.data, mounts=ro + trusted_mounts(libc_entries())))
         self.bundle = base / "app.coffer"
         r = cli("sign", "--key", key, yaml, "-o", self.bundle)
         assert r.returncode == 0, r.stderr
