@@ -268,20 +268,8 @@ static long dev_open(const struct vfs_path *p, int flags, unsigned mode, struct 
 	if (n.kind == DK_LINK)
 		return (flags & O_PATH) ? -EOPNOTSUPP : -ELOOP; /* reached only with O_NOFOLLOW */
 	if (n.kind == DK_ROOT || n.kind == DK_PTS) {
-		if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
-			return -EEXIST;
-		if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT))
-			return -EISDIR;
-		long fd = file_placeholder(flags);
-		if (fd < 0)
-			return fd;
-		*out = file_new(&dev_dir_ops, p->mnt, p->abs, flags);
-		if (!*out) {
-			plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
-			return -ENOMEM;
-		}
-		(*out)->priv = n.kind == DK_PTS ? (void *)1 : NULL;
-		return fd;
+		r = vfs_dir_open_check(flags);
+		return r ? r : file_open_runtime(&dev_dir_ops, p, flags, n.kind == DK_PTS ? (void *)1 : NULL, out);
 	}
 	if (flags & O_CREAT) { /* the device exists: O_EXCL fails, else open it */
 		if (flags & O_EXCL)

@@ -114,19 +114,8 @@ static const struct file_ops synth_dir_ops = {
 static long synth_open(const struct vfs_path *p, int flags, unsigned mode, struct file **out)
 {
 	(void)mode;
-	if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
-		return -EEXIST; /* the directory exists */
-	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT))
-		return -EISDIR;
-	long fd = file_placeholder(flags);
-	if (fd < 0)
-		return fd;
-	*out = file_new(&synth_dir_ops, p->mnt, p->abs, flags);
-	if (!*out) {
-		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
-		return -ENOMEM;
-	}
-	return fd;
+	long r = vfs_dir_open_check(flags);
+	return r ? r : file_open_runtime(&synth_dir_ops, p, flags, NULL, out);
 }
 
 static long synth_denied(void)

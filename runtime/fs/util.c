@@ -1,7 +1,10 @@
 /*
- * util.c - byte layouts mount types share: struct stat, struct statx and
- * linux_dirent64 as x86-64 Linux defines them, and placeholder host fds.
+ * util.c - what mount types share: struct stat, struct statx and
+ * linux_dirent64 as x86-64 Linux defines them, placeholder host fds, and
+ * opening a runtime-backed file or directory.
  */
+#include <linux/fcntl.h>
+
 #include "../mm/mm.h"
 #include "vfs.h"
 
@@ -62,6 +65,30 @@ long vfs_put_dirent(uintptr_t ubuf, size_t room, uint64_t ino, uint64_t off, uns
 	d[18] = (uint8_t)type;
 	memcpy(d + 19, name, len);
 	return uaccess_copy_to(ubuf, d, reclen) ? -EFAULT : (long)reclen;
+}
+
+long vfs_dir_open_check(int flags)
+{
+	if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+		return -EEXIST; /* the directory exists */
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT))
+		return -EISDIR;
+	return 0;
+}
+
+long file_open_runtime(const struct file_ops *ops, const struct vfs_path *p, int flags, void *priv,
+		       struct file **out)
+{
+	long fd = file_placeholder(flags);
+	if (fd < 0)
+		return fd;
+	*out = file_new(ops, p->mnt, p->abs, flags);
+	if (!*out) {
+		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		return -ENOMEM;
+	}
+	(*out)->priv = priv;
+	return fd;
 }
 
 long file_placeholder(int flags)

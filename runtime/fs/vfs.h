@@ -226,6 +226,13 @@ static inline struct file *file_get(struct file *f)
 void file_put(struct file *f);
 /* A host fd to stand for a runtime-backed file (close-on-exec if flags say). */
 long file_placeholder(int flags);
+/* Open a runtime-backed file of `ops` at p with `priv`: its placeholder fd,
+ * or -errno. */
+long file_open_runtime(const struct file_ops *ops, const struct vfs_path *p, int flags, void *priv,
+		       struct file **out);
+/* What open(2) of an existing directory with these flags answers before it
+ * opens anything: -EEXIST (O_CREAT|O_EXCL), -EISDIR (writing), or 0. */
+long vfs_dir_open_check(int flags);
 
 struct fd_table {
 	int refs; /* processes sharing it (CLONE_FILES); atomic */
