@@ -36,9 +36,17 @@ bool direct_fast_resume(struct kucontext *uc);
 /* Patched sites of the second form move a return address: every return to
  * the application passes its context through this first. */
 void direct_fix_return(struct kucontext *uc);
-/* The platform's own stop-the-world SIGSYS (patch.c): true if it was one
- * (handled). */
+/* The platform's own stop-the-world signal (patch.c), DIRECT_STW_SIG: true
+ * if it was one (handled). */
 bool direct_stw_signal(const struct ksiginfo *info, struct kucontext *uc, bool in_runtime);
+/* SIGBUS: it must be one the host mask never blocks (plat_sig_reserved), and
+ * not SIGSYS, the signal of a trap. A standard signal does not queue: while
+ * one SIGSYS is pending the kernel drops the next, and Syscall User Dispatch
+ * skips the call it dispatches all the same, so a trap that met a pending
+ * stop-the-world SIGSYS would come back from a call never made, with %rax
+ * holding the call number. A dropped SIGBUS raised by a fault costs nothing:
+ * the faulting instruction runs again. */
+#define DIRECT_STW_SIG K_SIGBUS
 /* plat_tls.plat_private[DIRECT_PRIV_STW]: that signal ended a host call. */
 #define DIRECT_PRIV_STW 6
 

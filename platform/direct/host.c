@@ -299,6 +299,11 @@ __attribute__((used)) void direct_on_signal(int sig, struct ksiginfo *info, stru
 
 void direct_on_signal(int sig, struct ksiginfo *info, struct kucontext *uc)
 {
+	/* The plain return of direct_signal_entry suits it: in application
+	 * code no held signal waits (they are delivered before every return
+	 * there), and on the resume stub the trap runs the exit window. */
+	if (direct_stw_signal(info, uc, in_text(uc->uc_mcontext.rip)))
+		return;
 	if (!direct_fast_signal_fixup(uc) && in_text(uc->uc_mcontext.rip)) {
 		on_runtime_signal(sig, info, uc);
 		return;
@@ -316,8 +321,6 @@ int direct_on_sigsys(int sig, struct ksiginfo *info, struct kucontext *uc)
 {
 	bool runtime = in_text(uc->uc_mcontext.rip);
 
-	if (direct_stw_signal(info, uc, runtime))
-		return runtime;
 	if (info->si_code == K_SYS_USER_DISPATCH && direct_fast_resume(uc))
 		return 0; /* the slow exit of a call through a patched site */
 	if (direct_fast_signal_fixup(uc)) {

@@ -35,6 +35,10 @@
  * protection it had, read from /proc/self/maps, which also tells us the
  * mapping is private (a write to a shared one would reach its file).
  *
+ * Patching glibc's read (the second form) moves a return address; the other
+ * threads are stopped once first (stop_the_world), with a signal of the
+ * platform's own (DIRECT_STW_SIG, direct.h says why it is not SIGSYS).
+ *
  * Returning from the fast entry: entry.S. Signals that land in the fast exit
  * or on the resume stub: direct_fast_signal_fixup, direct_fast_resume.
  */
@@ -296,15 +300,15 @@ void direct_fix_return(struct kucontext *uc)
 		}
 }
 
-/* The SIGSYS that stop_the_world sends: where the thread stood is fixed up
+/* The signal that stop_the_world sends: where the thread stood is fixed up
  * (a return to a moved address), and the sender hears back. In runtime code
  * the only return already decided is the exit window's, whose context is in
  * %r12 (entry.S); every later return passes direct_fix_return. The flag
  * makes an interruptible host call that this signal ended go round again. */
 bool direct_stw_signal(const struct ksiginfo *info, struct kucontext *uc, bool in_runtime)
 {
-	if (info->si_code != K_SI_QUEUE || !stw_cookie || info->u.kill.value != stw_cookie ||
-	    info->u.kill.pid != stw_pid)
+	if (info->si_signo != DIRECT_STW_SIG || info->si_code != K_SI_QUEUE || !stw_cookie ||
+	    info->u.kill.value != stw_cookie || info->u.kill.pid != stw_pid)
 		return false;
 	if (!in_runtime)
 		direct_fix_return(uc);
@@ -316,7 +320,7 @@ bool direct_stw_signal(const struct ksiginfo *info, struct kucontext *uc, bool i
 	return true;
 }
 
-/* Make every other thread of the process take the SIGSYS above once, and
+/* Make every other thread of the process take the signal above once, and
  * wait until all have: afterwards none can be standing on a moved address. */
 static long stop_the_world(void)
 {
@@ -335,11 +339,11 @@ static long stop_the_world(void)
 	for (size_t i = 0; i < n; i++) {
 		struct ksiginfo si;
 		memset(&si, 0, sizeof si);
-		si.si_signo = K_SIGSYS;
+		si.si_signo = DIRECT_STW_SIG;
 		si.si_code = K_SI_QUEUE;
 		si.u.kill.pid = (int32_t)stw_pid;
 		si.u.kill.value = stw_cookie;
-		if (sys4(__NR_rt_tgsigqueueinfo, stw_pid, tids[i], K_SIGSYS, &si) == 0)
+		if (sys4(__NR_rt_tgsigqueueinfo, stw_pid, tids[i], DIRECT_STW_SIG, &si) == 0)
 			sent++;
 	}
 	struct { long s, ns; } t0, t;

@@ -91,6 +91,25 @@ def test_glibc_read_form(prog, patch):
         assert (stats(r)[1] > 8 * 3000) == (patch == "1")
 
 
+def test_stop_the_world_loses_no_trapped_call(prog):
+    """Each patch of glibc's read form signals every other thread and waits
+    for it. Meanwhile three threads make calls that always trap, and a
+    thread born for each patch writes what the patching read waits for.
+    Linux does not queue a second instance of a standard signal: when the
+    stop-the-world signal was SIGSYS, a trap that met it pending lost its
+    own SIGSYS and the kernel skipped the call, which came back with %rax
+    still holding the call number (a wrong answer, or a lost write and a
+    hang, caught by the subprocess timeout). 24 patches in each of six fresh
+    processes."""
+    nat = native([prog("patch_sites"), "stw", 3, 24])
+    assert nat.returncode == 0, nat.stderr
+    for _ in range(6):
+        r = run([prog("patch_sites"), "stw", 3, 24], coffer_args=["--log=info"], env=env(None))
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == nat.stdout == "ok stw 3 24\n"
+        assert stats(r)[1] >= 24  # the second read from each site was fast
+
+
 @pytest.mark.parametrize("patch", ["1", "0"])
 def test_signals_at_patched_sites(prog, patch):
     nat = native([prog("patch_sites"), "signals"])

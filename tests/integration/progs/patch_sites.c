@@ -14,6 +14,12 @@
  *                         a first call that blocks while the site is
  *                         patched, other threads asleep meanwhile (no
  *                         EINTR for them), then T threads racing, N reads each
+ *   patch_sites stw T K   K sites of glibc's read form patched one after
+ *                         another (each patch signals every other thread
+ *                         and waits for it) while T threads make calls that
+ *                         always trap and check every answer, and a thread
+ *                         born for each patch writes what the patching read
+ *                         waits for: no call may be lost or answered wrongly
  *   patch_sites signals   signals while calls through patched sites block:
  *                         SA_RESTART restarts, no SA_RESTART gives EINTR, a
  *                         mask set through a patched site holds and its
@@ -165,6 +171,35 @@ __asm__(".text\n"
 	"	syscall\n"
 	"	mov %r8, %rax\n"
 	"	ret\n");
+
+/* STW_SITES copies of site_read3, each its own call site: stw_read0 ... */
+#define STW_SITES 24
+__asm__(".text\n"
+	".altmacro\n"
+	".macro stw_site k\n"
+	"	.p2align 4\n"
+	"	.globl stw_read\\k\n"
+	"	.type stw_read\\k, @function\n"
+	"stw_read\\k:\n"
+	"	xor %eax, %eax\n"
+	"	syscall\n"
+	"	cmp $-4096, %rax\n"
+	"	ret\n"
+	".endm\n"
+	".set k, 0\n"
+	".rept 24\n"
+	"	stw_site %k\n"
+	"	.set k, k + 1\n"
+	".endr\n"
+	".noaltmacro\n");
+#define STW_DECL(k) long stw_read##k(long fd, void *buf, long n);
+#define STW_DECL4(a, b, c, d) STW_DECL(a) STW_DECL(b) STW_DECL(c) STW_DECL(d)
+STW_DECL4(0, 1, 2, 3)
+STW_DECL4(4, 5, 6, 7)
+STW_DECL4(8, 9, 10, 11)
+STW_DECL4(12, 13, 14, 15)
+STW_DECL4(16, 17, 18, 19)
+STW_DECL4(20, 21, 22, 23)
 
 long rex_probe(void);
 long site_read3(long fd, void *buf, long n);
@@ -484,6 +519,79 @@ static void open_files(int n, char **paths)
 	printf("ok open %d\n", n);
 }
 
+/* ---- stw: the stop-the-world of a second-form patch, against trapping calls -- */
+
+static long (*const stw_sites[STW_SITES])(long, void *, long) = {
+	stw_read0,  stw_read1,  stw_read2,  stw_read3,  stw_read4,  stw_read5,
+	stw_read6,  stw_read7,  stw_read8,  stw_read9,  stw_read10, stw_read11,
+	stw_read12, stw_read13, stw_read14, stw_read15, stw_read16, stw_read17,
+	stw_read18, stw_read19, stw_read20, stw_read21, stw_read22, stw_read23,
+};
+static volatile int stw_done;
+
+/* Calls that always trap (glibc's syscall() loads %rax from a register, a
+ * form never patched), each with an answer that cannot be its call number:
+ * a call the kernel skipped would come back holding the number. */
+static void *stw_trapper(void *arg)
+{
+	int fd = *(int *)arg;
+	long n = 0;
+	pid_t tid = gettid();
+	while (!stw_done) {
+		long r = syscall(SYS_lseek, fd, 0, SEEK_CUR);
+		if (r != -1 || errno != ESPIPE)
+			FAIL("stw: lseek on a pipe gave %ld (errno %d) at call %ld", r, errno, n);
+		r = syscall(SYS_gettid);
+		if (r != tid)
+			FAIL("stw: gettid gave %ld, want %d, at call %ld", r, tid, n);
+		n++;
+	}
+	return NULL;
+}
+
+/* The thread born while a site is patched: its first calls, then the byte
+ * the patching read waits for. */
+static void *stw_newborn(void *arg)
+{
+	int fd = *(int *)arg;
+	if (syscall(SYS_gettid) <= 0 || getpid() <= 0)
+		FAIL("stw: gettid or getpid in a new thread");
+	char c = 'b';
+	if (write(fd, &c, 1) != 1)
+		FAIL("stw: a new thread's write was lost");
+	return NULL;
+}
+
+static void stw(int nthreads, int nsites)
+{
+	pthread_t th[16], nb;
+	int p[2], q[2];
+
+	if (nthreads < 1 || nthreads > 16 || nsites < 1 || nsites > STW_SITES)
+		FAIL("stw: 1 to 16 threads, 1 to %d sites", STW_SITES);
+	if (pipe(p) || pipe(q))
+		FAIL("stw: pipe");
+	for (int i = 0; i < nthreads; i++)
+		if (pthread_create(&th[i], NULL, stw_trapper, &q[0]))
+			FAIL("stw: pthread_create");
+	for (int k = 0; k < nsites; k++) {
+		char c = 0;
+		if (pthread_create(&nb, NULL, stw_newborn, &p[1]))
+			FAIL("stw: pthread_create");
+		long r = stw_sites[k](p[0], &c, 1); /* traps, is patched, waits */
+		if (r != 1 || c != 'b')
+			FAIL("stw: site %d read %ld", k, r);
+		pthread_join(nb, NULL);
+		c = 0;
+		if (write(p[1], "a", 1) != 1 || stw_sites[k](p[0], &c, 1) != 1 || c != 'a')
+			FAIL("stw: site %d after its patch", k);
+	}
+	stw_done = 1;
+	for (int i = 0; i < nthreads; i++)
+		pthread_join(th[i], NULL);
+	printf("ok stw %d %d\n", nthreads, nsites);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "regs"))
@@ -492,12 +600,14 @@ int main(int argc, char **argv)
 		race(atoi(argv[2]), atol(argv[3]));
 	else if (argc >= 4 && !strcmp(argv[1], "readsite"))
 		readsite(atoi(argv[2]), atol(argv[3]));
+	else if (argc >= 4 && !strcmp(argv[1], "stw"))
+		stw(atoi(argv[2]), atoi(argv[3]));
 	else if (argc == 2 && !strcmp(argv[1], "signals"))
 		signals();
 	else if (argc >= 3 && !strcmp(argv[1], "open"))
 		open_files(argc - 2, argv + 2);
 	else {
-		fprintf(stderr, "usage: patch_sites regs N | race THREADS N | readsite THREADS N | signals | open FILE...\n");
+		fprintf(stderr, "usage: patch_sites regs N | race THREADS N | readsite THREADS N | stw THREADS SITES | signals | open FILE...\n");
 		return 2;
 	}
 	return 0;
