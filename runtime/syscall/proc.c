@@ -100,13 +100,19 @@ long sys_arch_prctl(struct sys_call *c)
 	}
 }
 
-/* futex: Linux restarts an interrupted wait after an SA_RESTART handler only
- * when it has no timeout (a timed wait returns EINTR). */
+/* futex: only a wait can be interrupted. The wakes, requeues, unlocks and
+ * try-locks never sleep, and Linux never fails them with EINTR (glibc
+ * aborts if one does), so they skip the interruptible path, which would
+ * fail them whenever a signal is already held. Linux restarts an
+ * interrupted wait after an SA_RESTART handler only when it has no timeout
+ * (a timed wait returns EINTR). */
 long sys_futex(struct sys_call *c)
 {
 	int cmd = (int)(c->a[1] & 0x7f); /* without FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME */
 	bool waits = cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_WAIT_REQUEUE_PI ||
 		     cmd == FUTEX_LOCK_PI || cmd == FUTEX_LOCK_PI2;
+	if (!waits)
+		return plat_call(__NR_futex, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
 	long r = sys_forward(c);
 	if (r == -EINTR && waits && c->a[3])
 		c->no_restart = true;
@@ -116,8 +122,6 @@ long sys_futex(struct sys_call *c)
 
 
 /* ---- calls that name a process -------------------------------------------- */
-
-#define UIO_MAXIOV 1024
 
 /* A task (thread) id argument: 0 and the caller's own process are the
  * kernel's business; anything else must be a thread of one of ours. */

@@ -6,7 +6,7 @@ import pytest
 from conftest import native, run
 
 CASES = ["spawn", "spawnkill", "sysv", "futex", "altstack", "fpu", "forkheld", "execheld", "settid",
-         "blockedbus", "noargv", "connect", "fileintr"]
+         "blockedbus", "noargv", "connect", "fileintr", "futexwake"]
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -29,6 +29,8 @@
  *               wait) of a regular file never fail with EINTR, even with a
  *               handler without SA_RESTART and signals arriving all the
  *               time; the open of a FIFO still does
+ *   futexwake   FUTEX_WAKE, WAKE_BITSET, CMP_REQUEUE and WAKE_OP never fail
+ *               with EINTR while signals arrive (glibc aborts if they do)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -525,6 +527,35 @@ static void case_fileintr(void)
 	rmdir(dir);
 }
 
+/* An outside suite found glibc aborting ("The futex facility returned an
+ * unexpected error code"): FUTEX_WAKE took the interruptible path and failed
+ * with EINTR when a signal was held. Only a wait can be interrupted. */
+static void case_futexwake(void)
+{
+	static int word, other_word;
+	on(SIGUSR2, set_flag, 0);
+	target = pthread_self();
+	pthread_t th;
+	pthread_create(&th, NULL, pester, NULL);
+	int eintr = 0, other = 0;
+	for (int i = 0; i < 50000; i++) {
+		long r[4] = {
+			syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0),
+			syscall(SYS_futex, &word, FUTEX_WAKE_BITSET | FUTEX_PRIVATE_FLAG, 1, NULL, NULL,
+				FUTEX_BITSET_MATCH_ANY),
+			syscall(SYS_futex, &word, FUTEX_CMP_REQUEUE_PRIVATE, 1, 1, &other_word, 0),
+			syscall(SYS_futex, &word, FUTEX_WAKE_OP_PRIVATE, 1, 1, &other_word,
+				FUTEX_OP(FUTEX_OP_SET, 0, FUTEX_OP_CMP_EQ, 1)),
+		};
+		for (int j = 0; j < 4; j++)
+			if (r[j] < 0)
+				errno == EINTR ? eintr++ : other++;
+	}
+	steal_stop = 1;
+	pthread_join(th, NULL);
+	printf("futex wakes that failed: EINTR %d, other %d\n", eintr, other);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -535,7 +566,7 @@ int main(int argc, char **argv)
 		{ "futex", case_futex }, { "altstack", case_altstack }, { "fpu", case_fpu },
 		{ "forkheld", case_forkheld }, { "execheld", case_execheld }, { "settid", case_settid },
 		{ "blockedbus", case_blockedbus }, { "noargv", case_noargv }, { "connect", case_connect },
-		{ "epollsteal", case_epollsteal }, { "fileintr", case_fileintr },
+		{ "epollsteal", case_epollsteal }, { "fileintr", case_fileintr }, { "futexwake", case_futexwake },
 	};
 	setvbuf(stdout, NULL, _IONBF, 0);
 	for (size_t i = 0; argc == 2 && i < sizeof cases / sizeof cases[0]; i++)
