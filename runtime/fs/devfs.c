@@ -156,62 +156,63 @@ static uint64_t dev_ino(const char *rel)
 	return h | 1;
 }
 
-struct listing {
-	uintptr_t ubuf;
-	size_t room, used;
-	long index, skip; /* entries emitted so far / to skip (the position) */
-	long err;         /* < 0 an error, 1 the buffer is full */
-};
-
-static void emit(struct listing *l, const char *name, unsigned type)
+static void emit(struct vfs_listing *l, long key, const char *name, unsigned type)
 {
-	if (l->err || l->index++ < l->skip)
-		return;
-	long r = vfs_put_dirent(l->ubuf + l->used, l->room - l->used, dev_ino(name), (uint64_t)l->index, type,
-				name, strlen(name));
-	if (r <= 0) {
-		l->err = r ? r : 1;
-		l->index--;
-		return;
-	}
-	l->used += (size_t)r;
+	vfs_list(l, key, dev_ino(name), type, name);
 }
 
-static bool emit_pty(void *arg, long pty)
+/* The ptys of pts/, ascending; a pty's key is 3 + its number, so keys stay
+ * put as ptys come and go. */
+struct ptys {
+	long v[64];
+	unsigned n;
+};
+
+static bool collect_pty(void *arg, long pty)
 {
-	char name[16];
-	rt_snprintf(name, sizeof name, "%ld", pty);
-	emit(arg, name, 2 /* DT_CHR */);
+	struct ptys *s = arg;
+	unsigned i = s->n;
+	for (unsigned j = 0; j < s->n; j++)
+		if (s->v[j] == pty)
+			return false; /* both sides held */
+	if (i == RT_ARRAY_LEN(s->v))
+		return true;
+	for (; i > 0 && s->v[i - 1] > pty; i--)
+		s->v[i] = s->v[i - 1];
+	s->v[i] = pty;
+	s->n++;
 	return false;
 }
 
 static long dir_getdents(struct file *f, uintptr_t ubuf, size_t n)
 {
-	struct listing l = { .ubuf = ubuf, .room = n };
+	struct vfs_listing l = { .ubuf = ubuf, .room = n };
 	bool pts = f->priv != NULL;
 
 	rt_lock(&f->lock);
-	l.skip = f->pos;
+	l.pos = f->pos;
 	rt_unlock(&f->lock);
-	emit(&l, ".", 4 /* DT_DIR */);
-	emit(&l, "..", 4);
+	emit(&l, 0, ".", 4 /* DT_DIR */);
+	emit(&l, 1, "..", 4);
 	if (pts) {
-		emit(&l, "ptmx", 2);
-		held_ptys(emit_pty, &l);
+		struct ptys s = { .n = 0 };
+		char name[16];
+		emit(&l, 2, "ptmx", 2);
+		held_ptys(collect_pty, &s);
+		for (unsigned i = 0; i < s.n; i++) {
+			rt_snprintf(name, sizeof name, "%ld", s.v[i]);
+			emit(&l, 3 + s.v[i], name, 2 /* DT_CHR */);
+		}
 	} else {
 		for (size_t i = 0; i < RT_ARRAY_LEN(dev_entries); i++) {
 			enum dev_kind k = dev_entries[i].kind;
-			emit(&l, dev_entries[i].name, k == DK_LINK ? 10 /* DT_LNK */ : k == DK_PTS ? 4 : 2);
+			emit(&l, 2 + (long)i, dev_entries[i].name, k == DK_LINK ? 10 /* DT_LNK */ : k == DK_PTS ? 4 : 2);
 		}
 	}
 	rt_lock(&f->lock);
-	f->pos = l.index;
+	f->pos = l.pos;
 	rt_unlock(&f->lock);
-	if (l.err < 0)
-		return l.err;
-	if (l.err == 1 && l.used == 0)
-		return -EINVAL; /* too small for one entry */
-	return (long)l.used;
+	return vfs_list_result(&l);
 }
 
 static long dir_stat(struct file *f, struct kstat_buf *st)

@@ -298,26 +298,14 @@ static long m_statx(const struct vfs_path *p, int at_flags, unsigned mask, void 
 /* ---- directories ---------------------------------------------------------------- */
 
 struct listing {
-	uintptr_t ubuf;
-	size_t room, used;
-	long pos; /* the first key to emit; afterwards, the next one */
-	long err; /* < 0: an error; 1: full */
+	struct vfs_listing v;
 	const char *dir;
 	int pid, tid;
 };
 
 static void emit(struct listing *l, long key, unsigned type, const char *name)
 {
-	if (l->err || key < l->pos)
-		return;
-	long r = vfs_put_dirent(l->ubuf + l->used, l->room - l->used, ino_of(name, l->pid, (int)key) ^ ino_of(l->dir, 0, 0),
-				(uint64_t)key + 1, type, name, strlen(name));
-	if (r <= 0) {
-		l->err = r ? r : 1;
-		return;
-	}
-	l->used += (size_t)r;
-	l->pos = key + 1;
+	vfs_list(&l->v, key, ino_of(name, l->pid, (int)key) ^ ino_of(l->dir, 0, 0), type, name);
 }
 
 static unsigned dtype(enum proc_kind k)
@@ -337,7 +325,7 @@ static void list_entries(struct listing *l, const struct proc_entry *e, const st
 static void list_numbers(struct listing *l, const int *v, int count, long base, unsigned type)
 {
 	char name[16];
-	for (int i = 0; i < count && !l->err; i++) {
+	for (int i = 0; i < count && !l->v.err; i++) {
 		rt_snprintf(name, sizeof name, "%d", v[i]);
 		emit(l, base + v[i], type, name);
 	}
@@ -347,13 +335,13 @@ static void list_fds(struct listing *l, unsigned type)
 {
 	struct fd_table *t = fdt_current();
 	char name[16];
-	long fd = RT_MAX(l->pos - 2, 0);
+	long fd = RT_MAX(l->v.pos - 2, 0);
 	for (;; fd++) {
 		rt_lock(&t->lock);
 		unsigned cap = t->cap;
 		bool open = (unsigned long)fd < cap && t->files[fd];
 		rt_unlock(&t->lock);
-		if ((unsigned long)fd >= cap || l->err)
+		if ((unsigned long)fd >= cap || l->v.err)
 			break;
 		if (!open)
 			continue;
@@ -365,17 +353,17 @@ static void list_fds(struct listing *l, unsigned type)
 static long dir_getdents(struct file *f, uintptr_t ubuf, size_t room)
 {
 	const struct proc_node *n = f->priv;
-	struct listing l = { .ubuf = ubuf, .room = room, .dir = f->path, .pid = n->pid, .tid = n->tid };
+	struct listing l = { .v = { .ubuf = ubuf, .room = room }, .dir = f->path, .pid = n->pid, .tid = n->tid };
 	long key = 2;
 
 	rt_lock(&f->lock);
-	l.pos = f->pos;
+	l.v.pos = f->pos;
 	emit(&l, 0, 4, ".");
 	emit(&l, 1, 4, "..");
 	switch (n->kind) {
 	case PK_DIR:
 		list_entries(&l, n->ent ? n->ent->children : proc_root_entries, NULL, &key);
-		if (!n->ent && !l.err) {
+		if (!n->ent && !l.v.err) {
 			int pids[512];
 			int count = RT_MIN(pidtab_list(pids, (int)RT_ARRAY_LEN(pids)), (int)RT_ARRAY_LEN(pids));
 			RT_ASSERT(key <= PID_KEY_BASE);
@@ -405,13 +393,9 @@ static long dir_getdents(struct file *f, uintptr_t ubuf, size_t room)
 	default:
 		break;
 	}
-	f->pos = l.pos;
+	f->pos = l.v.pos;
 	rt_unlock(&f->lock);
-	if (l.err < 0)
-		return l.err;
-	if (l.err == 1 && l.used == 0)
-		return -EINVAL; /* too small for one entry */
-	return (long)l.used;
+	return vfs_list_result(&l.v);
 }
 
 static long dir_stat(struct file *f, struct kstat_buf *st)
@@ -440,15 +424,9 @@ static long open_dir(const struct vfs_path *p, const struct proc_node *n, int fl
 	if (!copy)
 		return -ENOMEM;
 	*copy = *n;
-	long fd = file_placeholder(flags);
-	*out = fd < 0 ? NULL : file_new(&proc_dir_ops, p->mnt, p->abs, flags);
-	if (!*out) {
-		if (fd >= 0)
-			plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	long fd = file_open_runtime(&proc_dir_ops, p, flags, copy, out);
+	if (fd < 0)
 		rt_free(copy);
-		return fd < 0 ? fd : -ENOMEM;
-	}
-	(*out)->priv = copy;
 	return fd;
 }
 

@@ -56,46 +56,33 @@ static long synth_link_target(const struct vfs_mount *m, const char *rel, char *
 
 /* ---- listing --------------------------------------------------------------- */
 
+/* The mount table is fixed, so an entry's place in the listing is its key. */
 struct listing {
-	uintptr_t ubuf;
-	size_t room, used;
-	long index, skip; /* entries emitted so far / to skip (the position) */
-	long err;
+	struct vfs_listing v;
+	long key;
 	const char *dir;
 };
 
 static void emit(void *arg, const char *name, size_t len)
 {
 	struct listing *l = arg;
-	char path[RT_PATH_MAX];
-	if (l->err || l->index++ < l->skip)
-		return;
+	char path[RT_PATH_MAX], entry[RT_PATH_MAX];
 	rt_snprintf(path, sizeof path, "%s/%.*s", l->dir, (int)len, name);
-	long r = vfs_put_dirent(l->ubuf + l->used, l->room - l->used, ino_of(path), (uint64_t)l->index,
-				4 /* DT_DIR */, name, len);
-	if (r <= 0) {
-		l->err = r ? r : 1; /* full */
-		l->index--;
-		return;
-	}
-	l->used += (size_t)r;
+	rt_snprintf(entry, sizeof entry, "%.*s", (int)len, name);
+	vfs_list(&l->v, l->key++, ino_of(path), 4 /* DT_DIR */, entry);
 }
 
 static long dir_getdents(struct file *f, uintptr_t ubuf, size_t n)
 {
-	struct listing l = { .ubuf = ubuf, .room = n, .dir = f->path };
+	struct listing l = { .v = { .ubuf = ubuf, .room = n }, .dir = f->path };
 	rt_lock(&f->lock);
-	l.skip = f->pos;
+	l.v.pos = f->pos;
 	emit(&l, ".", 1);
 	emit(&l, "..", 2);
 	vfs_mount_children(f->path, emit, &l);
-	f->pos = l.index;
+	f->pos = l.v.pos;
 	rt_unlock(&f->lock);
-	if (l.err < 0)
-		return l.err;
-	if (l.err == 1 && l.used == 0)
-		return -EINVAL; /* buffer too small for one entry */
-	return (long)l.used;
+	return vfs_list_result(&l.v);
 }
 
 static long dir_stat(struct file *f, struct kstat_buf *st)

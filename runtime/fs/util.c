@@ -67,6 +67,29 @@ long vfs_put_dirent(uintptr_t ubuf, size_t room, uint64_t ino, uint64_t off, uns
 	return uaccess_copy_to(ubuf, d, reclen) ? -EFAULT : (long)reclen;
 }
 
+void vfs_list(struct vfs_listing *l, long key, uint64_t ino, unsigned type, const char *name)
+{
+	if (l->err || key < l->pos)
+		return;
+	long r = vfs_put_dirent(l->ubuf + l->used, l->room - l->used, ino, (uint64_t)key + 1, type, name,
+				strlen(name));
+	if (r <= 0) {
+		l->err = r ? r : 1;
+		return;
+	}
+	l->used += (size_t)r;
+	l->pos = key + 1;
+}
+
+long vfs_list_result(const struct vfs_listing *l)
+{
+	if (l->err < 0)
+		return l->err;
+	if (l->err == 1 && l->used == 0)
+		return -EINVAL; /* too small for one entry */
+	return (long)l->used;
+}
+
 long vfs_dir_open_check(int flags)
 {
 	if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))

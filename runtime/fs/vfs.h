@@ -312,6 +312,21 @@ void vfs_record_to(int record_fd, char kind, const char *abs); /* before current
 void vfs_fill_stat(struct kstat_buf *st, unsigned mode, uint64_t size, uint64_t ino, uint64_t mtime);
 /* Fill a struct statx from a struct stat. */
 void vfs_stat_to_statx(const struct kstat_buf *st, void *statx);
+/* A getdents64 answer being written for a runtime-backed directory. Each
+ * entry has a key, ascending through the listing, that is its position: a
+ * listing resumed at pos goes on from the first key at or above it, so
+ * entries that come or go between calls (processes, fds, ptys) neither
+ * repeat nor push others out. */
+struct vfs_listing {
+	uintptr_t ubuf;
+	size_t room, used;
+	long pos; /* the first key to emit; afterwards, the next one */
+	long err; /* < 0: an error; 1: the buffer is full */
+};
+void vfs_list(struct vfs_listing *l, long key, uint64_t ino, unsigned type, const char *name);
+/* The getdents64 result: bytes written, the error, or -EINVAL if not even
+ * one entry fitted. */
+long vfs_list_result(const struct vfs_listing *l);
 /* Append one linux_dirent64 to ubuf; returns its length, 0 if it does not
  * fit, or -EFAULT. */
 long vfs_put_dirent(uintptr_t ubuf, size_t room, uint64_t ino, uint64_t off, unsigned type, const char *name,

@@ -327,16 +327,25 @@ long sys_socket(struct sys_call *c)
 	return fd_install_host(sys_forward(c), NULL, 0);
 }
 
+/* bind and connect: (fd, addr, len) with the address as the host must see it. */
+static long fd_addr_call(struct sys_call *c, bool binding, struct addr_in *in)
+{
+	int fd = (int)c->a[0];
+	long r = addr_in(fd, (uintptr_t)c->a[1], (int)c->a[2], binding, false, in);
+
+	if (r)
+		return r;
+	r = sys_host(c, fd, in->copied ? (long)&in->host : c->a[1], in->copied ? in->host_len : c->a[2], 0, 0, 0);
+	addr_done(in, r);
+	return r;
+}
+
 long sys_bind(struct sys_call *c)
 {
 	struct addr_in in;
 	int fd = (int)c->a[0];
-	long r = addr_in(fd, (uintptr_t)c->a[1], (int)c->a[2], true, false, &in);
+	long r = fd_addr_call(c, true, &in);
 
-	if (r)
-		return r;
-	r = sys_host(c, fd, in.copied ? (long)&in.host : c->a[1], in.copied ? in.host_len : c->a[2], 0, 0, 0);
-	addr_done(&in, r);
 	if (!r && in.translated)
 		remember(fd, true, &in.app, (uint32_t)in.app_len);
 	return r;
@@ -346,12 +355,8 @@ long sys_connect(struct sys_call *c)
 {
 	struct addr_in in;
 	int fd = (int)c->a[0];
-	long r = addr_in(fd, (uintptr_t)c->a[1], (int)c->a[2], false, false, &in);
+	long r = fd_addr_call(c, false, &in);
 
-	if (r)
-		return r;
-	r = sys_host(c, fd, in.copied ? (long)&in.host : c->a[1], in.copied ? in.host_len : c->a[2], 0, 0, 0);
-	addr_done(&in, r);
 	if (!r && in.translated && strlen(in.abs) <= UNIX_PATH_MAX) {
 		union saddr peer = { .un.sun_family = AF_UNIX };
 		size_t n = strlen(in.abs);
