@@ -361,7 +361,7 @@ static void boot_continue(void *arg)
 	else if (!(rt_boot_flags & BB_F_DEV_RUN))
 		boot_fail(COFFER_EXIT_ENCLAVE, "the boot block names neither a signed bundle nor a development run");
 	struct rt_proc *p = proc_new();
-	if (!p || !(p->fdt = fdt_new()) || !(p->cwd = rt_strdup(cfg->cwd)))
+	if (!p || !(t->fdt = fdt_new()) || !(p->cwd = rt_strdup(cfg->cwd)))
 		boot_fail(COFFER_EXIT_ENCLAVE, "out of memory while booting");
 	t->proc = p;
 	p->log_fd = rt_boot_log_fd;

@@ -1,5 +1,5 @@
 /*
- * file.c - open files, the per-process fd table, and the runtime's own fds.
+ * file.c - open files, the fd tables, and the runtime's own fds.
  *
  * On direct a host-backed file has the same number in the application and on
  * the host, so the table only records which numbers the application owns and
@@ -7,8 +7,16 @@
  * numbers, so each is checked before it is recorded: in range and, if the
  * table already had it, the old entry is dropped with a warning (the host
  * cannot give out a number that is still open).
+ *
+ * A table belongs to the threads that share it (CLONE_FILES), and the host
+ * table of those same threads is its other half: a thread that unshares
+ * (unshare(CLONE_FILES), close_range with CLOSE_RANGE_UNSHARE, a clone
+ * without CLONE_FILES) gets a copy of both, so an fd opened or closed in one
+ * copy is neither seen nor closed in the other, by number or on the host.
+ * The runtime's own fds are in every copy at the same numbers.
  */
 #include <linux/fcntl.h>
+#include <linux/sched.h>
 
 #include "../proc/pidtab.h"
 #include "../proc/proc.h"
@@ -101,9 +109,52 @@ void fdt_put(struct fd_table *t)
 	rt_free(t);
 }
 
+void fdt_sync_host(struct fd_table *t)
+{
+	rt_lock(&t->lock);
+	for (unsigned fd = 0; fd < t->cap; fd++)
+		if (t->files[fd] && plat_call(__NR_fcntl, fd, F_GETFD, 0, 0, 0, 0) == -EBADF) {
+			file_put(t->files[fd]);
+			t->files[fd] = NULL;
+		}
+	rt_unlock(&t->lock);
+}
+
+long fdt_unshare(void)
+{
+	struct rt_thread *self = current();
+	struct fd_table *old = self->fdt;
+
+	/* Only this thread uses it: nothing to unshare, as on Linux. */
+	if (__atomic_load_n(&old->refs, __ATOMIC_ACQUIRE) == 1)
+		return 0;
+	/* Copied first, so running out of memory changes nothing; an fd
+	 * another thread opens between the copy and the host's unshare stays
+	 * in our host copy, unknown to the table: the application cannot name
+	 * it (EBADF), the fd only keeps its number taken. */
+	struct fd_table *t = fdt_copy(old);
+	if (!t)
+		return -ENOMEM;
+	long r = plat_call(__NR_unshare, CLONE_FILES, 0, 0, 0, 0, 0);
+	if (r) {
+		fdt_put(t);
+		return r;
+	}
+	fdt_sync_host(t);
+	self->proc->fdt_split = true;
+	self->fdt = t;
+	fdt_put(old);
+	return 0;
+}
+
 struct fd_table *fdt_current(void)
 {
-	return current()->proc->fdt;
+	return current()->fdt;
+}
+
+const char *fd_host_proc(void)
+{
+	return current()->proc->fdt_split ? "/proc/thread-self" : "/proc/self";
 }
 
 struct file *fd_get(int fd)
@@ -307,6 +358,10 @@ long fd_runtime_evict(int fd)
 	struct rt_proc *p = current()->proc;
 	if (!fd_is_runtime(fd))
 		return 0;
+	/* Other threads' tables hold it at this number too, and this thread
+	 * cannot move it there. */
+	if (p->fdt_split)
+		return -EBUSY;
 	pidtab_begin();
 	long r = plat_call(__NR_fcntl, fd, F_DUPFD_CLOEXEC, fd + 1, 0, 0, 0);
 	if (r < 0) {

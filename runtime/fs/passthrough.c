@@ -110,7 +110,7 @@ static long in_root_parent(const struct vfs_path *p, char *base, size_t n)
 
 static void fd_path(long fd, char *buf, size_t n)
 {
-	rt_snprintf(buf, n, "/proc/self/fd/%ld", fd);
+	rt_snprintf(buf, n, "%s/fd/%ld", fd_host_proc(), fd);
 }
 
 static void close_fd(long fd)
@@ -446,12 +446,12 @@ static long pt_sock_path(const struct vfs_path *p, bool bind, char *buf, size_t 
 		fd = in_root_parent(p, base, sizeof base);
 		if (fd < 0)
 			return fd == -EBUSY ? -EADDRINUSE : fd; /* the mount's root exists */
-		len = (size_t)rt_snprintf(buf, n, "/proc/self/fd/%ld/%s%s", fd, base, p->dir ? "/" : "");
+		len = (size_t)rt_snprintf(buf, n, "%s/fd/%ld/%s%s", fd_host_proc(), fd, base, p->dir ? "/" : "");
 	} else {
 		fd = in_root(p, O_PATH | O_CLOEXEC, 0);
 		if (fd < 0)
 			return fd;
-		len = (size_t)rt_snprintf(buf, n, "/proc/self/fd/%ld", fd);
+		len = (size_t)rt_snprintf(buf, n, "%s/fd/%ld", fd_host_proc(), fd);
 	}
 	if (len >= n) {
 		close_fd(fd);

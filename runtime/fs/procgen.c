@@ -514,7 +514,7 @@ static long host_reopen(struct file *f, int fd, int flags, struct file **out)
 	char path[32];
 	if (f->mnt && f->mnt->read_only && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)))
 		return -EROFS;
-	rt_snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	rt_snprintf(path, sizeof path, "%s/fd/%d", fd_host_proc(), fd);
 	/* the host's kernel reopens its own object (a FIFO open may wait) */
 	long a[6] = { VFS_AT_FDCWD, (long)path, flags & ~(O_NOFOLLOW | O_EXCL), 0 };
 	long nfd = plat_forward(__NR_openat, a);
@@ -586,7 +586,7 @@ static long m_access(const struct vfs_path *p, int mode, int at_flags)
 	if (n.kind == PK_FD && !(at_flags & AT_SYMLINK_NOFOLLOW)) {
 		/* a file with no path in the enclave: the host's object */
 		char path[32];
-		rt_snprintf(path, sizeof path, "/proc/self/fd/%d", n.fd);
+		rt_snprintf(path, sizeof path, "%s/fd/%d", fd_host_proc(), n.fd);
 		return plat_call(439 /* faccessat2 */, VFS_AT_FDCWD, (long)path, mode, 0, 0, 0);
 	}
 	if (mode & 2)

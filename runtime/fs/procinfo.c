@@ -296,7 +296,7 @@ long proc_fd_target(struct file *f, int fd, char *buf, size_t size)
 	 * pipes, sockets, anonymous inodes and memfds is "type:[ino]" or
 	 * "/memfd:name (deleted)" */
 	char path[32];
-	rt_snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	rt_snprintf(path, sizeof path, "%s/fd/%d", fd_host_proc(), fd);
 	long r = plat_call(__NR_readlinkat, VFS_AT_FDCWD, (long)path, (long)buf, (long)size, 0, 0);
 	return r > (long)size ? -EIO : r;
 }
@@ -338,7 +338,7 @@ long proc_gen_fdinfo(struct pbuf *b, const struct proc_node *n)
 		 * eventfd count, epoll and inotify entries) */
 		char path[40];
 		struct fdinfo_filter ff = { b, f->mnt ? mount_id(f->mnt) : 0 };
-		rt_snprintf(path, sizeof path, "/proc/self/fdinfo/%d", n->fd);
+		rt_snprintf(path, sizeof path, "%s/fdinfo/%d", fd_host_proc(), n->fd);
 		r = host_lines(path, fdinfo_line, &ff);
 	} else {
 		struct kstat_buf st;

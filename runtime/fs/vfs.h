@@ -234,8 +234,11 @@ long file_open_runtime(const struct file_ops *ops, const struct vfs_path *p, int
  * opens anything: -EEXIST (O_CREAT|O_EXCL), -EISDIR (writing), or 0. */
 long vfs_dir_open_check(int flags);
 
+/* An fd table: a thread's, shared by the threads and vfork children made
+ * with CLONE_FILES, as the host's table of the same threads is. Every entry
+ * stands for a host fd of the same number in that host table. */
 struct fd_table {
-	int refs; /* processes sharing it (CLONE_FILES); atomic */
+	int refs; /* threads using it; atomic */
 	struct rt_lock lock;
 	unsigned cap;
 	struct file **files;
@@ -245,10 +248,28 @@ struct fd_table {
 
 struct fd_table *fdt_new(void);
 struct fd_table *fdt_copy(struct fd_table *t);
+static inline struct fd_table *fdt_share(struct fd_table *t)
+{
+	__atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
+	return t;
+}
 void fdt_put(struct fd_table *t);
+/* Called by the thread that owns `t`, a copy made before its host table
+ * was copied: forget every fd its host table does not hold (another thread
+ * closed it in between). */
+void fdt_sync_host(struct fd_table *t);
+/* unshare(CLONE_FILES) for the calling thread: its own copy of its table,
+ * on the host too (a close in one copy never closes the other's host fd).
+ * 0, or -errno with nothing changed. */
+long fdt_unshare(void);
 
-/* The current process's table. */
+/* The calling thread's table. */
 struct fd_table *fdt_current(void);
+/* The host's /proc directory whose fd/ and fdinfo/ show the calling
+ * thread's host fds: "/proc/self" (the thread group leader's table), or
+ * "/proc/thread-self" once the process's threads may have tables of their
+ * own. The shorter one while it is right: UNIX socket paths go through it. */
+const char *fd_host_proc(void);
 /* Take a reference to the file at fd, or NULL. */
 struct file *fd_get(int fd);
 /* True if the application owns fd (and, for host_only, it is host-backed). */

@@ -10,6 +10,12 @@
  * a thread gets its own rt_proc (fd table, cwd, dispositions), because it is
  * a separate process that shares our memory until it execs.
  *
+ * Without CLONE_FILES (a thread or a vfork child) the host gives the child a
+ * copy of the parent's host fd table, and the child gets a copy of the
+ * runtime's table: taken here before the host clone, trimmed by the child
+ * (fdt_sync_host) to what its host copy holds, in case another thread
+ * closed an fd in between.
+ *
  * clone without CLONE_VM is a host fork: the child continues right here with
  * a copy of everything, re-arms interception, and forgets the parent's other
  * threads. Runtime locks are held across the fork so none is copied held.
@@ -41,13 +47,17 @@ static long clone_vm(struct sys_call *c, unsigned long flags, uintptr_t stack, u
 		t->proc = parent->proc;
 		__atomic_add_fetch(&t->proc->refs, 1, __ATOMIC_RELAXED);
 	} else {
-		t->proc = proc_clone(parent->proc, flags);
-		if (!t->proc) {
-			t->tls.alive = 0;
-			thread_release_slot(t);
-			return -ENOMEM;
-		}
+		t->proc = proc_clone(parent->proc);
 	}
+	t->fdt = (flags & CLONE_FILES) ? fdt_share(parent->fdt) : fdt_copy(parent->fdt);
+	t->fdt_sync = !(flags & CLONE_FILES);
+	if (!t->proc || !t->fdt) {
+		t->tls.alive = 0;
+		thread_release_slot(t); /* the slot's next owner puts proc and fdt */
+		return -ENOMEM;
+	}
+	if ((flags & (CLONE_THREAD | CLONE_FILES)) == CLONE_THREAD)
+		t->proc->fdt_split = true;
 	t->sigmask = parent->sigmask;
 	if (flags & CLONE_VFORK)
 		t->altstack = parent->altstack;
@@ -93,6 +103,8 @@ void rt_thread_start(struct plat_tls *self)
 	struct rt_thread *t = (struct rt_thread *)self;
 
 	t->tid = (int)plat_call(__NR_gettid, 0, 0, 0, 0, 0, 0);
+	if (t->fdt_sync)
+		fdt_sync_host(t->fdt);
 	if (t->proc->pid == 0) { /* a new process sharing our memory */
 		t->proc->pid = (int)plat_call(__NR_getpid, 0, 0, 0, 0, 0, 0);
 		pidtab_child_start(false);
@@ -212,6 +224,11 @@ long sys_exit(struct sys_call *c)
 			plat_call(__NR_futex, (long)t->clear_child_tid, FUTEX_WAKE, 1, 0, 0, 0);
 	}
 	sig_thread_exit(t); /* after the last access that could fault */
+	/* Its fds close with it if the table was its own (the host closes
+	 * its copy as the thread ends). */
+	struct fd_table *fdt = t->fdt;
+	t->fdt = NULL;
+	fdt_put(fdt);
 	thread_release_slot(t);
 	plat_thread_exit((int)c->a[0]);
 }
@@ -230,4 +247,56 @@ long sys_exit_group(struct sys_call *c)
 			 (unsigned long)ps.sites_patched, (unsigned long)ps.sites_refused);
 	}
 	plat_exit_group((int)c->a[0]);
+}
+
+/*
+ * unshare: the checks and answers of Linux for a process without
+ * capabilities. Flags that imply others are widened first (CLONE_NEWUSER
+ * means CLONE_THREAD and CLONE_FS, CLONE_VM means CLONE_SIGHAND, which means
+ * CLONE_THREAD, CLONE_NEWNS means CLONE_FS); CLONE_THREAD, CLONE_SIGHAND and
+ * CLONE_VM are no-ops that fail with EINVAL unless this is the only thread;
+ * namespaces need CAP_SYS_ADMIN, which an enclave never has: EPERM (for a
+ * user namespace, as a Linux whose unprivileged user namespaces are off).
+ * CLONE_FILES gives this thread its own fd table (fdt_unshare), and
+ * CLONE_SYSVSEM its own SysV semaphore undo list on the host, which keeps
+ * those. The working directory and umask are per process in the runtime, so
+ * CLONE_FS is the no-op it is for a thread that shares them with nobody,
+ * and is refused (EINVAL) while other threads share them.
+ */
+#define UNSHARE_NS                                                                                    \
+	(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUSER | CLONE_NEWPID |   \
+	 CLONE_NEWCGROUP | CLONE_NEWTIME)
+
+long sys_unshare(struct sys_call *c)
+{
+	unsigned long flags = (unsigned long)c->a[0];
+
+	if (flags & CLONE_NEWUSER)
+		flags |= CLONE_THREAD | CLONE_FS;
+	if (flags & CLONE_VM)
+		flags |= CLONE_SIGHAND;
+	if (flags & CLONE_SIGHAND)
+		flags |= CLONE_THREAD;
+	if (flags & CLONE_NEWNS)
+		flags |= CLONE_FS;
+	if (flags & ~(unsigned long)(CLONE_THREAD | CLONE_FS | CLONE_SIGHAND | CLONE_VM | CLONE_FILES |
+				     CLONE_SYSVSEM | UNSHARE_NS))
+		return -EINVAL;
+	bool alone = thread_alone();
+	if ((flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM)) && !alone)
+		return -EINVAL;
+	if (flags & UNSHARE_NS)
+		return -EPERM;
+	if ((flags & CLONE_FS) && !alone) {
+		log_debug("unshare(CLONE_FS) refused: other threads share the working directory");
+		return -EINVAL;
+	}
+	if (flags & CLONE_FILES) {
+		long r = fdt_unshare();
+		if (r)
+			return r;
+	}
+	if (flags & CLONE_SYSVSEM)
+		return plat_call(__NR_unshare, CLONE_SYSVSEM, 0, 0, 0, 0, 0);
+	return 0;
 }

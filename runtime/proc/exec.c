@@ -103,7 +103,7 @@ static long make_boot_fd(const char *prog, const struct strvec *argv, const stru
 {
 	struct rt_thread *t = current();
 	struct rt_proc *p = t->proc;
-	struct fd_table *fdt = p->fdt;
+	struct fd_table *fdt = t->fdt; /* this thread's: it is the process's from now on */
 	char cwd[RT_PATH_MAX];
 	struct bb_writer w;
 

@@ -475,7 +475,7 @@ long pidtab_fd_target(int fd)
 	long pid = -1;
 	struct pidtab_stat st;
 
-	rt_snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+	rt_snprintf(path, sizeof path, "%s/fdinfo/%d", fd_host_proc(), fd);
 	if (read_small(path, buf, sizeof buf) < 0)
 		return -EBADF;
 	const char *p = buf;
@@ -496,7 +496,7 @@ long pidtab_fd_target(int fd)
 		 * application opened it by (/proc/self/root/proc/PID, an openat
 		 * below another directory fd, an fd received from elsewhere). */
 		char dir[64];
-		rt_snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		rt_snprintf(path, sizeof path, "%s/fd/%d", fd_host_proc(), fd);
 		long n = plat_call(__NR_readlinkat, AT_FDCWD, (long)path, (long)dir, sizeof dir - 1, 0, 0);
 		if (n < 0)
 			return -EBADF;

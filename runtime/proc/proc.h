@@ -4,8 +4,12 @@
  * A host thread that runs application code has a struct rt_thread, which sits
  * at the top of its slot in the runtime arena (mm.h) above its runtime stack;
  * its first member is the platform's struct plat_tls, so current() is one
- * %gs-relative load. Threads of one process share a struct rt_proc (fd table,
- * working directory, umask, signal dispositions). After a host fork the child
+ * %gs-relative load. Threads of one process share a struct rt_proc (working
+ * directory, umask, signal dispositions). The fd table is the thread's, as
+ * in Linux: threads made with CLONE_FILES share one (the usual case), a
+ * thread made without it, or that called unshare(CLONE_FILES) or
+ * close_range(CLOSE_RANGE_UNSHARE), has a copy of its own, and so does its
+ * host side (file.c, fdt_unshare). After a host fork the child
  * has its own copy of all runtime memory, so "per process" state needs no
  * special care there; only clone with CLONE_VM and without CLONE_THREAD (the
  * vfork that posix_spawn and Python use) makes a second process in the same
@@ -37,7 +41,10 @@ struct fd_table;
 struct rt_proc {
 	int refs;          /* threads using this struct; atomic */
 	int pid;           /* host process id */
-	struct fd_table *fdt;
+	/* Set once a thread of this process has an fd table of its own: the
+	 * runtime fds below are then in several host tables at once and must
+	 * not move (fd_runtime_evict refuses). Cleared in a forked child. */
+	bool fdt_split;
 	struct rt_lock lock; /* guards everything below */
 	char *cwd;         /* absolute, normalized */
 	unsigned umask;
@@ -45,7 +52,8 @@ struct rt_proc {
 	struct ksigaction sigact[K_NSIG]; /* index signal - 1 */
 	/* Host fds the runtime keeps for itself in this process (-1: unused);
 	 * log_fd is also one of them. Per process: a vfork child shares our
-	 * memory but has its own host fd table. */
+	 * memory but has its own host fd table. Every fd table of the process
+	 * holds them at these numbers (a host copy of a table copies them). */
 	int log_fd;
 	int record_fd; /* coffer manifest record: where paths are reported, or -1 */
 	int pidtab_fd; /* the process registry (pidtab.c), or -1 */
@@ -61,6 +69,8 @@ struct rt_thread {
 	unsigned slot;
 	enum slot_state state;
 	struct rt_proc *proc;
+	struct fd_table *fdt;  /* this thread's fd table (shared or its own) */
+	bool fdt_sync;         /* a new copy: drop what the host copy lacks (clone.c) */
 
 	uint64_t sigmask;      /* the application's blocked signals */
 	uint64_t saved_mask;   /* mask to restore after a sigsuspend-like wait */
@@ -85,12 +95,14 @@ static inline struct rt_thread *current(void)
 struct rt_thread *thread_boot(void);
 struct rt_thread *thread_alloc(void);
 void thread_release_slot(struct rt_thread *t);
+/* Is this the only thread of its process (counting threads not started)? */
+bool thread_alone(void);
 /* After a host fork: this thread is the only one in the child. */
 void thread_after_fork_child(struct rt_thread *self);
 
 struct rt_proc *proc_new(void);
 /* A copy for a CLONE_VM child that is a new process (vfork). */
-struct rt_proc *proc_clone(struct rt_proc *p, unsigned long flags);
+struct rt_proc *proc_clone(struct rt_proc *p);
 void proc_put(struct rt_proc *p);
 void proc_set_exe(struct rt_proc *p, const char *path);
 

@@ -10,8 +10,6 @@
  * yet started is never mistaken for a dead one.
  * slot_lock guards the states and the scan position.
  */
-#include <linux/sched.h>
-
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
 #include "proc.h"
@@ -39,8 +37,11 @@ static struct rt_thread *slot_take(unsigned i)
 		if (mm_slot_commit(i))
 			return NULL;
 		slots[i] = t;
-	} else if (t->state != SLOT_FREE && t->proc) {
-		proc_put(t->proc);
+	} else if (t->state != SLOT_FREE) {
+		if (t->proc)
+			proc_put(t->proc);
+		if (t->fdt) /* a thread that never ran, or a vfork child that exec'd */
+			fdt_put(t->fdt);
 	}
 	memset(t, 0, sizeof *t);
 	t->slot = i;
@@ -88,7 +89,9 @@ void thread_release_slot(struct rt_thread *t)
 	rt_unlock(&slot_lock);
 }
 
-size_t rt_thread_tids(int *out, size_t max)
+/* The other threads of this process (their tids in out, up to max; those
+ * not started yet only if `unstarted`, with tid 0). */
+static size_t other_threads(int *out, size_t max, bool unstarted)
 {
 	struct rt_thread *self = current();
 	size_t n = 0;
@@ -96,21 +99,35 @@ size_t rt_thread_tids(int *out, size_t max)
 	rt_lock(&slot_lock);
 	for (unsigned i = 0; i < MM_SLOTS && n < max; i++) {
 		struct rt_thread *t = slots[i];
-		if (t && t != self && t->state == SLOT_LIVE && t->proc == self->proc && t->tid > 0 &&
-		    __atomic_load_n(&t->tls.alive, __ATOMIC_ACQUIRE))
+		if (t && t != self && t->state == SLOT_LIVE && t->proc == self->proc &&
+		    (t->tid > 0 || unstarted) && __atomic_load_n(&t->tls.alive, __ATOMIC_ACQUIRE))
 			out[n++] = t->tid;
 	}
 	rt_unlock(&slot_lock);
 	return n;
 }
 
+size_t rt_thread_tids(int *out, size_t max)
+{
+	return other_threads(out, max, false);
+}
+
+bool thread_alone(void)
+{
+	int tid;
+	return other_threads(&tid, 1, true) == 0;
+}
+
 void thread_after_fork_child(struct rt_thread *self)
 {
-	/* The child has one thread; the others' slots are free memory here. */
+	/* The child has one thread; the others' slots are free memory here,
+	 * and its fd table (the host copied only this thread's) is its own. */
 	for (unsigned i = 0; i < MM_SLOTS; i++)
 		if (slots[i] && slots[i] != self)
 			slots[i]->state = SLOT_FREE;
 	slot_lock.held = 0;
+	self->fdt->refs = 1;
+	self->proc->fdt_split = false;
 }
 
 /* ---- processes ------------------------------------------------------------ */
@@ -130,7 +147,7 @@ struct rt_proc *proc_new(void)
 	return p;
 }
 
-struct rt_proc *proc_clone(struct rt_proc *parent, unsigned long flags)
+struct rt_proc *proc_clone(struct rt_proc *parent)
 {
 	struct rt_proc *p = proc_new();
 	if (!p)
@@ -146,13 +163,7 @@ struct rt_proc *proc_clone(struct rt_proc *parent, unsigned long flags)
 	memcpy(p->rtfds, parent->rtfds, sizeof p->rtfds);
 	rt_unlock(&parent->lock);
 	vfs_record_to(p->record_fd, 'P', p->exe ? p->exe : "/");
-	if (flags & CLONE_FILES) {
-		p->fdt = parent->fdt;
-		__atomic_add_fetch(&p->fdt->refs, 1, __ATOMIC_RELAXED);
-	} else {
-		p->fdt = fdt_copy(parent->fdt);
-	}
-	if (!p->cwd || !p->fdt) {
+	if (!p->cwd) {
 		proc_put(p);
 		return NULL;
 	}
@@ -165,8 +176,6 @@ void proc_put(struct rt_proc *p)
 	RT_ASSERT(left >= 0);
 	if (left)
 		return;
-	if (p->fdt)
-		fdt_put(p->fdt);
 	rt_free(p->cwd);
 	rt_free(p->exe);
 	rt_free(p);
@@ -187,7 +196,7 @@ void fork_lock_all(void)
 	struct rt_proc *p = current()->proc;
 	rt_lock(&slot_lock);
 	rt_lock(&p->lock);
-	rt_lock(&p->fdt->lock);
+	rt_lock(&current()->fdt->lock);
 	rt_alloc_lock();
 }
 
@@ -195,7 +204,7 @@ void fork_unlock_all(void)
 {
 	struct rt_proc *p = current()->proc;
 	rt_alloc_unlock();
-	rt_unlock(&p->fdt->lock);
+	rt_unlock(&current()->fdt->lock);
 	rt_unlock(&p->lock);
 	rt_unlock(&slot_lock);
 }

@@ -10,6 +10,7 @@
  * for host-backed files that call is forwarded as it is.
  */
 #include <asm/stat.h>
+#include <linux/close_range.h>
 #include <linux/fcntl.h>
 #include <linux/stat.h>
 
@@ -859,7 +860,7 @@ long sys_close(struct sys_call *c)
 static long close_span(unsigned lo, unsigned hi, unsigned flags)
 {
 	long r = plat_call(__NR_close_range, lo, hi, flags, 0, 0, 0);
-	if (r || (flags & 4 /* CLOSE_RANGE_CLOEXEC */))
+	if (r || (flags & CLOSE_RANGE_CLOEXEC))
 		return r;
 	struct fd_table *t = fdt_current();
 	for (unsigned fd = lo; fd <= hi && fd < t->cap; fd++)
@@ -874,8 +875,13 @@ long sys_close_range(struct sys_call *c)
 	int n = fd_runtime_list(rt, RT_PROC_RTFDS);
 	long r;
 
-	if (first > last)
+	if (first > last || (flags & ~(unsigned)(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)))
 		return -EINVAL;
+	/* This thread's own copy of the table first, then the closing in it
+	 * alone (the host's close_range would unshare on its side only). */
+	if ((flags & CLOSE_RANGE_UNSHARE) && (r = fdt_unshare()))
+		return r;
+	flags &= ~(unsigned)CLOSE_RANGE_UNSHARE;
 	for (int i = 1; i < n; i++) /* sort the runtime's fds */
 		for (int j = i; j > 0 && rt[j] < rt[j - 1]; j--) {
 			int x = rt[j];

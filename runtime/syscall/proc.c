@@ -374,7 +374,7 @@ static bool served_by_runtime(long fd)
 {
 	char link[48], target[RT_PATH_MAX];
 
-	rt_snprintf(link, sizeof link, "/proc/self/fd/%ld", fd);
+	rt_snprintf(link, sizeof link, "%s/fd/%ld", fd_host_proc(), fd);
 	long n = plat_call(__NR_readlink, (long)link, (long)target, sizeof target - 1, 0, 0, 0);
 	if (n < 0)
 		return true;
