@@ -151,6 +151,17 @@ uint32_t man_first_under(const struct manifest *m, const char *dir)
 	return lo;
 }
 
+/* A host or domain name: at most 64 printable ASCII characters. The
+ * string is inside STRINGS and NUL-terminated there (str_ok). */
+static bool uts_name_ok(const char *s)
+{
+	size_t n = 0;
+	for (; s[n]; n++)
+		if (n >= MAN_UTS_NAME_MAX || s[n] < 0x20 || s[n] > 0x7e)
+			return false;
+	return true;
+}
+
 static int check_config(struct manifest *m, const uint8_t *p, const char **why, size_t *where)
 {
 	struct man_config *c = &m->config;
@@ -164,7 +175,9 @@ static int check_config(struct manifest *m, const uint8_t *p, const char **why, 
 	c->isvprodid = (uint16_t)(p[24] | p[25] << 8);
 	c->isvsvn = (uint16_t)(p[26] | p[27] << 8);
 	c->host_args = le32(p + 28);
-	for (int i = 32; i < 48; i++)
+	c->hostname = le32(p + 32);
+	c->domainname = le32(p + 36);
+	for (int i = 40; i < 48; i++)
 		if (p[i])
 			FAIL("CONFIG has non-zero reserved bytes", at + i);
 	if (!str_ok(m, c->entrypoint) || !path_normal(man_str(m, c->entrypoint)))
@@ -180,6 +193,10 @@ static int check_config(struct manifest *m, const uint8_t *p, const char **why, 
 		FAIL("CONFIG has unknown flags", at + 20);
 	if (c->host_args > MAN_ARGS_APPEND)
 		FAIL("CONFIG has an unknown host argument mode", at + 28);
+	if (!str_ok(m, c->hostname) || !uts_name_ok(man_str(m, c->hostname)))
+		FAIL("the host name is longer than 64 characters or not printable ASCII", at + 32);
+	if (!str_ok(m, c->domainname) || !uts_name_ok(man_str(m, c->domainname)))
+		FAIL("the domain name is longer than 64 characters or not printable ASCII", at + 36);
 	return 0;
 }
 

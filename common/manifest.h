@@ -61,8 +61,12 @@ struct man_config {
 	uint16_t isvprodid;
 	uint16_t isvsvn;
 	uint32_t host_args; /* enum man_host_args */
-	uint8_t reserved[16];
+	uint32_t hostname;   /* string: the enclave's host name ("": localhost) */
+	uint32_t domainname; /* string: its domain name ("": "(none)") */
+	uint8_t reserved[8];
 };
+/* Longest host or domain name (Linux's __NEW_UTS_LEN); printable ASCII. */
+#define MAN_UTS_NAME_MAX 64u
 #define MAN_F_DEBUG 1u
 
 enum man_mount_type {

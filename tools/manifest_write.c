@@ -70,8 +70,10 @@ int spec_to_manifest(const struct spec *s, const struct tfile *files, size_t nfi
 			   (uint8_t)(s->isvsvn >> 8) };
 	put(&sec[MAN_CONFIG], ids, 4);
 	put32(&sec[MAN_CONFIG], s->host_args);
-	static const uint8_t zero[16];
-	put(&sec[MAN_CONFIG], zero, 16);
+	put32(&sec[MAN_CONFIG], str(&strings, s->hostname ? s->hostname : ""));
+	put32(&sec[MAN_CONFIG], str(&strings, s->domainname ? s->domainname : ""));
+	static const uint8_t zero[8];
+	put(&sec[MAN_CONFIG], zero, 8);
 	count[MAN_CONFIG] = 1;
 
 	for (size_t i = 0; i < s->nargv; i++)

@@ -187,6 +187,24 @@ static bool env_name_ok(const char *s, size_t n)
 	return true;
 }
 
+/* hostname, domainname: what sethostname would take (64 bytes at most),
+ * printable ASCII, as the binary manifest requires. */
+static char *get_uts_name(struct ctx *c, const yaml_node_t *n, const char *what)
+{
+	char *s = get_str_kind(c, n, what, STR_NAME);
+	if (!s)
+		return NULL;
+	bool ascii = true;
+	for (const char *p = s; *p; p++)
+		ascii &= *p >= 0x20 && *p <= 0x7e;
+	if (strlen(s) > MAN_UTS_NAME_MAX || !ascii) {
+		err(c, n, "%s must be at most %u printable ASCII characters, not '%s'", what, MAN_UTS_NAME_MAX, s);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
 static char *get_path(struct ctx *c, const yaml_node_t *n, const char *what)
 {
 	char *s = get_str_kind(c, n, what, STR_NAME);
@@ -570,9 +588,16 @@ static void load_root(struct ctx *c, yaml_node_t *root, struct spec *s)
 			mount_errors = c->errors - before;
 		} else if (!strcmp(k, "enclave")) {
 			load_enclave(c, vn, s);
+		} else if (!strcmp(k, "hostname")) {
+			free(s->hostname);
+			s->hostname = get_uts_name(c, vn, "hostname");
+		} else if (!strcmp(k, "domainname")) {
+			free(s->domainname);
+			s->domainname = get_uts_name(c, vn, "domainname");
 		} else {
 			unknown_key(c, kn, k, NULL,
-				    "version, entrypoint, argv, host_args, env, host_env, cwd, mounts, enclave");
+				    "version, entrypoint, argv, host_args, env, host_env, cwd, hostname, domainname, "
+				    "mounts, enclave");
 		}
 	}
 	if (mounts_node && mounts_node->type != YAML_SEQUENCE_NODE)
@@ -692,6 +717,8 @@ void spec_free(struct spec *s)
 	free_strv(s->env, s->nenv);
 	free_strv(s->host_env, s->nhost_env);
 	free(s->cwd);
+	free(s->hostname);
+	free(s->domainname);
 	for (size_t i = 0; i < s->nmounts; i++) {
 		free(s->mounts[i].path);
 		free(s->mounts[i].source);

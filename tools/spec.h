@@ -40,6 +40,7 @@ struct spec {
 	char **host_env;
 	size_t nhost_env;
 	char *cwd;
+	char *hostname, *domainname; /* NULL: the defaults (localhost, "(none)") */
 	struct spec_mount *mounts;
 	size_t nmounts;
 	uint64_t enclave_size;

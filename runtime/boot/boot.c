@@ -377,6 +377,7 @@ static void boot_continue(void *arg)
 	p->pid = (int)plat_call(__NR_getpid, 0, 0, 0, 0, 0, 0);
 	if (pidtab_boot(cfg->pidtab_fd, rt_boot_flags & BB_F_FIRST) < 0)
 		boot_fail(COFFER_EXIT_ENCLAVE, "cannot set up the process registry");
+	uts_boot();
 	p->umask = cfg->umask & 0777;
 	plat_call(__NR_umask, p->umask, 0, 0, 0, 0, 0);
 	sig_boot(p, cfg->sigmask, cfg->sigign);

@@ -10,7 +10,10 @@
  *  - the runtime's own fds (the log, a record fd, placeholders) do not exist
  *    in the process's fd and fdinfo directories: listing one lists the
  *    application's fd table (CPython's subprocess and the JVM close fds by
- *    listing /proc/self/fd), and naming a runtime fd there is ENOENT.
+ *    listing /proc/self/fd), and naming a runtime fd there is ENOENT;
+ *  - sys/kernel/hostname and domainname are the enclave's names (uts.c), as
+ *    in a bundle: the generated files, which cannot be written (writing the
+ *    host's would rename the host).
  * Everything else is the passthrough mount's behaviour. A bundle has the
  * runtime's generated /proc instead (procgen.c).
  *
@@ -126,8 +129,15 @@ static long exe_path(char *abs, struct vfs_path *out)
 			return _r;                          \
 	}
 
+static bool uts_entry(const char *rel)
+{
+	return !strcmp(rel, "sys/kernel/hostname") || !strcmp(rel, "sys/kernel/domainname");
+}
+
 static long proc_open(const struct vfs_path *p, int flags, unsigned mode, struct file **out)
 {
+	if (uts_entry(p->rel))
+		return procfs_ops.open(p, flags, mode, out);
 	if (own_entry(p->rel, "mem") && (flags & O_ACCMODE) != O_RDONLY)
 		return -EACCES;
 	if (own_entry(p->rel, "fd") || own_entry(p->rel, "fdinfo"))

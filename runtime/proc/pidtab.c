@@ -45,7 +45,9 @@
  * The same table holds the other host-wide objects the application made and
  * may therefore name: the SysV IPC ids it created (slots of kind << 32 | id,
  * claimed and freed with one compare-and-swap each), and a random token of
- * the run that prefixes the names of its POSIX message queues.
+ * the run that prefixes the names of its POSIX message queues, and the
+ * run's host and domain names (an area syscall/uts.c lays out: the run is
+ * one UTS namespace).
  */
 #include <limits.h>
 #include <linux/fs.h>
@@ -72,7 +74,9 @@ struct pt_header {
 	uint32_t limit;
 	int max_pid;    /* highest pid ever entered; atomic */
 	uint64_t token; /* random, this run's: names of its host-wide objects */
+	uint8_t uts[PIDTAB_UTS_SIZE] __attribute__((aligned(8))); /* uts.c's */
 };
+_Static_assert(sizeof(struct pt_header) <= PT_HDR_SIZE, "the header fits its page");
 
 struct pt_entry {
 	uint64_t start;  /* the process's start time, 0: none; atomic */
@@ -362,6 +366,11 @@ void pidtab_end(void)
 		__atomic_add_fetch(&e->seq, 1, __ATOMIC_RELEASE);
 	}
 	rt_ounlock(&pt_wlock);
+}
+
+void *pidtab_uts(void)
+{
+	return pt ? pt->uts : NULL;
 }
 
 /* ---- the view --------------------------------------------------------------- */

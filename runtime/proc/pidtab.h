@@ -50,6 +50,11 @@ void pidtab_child_start(bool forked);
 void pidtab_begin(void);
 void pidtab_end(void);
 
+/* The run's shared area for its host and domain names (syscall/uts.c lays
+ * it out; zero in a new registry), or NULL before the registry is mapped. */
+#define PIDTAB_UTS_SIZE 512
+void *pidtab_uts(void);
+
 /* ---- acting on a process --------------------------------------------------- */
 
 /* A pidfd (host fd, the caller closes it) for the application's process

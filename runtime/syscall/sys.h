@@ -107,6 +107,9 @@ void sys_trace_now(struct sys_call *c, const char *result);
  * /proc/sys/kernel (uts.c). */
 struct new_utsname;
 void uts_get(struct new_utsname *u);
+/* At boot, once the process registry is mapped: the run's first enclave
+ * sets the names the run starts with. */
+void uts_boot(void);
 
 /* Handlers, one family per file. */
 #define SC(nr, name, handler, spec, flags) long handler(struct sys_call *c);

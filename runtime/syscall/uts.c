@@ -1,20 +1,57 @@
 /*
- * uts.c - the system's name: uname(2) and /proc/sys/kernel's hostname,
- * domainname, ostype, osrelease and version, from this one place.
+ * uts.c - the system's name: uname(2), sethostname, setdomainname and
+ * /proc/sys/kernel's hostname, domainname, ostype, osrelease and version,
+ * from this one place.
  *
- * In a development run everything is the host's. In a bundle the host's
- * names are not the application's business (and not its input either: a
- * host could steer a program that trusts them): the node name is
- * "localhost" and the domain name "(none)", as Gramine does. The kernel's
- * type, release, version and machine stay the host's, checked to be
- * printable: the system calls do go to that kernel, and programs look at
- * its release to choose features.
+ * The host and domain names are the enclave's own, as if the run had a UTS
+ * namespace of its own: set when the first enclave of the run boots (in a
+ * bundle from the manifest's `hostname` and `domainname`, by default
+ * "localhost" and "(none)" as Gramine has them, because the host's names
+ * are not the application's business nor its input: a host could steer a
+ * program that trusts them; in a development run the host's names at that
+ * moment), then changed only by sethostname and setdomainname, which never
+ * reach the host. Every process of the run sees a change at once: the
+ * names live in the process registry's shared memory (pidtab_uts), which
+ * every process of the run maps and execve hands on.
+ *
+ * The kernel's type, release, version and machine stay the host's, checked
+ * to be printable: the system calls do go to that kernel, and programs look
+ * at its release to choose features.
+ *
+ * The shared names are two copies and a generation count (a seqlock whose
+ * readers never wait): gen is even while no change runs and odd during
+ * one; the names at generation g are in slot (g / 2) & 1, and a change
+ * writes the other slot, so a reader that copied slot (g0 / 2) & 1 has a
+ * whole copy if gen has not passed g0 rounded down + 2 meanwhile. Changes
+ * are serialised by the odd count itself; one whose writer died half way
+ * (a process killed in the middle) is mended by the next writer after a
+ * while, from the slot it did not touch. What is read is made printable
+ * again (the memory is shared with the host on SGX).
  */
 #include <linux/utsname.h>
 
+#include "../../common/manifest.h"
 #include "../boot/boot.h"
 #include "../mm/mm.h"
+#include "../mm/uaccess.h"
+#include "../proc/pidtab.h"
 #include "sys.h"
+
+#define UTS_MAGIC 0x3173656d616e7475ULL /* "utnames1" */
+#define UTS_TAKEOVER 10000               /* yields before a change counts as dead */
+
+struct uts_names {
+	char node[__NEW_UTS_LEN + 1];
+	char domain[__NEW_UTS_LEN + 1];
+};
+
+struct uts_area {
+	uint64_t magic; /* UTS_MAGIC once the first enclave of the run set it */
+	uint32_t gen;   /* see the top; atomic */
+	uint32_t pad;
+	struct uts_names slot[2];
+};
+_Static_assert(sizeof(struct uts_area) <= PIDTAB_UTS_SIZE, "the registry holds the names");
 
 static void clean(char *s, size_t n)
 {
@@ -24,23 +61,108 @@ static void clean(char *s, size_t n)
 			s[i] = '?';
 }
 
-void uts_get(struct new_utsname *u)
+static struct uts_area *shared(void)
+{
+	struct uts_area *a = pidtab_uts();
+	return a && __atomic_load_n(&a->magic, __ATOMIC_ACQUIRE) == UTS_MAGIC ? a : NULL;
+}
+
+static void read_names(struct uts_area *a, struct uts_names *out)
+{
+	for (;;) {
+		uint32_t g0 = __atomic_load_n(&a->gen, __ATOMIC_ACQUIRE);
+		memcpy(out, &a->slot[(g0 / 2) & 1], sizeof *out);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&a->gen, __ATOMIC_RELAXED) - (g0 & ~1u) <= 2)
+			return;
+	}
+}
+
+static void write_name(struct uts_area *a, bool domain, const char *s, size_t len)
+{
+	for (unsigned tries = 0;; tries++) {
+		uint32_t g = __atomic_load_n(&a->gen, __ATOMIC_ACQUIRE);
+		unsigned stable = (g / 2) & 1;
+		if (g & 1) {
+			if (tries < UTS_TAKEOVER) {
+				plat_call(__NR_sched_yield, 0, 0, 0, 0, 0, 0);
+				continue;
+			}
+			/* its writer is gone: mend its slot, end its change */
+			memcpy(&a->slot[stable ^ 1], &a->slot[stable], sizeof a->slot[0]);
+			__atomic_compare_exchange_n(&a->gen, &g, g + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+			tries = 0;
+			continue;
+		}
+		if (!__atomic_compare_exchange_n(&a->gen, &g, g + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			continue;
+		struct uts_names *dst = &a->slot[stable ^ 1];
+		memcpy(dst, &a->slot[stable], sizeof *dst);
+		char *f = domain ? dst->domain : dst->node;
+		memset(f, 0, sizeof dst->node);
+		memcpy(f, s, len);
+		uint32_t w = g + 1;
+		if (__atomic_compare_exchange_n(&a->gen, &w, g + 2, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+			return;
+		/* taken for dead meanwhile: make the change again */
+	}
+}
+
+/* The names a run starts with. */
+static void first_names(const struct new_utsname *host, struct uts_names *n)
+{
+	memset(n, 0, sizeof *n);
+	if (!rt_signed()) {
+		str_copy(n->node, host->nodename, sizeof n->node);
+		str_copy(n->domain, host->domainname, sizeof n->domain);
+		return;
+	}
+	const char *node = man_str(&rt_manifest, rt_manifest.config.hostname);
+	const char *domain = man_str(&rt_manifest, rt_manifest.config.domainname);
+	str_copy(n->node, *node ? node : "localhost", sizeof n->node);
+	str_copy(n->domain, *domain ? domain : "(none)", sizeof n->domain);
+}
+
+static void host_uname(struct new_utsname *u)
 {
 	memset(u, 0, sizeof *u);
 	if (plat_call(__NR_uname, (long)u, 0, 0, 0, 0, 0) < 0) {
 		str_copy(u->sysname, "Linux", sizeof u->sysname);
 		str_copy(u->machine, "x86_64", sizeof u->machine);
 	}
+}
+
+void uts_boot(void)
+{
+	struct uts_area *a = pidtab_uts();
+	struct new_utsname u;
+
+	if (!a || shared())
+		return; /* no registry, or not the run's first enclave */
+	host_uname(&u);
+	first_names(&u, &a->slot[0]);
+	a->gen = 0;
+	__atomic_store_n(&a->magic, UTS_MAGIC, __ATOMIC_RELEASE);
+}
+
+void uts_get(struct new_utsname *u)
+{
+	struct uts_area *a = shared();
+	struct uts_names n;
+
+	host_uname(u);
+	if (a)
+		read_names(a, &n);
+	else
+		first_names(u, &n);
+	memcpy(u->nodename, n.node, sizeof u->nodename);
+	memcpy(u->domainname, n.domain, sizeof u->domainname);
 	clean(u->sysname, sizeof u->sysname);
 	clean(u->release, sizeof u->release);
 	clean(u->version, sizeof u->version);
 	clean(u->machine, sizeof u->machine);
 	clean(u->nodename, sizeof u->nodename);
 	clean(u->domainname, sizeof u->domainname);
-	if (rt_signed()) {
-		str_copy(u->nodename, "localhost", sizeof u->nodename);
-		str_copy(u->domainname, "(none)", sizeof u->domainname);
-	}
 }
 
 long sys_uname(struct sys_call *c)
@@ -48,4 +170,33 @@ long sys_uname(struct sys_call *c)
 	struct new_utsname u;
 	uts_get(&u);
 	return uaccess_copy_to((uintptr_t)c->a[0], &u, sizeof u) ? -EFAULT : 0;
+}
+
+/* sethostname and setdomainname: Linux's checks in Linux's order, less
+ * CAP_SYS_ADMIN (they change the enclave's names only, which is the
+ * application's own business, so root or not they work). */
+static long set_name(struct sys_call *c, bool domain)
+{
+	int len = (int)c->a[1];
+	char buf[__NEW_UTS_LEN + 1];
+	struct uts_area *a = shared();
+
+	if (len < 0 || len > __NEW_UTS_LEN)
+		return -EINVAL;
+	if (len && uaccess_copy_from(buf, (uintptr_t)c->a[0], (size_t)len))
+		return -EFAULT;
+	if (!a)
+		return -ENOMEM; /* no registry: boot would have stopped */
+	write_name(a, domain, buf, (size_t)len);
+	return 0;
+}
+
+long sys_sethostname(struct sys_call *c)
+{
+	return set_name(c, false);
+}
+
+long sys_setdomainname(struct sys_call *c)
+{
+	return set_name(c, true);
 }
