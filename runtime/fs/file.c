@@ -362,6 +362,14 @@ long fd_runtime_evict(int fd)
 	 * cannot move it there. */
 	if (p->fdt_split)
 		return -EBUSY;
+	/* A mount's root (and an execve's boot block) is used by number by
+	 * other threads, and vfork children that share its memory but not
+	 * this table: it stays, and the dup2 is refused as one that races an
+	 * open. Moving it would let the application's fd take its number
+	 * under a call in flight, and become the root a confined mount
+	 * resolves in. */
+	if (fd != p->log_fd && fd != p->record_fd && fd != p->pidtab_fd)
+		return -EBUSY;
 	pidtab_begin();
 	long r = plat_call(__NR_fcntl, fd, F_DUPFD_CLOEXEC, fd + 1, 0, 0, 0);
 	if (r < 0) {

@@ -74,3 +74,18 @@ def test_runtime_fds_stay_put_while_tables_are_split(prog, tmp_path, fdtable_bun
         assert r.stdout.splitlines() == ["dup2 refused: yes", "after exec: 3 is g, 4 is m, 5 EBADF",
                                          "after exec: fds 0 1 2 3 4"]
         assert "warning" not in r.stderr
+
+
+def test_dup2_cannot_reroot_a_confined_mount(prog, tmp_path, fdtable_bundle):
+    # A confined passthrough mount resolves every path through a runtime fd
+    # of its root. A dup2 of the application's directory onto that number
+    # once moved the runtime's fd away and let the application's fd be the
+    # root: /data/x became /data/sub/x (and with a directory from outside
+    # the mounts, say one received over SCM_RIGHTS, a way out). It is
+    # refused as a dup2 racing an open (EBUSY) and the root stays.
+    n = native([prog("fdtable"), "reroot", tmp_path])
+    assert n.returncode == 0, n.stderr
+    assert n.stdout == "dup2 refused: no\nx: top\n"
+    b = fdtable_bundle.run("reroot", "/data")
+    assert b.returncode == 0, b.stderr
+    assert b.stdout == "dup2 refused: yes\nx: top\n"

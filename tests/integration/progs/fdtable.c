@@ -25,6 +25,10 @@
  *               number up to 1023 it does not hold (under coffer the
  *               runtime's own fds are among them and must stay where they
  *               are, in both tables: EBUSY), and the thread execs
+ *   reroot      dup2() a directory below DIR onto every number up to 1023
+ *               that is free, then read DIR/x: it must be DIR/x, not the
+ *               directory's x (under coffer, in a bundle, DIR's mount root
+ *               is one of the runtime's fds: EBUSY)
  *   flags       unshare's answer to each flag, alone and with threads (not
  *               the same natively as root: compared with fixed lines)
  */
@@ -293,6 +297,29 @@ static int case_evict(char **argv)
 	return 1;
 }
 
+static int case_reroot(void)
+{
+	int x = make("x", 0);
+	if (write(x, "top\n", 4) != 4)
+		return 1;
+	close(x);
+	mkdir(in_dir("sub"), 0700);
+	int sub = open(in_dir("sub"), O_RDONLY | O_DIRECTORY);
+	x = open(in_dir("sub/x"), O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (sub < 0 || x < 0 || write(x, "sub\n", 4) != 4)
+		return 1;
+	close(x);
+	int busy = 0;
+	for (int fd = sub + 1; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && dup2(sub, fd) != fd && errno == EBUSY)
+			busy++;
+	char b[16] = "";
+	x = open(in_dir("x"), O_RDONLY);
+	printf("dup2 refused: %s\n", busy ? "yes" : "no");
+	printf("x: %s", x >= 0 && read(x, b, sizeof b - 1) > 0 ? b : "unreadable\n");
+	return 0;
+}
+
 static int case_exec(char **argv)
 {
 	ex_argv = argv;
@@ -357,7 +384,7 @@ static int case_flags(void)
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: fdtable closerange|unshare|clone|exec|evict|flags DIR\n");
+		fprintf(stderr, "usage: fdtable closerange|unshare|clone|exec|evict|reroot|flags DIR\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0); /* lines in order across threads, exec and fork */
@@ -373,6 +400,8 @@ int main(int argc, char **argv)
 		return case_clone();
 	if (!strcmp(c, "exec"))
 		return case_exec(argv);
+	if (!strcmp(c, "reroot"))
+		return case_reroot();
 	if (!strcmp(c, "evict"))
 		return case_evict(argv);
 	if (!strcmp(c, "execcheck"))
