@@ -7,8 +7,8 @@
  * arms interception, and enters the application with the registers the
  * parent had at the clone (rax 0, the new stack) through plat_enter_app,
  * which installs its signal mask in the same step. A vfork child that is not
- * a thread gets its own rt_proc (fd table, cwd, dispositions), because it is
- * a separate process that shares our memory until it execs.
+ * a thread gets its own rt_proc (cwd, dispositions, runtime fds), because it
+ * is a separate process that shares our memory until it execs.
  *
  * Without CLONE_FILES (a thread or a vfork child) the host gives the child a
  * copy of the parent's host fd table, and the child gets a copy of the
@@ -22,7 +22,8 @@
  *
  * CLONE_CHILD_CLEARTID belongs to the runtime for CLONE_VM children (it frees
  * the slot); the application's clear-tid address is emulated in sys_exit.
- * clone3 is refused (table.h): glibc then uses clone.
+ * clone3 is refused (table.h): glibc then uses clone. unshare is here too:
+ * it undoes what a clone shared.
  */
 #include <linux/futex.h>
 #include <linux/sched.h>
@@ -56,8 +57,12 @@ static long clone_vm(struct sys_call *c, unsigned long flags, uintptr_t stack, u
 		thread_release_slot(t); /* the slot's next owner puts proc and fdt */
 		return -ENOMEM;
 	}
-	if ((flags & (CLONE_THREAD | CLONE_FILES)) == CLONE_THREAD)
-		t->proc->fdt_split = true;
+	/* A thread with a table of its own, or a vfork child with a process
+	 * state of its own but our table: the runtime fds are in a table
+	 * another thread or process uses (fd_runtime_evict). */
+	if ((flags & (CLONE_THREAD | CLONE_FILES)) == CLONE_THREAD ||
+	    (flags & (CLONE_THREAD | CLONE_FILES)) == CLONE_FILES)
+		parent->proc->fdt_split = t->proc->fdt_split = true;
 	t->sigmask = parent->sigmask;
 	if (flags & CLONE_VFORK)
 		t->altstack = parent->altstack;
@@ -177,6 +182,13 @@ long sys_clone(struct sys_call *c)
 		return -EPERM; /* namespaces belong to the host */
 	if (flags & CLONE_VM)
 		return record_pidfd(clone_vm(c, flags, stack, ptid, ctid, tls), flags, ptid);
+	/* Two processes with one host fd table would each keep a table of
+	 * their own in their own memory, and one's close would leave the
+	 * other naming a host fd that is gone (or the runtime's). */
+	if (flags & CLONE_FILES) {
+		log_debug("clone: CLONE_FILES without CLONE_VM is not supported");
+		return -EINVAL;
+	}
 	if (stack)
 		return -EINVAL; /* a forked child on another stack: not used by libcs */
 	return record_pidfd(clone_fork(c, flags, ptid, ctid, tls), flags, ptid);

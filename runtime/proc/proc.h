@@ -41,9 +41,10 @@ struct fd_table;
 struct rt_proc {
 	int refs;          /* threads using this struct; atomic */
 	int pid;           /* host process id */
-	/* Set once a thread of this process has an fd table of its own: the
-	 * runtime fds below are then in several host tables at once and must
-	 * not move (fd_runtime_evict refuses). Cleared in a forked child. */
+	/* Set once a thread of this process has an fd table of its own, or a
+	 * vfork child shares ours: the runtime fds below are then in host
+	 * tables others use and must not move (fd_runtime_evict refuses).
+	 * Cleared in a forked child. */
 	bool fdt_split;
 	struct rt_lock lock; /* guards everything below */
 	char *cwd;         /* absolute, normalized */

@@ -368,6 +368,12 @@ static int case_flags(void)
 	try_flags("CLONE_NEWNET|CLONE_NEWPID", CLONE_NEWNET | CLONE_NEWPID);
 	try_flags("CLONE_IO", CLONE_IO);
 	try_flags("CLONE_PIDFD", CLONE_PIDFD);
+	long r = syscall(SYS_clone, CLONE_FILES | SIGCHLD, NULL, NULL, NULL, 0);
+	if (r == 0)
+		_exit(0);
+	printf("clone CLONE_FILES without CLONE_VM %s\n", err(r < 0 ? r : 0));
+	if (r > 0)
+		waitpid((pid_t)r, NULL, 0);
 	pthread_t t;
 	pthread_create(&t, NULL, idle, NULL);
 	printf("with a thread:\n");
