@@ -275,26 +275,30 @@ static void *ex_thread(void *arg)
 	exit(1);
 }
 
-static int case_evict(char **argv)
+/* dup2 src onto every free number from `from` up to 1023: how many
+ * answered EBUSY. */
+static int dup2_busy(int src, int from)
 {
-	ex_argv = argv;
-	make("f", 0); /* 3 */
-	make("m", 0); /* 4 */
-	pthread_t t;
-	pthread_create(&t, NULL, ex_thread, NULL);
-	sem_wait(&go_main);
 	int busy = 0;
-	for (int fd = 5; fd < 1024; fd++) {
-		int r = dup2(0, fd);
-		if (r == fd)
+	for (int fd = from; fd < 1024; fd++) {
+		if (fcntl(fd, F_GETFD) == 0)
+			continue;
+		if (dup2(src, fd) == fd)
 			close(fd);
 		else if (errno == EBUSY)
 			busy++;
 	}
-	printf("dup2 refused: %s\n", busy ? "yes" : "no");
-	sem_post(&go_thread);
-	pthread_join(t, NULL);
-	return 1;
+	return busy;
+}
+
+static void exec_between(void)
+{
+	make("n", 0); /* 5 here, after the thread unshared */
+}
+
+static void evict_between(void)
+{
+	printf("dup2 refused: %s\n", dup2_busy(0, 5) ? "yes" : "no");
 }
 
 static int case_reroot(void)
@@ -309,10 +313,7 @@ static int case_reroot(void)
 	if (sub < 0 || x < 0 || write(x, "sub\n", 4) != 4)
 		return 1;
 	close(x);
-	int busy = 0;
-	for (int fd = sub + 1; fd < 1024; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && dup2(sub, fd) != fd && errno == EBUSY)
-			busy++;
+	int busy = dup2_busy(sub, sub + 1);
 	char b[16] = "";
 	x = open(in_dir("x"), O_RDONLY);
 	printf("dup2 refused: %s\n", busy ? "yes" : "no");
@@ -320,7 +321,9 @@ static int case_reroot(void)
 	return 0;
 }
 
-static int case_exec(char **argv)
+/* A thread unshares; `between` runs in the main thread before the thread
+ * goes on to exec. */
+static int case_exec(char **argv, void (*between)(void))
 {
 	ex_argv = argv;
 	make("f", 0); /* 3 */
@@ -328,7 +331,7 @@ static int case_exec(char **argv)
 	pthread_t t;
 	pthread_create(&t, NULL, ex_thread, NULL);
 	sem_wait(&go_main);
-	make("n", 0); /* 5 here, after the thread unshared */
+	between();
 	sem_post(&go_thread);
 	pthread_join(t, NULL); /* never returns: the exec ends this image */
 	return 1;
@@ -405,11 +408,11 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "clone"))
 		return case_clone();
 	if (!strcmp(c, "exec"))
-		return case_exec(argv);
+		return case_exec(argv, exec_between);
 	if (!strcmp(c, "reroot"))
 		return case_reroot();
 	if (!strcmp(c, "evict"))
-		return case_evict(argv);
+		return case_exec(argv, evict_between);
 	if (!strcmp(c, "execcheck"))
 		return case_execcheck();
 	if (!strcmp(c, "flags"))
