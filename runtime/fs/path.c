@@ -135,10 +135,27 @@ long vfs_resolve_user(int dirfd, uintptr_t upath, char *abs, struct vfs_path *ou
 	return vfs_resolve_at(dirfd, path, 0, abs, out);
 }
 
+/* Is p itself a symbolic link (its last component not followed)? */
+static bool path_is_link(struct vfs_path *p)
+{
+	struct kstat_buf st;
+	return p->mnt->ops->stat && !p->mnt->ops->stat(p, AT_SYMLINK_NOFOLLOW, &st) &&
+	       (((struct stat *)st.raw)->st_mode & S_IFMT) == S_IFLNK;
+}
+
+long vfs_open_nofollow_check(const char *abs)
+{
+	char buf[RT_PATH_MAX];
+	struct vfs_path p;
+	long r = vfs_resolve_at(VFS_AT_FDCWD, abs, VFS_NOFOLLOW, buf, &p);
+	if (r)
+		return r;
+	return path_is_link(&p) ? -ELOOP : 0;
+}
+
 long vfs_realpath(const char *abs, char *out)
 {
 	char cur[RT_PATH_MAX], next[RT_PATH_MAX], link[RT_PATH_MAX], pathbuf[RT_PATH_MAX];
-	struct kstat_buf st;
 	bool dir;
 
 	str_copy(cur, abs, sizeof cur);
@@ -153,8 +170,7 @@ long vfs_realpath(const char *abs, char *out)
 			cur[end] = 0;
 			struct vfs_path p;
 			long r = vfs_resolve(VFS_AT_FDCWD, cur, pathbuf, &p);
-			if (!r && p.mnt->ops->stat && !p.mnt->ops->stat(&p, AT_SYMLINK_NOFOLLOW, &st) &&
-			    (((struct stat *)st.raw)->st_mode & S_IFMT) == S_IFLNK && p.mnt->ops->readlink) {
+			if (!r && path_is_link(&p) && p.mnt->ops->readlink) {
 				long n = p.mnt->ops->readlink(&p, link, sizeof link - 1);
 				if (n > 0) {
 					link[n] = 0;

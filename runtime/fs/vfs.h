@@ -210,6 +210,9 @@ static inline long vfs_resolve(int dirfd, const char *path, char *abs, struct vf
 /* Resolve every symbolic link in an absolute path (through the mounts, as the
  * kernel's d_path of an open file would show it); out has RT_PATH_MAX. */
 long vfs_realpath(const char *abs, char *out);
+/* ELOOP when abs names a symbolic link itself (O_NOFOLLOW's answer), else
+ * 0 or why it cannot be resolved. */
+long vfs_open_nofollow_check(const char *abs);
 /* Copy a path from application memory and resolve it. */
 long vfs_resolve_user(int dirfd, uintptr_t upath, char *abs, struct vfs_path *out);
 

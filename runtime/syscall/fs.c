@@ -29,8 +29,13 @@ struct upath {
 	struct vfs_path p;
 };
 
-/* Copy and resolve; *empty is set when the path is "" (for AT_EMPTY_PATH).
- * rflags: VFS_NOFOLLOW for calls that act on a final symlink itself. */
+/* Copy and resolve, in Linux's order: the path is read first (EFAULT,
+ * ENAMETOOLONG), an empty one is ENOENT unless the caller allows it, and the
+ * directory fd matters (EBADF, ENOTDIR) only for a relative path; an
+ * absolute one ignores it. With empty non-NULL an empty path is allowed
+ * (AT_EMPTY_PATH): *empty is set and dirfd, if not AT_FDCWD, must be the
+ * application's. rflags: VFS_NOFOLLOW for calls that act on a final
+ * symlink itself. */
 static long resolve_f(int dirfd, uintptr_t upath, struct upath *u, bool *empty, int rflags)
 {
 	long r = uaccess_strncpy(u->path, upath, sizeof u->path);
@@ -39,10 +44,13 @@ static long resolve_f(int dirfd, uintptr_t upath, struct upath *u, bool *empty, 
 	if (empty) {
 		*empty = r == 0;
 		if (*empty)
-			return 0;
+			return dirfd == VFS_AT_FDCWD || fd_owned(dirfd, false) ? 0 : -EBADF;
 	}
 	return vfs_resolve_at(dirfd, u->path, rflags, u->abs, &u->p);
 }
+
+/* empty for resolve_f when the call's flags allow an empty path */
+#define EMPTY_IF(flags, e) (((flags) & AT_EMPTY_PATH) ? (e) : NULL)
 
 static long resolve(int dirfd, uintptr_t upath, struct upath *u, bool *empty)
 {
@@ -138,14 +146,12 @@ static long do_stat(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_t ub
 {
 	struct upath u;
 	struct kstat_buf st;
-	bool empty;
-	long r = resolve_f(dirfd, upath, &u, &empty, stat_flags(flags));
+	bool empty = false;
+	long r = resolve_f(dirfd, upath, &u, EMPTY_IF(flags, &empty), stat_flags(flags));
 
 	if (r)
 		return r;
 	if (empty) {
-		if (!(flags & AT_EMPTY_PATH))
-			return -ENOENT;
 		if (dirfd != VFS_AT_FDCWD) {
 			r = fd_stat(dirfd, &st);
 			return r ? r : uaccess_copy_to(ubuf, &st, sizeof st);
@@ -173,8 +179,14 @@ long sys_lstat(struct sys_call *c)
 	return do_stat(c, VFS_AT_FDCWD, (uintptr_t)c->a[0], (uintptr_t)c->a[1], AT_SYMLINK_NOFOLLOW);
 }
 
+/* The flags fstatat and statx take (AT_SYMLINK_NOFOLLOW, AT_NO_AUTOMOUNT,
+ * AT_EMPTY_PATH, AT_STATX_*), checked before the path, as Linux does. */
+#define STAT_AT_FLAGS (0x100 | 0x800 | AT_EMPTY_PATH | 0x6000)
+
 long sys_newfstatat(struct sys_call *c)
 {
+	if (c->a[3] & ~(long)STAT_AT_FLAGS)
+		return -EINVAL;
 	return do_stat(c, (int)c->a[0], (uintptr_t)c->a[1], (uintptr_t)c->a[2], (int)c->a[3]);
 }
 
@@ -183,14 +195,15 @@ long sys_statx(struct sys_call *c)
 	int dirfd = (int)c->a[0], flags = (int)c->a[2];
 	struct upath u;
 	uint8_t buf[256];
-	bool empty;
-	long r = resolve_f(dirfd, (uintptr_t)c->a[1], &u, &empty, stat_flags(flags));
+	bool empty = false;
+
+	if ((flags & ~STAT_AT_FLAGS) || (flags & 0x6000) == 0x6000 || ((unsigned)c->a[3] & 0x80000000u))
+		return -EINVAL; /* STATX__RESERVED in the mask */
+	long r = resolve_f(dirfd, (uintptr_t)c->a[1], &u, EMPTY_IF(flags, &empty), stat_flags(flags));
 
 	if (r)
 		return r;
 	if (empty) {
-		if (!(flags & AT_EMPTY_PATH))
-			return -ENOENT;
 		if (dirfd != VFS_AT_FDCWD) {
 			struct file *f = fd_get(dirfd);
 			if (!f)
@@ -236,14 +249,12 @@ long sys_statfs(struct sys_call *c)
 static long do_access(int dirfd, uintptr_t upath, int mode, int flags)
 {
 	struct upath u;
-	bool empty;
-	long r = resolve_f(dirfd, upath, &u, &empty, nofollow_if(flags));
+	bool empty = false;
+	long r = resolve_f(dirfd, upath, &u, EMPTY_IF(flags, &empty), nofollow_if(flags));
 
 	if (r)
 		return r;
 	if (empty) {
-		if (!(flags & AT_EMPTY_PATH))
-			return -ENOENT;
 		if (dirfd != VFS_AT_FDCWD)
 			return fd_owned(dirfd, true) ? plat_call(439, dirfd, (long)"", mode, flags, 0, 0)
 						      : ((mode & 2) ? -EACCES : 0);
@@ -279,7 +290,7 @@ static long do_readlink(int dirfd, uintptr_t upath, uintptr_t ubuf, long size)
 {
 	struct upath u;
 	char buf[RT_PATH_MAX];
-	bool empty;
+	bool empty = false;
 	long r;
 
 	if (size <= 0)
@@ -507,12 +518,12 @@ long sys_fchmodat2(struct sys_call *c)
 static long do_chown(struct sys_call *c, int dirfd, uintptr_t upath, unsigned uid, unsigned gid, int flags)
 {
 	struct upath u;
-	bool empty;
-	long r = resolve_f(dirfd, upath, &u, &empty, nofollow_if(flags));
+	bool empty = false;
+	long r = resolve_f(dirfd, upath, &u, EMPTY_IF(flags, &empty), nofollow_if(flags));
 	if (r)
 		return r;
 	if (empty) {
-		if (!(flags & AT_EMPTY_PATH) || dirfd == VFS_AT_FDCWD)
+		if (dirfd == VFS_AT_FDCWD)
 			return -ENOENT;
 		if (fd_on_readonly_mount(dirfd))
 			return -EROFS;
@@ -983,7 +994,11 @@ long sys_dup2(struct sys_call *c)
 
 long sys_dup3(struct sys_call *c)
 {
-	return dup_to((int)c->a[0], (int)c->a[1], (int)c->a[2], __NR_dup3);
+	int flags = (int)c->a[2];
+	/* Linux checks the flags and the pair before either fd */
+	if ((flags & ~O_CLOEXEC) || c->a[0] == c->a[1])
+		return -EINVAL;
+	return dup_to((int)c->a[0], (int)c->a[1], flags, __NR_dup3);
 }
 
 long sys_fcntl(struct sys_call *c)
@@ -1201,9 +1216,16 @@ long sys_pselect6(struct sys_call *c)
 	return r;
 }
 
-static bool events_ok(uintptr_t ev, long max)
+/* epoll_wait's checks, in Linux's order: the count (up to INT_MAX bytes of
+ * events), then the buffer, then the fd (its spec is 'd' for this). */
+static long events_check(const long *a)
 {
-	return max > 0 && max <= (1L << 24) && mm_user_ok(ev, (size_t)max * 12);
+	int max = (int)a[2];
+	if (max <= 0 || max > 0x7fffffff / 12)
+		return -EINVAL;
+	if (!mm_user_ok((uintptr_t)a[1], (size_t)max * 12))
+		return -EFAULT;
+	return fd_owned((int)a[0], false) ? 0 : -EBADF;
 }
 
 static int64_t monotonic_ns(void)
@@ -1277,22 +1299,25 @@ static long epoll_ts(struct sys_call *c, long *a)
 long sys_epoll_wait(struct sys_call *c)
 {
 	long a[6];
-	if (!events_ok((uintptr_t)c->a[1], c->a[2]))
-		return -EFAULT;
+	long r = events_check(c->a);
+	if (r)
+		return r;
 	memcpy(a, c->a, sizeof a);
 	return epoll_ms(c, a);
 }
 
 long sys_epoll_pwait(struct sys_call *c)
 {
-	if (!events_ok((uintptr_t)c->a[1], c->a[2]))
-		return -EFAULT;
+	long r = events_check(c->a);
+	if (r)
+		return r;
 	return masked_wait(c, 4, (uintptr_t)c->a[4], (size_t)c->a[5], epoll_ms);
 }
 
 long sys_epoll_pwait2(struct sys_call *c)
 {
-	if (!events_ok((uintptr_t)c->a[1], c->a[2]))
-		return -EFAULT;
+	long r = events_check(c->a);
+	if (r)
+		return r;
 	return masked_wait(c, 4, (uintptr_t)c->a[4], (size_t)c->a[5], epoll_ts);
 }
