@@ -119,7 +119,11 @@ static long clone_fork(struct sys_call *c, unsigned long flags, uintptr_t ptid, 
 	/* The child's clear-tid word is the platform's (plat_thread_arm); the
 	 * application's is emulated like a thread's. */
 	fork_lock_all();
-	long r = plat_fork(flags & ~(unsigned long)CLONE_CHILD_CLEARTID, (int *)ptid, (int *)ctid, tls);
+	uint64_t mask;
+	long r = plat_fork(flags & ~(unsigned long)CLONE_CHILD_CLEARTID, (int *)ptid, (int *)ctid, tls, &mask);
+	if (r == 0)
+		sig_after_fork_child(t); /* before a signal for the child is taken */
+	plat_sig_setmask(mask);
 	fork_unlock_all();
 	if (r > 0)
 		pidtab_add_child((int)r, flags & CLONE_PARENT);
@@ -132,7 +136,6 @@ static long clone_fork(struct sys_call *c, unsigned long flags, uintptr_t ptid, 
 	t->tid = (int)plat_call(__NR_gettid, 0, 0, 0, 0, 0, 0);
 	t->proc->pid = (int)plat_call(__NR_getpid, 0, 0, 0, 0, 0, 0);
 	thread_after_fork_child(t);
-	sig_after_fork_child(t);
 	pidtab_child_start(true);
 	vfs_record('P', t->proc->exe ? t->proc->exe : "/");
 	return 0;

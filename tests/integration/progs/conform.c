@@ -17,7 +17,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
+#include <mqueue.h>
+#include <sched.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/socket.h>
@@ -48,6 +57,16 @@ static void show(const char *cls, const char *name, long r)
 		printf("%s.%s: %s\n", cls, name, strerrorname_np(errno));
 	else
 		printf("%s.%s: %ld\n", cls, name, r);
+	fflush(stdout);
+}
+
+/* a child's end, as waitpid tells it */
+static void show_status(const char *cls, const char *name, int st)
+{
+	if (WIFSIGNALED(st))
+		printf("%s.%s: signal %d\n", cls, name, WTERMSIG(st));
+	else
+		printf("%s.%s: exit %d\n", cls, name, WEXITSTATUS(st));
 	fflush(stdout);
 }
 
@@ -241,6 +260,254 @@ static void absolute(void)
 	close(nodir);
 }
 
+/* 4. Every fd the host makes for the program is the program's. */
+static void fds(void)
+{
+	const char *c = "fds";
+	char name[64], b[64];
+	snprintf(name, sizeof name, "/conform-%d", getpid());
+	struct mq_attr qa = { .mq_maxmsg = 4, .mq_msgsize = 32 };
+	int q = syscall(SYS_mq_open, name + 1, O_RDWR | O_CREAT | O_EXCL, 0600, &qa);
+	CASE(c, "mq_open", q < 0 ? -1 : 0);
+	CASE(c, "mq_fcntl", syscall(SYS_fcntl, q, F_GETFD));
+	CASE(c, "mq_send", syscall(SYS_mq_timedsend, q, "hello", 5, 1, NULL));
+	CASE(c, "mq_receive", syscall(SYS_mq_timedreceive, q, b, sizeof b, NULL, NULL));
+	CASE(c, "mq_getattr", syscall(SYS_mq_getsetattr, q, NULL, &qa));
+	CASE(c, "mq_dup", (syscall(SYS_dup, q) < 0) ? -1 : 0);
+	CASE(c, "mq_close", syscall(SYS_close, q));
+	CASE(c, "mq_unlink", syscall(SYS_mq_unlink, name + 1));
+	CASE(c, "mq_unlink_again", syscall(SYS_mq_unlink, name + 1));
+
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	int unlock = 0;
+	ioctl(m, TIOCSPTLCK, &unlock);
+	int peer = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+	CASE(c, "ptpeer", peer < 0 ? -1 : 0);
+	CASE(c, "ptpeer_fcntl", syscall(SYS_fcntl, peer, F_GETFL) & O_ACCMODE);
+	CASE(c, "ptpeer_isatty", isatty(peer));
+	CASE(c, "ptpeer_write", syscall(SYS_write, peer, "x", 1));
+	CASE(c, "ptpeer_close", syscall(SYS_close, peer));
+	close(m);
+
+	int fd;
+	CASE(c, "memfd", (fd = syscall(SYS_memfd_create, "conform", 0)) < 0 ? -1 : 0);
+	CASE(c, "memfd_write", syscall(SYS_write, fd, "abc", 3));
+	CASE(c, "memfd_close", syscall(SYS_close, fd));
+	CASE(c, "timerfd", (fd = timerfd_create(CLOCK_MONOTONIC, 0)) < 0 ? -1 : 0);
+	CASE(c, "timerfd_close", syscall(SYS_close, fd));
+	CASE(c, "inotify", (fd = inotify_init1(0)) < 0 ? -1 : 0);
+	CASE(c, "inotify_close", syscall(SYS_close, fd));
+	sigset_t ss;
+	sigemptyset(&ss);
+	CASE(c, "signalfd", (fd = signalfd(-1, &ss, 0)) < 0 ? -1 : 0);
+	CASE(c, "signalfd_close", syscall(SYS_close, fd));
+	CASE(c, "pidfd", (fd = syscall(SYS_pidfd_open, getpid(), 0)) < 0 ? -1 : 0);
+	CASE(c, "pidfd_close", syscall(SYS_close, fd));
+}
+
+/* 5. Signals. */
+static volatile sig_atomic_t got;
+static void on_sig(int sig)
+{
+	got = sig;
+}
+
+static void on_segv(int sig)
+{
+	(void)sig;
+	_exit(42);
+}
+
+static void signals(void)
+{
+	const char *c = "signals";
+	/* a fault signal sent with kill() right after fork reaches the child */
+	int sigs[] = { SIGBUS, SIGSEGV, SIGSYS, SIGILL, SIGFPE, SIGTRAP };
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			for (;;)
+				pause();
+		}
+		kill(pid, sigs[i]);
+		int st;
+		waitpid(pid, &st, 0);
+		char n[32];
+		snprintf(n, sizeof n, "kill_after_fork_%d", sigs[i]);
+		show_status(c, n, st);
+	}
+	/* SA_RESETHAND: the handler runs once, then sigaction reports the default */
+	struct sigaction sa = { .sa_handler = on_sig, .sa_flags = SA_RESETHAND | SA_SIGINFO | SA_RESTART };
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	struct sigaction now;
+	sigaction(SIGUSR1, NULL, &now);
+	CASE(c, "resethand_ran", got);
+	CASE(c, "resethand_handler_default", now.sa_handler == SIG_DFL);
+	CASE(c, "resethand_flags", now.sa_flags & ~0x04000000);
+	/* a frame that cannot be written: a SIGSEGV the program sees */
+	pid_t pid = fork();
+	if (pid == 0) {
+		long pg = sysconf(_SC_PAGESIZE);
+		void *alt = mmap(NULL, 4 * pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		stack_t st = { .ss_sp = alt, .ss_size = 4 * pg };
+		sigaltstack(&st, NULL);
+		struct sigaction a = { .sa_handler = on_sig, .sa_flags = SA_ONSTACK };
+		sigaction(SIGUSR2, &a, NULL);
+		struct sigaction seg = { .sa_handler = on_segv }; /* on the normal stack */
+		sigaction(SIGSEGV, &seg, NULL);
+		raise(SIGUSR2);
+		_exit(3);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	show_status(c, "bad_frame", st);
+}
+
+/* 6. The working directory is the directory, not a path. */
+static void cwd(void)
+{
+	const char *c = "cwd";
+	char buf[4096], here[4096];
+	if (!getcwd(here, sizeof here))
+		abort();
+	mkdir(at("real"), 0755);
+	mkdir(at("real/sub"), 0755);
+	symlink("real", at("link"));
+	CASE(c, "chdir_link", chdir(at("link")));
+	CASE(c, "getcwd_is_real", getcwd(buf, sizeof buf) && !strcmp(buf, at("real")));
+	CASE(c, "rename_cwd", rename(at("real"), at("moved")));
+	CASE(c, "getcwd_after_rename", getcwd(buf, sizeof buf) && !strcmp(buf, at("moved")));
+	CASE(c, "relative_after_rename", access("sub", F_OK));
+	int fd = open(".", O_RDONLY | O_DIRECTORY);
+	CASE(c, "open_dot_after_rename", fd < 0 ? -1 : 0);
+	close(fd);
+	CASE(c, "chdir_back", chdir(here));
+	mkdir(at("locked"), 0700);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int dfd = open(at("locked"), O_RDONLY | O_DIRECTORY);
+		chmod(at("locked"), 0);
+		if (setgid(65534) || setuid(65534))
+			_exit(100);
+		errno = 0;
+		_exit(fchdir(dfd) ? errno : 0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	show_status(c, "fchdir_no_search", st);
+	chmod(at("locked"), 0700);
+}
+
+/* 7. A program that runs is a busy file. */
+static void busy(void)
+{
+	const char *c = "busy";
+	int pfd[2];
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n < 0)
+		abort();
+	self[n] = 0;
+	int fd = open(self, O_WRONLY);
+	CASE(c, "open_self_for_write", fd < 0 ? -1 : 0);
+	if (fd >= 0)
+		close(fd);
+	/* copy /bin/true, hold it open for writing, run it */
+	int in = open("/bin/true", O_RDONLY), out = open(at("true-copy"), O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	char b[65536];
+	while ((n = read(in, b, sizeof b)) > 0)
+		if (write(out, b, n) != n)
+			abort();
+	close(in);
+	if (pipe(pfd))
+		abort();
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl(at("true-copy"), "true", NULL);
+		_exit(errno);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	show_status(c, "exec_open_for_write", st);
+	close(out);
+	close(pfd[0]);
+	close(pfd[1]);
+	/* a running child holds its program busy */
+	if (pipe(pfd))
+		abort();
+	symlink("/bin/sleep", at("unused"));
+	int c2 = open(at("true-copy"), O_RDONLY);
+	close(c2);
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		execl("/bin/sh", "sh", "-c", "cp /bin/sleep \"$0\"/sleep-copy && exec \"$0\"/sleep-copy 5", dir, NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (int i = 0; i < 500; i++) {
+		struct timespec ts = { 0, 10000000 };
+		char maps[256];
+		snprintf(maps, sizeof maps, "/proc/%d/comm", pid);
+		FILE *f = fopen(maps, "r");
+		char comm[64] = "";
+		if (f) {
+			if (!fgets(comm, sizeof comm, f))
+				comm[0] = 0;
+			fclose(f);
+		}
+		if (!strncmp(comm, "sleep-copy", 10))
+			break;
+		nanosleep(&ts, NULL);
+	}
+	fd = open(at("sleep-copy"), O_WRONLY);
+	CASE(c, "write_running_child", fd < 0 ? -1 : 0);
+	if (fd >= 0)
+		close(fd);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	fd = open(at("sleep-copy"), O_WRONLY);
+	CASE(c, "write_after_exit", fd < 0 ? -1 : 0);
+	if (fd >= 0)
+		close(fd);
+	close(pfd[0]);
+}
+
+/* 8. The runtime's own resources are invisible. */
+static void hidden(void)
+{
+	const char *c = "hidden";
+	struct rlimit rl = { 64, 64 };
+	setrlimit(RLIMIT_NOFILE, &rl);
+	int n = 0, fd;
+	while ((fd = dup(0)) >= 0)
+		n++;
+	CASE(c, "dups_until_limit", n);
+	CASE(c, "dup_at_limit", dup(0));
+	for (int i = 3; i < 64; i++)
+		if (i != 0)
+			close(i);
+	CASE(c, "membarrier_query", syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0) >= 0);
+	CASE(c, "membarrier_private_expedited", syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0));
+}
+
+/* 9. A name for an O_TMPFILE file through /proc/self/fd. */
+static void tmpfile_link(void)
+{
+	const char *c = "tmpfile";
+	int fd = open(dir, O_TMPFILE | O_WRONLY, 0600);
+	CASE(c, "open", fd < 0 ? -1 : 0);
+	CASE(c, "write", write(fd, "data", 4));
+	char p[64];
+	snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+	CASE(c, "linkat_proc", linkat(AT_FDCWD, p, AT_FDCWD, at("named"), AT_SYMLINK_FOLLOW));
+	CASE(c, "linkat_empty", linkat(fd, "", AT_FDCWD, at("named2"), AT_EMPTY_PATH));
+	struct stat st;
+	CASE(c, "named_size", stat(at("named"), &st) ? -1 : st.st_size);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -249,6 +516,12 @@ int main(int argc, char **argv)
 	} classes[] = {
 		{ "args", args },
 		{ "absolute", absolute },
+		{ "fds", fds },
+		{ "signals", signals },
+		{ "cwd", cwd },
+		{ "busy", busy },
+		{ "hidden", hidden },
+		{ "tmpfile", tmpfile_link },
 	};
 	if (argc < 2) {
 		fprintf(stderr, "usage: conform DIR [CLASS]\n");
