@@ -78,6 +78,10 @@ struct mount_ops {
 	long (*unlink)(const struct vfs_path *p, int at_flags);
 	long (*rename)(const struct vfs_path *from, const struct vfs_path *to, unsigned flags);
 	long (*link)(const struct vfs_path *from, const struct vfs_path *to, int at_flags);
+	/* Give the open host file hostfd (of this mount) the name `to`: linkat
+	 * of an fd, with AT_EMPTY_PATH (empty_path) or through
+	 * /proc/self/fd/N. NULL: the mount cannot (EXDEV). */
+	long (*link_fd)(int hostfd, bool empty_path, const struct vfs_path *to);
 	long (*symlink)(const char *target, const struct vfs_path *p);
 	long (*chmod)(const struct vfs_path *p, unsigned mode, int at_flags);
 	long (*chown)(const struct vfs_path *p, unsigned uid, unsigned gid, int at_flags);

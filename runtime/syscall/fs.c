@@ -14,6 +14,7 @@
 #include <linux/stat.h>
 
 #include "../boot/boot.h"
+#include "../fs/procfs.h"
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
 #include "../proc/pidtab.h"
@@ -398,15 +399,17 @@ long sys_unlinkat(struct sys_call *c)
 	return do_unlink((int)c->a[0], (uintptr_t)c->a[1], (int)c->a[2]);
 }
 
-static long do_two(int dfd1, uintptr_t p1, int dfd2, uintptr_t p2, struct upath *u1, struct upath *u2,
-		   int follow_first)
+/* The second name of a rename or link, on the first one's mount. */
+static long second_name(const struct upath *u1, int dfd2, uintptr_t p2, struct upath *u2)
 {
-	long r = resolve_f(dfd1, p1, u1, NULL, follow_first ? 0 : VFS_NOFOLLOW);
-	if (!r)
-		r = resolve_f(dfd2, p2, u2, NULL, VFS_NOFOLLOW);
-	if (!r && u1->p.mnt != u2->p.mnt)
-		r = -EXDEV;
-	return r;
+	long r = resolve_f(dfd2, p2, u2, NULL, VFS_NOFOLLOW);
+	return !r && u1->p.mnt != u2->p.mnt ? -EXDEV : r;
+}
+
+static long do_two(int dfd1, uintptr_t p1, int dfd2, uintptr_t p2, struct upath *u1, struct upath *u2)
+{
+	long r = resolve_f(dfd1, p1, u1, NULL, VFS_NOFOLLOW);
+	return r ? r : second_name(u1, dfd2, p2, u2);
 }
 
 static long do_rename(int dfd1, uintptr_t p1, int dfd2, uintptr_t p2, unsigned flags)
@@ -414,7 +417,7 @@ static long do_rename(int dfd1, uintptr_t p1, int dfd2, uintptr_t p2, unsigned f
 	struct upath *u = rt_alloc(2 * sizeof *u);
 	if (!u)
 		return -ENOMEM;
-	long r = do_two(dfd1, p1, dfd2, p2, &u[0], &u[1], 0);
+	long r = do_two(dfd1, p1, dfd2, p2, &u[0], &u[1]);
 	if (!r) {
 		vfs_record('W', u[0].p.abs);
 		vfs_record('W', u[1].p.abs);
@@ -439,13 +442,40 @@ long sys_renameat2(struct sys_call *c)
 	return do_rename((int)c->a[0], (uintptr_t)c->a[1], (int)c->a[2], (uintptr_t)c->a[3], (unsigned)c->a[4]);
 }
 
+/* linkat of an open file rather than of a name: how an O_TMPFILE file gets
+ * one. The file must be on the mount of the new name. */
+static long link_open_file(int fd, bool empty_path, int dfd2, uintptr_t p2, struct upath *u2)
+{
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	long r = resolve_f(dfd2, p2, u2, NULL, VFS_NOFOLLOW);
+	if (!r && (!f->ops->host || f->mnt != u2->p.mnt || !OP(u2, link_fd)))
+		r = -EXDEV;
+	if (!r)
+		r = OP(u2, link_fd)(fd, empty_path, &u2->p);
+	file_put(f);
+	return r;
+}
+
 static long do_link(int dfd1, uintptr_t p1, int dfd2, uintptr_t p2, int flags)
 {
+	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
 	struct upath *u = rt_alloc(2 * sizeof *u);
 	if (!u)
 		return -ENOMEM;
-	long r = do_two(dfd1, p1, dfd2, p2, &u[0], &u[1], flags & 0x400 /* AT_SYMLINK_FOLLOW */);
-	if (!r)
+	/* the source names an open file when it is empty (AT_EMPTY_PATH) or
+	 * /proc/self/fd/N followed (AT_SYMLINK_FOLLOW) */
+	bool empty = false;
+	long r = resolve_f(dfd1, p1, &u[0], EMPTY_IF(flags, &empty),
+			   (flags & AT_SYMLINK_FOLLOW) ? VFS_REOPEN : VFS_NOFOLLOW);
+	int fd = r ? -1 : empty ? dfd1 : proc_path_fd(&u[0].p);
+	if (!r && empty && dfd1 == VFS_AT_FDCWD)
+		r = -EPERM; /* the working directory: a directory */
+	else if (!r && fd >= 0)
+		r = link_open_file(fd, empty, dfd2, p2, &u[1]);
+	else if (!r && !(r = second_name(&u[0], dfd2, p2, &u[1])))
 		r = OP(&u[0], link) ? OP(&u[0], link)(&u[0].p, &u[1].p, flags) : -EACCES;
 	rt_free(u);
 	return r;
