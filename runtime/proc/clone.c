@@ -105,11 +105,10 @@ void rt_thread_start(struct plat_tls *self)
 	plat_enter_app(&t->start);
 }
 
-static long clone_fork(struct sys_call *c, unsigned long flags, uintptr_t ptid, uintptr_t ctid,
+static long clone_fork(struct sys_call *c, unsigned long flags, uintptr_t stack, uintptr_t ptid, uintptr_t ctid,
 		       unsigned long tls)
 {
 	struct rt_thread *t = current();
-	(void)c;
 
 	/* The parent's runtime locks are held across the host fork; with
 	 * CLONE_VFORK the parent would sleep holding them until the child
@@ -129,7 +128,9 @@ static long clone_fork(struct sys_call *c, unsigned long flags, uintptr_t ptid, 
 		pidtab_add_child((int)r, flags & CLONE_PARENT);
 	if (r != 0)
 		return r;
-	/* child */
+	/* child: on its own stack if it was given one (clone(fn, stack, SIGCHLD)) */
+	if (stack)
+		c->ctx->uc_mcontext.rsp = stack;
 	if (plat_thread_arm(&t->tls))
 		rt_panic("cannot arm the forked child");
 	t->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
@@ -168,16 +169,16 @@ long sys_clone(struct sys_call *c)
 		return -EPERM; /* namespaces belong to the host */
 	if (flags & CLONE_VM)
 		return record_pidfd(clone_vm(c, flags, stack, ptid, ctid, tls), flags, ptid);
-	if (stack)
-		return -EINVAL; /* a forked child on another stack: not used by libcs */
-	return record_pidfd(clone_fork(c, flags, ptid, ctid, tls), flags, ptid);
+	if (flags & CLONE_FILES)
+		return -EINVAL; /* one fd table in two address spaces: not yet */
+	return record_pidfd(clone_fork(c, flags, stack, ptid, ctid, tls), flags, ptid);
 }
 
 long sys_fork(struct sys_call *c)
 {
 	if (current()->tls.intr)
 		return SYS_RESTART_NOW;
-	return clone_fork(c, K_SIGCHLD, 0, 0, 0);
+	return clone_fork(c, K_SIGCHLD, 0, 0, 0, 0);
 }
 
 long sys_vfork(struct sys_call *c)

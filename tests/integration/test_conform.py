@@ -6,7 +6,7 @@ import pytest
 
 from conftest import native, run
 
-CLASSES = ["args", "absolute", "fds", "signals", "busy", "hidden", "tmpfile"]
+CLASSES = ["args", "absolute", "clone", "fds", "signals", "busy", "hidden", "tmpfile"]
 
 
 @pytest.mark.parametrize("cls", CLASSES)

@@ -260,6 +260,60 @@ static void absolute(void)
 	close(nodir);
 }
 
+/* 3. Fork-style clone: any flags Linux takes without CLONE_VM, and a child
+ * on a stack of its own. */
+static char child_stack[65536] __attribute__((aligned(16)));
+
+static int clone_child(void *arg)
+{
+	char here;
+	/* the child runs on the stack it was given */
+	return (uintptr_t)&here > (uintptr_t)child_stack && (uintptr_t)&here < (uintptr_t)arg ? 7 : 8;
+}
+
+static void clones(void)
+{
+	const char *c = "clone";
+	static const struct {
+		const char *name;
+		unsigned long flags;
+	} shapes[] = {
+		{ "sigchld", SIGCHLD },
+		{ "parent", SIGCHLD | CLONE_PARENT },
+		{ "fs", SIGCHLD | CLONE_FS },
+		{ "io", SIGCHLD | CLONE_IO },
+		{ "sysvsem", SIGCHLD | CLONE_SYSVSEM },
+		{ "no_signal", 0 },
+		{ "settid", SIGCHLD | CLONE_PARENT_SETTID },
+	};
+	void *top = child_stack + sizeof child_stack;
+	for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+		pid_t ptid = 0;
+		pid_t pid = clone(clone_child, top, shapes[i].flags, top, &ptid);
+		char n[64];
+		snprintf(n, sizeof n, "%s_started", shapes[i].name);
+		CASE(c, n, pid < 0 ? -1 : 0);
+		if (pid < 0)
+			continue;
+		int st;
+		/* CLONE_PARENT: the child is our parent's, not ours */
+		pid_t w = waitpid(pid, &st, __WALL);
+		snprintf(n, sizeof n, "%s_ours", shapes[i].name);
+		CASE(c, n, w == pid);
+		if (w == pid) {
+			snprintf(n, sizeof n, "%s_end", shapes[i].name);
+			show_status(c, n, st);
+		} else {
+			struct timespec ts = { 0, 200000000 };
+			nanosleep(&ts, NULL); /* let the orphan end before the stack is reused */
+		}
+		if (shapes[i].flags & CLONE_PARENT_SETTID) {
+			snprintf(n, sizeof n, "%s_ptid", shapes[i].name);
+			CASE(c, n, ptid == pid);
+		}
+	}
+}
+
 /* 4. Every fd the host makes for the program is the program's. */
 static void fds(void)
 {
@@ -516,6 +570,7 @@ int main(int argc, char **argv)
 	} classes[] = {
 		{ "args", args },
 		{ "absolute", absolute },
+		{ "clone", clones },
 		{ "fds", fds },
 		{ "signals", signals },
 		{ "cwd", cwd },
