@@ -214,6 +214,15 @@ static inline long vfs_resolve(int dirfd, const char *path, char *abs, struct vf
 /* Resolve every symbolic link in an absolute path (through the mounts, as the
  * kernel's d_path of an open file would show it); out has RT_PATH_MAX. */
 long vfs_realpath(const char *abs, char *out);
+/* The working directory's name now, RT_PATH_MAX bytes (path.c says how a
+ * rename is followed). */
+void vfs_cwd(char *buf);
+/* Move the host process's working directory to abs, a directory: true when
+ * the host can name it from now on (passthrough mounts). */
+bool vfs_cwd_attach(const char *abs);
+/* Bring path (RT_PATH_MAX bytes, f's name) up to date for fd, the host fd
+ * of the open directory f, when the host can tell. */
+void vfs_fd_path_now(int fd, const struct file *f, char *path);
 /* ELOOP when abs names a symbolic link itself (O_NOFOLLOW's answer), else
  * 0 or why it cannot be resolved. */
 long vfs_open_nofollow_check(const char *abs);

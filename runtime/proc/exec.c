@@ -108,8 +108,8 @@ static long make_boot_fd(const char *prog, const struct strvec *argv, const stru
 	struct bb_writer w;
 
 	uint64_t ignored = sig_ignored_set(p);
+	vfs_cwd(cwd);
 	rt_lock(&p->lock);
-	str_copy(cwd, p->cwd, sizeof cwd);
 	unsigned umask = p->umask;
 	rt_unlock(&p->lock);
 

@@ -39,7 +39,8 @@ struct rt_proc {
 	int pid;           /* host process id */
 	struct fd_table *fdt;
 	struct rt_lock lock; /* guards everything below */
-	char *cwd;         /* absolute, normalized */
+	char *cwd;         /* absolute, normalized, no symlinks; vfs_cwd() */
+	bool cwd_host;     /* the host process's working directory is cwd (path.c) */
 	unsigned umask;
 	char *exe;         /* path of the running program, for /proc/self/exe */
 	struct ksigaction sigact[K_NSIG]; /* index signal - 1 */

@@ -815,11 +815,9 @@ long sys_inotify_add_watch(struct sys_call *c)
 long sys_getcwd(struct sys_call *c)
 {
 	char cwd[RT_PATH_MAX];
-	struct rt_proc *p = current()->proc;
 
-	rt_lock(&p->lock);
-	size_t n = str_copy(cwd, p->cwd, sizeof cwd) + 1;
-	rt_unlock(&p->lock);
+	vfs_cwd(cwd);
+	size_t n = strlen(cwd) + 1;
 	if ((size_t)c->a[1] < n)
 		return -ERANGE;
 	return uaccess_copy_to((uintptr_t)c->a[0], cwd, n) ? -EFAULT : (long)n;
@@ -838,19 +836,21 @@ static long set_cwd(struct upath *u)
 		return -ENOTDIR;
 	if (OP(u, access) && (r = OP(u, access)(&u->p, 1, 0)))
 		return r;
-	char *cwd = rt_strdup(u->p.abs);
+	/* the directory's own name, as getcwd gives it: no symbolic link */
+	char real[RT_PATH_MAX];
+	if ((r = vfs_realpath(u->p.abs, real)))
+		return r;
+	char *cwd = rt_strdup(real);
 	if (!cwd)
 		return -ENOMEM;
+	bool host = vfs_cwd_attach(real); /* the host follows a rename (path.c) */
 	struct rt_proc *p = current()->proc;
 	rt_lock(&p->lock);
 	char *old = p->cwd;
 	p->cwd = cwd;
+	p->cwd_host = host;
 	rt_unlock(&p->lock);
 	rt_free(old);
-	/* Keep the host's idea in step, for /proc/self/cwd. */
-	char hp[RT_PATH_MAX];
-	if (OP(u, host_path) && !OP(u, host_path)(&u->p, hp, sizeof hp))
-		plat_call(__NR_chdir, (long)hp, 0, 0, 0, 0, 0);
 	return 0;
 }
 

@@ -437,6 +437,16 @@ static void cwd(void)
 	CASE(c, "open_dot_after_rename", fd < 0 ? -1 : 0);
 	close(fd);
 	CASE(c, "chdir_back", chdir(here));
+	/* a directory fd follows a rename too */
+	int dfd = open(at("moved"), O_RDONLY | O_DIRECTORY);
+	CASE(c, "rename_dirfd", rename(at("moved"), at("again")));
+	CASE(c, "openat_after_rename", (fd = openat(dfd, "sub", O_RDONLY | O_DIRECTORY)) < 0 ? -1 : 0);
+	if (fd >= 0)
+		close(fd);
+	CASE(c, "fchdir_after_rename", fchdir(dfd));
+	CASE(c, "getcwd_after_fchdir", getcwd(buf, sizeof buf) && !strcmp(buf, at("again")));
+	CASE(c, "chdir_back_again", chdir(here));
+	close(dfd);
 	mkdir(at("locked"), 0700);
 	pid_t pid = fork();
 	if (pid == 0) {
