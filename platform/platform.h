@@ -140,8 +140,12 @@ long plat_thread_start(unsigned long flags, struct plat_tls *child, uintptr_t st
 		       int *ptid, unsigned long tls);
 
 /* Fork-like clone without CLONE_VM: returns 0 in the child (which must call
- * plat_thread_arm again), the child's pid in the parent, or -errno. */
-long plat_fork(unsigned long flags, int *ptid, int *ctid, unsigned long tls);
+ * plat_thread_arm again), the child's pid in the parent, or -errno. It
+ * returns, in both processes, with every signal blocked, the reserved ones
+ * too, and the previous mask in *oldmask: a signal sent to the child right
+ * after the fork waits in the host until the child has dropped what it
+ * copied from the parent and restores the mask. */
+long plat_fork(unsigned long flags, int *ptid, int *ctid, unsigned long tls, uint64_t *oldmask);
 
 /* Make the calling host thread ready to run application code: set the thread
  * block, the signal stack, system call interception, and `alive`. */

@@ -196,9 +196,11 @@ long plat_thread_start(unsigned long flags, struct plat_tls *child, uintptr_t st
 	return direct_clone(flags, sp, ptid, &child->alive, tls);
 }
 
-long plat_fork(unsigned long flags, int *ptid, int *ctid, unsigned long tls)
+long plat_fork(unsigned long flags, int *ptid, int *ctid, unsigned long tls, uint64_t *oldmask)
 {
 	direct_patch_lock(); /* no half-patched call site in the child */
+	/* after the lock: a stop-the-world under way needs our SIGBUS */
+	*oldmask = plat_sig_setmask(~0ULL);
 	long r = sys5(__NR_clone, flags, 0, ptid, ctid, tls);
 	direct_patch_unlock();
 	return r;

@@ -390,6 +390,7 @@ static void boot_continue(void *arg)
 			boot_fail(COFFER_EXIT_ENCLAVE, "cannot build the mount table");
 		root->exec_ok = true;
 	}
+	p->cwd_host = vfs_cwd_attach(p->cwd);
 	setup_fds(cfg);
 	if (rt_boot_flags & BB_F_FIRST)
 		notice(cfg);

@@ -64,8 +64,22 @@ void strvec_free(struct strvec *s)
 
 /* ---- file access ------------------------------------------------------------ */
 
+/* Linux refuses to run a file that is open for writing (ETXTBSY), although
+ * here the loader, not the kernel, maps it. The host tells through a read
+ * lease: it grants one only on a file nobody has open for writing, and the
+ * lease is dropped at once. Where it grants none for another reason (not
+ * the file's owner and no CAP_LEASE, leases disabled) there is no answer
+ * and the file runs. */
+static bool busy_for_exec(long fd)
+{
+	long r = plat_call(__NR_fcntl, fd, F_SETLEASE, F_RDLCK, 0, 0, 0);
+	if (r == 0)
+		plat_call(__NR_fcntl, fd, F_SETLEASE, F_UNLCK, 0, 0, 0);
+	return r == -EAGAIN;
+}
+
 /* Open for execution: a regular file, executable, on a mount that may
- * supply programs (trusted files in a signed enclave). */
+ * supply programs (trusted files in a signed enclave), not open for writing. */
 static struct file *open_exec(const char *path, char *abs, long *fd)
 {
 	struct vfs_path p;
@@ -93,7 +107,13 @@ static struct file *open_exec(const char *path, char *abs, long *fd)
 		return NULL;
 	}
 	vfs_record('X', p.abs);
-	return vfs_open_file(p.abs, O_RDONLY | O_CLOEXEC, fd);
+	struct file *f = vfs_open_file(p.abs, O_RDONLY | O_CLOEXEC, fd);
+	if (f && f->ops->host && busy_for_exec(*fd)) {
+		vfs_file_close(f, *fd);
+		*fd = -ETXTBSY;
+		return NULL;
+	}
+	return f;
 }
 
 static const char *machine_name(unsigned m)

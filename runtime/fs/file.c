@@ -278,6 +278,8 @@ long vfs_fd_path(int fd, char *buf, size_t n)
 		r = -ENOTDIR;
 	else if (str_copy(buf, f->path, n) >= n)
 		r = -ENAMETOOLONG;
+	else if (n >= RT_PATH_MAX)
+		vfs_fd_path_now(fd, f, buf);
 	file_put(f);
 	return r;
 }

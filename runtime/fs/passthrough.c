@@ -318,6 +318,29 @@ static long pt_link(const struct vfs_path *from, const struct vfs_path *to, int 
 	return plat_call(__NR_linkat, AT_FDCWD, (long)h1, AT_FDCWD, (long)h2, at_flags, 0);
 }
 
+static long pt_link_fd(int hostfd, bool empty_path, const struct vfs_path *to)
+{
+	/* the host checks what Linux checks: AT_EMPTY_PATH needs
+	 * CAP_DAC_READ_SEARCH, the /proc link does not */
+	char src[32];
+	rt_snprintf(src, sizeof src, "/proc/self/fd/%d", hostfd);
+	long from = empty_path ? hostfd : AT_FDCWD;
+	const char *name = empty_path ? "" : src;
+	int flags = empty_path ? AT_EMPTY_PATH : AT_SYMLINK_FOLLOW;
+	WRITABLE(to);
+	if (confined(to->mnt)) {
+		char base[256];
+		long dfd = in_root_parent(to, base, sizeof base);
+		if (dfd < 0)
+			return dfd == -EBUSY ? -EEXIST : dfd;
+		long r = plat_call(__NR_linkat, from, (long)name, dfd, (long)base, flags, 0);
+		close_fd(dfd);
+		return r;
+	}
+	HOST_PATH(to, h2);
+	return plat_call(__NR_linkat, from, (long)name, AT_FDCWD, (long)h2, flags, 0);
+}
+
 static long pt_symlink(const char *target, const struct vfs_path *p)
 {
 	WRITABLE(p);
@@ -480,6 +503,7 @@ const struct mount_ops passthrough_ops = {
 	.unlink = pt_unlink,
 	.rename = pt_rename,
 	.link = pt_link,
+	.link_fd = pt_link_fd,
 	.symlink = pt_symlink,
 	.chmod = pt_chmod,
 	.chown = pt_chown,

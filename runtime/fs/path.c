@@ -78,6 +78,94 @@ static long follow_once(char *abs, int flags, bool *changed)
 	return 0;
 }
 
+/*
+ * The working directory, and a directory fd, are the directory itself, as in
+ * the kernel, not a name: a rename of the directory or of one above it must
+ * be followed. For a directory on a passthrough mount the host knows the
+ * directory: the host process's own working directory is moved to it
+ * (vfs_cwd_attach), and its name is asked of the host again when it matters
+ * (getcwd, resolving a relative path, execve, /proc/self/cwd) with getcwd,
+ * or for an fd with /proc/self/fd/N. The host's answer is untrusted: it is
+ * taken only when it names a place on the same passthrough mount, which the
+ * host controls anyway. Elsewhere (tmpfs, trusted files, /proc) the name is
+ * kept.
+ */
+static bool host_renamed(const char *host, const char *was, char *out)
+{
+	char enc[RT_PATH_MAX];
+	const char *r1, *r2;
+	if (vfs_host_to_enclave(host, enc, sizeof enc) || !strcmp(enc, was))
+		return false;
+	const struct vfs_mount *m = vfs_mount_find(was, &r1);
+	if (!m || m->ops != &passthrough_ops || vfs_mount_find(enc, &r2) != m)
+		return false;
+	str_copy(out, enc, RT_PATH_MAX);
+	return true;
+}
+
+void vfs_cwd(char *buf)
+{
+	struct rt_proc *p = current()->proc;
+	char host[RT_PATH_MAX], now[RT_PATH_MAX];
+	bool moved = false;
+
+	rt_lock(&p->lock);
+	str_copy(buf, p->cwd, RT_PATH_MAX);
+	bool ask = p->cwd_host;
+	rt_unlock(&p->lock);
+	if (ask && plat_call(__NR_getcwd, (long)host, sizeof host, 0, 0, 0, 0) > 0)
+		moved = host_renamed(host, buf, now);
+	if (!moved)
+		return;
+	char *s = rt_strdup(now), *old = NULL;
+	rt_lock(&p->lock);
+	if (s && !strcmp(p->cwd, buf)) { /* nobody moved it meanwhile */
+		old = p->cwd;
+		p->cwd = s;
+		s = NULL;
+	}
+	rt_unlock(&p->lock);
+	rt_free(old);
+	rt_free(s);
+	str_copy(buf, now, RT_PATH_MAX);
+}
+
+bool vfs_cwd_attach(const char *abs)
+{
+	char base[RT_PATH_MAX], hp[RT_PATH_MAX];
+	struct vfs_path p;
+	bool ok = false;
+
+	if (vfs_resolve(VFS_AT_FDCWD, abs, base, &p) || p.mnt->ops != &passthrough_ops)
+		return false;
+	if (p.mnt->ops->host_path && !p.mnt->ops->host_path(&p, hp, sizeof hp)) {
+		ok = plat_call(__NR_chdir, (long)hp, 0, 0, 0, 0, 0) == 0;
+	} else {
+		/* a confined mount: through an fd it opens beneath its root */
+		long fd;
+		struct file *f = vfs_open_file(abs, O_PATH | O_DIRECTORY | O_CLOEXEC, &fd);
+		if (f) {
+			ok = f->ops->host && plat_call(__NR_fchdir, fd, 0, 0, 0, 0, 0) == 0;
+			vfs_file_close(f, fd);
+		}
+	}
+	return ok;
+}
+
+void vfs_fd_path_now(int fd, const struct file *f, char *path)
+{
+	char link[32], host[RT_PATH_MAX], now[RT_PATH_MAX];
+	if (!f->ops->host || !f->mnt || f->mnt->ops != &passthrough_ops)
+		return;
+	rt_snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	long n = plat_call(__NR_readlink, (long)link, (long)host, sizeof host - 1, 0, 0, 0);
+	if (n <= 0 || n >= (long)sizeof host - 1)
+		return;
+	host[n] = 0;
+	if (host_renamed(host, path, now))
+		str_copy(path, now, RT_PATH_MAX);
+}
+
 long vfs_resolve_at(int dirfd, const char *path, int flags, char *abs, struct vfs_path *out)
 {
 	char base[RT_PATH_MAX];
@@ -89,10 +177,7 @@ long vfs_resolve_at(int dirfd, const char *path, int flags, char *abs, struct vf
 	base[0] = 0;
 	if (path[0] != '/') {
 		if (dirfd == VFS_AT_FDCWD) {
-			struct rt_proc *p = current()->proc;
-			rt_lock(&p->lock);
-			str_copy(base, p->cwd, sizeof base);
-			rt_unlock(&p->lock);
+			vfs_cwd(base);
 		} else if ((r = vfs_fd_path(dirfd, base, sizeof base))) {
 			return r;
 		}
@@ -135,10 +220,27 @@ long vfs_resolve_user(int dirfd, uintptr_t upath, char *abs, struct vfs_path *ou
 	return vfs_resolve_at(dirfd, path, 0, abs, out);
 }
 
+/* Is p itself a symbolic link (its last component not followed)? */
+static bool path_is_link(struct vfs_path *p)
+{
+	struct kstat_buf st;
+	return p->mnt->ops->stat && !p->mnt->ops->stat(p, AT_SYMLINK_NOFOLLOW, &st) &&
+	       (((struct stat *)st.raw)->st_mode & S_IFMT) == S_IFLNK;
+}
+
+long vfs_open_nofollow_check(const char *abs)
+{
+	char buf[RT_PATH_MAX];
+	struct vfs_path p;
+	long r = vfs_resolve_at(VFS_AT_FDCWD, abs, VFS_NOFOLLOW, buf, &p);
+	if (r)
+		return r;
+	return path_is_link(&p) ? -ELOOP : 0;
+}
+
 long vfs_realpath(const char *abs, char *out)
 {
 	char cur[RT_PATH_MAX], next[RT_PATH_MAX], link[RT_PATH_MAX], pathbuf[RT_PATH_MAX];
-	struct kstat_buf st;
 	bool dir;
 
 	str_copy(cur, abs, sizeof cur);
@@ -153,8 +255,7 @@ long vfs_realpath(const char *abs, char *out)
 			cur[end] = 0;
 			struct vfs_path p;
 			long r = vfs_resolve(VFS_AT_FDCWD, cur, pathbuf, &p);
-			if (!r && p.mnt->ops->stat && !p.mnt->ops->stat(&p, AT_SYMLINK_NOFOLLOW, &st) &&
-			    (((struct stat *)st.raw)->st_mode & S_IFMT) == S_IFLNK && p.mnt->ops->readlink) {
+			if (!r && path_is_link(&p) && p.mnt->ops->readlink) {
 				long n = p.mnt->ops->readlink(&p, link, sizeof link - 1);
 				if (n > 0) {
 					link[n] = 0;

@@ -73,6 +73,10 @@ struct proc_node {
 	bool own; /* pid is the calling process */
 };
 
+/* If p names /proc/<this process>/fd/N (self, thread-self, the own pid),
+ * in a bundle's /proc or a development run's: N; else -1. */
+int proc_path_fd(const struct vfs_path *p);
+
 /* Parse rel (the path below /proc) into n: 0, -ENOENT, or -ENOTDIR (a name
  * below something that is not a directory). */
 long proc_parse(const char *rel, struct proc_node *n);

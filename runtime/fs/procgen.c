@@ -638,6 +638,14 @@ static long m_link_target(const struct vfs_mount *m, const char *rel, char *buf,
 	return r;
 }
 
+int proc_path_fd(const struct vfs_path *p)
+{
+	struct proc_node n;
+	if (p->mnt->ops != &procfs_ops && p->mnt->ops != &proc_ops)
+		return -1;
+	return proc_parse(p->rel, &n) == 0 && n.kind == PK_FD && n.own ? n.fd : -1;
+}
+
 static bool m_reopens(const struct vfs_mount *m, const char *rel)
 {
 	struct proc_node n;

@@ -272,8 +272,11 @@ static long gen_exe(struct pbuf *b, const struct proc_node *n)
 
 static long gen_cwd(struct pbuf *b, const struct proc_node *n)
 {
+	char cwd[RT_PATH_MAX];
 	(void)n;
-	return proc_string(b, &current()->proc->cwd);
+	vfs_cwd(cwd);
+	pb_puts(b, cwd);
+	return 0;
 }
 
 static long gen_root(struct pbuf *b, const struct proc_node *n)

@@ -78,6 +78,10 @@ struct mount_ops {
 	long (*unlink)(const struct vfs_path *p, int at_flags);
 	long (*rename)(const struct vfs_path *from, const struct vfs_path *to, unsigned flags);
 	long (*link)(const struct vfs_path *from, const struct vfs_path *to, int at_flags);
+	/* Give the open host file hostfd (of this mount) the name `to`: linkat
+	 * of an fd, with AT_EMPTY_PATH (empty_path) or through
+	 * /proc/self/fd/N. NULL: the mount cannot (EXDEV). */
+	long (*link_fd)(int hostfd, bool empty_path, const struct vfs_path *to);
 	long (*symlink)(const char *target, const struct vfs_path *p);
 	long (*chmod)(const struct vfs_path *p, unsigned mode, int at_flags);
 	long (*chown)(const struct vfs_path *p, unsigned uid, unsigned gid, int at_flags);
@@ -210,6 +214,18 @@ static inline long vfs_resolve(int dirfd, const char *path, char *abs, struct vf
 /* Resolve every symbolic link in an absolute path (through the mounts, as the
  * kernel's d_path of an open file would show it); out has RT_PATH_MAX. */
 long vfs_realpath(const char *abs, char *out);
+/* The working directory's name now, RT_PATH_MAX bytes (path.c says how a
+ * rename is followed). */
+void vfs_cwd(char *buf);
+/* Move the host process's working directory to abs, a directory: true when
+ * the host can name it from now on (passthrough mounts). */
+bool vfs_cwd_attach(const char *abs);
+/* Bring path (RT_PATH_MAX bytes, f's name) up to date for fd, the host fd
+ * of the open directory f, when the host can tell. */
+void vfs_fd_path_now(int fd, const struct file *f, char *path);
+/* ELOOP when abs names a symbolic link itself (O_NOFOLLOW's answer), else
+ * 0 or why it cannot be resolved. */
+long vfs_open_nofollow_check(const char *abs);
 /* Copy a path from application memory and resolve it. */
 long vfs_resolve_user(int dirfd, uintptr_t upath, char *abs, struct vfs_path *out);
 

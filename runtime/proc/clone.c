@@ -122,11 +122,10 @@ void rt_thread_start(struct plat_tls *self)
 	plat_enter_app(&t->start);
 }
 
-static long clone_fork(struct sys_call *c, unsigned long flags, uintptr_t ptid, uintptr_t ctid,
+static long clone_fork(struct sys_call *c, unsigned long flags, uintptr_t stack, uintptr_t ptid, uintptr_t ctid,
 		       unsigned long tls)
 {
 	struct rt_thread *t = current();
-	(void)c;
 
 	/* The parent's runtime locks are held across the host fork; with
 	 * CLONE_VFORK the parent would sleep holding them until the child
@@ -136,20 +135,25 @@ static long clone_fork(struct sys_call *c, unsigned long flags, uintptr_t ptid, 
 	/* The child's clear-tid word is the platform's (plat_thread_arm); the
 	 * application's is emulated like a thread's. */
 	fork_lock_all();
-	long r = plat_fork(flags & ~(unsigned long)CLONE_CHILD_CLEARTID, (int *)ptid, (int *)ctid, tls);
+	uint64_t mask;
+	long r = plat_fork(flags & ~(unsigned long)CLONE_CHILD_CLEARTID, (int *)ptid, (int *)ctid, tls, &mask);
+	if (r == 0)
+		sig_after_fork_child(t); /* before a signal for the child is taken */
+	plat_sig_setmask(mask);
 	fork_unlock_all();
 	if (r > 0)
 		pidtab_add_child((int)r, flags & CLONE_PARENT);
 	if (r != 0)
 		return r;
-	/* child */
+	/* child: on its own stack if it was given one (clone(fn, stack, SIGCHLD)) */
+	if (stack)
+		c->ctx->uc_mcontext.rsp = stack;
 	if (plat_thread_arm(&t->tls))
 		rt_panic("cannot arm the forked child");
 	t->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
 	t->tid = (int)plat_call(__NR_gettid, 0, 0, 0, 0, 0, 0);
 	t->proc->pid = (int)plat_call(__NR_getpid, 0, 0, 0, 0, 0, 0);
 	thread_after_fork_child(t);
-	sig_after_fork_child(t);
 	pidtab_child_start(true);
 	vfs_record('P', t->proc->exe ? t->proc->exe : "/");
 	return 0;
@@ -189,16 +193,14 @@ long sys_clone(struct sys_call *c)
 		log_debug("clone: CLONE_FILES without CLONE_VM is not supported");
 		return -EINVAL;
 	}
-	if (stack)
-		return -EINVAL; /* a forked child on another stack: not used by libcs */
-	return record_pidfd(clone_fork(c, flags, ptid, ctid, tls), flags, ptid);
+	return record_pidfd(clone_fork(c, flags, stack, ptid, ctid, tls), flags, ptid);
 }
 
 long sys_fork(struct sys_call *c)
 {
 	if (current()->tls.intr)
 		return SYS_RESTART_NOW;
-	return clone_fork(c, K_SIGCHLD, 0, 0, 0);
+	return clone_fork(c, K_SIGCHLD, 0, 0, 0, 0);
 }
 
 long sys_vfork(struct sys_call *c)

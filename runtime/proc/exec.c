@@ -108,8 +108,8 @@ static long make_boot_fd(const char *prog, const struct strvec *argv, const stru
 	struct bb_writer w;
 
 	uint64_t ignored = sig_ignored_set(p);
+	vfs_cwd(cwd);
 	rt_lock(&p->lock);
-	str_copy(cwd, p->cwd, sizeof cwd);
 	unsigned umask = p->umask;
 	rt_unlock(&p->lock);
 
@@ -156,6 +156,8 @@ static long exec_common(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_
 
 	if (r < 0)
 		return r;
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
 	if (current()->tls.intr)
 		return SYS_RESTART_NOW; /* deliver the held signal to this image first */
 	if (r == 0) {
@@ -172,6 +174,9 @@ static long exec_common(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_
 		if ((size_t)rt_snprintf(prog, sizeof prog, "%s/%s", dir, path) >= sizeof prog)
 			return -ENAMETOOLONG;
 	}
+	/* execveat(AT_SYMLINK_NOFOLLOW) opens the program with O_NOFOLLOW */
+	if (*path && (flags & AT_SYMLINK_NOFOLLOW) && (r = vfs_open_nofollow_check(prog)))
+		return r;
 	if ((r = copy_strv(uargv, &argv)) || (r = copy_strv(uenvp, &envp)))
 		goto out;
 	if (argv.n == 0 && (r = strvec_push(&argv, ""))) /* Linux 5.18+: argv {""} */

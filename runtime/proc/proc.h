@@ -47,7 +47,8 @@ struct rt_proc {
 	 * Cleared in a forked child. */
 	bool fdt_split;
 	struct rt_lock lock; /* guards everything below */
-	char *cwd;         /* absolute, normalized */
+	char *cwd;         /* absolute, normalized, no symlinks; vfs_cwd() */
+	bool cwd_host;     /* the host process's working directory is cwd (path.c) */
 	unsigned umask;
 	char *exe;         /* path of the running program, for /proc/self/exe */
 	struct ksigaction sigact[K_NSIG]; /* index signal - 1 */

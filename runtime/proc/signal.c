@@ -190,10 +190,32 @@ static void host_default(struct rt_thread *t, struct kucontext *ctx, int sig)
 	plat_call(__NR_tgkill, p->pid, t->tid, sig, 0, 0, 0);
 }
 
-static void force_sigsegv(struct rt_thread *t, struct kucontext *ctx)
+static void dispatch(struct rt_thread *t, struct kucontext *ctx, int sig, struct ksiginfo *info);
+
+/* Linux's force_sigsegv: the frame for `sig` (0: a sigreturn) could not be
+ * written or read. When that was SIGSEGV's own frame the process dies of it;
+ * otherwise the program gets a SIGSEGV from the kernel, which its handler
+ * may take, unless it blocks or ignores SIGSEGV: then the default action. */
+static void force_sigsegv(struct rt_thread *t, struct kucontext *ctx, int sig)
 {
-	log_debug("cannot write a signal frame on the application's stack: SIGSEGV");
-	host_default(t, ctx, K_SIGSEGV);
+	log_debug("cannot use a signal frame on the application's stack (signal %d): SIGSEGV", sig);
+	if (sig == K_SIGSEGV) {
+		host_default(t, ctx, K_SIGSEGV);
+		return;
+	}
+	struct rt_proc *p = t->proc;
+	uint64_t bit = K_SIGBIT(K_SIGSEGV);
+	rt_lock(&p->lock);
+	if (p->sigact[K_SIGSEGV - 1].handler == K_SIG_IGN || (t->sigmask & bit)) {
+		struct ksigaction dfl = { 0 };
+		p->sigact[K_SIGSEGV - 1] = dfl;
+		set_host_mode(K_SIGSEGV, &dfl);
+	}
+	rt_unlock(&p->lock);
+	t->sigmask &= ~bit;
+	ctx->uc_sigmask = sig_host_mask(t->sigmask);
+	struct ksiginfo info = { .si_signo = K_SIGSEGV, .si_code = K_SI_KERNEL };
+	dispatch(t, ctx, K_SIGSEGV, &info);
 }
 
 /* ---- frames --------------------------------------------------------------- */
@@ -350,7 +372,7 @@ static void dispatch(struct rt_thread *t, struct kucontext *ctx, int sig, struct
 		return;
 	}
 	if (!sig_deliver(t, ctx, sig, info, &act))
-		force_sigsegv(t, ctx);
+		force_sigsegv(t, ctx, sig);
 }
 
 void sig_thread_exit(struct rt_thread *t)
@@ -531,7 +553,7 @@ void sig_return(struct rt_thread *t, struct kucontext *ctx)
 
 	/* The restorer's `ret` popped pretcode: %rsp points at the ucontext. */
 	if (uaccess_copy_from(&uc, m->rsp, sizeof uc) || restore_fpstate(ctx, uc.uc_mcontext.fpstate)) {
-		force_sigsegv(t, ctx);
+		force_sigsegv(t, ctx, 0);
 		return;
 	}
 	struct ksigcontext *u = &uc.uc_mcontext;

@@ -154,6 +154,7 @@ struct rt_proc *proc_clone(struct rt_proc *parent)
 		return NULL;
 	rt_lock(&parent->lock);
 	p->cwd = rt_strdup(parent->cwd);
+	p->cwd_host = parent->cwd_host;
 	p->exe = parent->exe ? rt_strdup(parent->exe) : NULL;
 	p->umask = parent->umask;
 	memcpy(p->sigact, parent->sigact, sizeof p->sigact);

@@ -103,6 +103,24 @@ long sys_check_iov(uintptr_t uiov, long cnt, bool kernel_writes)
 	return 0;
 }
 
+/*
+ * A memory range ('m') that is not the application's may still be one the
+ * kernel refuses on its own, before it looks at any mapping: an unaligned
+ * start (every call but the mlock family, which rounds down) or a length
+ * that wraps around. Those go to the host, which gives Linux's own answer
+ * (EINVAL for most, ENOMEM for mprotect and msync); a real range over the
+ * runtime's memory is ENOMEM, as for a hole.
+ */
+static bool kernel_refuses_range(const struct sys_entry *e, uintptr_t v, size_t len)
+{
+	size_t aligned = (len + RT_PAGE_SIZE - 1) & ~(size_t)(RT_PAGE_SIZE - 1);
+	if (v + aligned < v || aligned < len)
+		return true;
+	bool rounds = e == &sys_table[__NR_mlock] || e == &sys_table[__NR_munlock] ||
+		      e == &sys_table[__NR_mlock2];
+	return !rounds && (v & (RT_PAGE_SIZE - 1));
+}
+
 RT_HOT static long check_args(const struct sys_entry *e, const long *a)
 {
 	/* A refused call is refused whatever its arguments: Linux answers
@@ -123,7 +141,11 @@ RT_HOT static long check_args(const struct sys_entry *e, const long *a)
 				return -EBADF;
 			break;
 		case 'D':
-			if ((int)a[i] != VFS_AT_FDCWD && !fd_owned((int)a[i], false))
+			/* A directory fd before a path is checked by the path's
+			 * resolution, as Linux does it: after the path is read,
+			 * and only when the path is relative (or empty with
+			 * AT_EMPTY_PATH). */
+			if (e->spec[i + 1] != 'P' && (int)a[i] != VFS_AT_FDCWD && !fd_owned((int)a[i], false))
 				return -EBADF;
 			break;
 		case 'a':
@@ -131,8 +153,8 @@ RT_HOT static long check_args(const struct sys_entry *e, const long *a)
 				return -EINVAL;
 			break;
 		case 'm':
-			if (!mm_user_ok(v, (size_t)a[i + 1]))
-				return -ENOMEM;
+			if (!mm_user_ok(v, (size_t)a[i + 1]) && !kernel_refuses_range(e, v, (size_t)a[i + 1]))
+				return -ENOMEM; /* runtime memory is not mapped, as far as the program knows */
 			break;
 		case 'w':
 			if (v && !mm_user_ok(v, 0))

@@ -15,6 +15,7 @@
 #include <linux/stat.h>
 
 #include "../boot/boot.h"
+#include "../fs/procfs.h"
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
 #include "../proc/pidtab.h"
@@ -30,8 +31,13 @@ struct upath {
 	struct vfs_path p;
 };
 
-/* Copy and resolve; *empty is set when the path is "" (for AT_EMPTY_PATH).
- * rflags: VFS_NOFOLLOW for calls that act on a final symlink itself. */
+/* Copy and resolve, in Linux's order: the path is read first (EFAULT,
+ * ENAMETOOLONG), an empty one is ENOENT unless the caller allows it, and the
+ * directory fd matters (EBADF, ENOTDIR) only for a relative path; an
+ * absolute one ignores it. With empty non-NULL an empty path is allowed
+ * (AT_EMPTY_PATH): *empty is set and dirfd, if not AT_FDCWD, must be the
+ * application's. rflags: VFS_NOFOLLOW for calls that act on a final
+ * symlink itself. */
 static long resolve_f(int dirfd, uintptr_t upath, struct upath *u, bool *empty, int rflags)
 {
 	long r = uaccess_strncpy(u->path, upath, sizeof u->path);
@@ -40,10 +46,13 @@ static long resolve_f(int dirfd, uintptr_t upath, struct upath *u, bool *empty, 
 	if (empty) {
 		*empty = r == 0;
 		if (*empty)
-			return 0;
+			return dirfd == VFS_AT_FDCWD || fd_owned(dirfd, false) ? 0 : -EBADF;
 	}
 	return vfs_resolve_at(dirfd, u->path, rflags, u->abs, &u->p);
 }
+
+/* empty for resolve_f when the call's flags allow an empty path */
+#define EMPTY_IF(flags, e) (((flags) & AT_EMPTY_PATH) ? (e) : NULL)
 
 static long resolve(int dirfd, uintptr_t upath, struct upath *u, bool *empty)
 {
@@ -139,14 +148,12 @@ static long do_stat(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_t ub
 {
 	struct upath u;
 	struct kstat_buf st;
-	bool empty;
-	long r = resolve_f(dirfd, upath, &u, &empty, stat_flags(flags));
+	bool empty = false;
+	long r = resolve_f(dirfd, upath, &u, EMPTY_IF(flags, &empty), stat_flags(flags));
 
 	if (r)
 		return r;
 	if (empty) {
-		if (!(flags & AT_EMPTY_PATH))
-			return -ENOENT;
 		if (dirfd != VFS_AT_FDCWD) {
 			r = fd_stat(dirfd, &st);
 			return r ? r : uaccess_copy_to(ubuf, &st, sizeof st);
@@ -174,8 +181,14 @@ long sys_lstat(struct sys_call *c)
 	return do_stat(c, VFS_AT_FDCWD, (uintptr_t)c->a[0], (uintptr_t)c->a[1], AT_SYMLINK_NOFOLLOW);
 }
 
+/* The flags fstatat and statx take (AT_SYMLINK_NOFOLLOW, AT_NO_AUTOMOUNT,
+ * AT_EMPTY_PATH, AT_STATX_*), checked before the path, as Linux does. */
+#define STAT_AT_FLAGS (0x100 | 0x800 | AT_EMPTY_PATH | 0x6000)
+
 long sys_newfstatat(struct sys_call *c)
 {
+	if (c->a[3] & ~(long)STAT_AT_FLAGS)
+		return -EINVAL;
 	return do_stat(c, (int)c->a[0], (uintptr_t)c->a[1], (uintptr_t)c->a[2], (int)c->a[3]);
 }
 
@@ -184,14 +197,15 @@ long sys_statx(struct sys_call *c)
 	int dirfd = (int)c->a[0], flags = (int)c->a[2];
 	struct upath u;
 	uint8_t buf[256];
-	bool empty;
-	long r = resolve_f(dirfd, (uintptr_t)c->a[1], &u, &empty, stat_flags(flags));
+	bool empty = false;
+
+	if ((flags & ~STAT_AT_FLAGS) || (flags & 0x6000) == 0x6000 || ((unsigned)c->a[3] & 0x80000000u))
+		return -EINVAL; /* STATX__RESERVED in the mask */
+	long r = resolve_f(dirfd, (uintptr_t)c->a[1], &u, EMPTY_IF(flags, &empty), stat_flags(flags));
 
 	if (r)
 		return r;
 	if (empty) {
-		if (!(flags & AT_EMPTY_PATH))
-			return -ENOENT;
 		if (dirfd != VFS_AT_FDCWD) {
 			struct file *f = fd_get(dirfd);
 			if (!f)
@@ -237,14 +251,12 @@ long sys_statfs(struct sys_call *c)
 static long do_access(int dirfd, uintptr_t upath, int mode, int flags)
 {
 	struct upath u;
-	bool empty;
-	long r = resolve_f(dirfd, upath, &u, &empty, nofollow_if(flags));
+	bool empty = false;
+	long r = resolve_f(dirfd, upath, &u, EMPTY_IF(flags, &empty), nofollow_if(flags));
 
 	if (r)
 		return r;
 	if (empty) {
-		if (!(flags & AT_EMPTY_PATH))
-			return -ENOENT;
 		if (dirfd != VFS_AT_FDCWD)
 			return fd_owned(dirfd, true) ? plat_call(439, dirfd, (long)"", mode, flags, 0, 0)
 						      : ((mode & 2) ? -EACCES : 0);
@@ -280,7 +292,7 @@ static long do_readlink(int dirfd, uintptr_t upath, uintptr_t ubuf, long size)
 {
 	struct upath u;
 	char buf[RT_PATH_MAX];
-	bool empty;
+	bool empty = false;
 	long r;
 
 	if (size <= 0)
@@ -388,15 +400,17 @@ long sys_unlinkat(struct sys_call *c)
 	return do_unlink((int)c->a[0], (uintptr_t)c->a[1], (int)c->a[2]);
 }
 
-static long do_two(int dfd1, uintptr_t p1, int dfd2, uintptr_t p2, struct upath *u1, struct upath *u2,
-		   int follow_first)
+/* The second name of a rename or link, on the first one's mount. */
+static long second_name(const struct upath *u1, int dfd2, uintptr_t p2, struct upath *u2)
 {
-	long r = resolve_f(dfd1, p1, u1, NULL, follow_first ? 0 : VFS_NOFOLLOW);
-	if (!r)
-		r = resolve_f(dfd2, p2, u2, NULL, VFS_NOFOLLOW);
-	if (!r && u1->p.mnt != u2->p.mnt)
-		r = -EXDEV;
-	return r;
+	long r = resolve_f(dfd2, p2, u2, NULL, VFS_NOFOLLOW);
+	return !r && u1->p.mnt != u2->p.mnt ? -EXDEV : r;
+}
+
+static long do_two(int dfd1, uintptr_t p1, int dfd2, uintptr_t p2, struct upath *u1, struct upath *u2)
+{
+	long r = resolve_f(dfd1, p1, u1, NULL, VFS_NOFOLLOW);
+	return r ? r : second_name(u1, dfd2, p2, u2);
 }
 
 static long do_rename(int dfd1, uintptr_t p1, int dfd2, uintptr_t p2, unsigned flags)
@@ -404,7 +418,7 @@ static long do_rename(int dfd1, uintptr_t p1, int dfd2, uintptr_t p2, unsigned f
 	struct upath *u = rt_alloc(2 * sizeof *u);
 	if (!u)
 		return -ENOMEM;
-	long r = do_two(dfd1, p1, dfd2, p2, &u[0], &u[1], 0);
+	long r = do_two(dfd1, p1, dfd2, p2, &u[0], &u[1]);
 	if (!r) {
 		vfs_record('W', u[0].p.abs);
 		vfs_record('W', u[1].p.abs);
@@ -429,13 +443,40 @@ long sys_renameat2(struct sys_call *c)
 	return do_rename((int)c->a[0], (uintptr_t)c->a[1], (int)c->a[2], (uintptr_t)c->a[3], (unsigned)c->a[4]);
 }
 
+/* linkat of an open file rather than of a name: how an O_TMPFILE file gets
+ * one. The file must be on the mount of the new name. */
+static long link_open_file(int fd, bool empty_path, int dfd2, uintptr_t p2, struct upath *u2)
+{
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	long r = resolve_f(dfd2, p2, u2, NULL, VFS_NOFOLLOW);
+	if (!r && (!f->ops->host || f->mnt != u2->p.mnt || !OP(u2, link_fd)))
+		r = -EXDEV;
+	if (!r)
+		r = OP(u2, link_fd)(fd, empty_path, &u2->p);
+	file_put(f);
+	return r;
+}
+
 static long do_link(int dfd1, uintptr_t p1, int dfd2, uintptr_t p2, int flags)
 {
+	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
 	struct upath *u = rt_alloc(2 * sizeof *u);
 	if (!u)
 		return -ENOMEM;
-	long r = do_two(dfd1, p1, dfd2, p2, &u[0], &u[1], flags & 0x400 /* AT_SYMLINK_FOLLOW */);
-	if (!r)
+	/* the source names an open file when it is empty (AT_EMPTY_PATH) or
+	 * /proc/self/fd/N followed (AT_SYMLINK_FOLLOW) */
+	bool empty = false;
+	long r = resolve_f(dfd1, p1, &u[0], EMPTY_IF(flags, &empty),
+			   (flags & AT_SYMLINK_FOLLOW) ? VFS_REOPEN : VFS_NOFOLLOW);
+	int fd = r ? -1 : empty ? dfd1 : proc_path_fd(&u[0].p);
+	if (!r && empty && dfd1 == VFS_AT_FDCWD)
+		r = -EPERM; /* the working directory: a directory */
+	else if (!r && fd >= 0)
+		r = link_open_file(fd, empty, dfd2, p2, &u[1]);
+	else if (!r && !(r = second_name(&u[0], dfd2, p2, &u[1])))
 		r = OP(&u[0], link) ? OP(&u[0], link)(&u[0].p, &u[1].p, flags) : -EACCES;
 	rt_free(u);
 	return r;
@@ -508,12 +549,12 @@ long sys_fchmodat2(struct sys_call *c)
 static long do_chown(struct sys_call *c, int dirfd, uintptr_t upath, unsigned uid, unsigned gid, int flags)
 {
 	struct upath u;
-	bool empty;
-	long r = resolve_f(dirfd, upath, &u, &empty, nofollow_if(flags));
+	bool empty = false;
+	long r = resolve_f(dirfd, upath, &u, EMPTY_IF(flags, &empty), nofollow_if(flags));
 	if (r)
 		return r;
 	if (empty) {
-		if (!(flags & AT_EMPTY_PATH) || dirfd == VFS_AT_FDCWD)
+		if (dirfd == VFS_AT_FDCWD)
 			return -ENOENT;
 		if (fd_on_readonly_mount(dirfd))
 			return -EROFS;
@@ -775,11 +816,9 @@ long sys_inotify_add_watch(struct sys_call *c)
 long sys_getcwd(struct sys_call *c)
 {
 	char cwd[RT_PATH_MAX];
-	struct rt_proc *p = current()->proc;
 
-	rt_lock(&p->lock);
-	size_t n = str_copy(cwd, p->cwd, sizeof cwd) + 1;
-	rt_unlock(&p->lock);
+	vfs_cwd(cwd);
+	size_t n = strlen(cwd) + 1;
 	if ((size_t)c->a[1] < n)
 		return -ERANGE;
 	return uaccess_copy_to((uintptr_t)c->a[0], cwd, n) ? -EFAULT : (long)n;
@@ -798,19 +837,21 @@ static long set_cwd(struct upath *u)
 		return -ENOTDIR;
 	if (OP(u, access) && (r = OP(u, access)(&u->p, 1, 0)))
 		return r;
-	char *cwd = rt_strdup(u->p.abs);
+	/* the directory's own name, as getcwd gives it: no symbolic link */
+	char real[RT_PATH_MAX];
+	if ((r = vfs_realpath(u->p.abs, real)))
+		return r;
+	char *cwd = rt_strdup(real);
 	if (!cwd)
 		return -ENOMEM;
+	bool host = vfs_cwd_attach(real); /* the host follows a rename (path.c) */
 	struct rt_proc *p = current()->proc;
 	rt_lock(&p->lock);
 	char *old = p->cwd;
 	p->cwd = cwd;
+	p->cwd_host = host;
 	rt_unlock(&p->lock);
 	rt_free(old);
-	/* Keep the host's idea in step, for /proc/self/cwd. */
-	char hp[RT_PATH_MAX];
-	if (OP(u, host_path) && !OP(u, host_path)(&u->p, hp, sizeof hp))
-		plat_call(__NR_chdir, (long)hp, 0, 0, 0, 0, 0);
 	return 0;
 }
 
@@ -989,7 +1030,11 @@ long sys_dup2(struct sys_call *c)
 
 long sys_dup3(struct sys_call *c)
 {
-	return dup_to((int)c->a[0], (int)c->a[1], (int)c->a[2], __NR_dup3);
+	int flags = (int)c->a[2];
+	/* Linux checks the flags and the pair before either fd */
+	if ((flags & ~O_CLOEXEC) || c->a[0] == c->a[1])
+		return -EINVAL;
+	return dup_to((int)c->a[0], (int)c->a[1], flags, __NR_dup3);
 }
 
 long sys_fcntl(struct sys_call *c)
@@ -1207,9 +1252,16 @@ long sys_pselect6(struct sys_call *c)
 	return r;
 }
 
-static bool events_ok(uintptr_t ev, long max)
+/* epoll_wait's checks, in Linux's order: the count (up to INT_MAX bytes of
+ * events), then the buffer, then the fd (its spec is 'd' for this). */
+static long events_check(const long *a)
 {
-	return max > 0 && max <= (1L << 24) && mm_user_ok(ev, (size_t)max * 12);
+	int max = (int)a[2];
+	if (max <= 0 || max > 0x7fffffff / 12)
+		return -EINVAL;
+	if (!mm_user_ok((uintptr_t)a[1], (size_t)max * 12))
+		return -EFAULT;
+	return fd_owned((int)a[0], false) ? 0 : -EBADF;
 }
 
 static int64_t monotonic_ns(void)
@@ -1283,22 +1335,25 @@ static long epoll_ts(struct sys_call *c, long *a)
 long sys_epoll_wait(struct sys_call *c)
 {
 	long a[6];
-	if (!events_ok((uintptr_t)c->a[1], c->a[2]))
-		return -EFAULT;
+	long r = events_check(c->a);
+	if (r)
+		return r;
 	memcpy(a, c->a, sizeof a);
 	return epoll_ms(c, a);
 }
 
 long sys_epoll_pwait(struct sys_call *c)
 {
-	if (!events_ok((uintptr_t)c->a[1], c->a[2]))
-		return -EFAULT;
+	long r = events_check(c->a);
+	if (r)
+		return r;
 	return masked_wait(c, 4, (uintptr_t)c->a[4], (size_t)c->a[5], epoll_ms);
 }
 
 long sys_epoll_pwait2(struct sys_call *c)
 {
-	if (!events_ok((uintptr_t)c->a[1], c->a[2]))
-		return -EFAULT;
+	long r = events_check(c->a);
+	if (r)
+		return r;
 	return masked_wait(c, 4, (uintptr_t)c->a[4], (size_t)c->a[5], epoll_ts);
 }

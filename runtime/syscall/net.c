@@ -542,6 +542,8 @@ static long shadow_send(int fd, uintptr_t uhdr, struct msg_shadow *s)
 	if (uaccess_copy_from(&s->app, uhdr, sizeof s->app))
 		return -EFAULT;
 	s->k = s->app;
+	if (s->app.iovlen > UIO_MAXIOV)
+		return -EMSGSIZE; /* a message header's count, unlike readv's */
 	if ((r = sys_check_iov(s->app.iov, (long)s->app.iovlen, false)))
 		return r;
 	if (s->app.name && s->app.namelen) {
@@ -579,6 +581,8 @@ static long shadow_recv(uintptr_t uhdr, struct msg_shadow *s)
 	if (uaccess_copy_from(&s->app, uhdr, sizeof s->app))
 		return -EFAULT;
 	s->k = s->app;
+	if (s->app.iovlen > UIO_MAXIOV)
+		return -EMSGSIZE; /* a message header's count, unlike readv's */
 	if ((r = sys_check_iov(s->app.iov, (long)s->app.iovlen, true)))
 		return r;
 	if ((int)s->app.namelen < 0)

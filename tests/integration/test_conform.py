@@ -1,0 +1,55 @@
+"""System-call conformance (issue 10): progs/conform.c prints one line per
+corner case, "CLASS.CASE: RESULT"; each class must print the same lines
+natively and under coffer, on this machine's kernel. The program's header
+says what each class is about; a failure names the cases that differ."""
+import os
+
+import pytest
+
+from conftest import PROGS, cli, libc_entries, native, probe_manifest, run, trusted_mounts
+
+CLASSES = ["args", "absolute", "clone", "fds", "signals", "cwd", "busy", "hidden", "tmpfile"]
+# the classes that need nothing outside the directory they are given, run
+# again from a signed bundle (confined passthrough mount, no capabilities)
+BUNDLE_CLASSES = ["cwd"]
+
+
+def same(n, c):
+    assert n.returncode == 0, n.stderr
+    assert c.returncode == 0, c.stderr
+    want, got = n.stdout.splitlines(), c.stdout.splitlines()
+    assert len(want) >= 4 and [l.split(":")[0] for l in got] == [l.split(":")[0] for l in want]
+    diff = [f"{w}   but under coffer: {g.split(': ', 1)[1]}" for w, g in zip(want, got) if w != g]
+    assert not diff, "\n".join(diff)
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_conform(prog, tmp_path, cls):
+    (tmp_path / "native").mkdir()
+    (tmp_path / "coffer").mkdir()
+    same(native([prog("conform"), tmp_path / "native", cls]), run([prog("conform"), tmp_path / "coffer", cls]))
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory, key):
+    base = tmp_path_factory.mktemp("conform")
+    app, data = base / "app", base / "data"
+    app.mkdir()
+    data.mkdir()
+    (app / "conform").write_bytes((PROGS / "conform").read_bytes())
+    os.chmod(app / "conform", 0o755)
+    (base / "app.yaml").write_text(probe_manifest("conform", app, data, mounts=trusted_mounts(libc_entries())))
+    r = cli("sign", "--key", key, base / "app.yaml", "-o", base / "app.coffer")
+    assert r.returncode == 0, r.stderr
+    return base / "app.coffer", data
+
+
+@pytest.mark.parametrize("cls", BUNDLE_CLASSES)
+def test_conform_bundle(prog, tmp_path, bundle, cls):
+    path, data = bundle
+    (tmp_path / "native").mkdir()
+    (data / cls).mkdir()
+    n = native([prog("conform"), tmp_path / "native", cls])
+    c = cli("run", path, "--", f"/data/{cls}", cls)
+    # the paths differ (/data/... in the bundle), the results must not
+    same(n, c)
