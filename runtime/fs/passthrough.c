@@ -322,8 +322,8 @@ static long pt_link_fd(int hostfd, bool empty_path, const struct vfs_path *to)
 {
 	/* the host checks what Linux checks: AT_EMPTY_PATH needs
 	 * CAP_DAC_READ_SEARCH, the /proc link does not */
-	char src[32];
-	rt_snprintf(src, sizeof src, "/proc/self/fd/%d", hostfd);
+	char src[48];
+	rt_snprintf(src, sizeof src, "%s/fd/%d", fd_host_proc(), hostfd);
 	long from = empty_path ? hostfd : AT_FDCWD;
 	const char *name = empty_path ? "" : src;
 	int flags = empty_path ? AT_EMPTY_PATH : AT_SYMLINK_FOLLOW;

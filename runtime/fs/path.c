@@ -154,10 +154,10 @@ bool vfs_cwd_attach(const char *abs)
 
 void vfs_fd_path_now(int fd, const struct file *f, char *path)
 {
-	char link[32], host[RT_PATH_MAX], now[RT_PATH_MAX];
+	char link[48], host[RT_PATH_MAX], now[RT_PATH_MAX];
 	if (!f->ops->host || !f->mnt || f->mnt->ops != &passthrough_ops)
 		return;
-	rt_snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	rt_snprintf(link, sizeof link, "%s/fd/%d", fd_host_proc(), fd);
 	long n = plat_call(__NR_readlink, (long)link, (long)host, sizeof host - 1, 0, 0, 0);
 	if (n <= 0 || n >= (long)sizeof host - 1)
 		return;
