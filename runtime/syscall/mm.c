@@ -71,3 +71,58 @@ long sys_brk(struct sys_call *c)
 		rt_panic("the host put the program break inside runtime memory");
 	return r;
 }
+
+/*
+ * membarrier: the kernel keeps registrations per address space, and the
+ * runtime registers for itself (call-site patching needs the SYNC_CORE
+ * barrier, platform/direct/patch.c). The program must see only its own:
+ * a barrier it never registered for is EPERM, and GET_REGISTRATIONS lists
+ * what it registered. Kept in a global, as the kernel keeps it in the mm:
+ * shared with CLONE_VM children, copied by fork, gone at execve.
+ */
+enum {
+	MB_QUERY = 0,
+	MB_GLOBAL_EXPEDITED = 2,
+	MB_REGISTER_GLOBAL_EXPEDITED = 4,
+	MB_PRIVATE_EXPEDITED = 8,
+	MB_REGISTER_PRIVATE_EXPEDITED = 16,
+	MB_PRIVATE_EXPEDITED_SYNC_CORE = 32,
+	MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE = 64,
+	MB_PRIVATE_EXPEDITED_RSEQ = 128,
+	MB_REGISTER_PRIVATE_EXPEDITED_RSEQ = 256,
+	MB_GET_REGISTRATIONS = 512,
+};
+
+static unsigned app_membarrier;
+
+long sys_membarrier(struct sys_call *c)
+{
+	int cmd = (int)c->a[0];
+	unsigned reg = 0;
+
+	if (c->a[1] && cmd != MB_PRIVATE_EXPEDITED_RSEQ)
+		return -EINVAL; /* flags are for the rseq barrier only */
+	switch (cmd) {
+	case MB_GET_REGISTRATIONS:
+		return __atomic_load_n(&app_membarrier, __ATOMIC_RELAXED);
+	case MB_REGISTER_GLOBAL_EXPEDITED:
+	case MB_REGISTER_PRIVATE_EXPEDITED:
+	case MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE:
+	case MB_REGISTER_PRIVATE_EXPEDITED_RSEQ: {
+		long r = sys_forward(c);
+		if (r == 0)
+			__atomic_or_fetch(&app_membarrier, (unsigned)cmd, __ATOMIC_RELAXED);
+		return r;
+	}
+	case MB_PRIVATE_EXPEDITED: reg = MB_REGISTER_PRIVATE_EXPEDITED; break;
+	case MB_PRIVATE_EXPEDITED_SYNC_CORE: reg = MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE; break;
+	case MB_PRIVATE_EXPEDITED_RSEQ: reg = MB_REGISTER_PRIVATE_EXPEDITED_RSEQ; break;
+	}
+	if (reg && !(__atomic_load_n(&app_membarrier, __ATOMIC_RELAXED) & reg)) {
+		/* the host would answer for the runtime's registration: check
+		 * the command is one it serves, then answer for the program */
+		long q = plat_call(__NR_membarrier, MB_QUERY, 0, 0, 0, 0, 0);
+		return q >= 0 && (q & cmd) ? -EPERM : -EINVAL;
+	}
+	return sys_forward(c);
+}

@@ -554,6 +554,10 @@ static void hidden(void)
 			close(i);
 	CASE(c, "membarrier_query", syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0) >= 0);
 	CASE(c, "membarrier_private_expedited", syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0));
+	CASE(c, "membarrier_sync_core", syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0));
+	CASE(c, "membarrier_registrations", syscall(SYS_membarrier, 1 << 9 /* GET_REGISTRATIONS */, 0, 0));
+	CASE(c, "membarrier_register", syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0));
+	CASE(c, "membarrier_registrations_after", syscall(SYS_membarrier, 1 << 9, 0, 0));
 }
 
 /* 9. A name for an O_TMPFILE file through /proc/self/fd. */
