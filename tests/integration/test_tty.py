@@ -1,0 +1,169 @@
+"""Process relationships and terminals as natively (issue 9): the program is
+the process its parent started (pid, process group, session), job control
+reaches it, a signal that kills it is seen as natively, and pseudo-terminals
+work, in development runs and in bundles whose manifest allows them."""
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from conftest import COFFER, native, run, stderr_lines
+
+PY = "/usr/bin/python3"
+RELATIONS = "import os; print(os.getpid(), os.getppid() != 0, os.getpgrp(), os.getsid(0))"
+
+
+def coffer_cmd(*argv):
+    return [str(COFFER), "run", "--", *map(str, argv)]
+
+
+def test_setsid_fails_in_a_session_leader_as_natively():
+    # `setsid -w` makes the process it runs a session leader; setsid() in
+    # it fails with EPERM. Under a coffer that forked, the program was
+    # coffer's child and setsid() succeeded.
+    probe = "import os\ntry:\n    os.setsid(); print('setsid ok')\nexcept OSError as e:\n    print('setsid', e.errno)"
+    n = native(["setsid", "-w", PY, "-c", probe])
+    c = native(["setsid", "-w", *coffer_cmd(PY, "-c", probe)])
+    assert n.stdout == c.stdout == "setsid 1\n", (n.stdout, c.stdout, c.stderr)
+
+
+@pytest.mark.parametrize("new_session", [False, True])
+def test_pid_group_and_session_are_the_ones_the_parent_made(new_session):
+    p = subprocess.Popen(coffer_cmd(PY, "-c", RELATIONS), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, start_new_session=new_session)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 0, err
+    pid, has_parent, pgrp, sid = out.split()
+    assert int(pid) == p.pid
+    if new_session:
+        assert int(pgrp) == int(sid) == p.pid
+    else:
+        assert (int(pgrp), int(sid)) == (os.getpgrp(), os.getsid(0))
+    # the parent is outside the application: not shown (docs/runtime.md)
+    assert has_parent == "False"
+
+
+def test_killed_by_a_signal_as_natively():
+    for argv in (["/bin/sh", "-c", "kill -KILL $$"], ["/bin/sh", "-c", "kill -TERM $$"],
+                 [PY, "-c", "import ctypes; ctypes.string_at(0)"]):
+        n, c = native(argv), run(argv)
+        assert n.returncode < 0 and c.returncode == n.returncode, (argv, c.returncode, c.stderr)
+        assert stderr_lines(c) == [], c.stderr
+    # a shell reports it as it reports a native program
+    script = f"{COFFER} run -- /bin/sh -c 'kill -SEGV $$' 2>/dev/null; echo status $?"
+    assert native(["/bin/sh", "-c", script]).stdout == "status 139\n"
+
+
+def test_stop_and_continue_from_outside():
+    p = subprocess.Popen(coffer_cmd(PY, "-c", "import os, sys; print(os.getpid(), flush=True); "
+                                    "sys.stdin.readline(); print('resumed', flush=True)"),
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        program = int(p.stdout.readline())
+        os.kill(p.pid, signal.SIGSTOP)
+        _, st = os.waitpid(p.pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(st) and os.WSTOPSIG(st) == signal.SIGSTOP
+        # what stopped is the program itself
+        with open(f"/proc/{program}/stat") as f:
+            assert f.read().rsplit(")", 1)[1].split()[0] == "T"
+        os.kill(p.pid, signal.SIGCONT)
+        _, st = os.waitpid(p.pid, os.WCONTINUED)
+        assert os.WIFCONTINUED(st)
+        p.stdin.write("go\n")
+        p.stdin.flush()
+        assert p.stdout.readline() == "resumed\n"
+        _, st = os.waitpid(p.pid, 0)
+        assert os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0
+    finally:
+        if p.poll() is None and p.returncode is None:
+            try:
+                p.kill()
+            except ProcessLookupError:
+                pass
+
+
+class Terminal:
+    """An interactive bash on a new pseudo-terminal, driven like a user."""
+
+    def __init__(self, argv):
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TERM": "dumb", "PS1": "PROMPT> ",
+               "HOME": "/tmp"}
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.execve(argv[0], argv, env)
+        self.seen = b""
+
+    def expect(self, pattern, timeout=60):
+        """Read until pattern shows; returns what came since the last expect."""
+        pattern = pattern.encode()
+        buf = b""
+        while pattern not in buf:
+            r, _, _ = select.select([self.fd], [], [], timeout)
+            if not r:
+                raise AssertionError(f"no {pattern!r} on the terminal; got {buf!r}")
+            try:
+                data = os.read(self.fd, 4096)
+            except OSError:
+                data = b""
+            if not data:
+                raise AssertionError(f"the terminal closed before {pattern!r}; got {buf!r}")
+            buf += data
+        self.seen += buf
+        return buf.decode(errors="replace")
+
+    def send(self, text):
+        os.write(self.fd, text.encode())
+
+    def close(self):
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(self.pid, 0)
+        os.close(self.fd)
+
+
+@pytest.fixture
+def bash():
+    t = Terminal(["/bin/bash", "--norc", "--noprofile", "-i"])
+    t.expect("PROMPT> ")
+    yield t
+    t.close()
+
+
+@pytest.mark.parametrize("under_coffer", [False, True])
+def test_job_control_in_an_interactive_shell(bash, under_coffer):
+    prefix = f"{COFFER} run -- " if under_coffer else ""
+    # the program's process group is its own, and the terminal's foreground
+    bash.send(f"{prefix}{PY} -c \"import os, sys; print('pgrp', os.getpgrp() == os.getpid() == "
+              f"os.tcgetpgrp(0)); print('ready'); print('got', sys.stdin.readline().strip(), flush=True); "
+              f"print('again', sys.stdin.readline().strip(), flush=True)\"\n")
+    out = bash.expect("ready")
+    assert "pgrp True" in out, out
+    bash.send("\x1a")  # Ctrl-Z: the shell sees it stopped
+    assert "Stopped" in bash.expect("PROMPT> ")
+    bash.send("jobs -l\n")
+    assert "Stopped" in bash.expect("PROMPT> ")
+    bash.send("fg\n")  # back in the foreground, reading the terminal again
+    bash.expect(PY)
+    bash.send("hello\n")
+    bash.expect("got hello")
+    bash.send("\x03")  # Ctrl-C ends it, as natively: 130
+    bash.expect("PROMPT> ")
+    bash.send("echo status $?\n")
+    assert "status 130" in bash.expect("PROMPT> ")
+    # kill -STOP / -CONT from the shell, on a background job (ps reads the
+    # state the kernel gives it)
+    bash.send(f"{prefix}/bin/sleep 100 &\n")
+    bash.expect("PROMPT> ")
+    state = "until [ \"$(ps -o stat= -p $!)\" = {} ]; do sleep 0.1; done; echo state {}\n"
+    bash.send("kill -STOP %1; " + state.format("T", "stopped"))
+    bash.expect("state stopped")
+    bash.send("kill -CONT %1; " + state.format("S", "running"))
+    bash.expect("state running")
+    bash.send("kill %1; wait %1; echo status $?\n")
+    bash.expect("status 143")
