@@ -64,6 +64,7 @@ struct man_config {
 	uint8_t reserved[16];
 };
 #define MAN_F_DEBUG 1u
+#define MAN_F_TERMINAL 2u /* may make pseudo-terminals (/dev/ptmx) */
 
 enum man_mount_type {
 	MAN_MOUNT_TRUSTED = 1,

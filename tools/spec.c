@@ -570,9 +570,11 @@ static void load_root(struct ctx *c, yaml_node_t *root, struct spec *s)
 			mount_errors = c->errors - before;
 		} else if (!strcmp(k, "enclave")) {
 			load_enclave(c, vn, s);
+		} else if (!strcmp(k, "terminal")) {
+			get_bool(c, vn, "terminal", &s->terminal);
 		} else {
 			unknown_key(c, kn, k, NULL,
-				    "version, entrypoint, argv, host_args, env, host_env, cwd, mounts, enclave");
+				    "version, entrypoint, argv, host_args, env, host_env, cwd, mounts, terminal, enclave");
 		}
 	}
 	if (mounts_node && mounts_node->type != YAML_SEQUENCE_NODE)

@@ -167,3 +167,72 @@ def test_job_control_in_an_interactive_shell(bash, under_coffer):
     bash.expect("state running")
     bash.send("kill %1; wait %1; echo status $?\n")
     bash.expect("status 143")
+
+
+# A program driving an interactive child through a pseudo-terminal, as
+# expect, pexpect and IDEs do: openpty with a window size, then pty.fork
+# running bash, which reads commands, prints its prompt and the results, and
+# sees the window size the parent set (stty size).
+PTY_DRIVER = r"""
+import fcntl, os, pty, select, struct, sys, termios
+
+def upto(fd, pattern):
+    buf = b""
+    while pattern not in buf:
+        r, _, _ = select.select([fd], [], [], 60)
+        data = os.read(fd, 4096) if r else b""
+        if not data:
+            sys.exit(f"no {pattern!r}, got {buf!r}")
+        buf += data
+    return buf
+
+m, s = os.openpty()
+fcntl.ioctl(m, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 77, 0, 0))
+print("openpty", os.isatty(s), os.ttyname(s).startswith("/dev/pts/"), os.get_terminal_size(s))
+os.close(s)
+os.close(m)
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv("/bin/bash", ["bash", "--norc", "--noprofile", "-i"])
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 91, 0, 0))
+os.write(fd, b"PS1='RE''ADY> '\n")  # the echo of this line is no prompt
+upto(fd, b"READY> ")
+os.write(fd, b"stty size; echo $((6*7)); tty\n")
+out = upto(fd, b"READY> ").decode().splitlines()
+print("child", out[1:3], out[3].startswith("/dev/pts/"))
+os.write(fd, b"exit 3\n")
+try:
+    while os.read(fd, 4096):
+        pass
+except OSError:
+    pass
+print("status", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"""
+PTY_OUT = ("openpty True True os.terminal_size(columns=77, lines=33)\n"
+           "child ['24 91', '42'] True\nstatus 3\n")
+
+
+def test_pseudo_terminals_in_a_development_run_and_a_bundle(tmp_path, key):
+    from test_apps import Modes
+    script = tmp_path / "driver.py"
+    script.write_text(PTY_DRIVER)
+    argv = [PY, str(script)]
+    env = {"PATH": "/usr/bin:/bin", "TERM": "dumb"}
+    assert native(argv, env=env).stdout == PTY_OUT
+    m = Modes(tmp_path, key)
+    for cmd in (m.dev(argv), m.record(argv)):
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+        assert (r.returncode, r.stdout) == (0, PTY_OUT), r.stderr
+    # the recording saw the program make a terminal, and says so
+    yaml = m.yaml.read_text()
+    assert "\nterminal: true\n" in yaml
+    r = subprocess.run(m.sign(), capture_output=True, text=True, timeout=300, env=env)
+    assert (r.returncode, r.stdout) == (0, PTY_OUT), r.stderr
+    assert "ptmx" not in r.stderr
+    # without `terminal: true` the bundle makes no terminal, and says why
+    m.yaml.write_text(yaml.replace("\nterminal: true\n", "\n"))
+    r = subprocess.run(m.sign(), capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 1 and r.stdout == ""
+    assert ("coffer: warning: /dev/ptmx: a new pseudo-terminal is refused (EACCES): the manifest does not say "
+            "`terminal: true`") in r.stderr.splitlines()
+    assert "PermissionError: [Errno 13] Permission denied" in r.stderr
