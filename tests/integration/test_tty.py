@@ -127,15 +127,21 @@ class Terminal:
         os.close(self.fd)
 
 
+BASH = ["/bin/bash", "--norc", "--noprofile", "-i"]
+
+
 @pytest.fixture
-def bash():
-    t = Terminal(["/bin/bash", "--norc", "--noprofile", "-i"])
+def bash(request):
+    # the shell itself under coffer: its job control (setpgid, tcsetpgrp,
+    # waitpid WUNTRACED, SIGTSTP and SIGTTOU ignored) goes through the runtime
+    t = Terminal([str(COFFER), "run", "--", *BASH] if request.param == "shell in coffer" else BASH)
     t.expect("PROMPT> ")
     yield t
     t.close()
 
 
-@pytest.mark.parametrize("under_coffer", [False, True])
+@pytest.mark.parametrize("bash, under_coffer", [("native", False), ("native", True), ("shell in coffer", False)],
+                         indirect=["bash"])
 def test_job_control_in_an_interactive_shell(bash, under_coffer):
     prefix = f"{COFFER} run -- " if under_coffer else ""
     # the program's process group is its own, and the terminal's foreground
