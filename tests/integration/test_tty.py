@@ -47,6 +47,20 @@ def test_pid_group_and_session_are_the_ones_the_parent_made(new_session):
     assert has_parent == "False"
 
 
+def test_a_shells_background_jobs_do_not_become_the_programs_children():
+    # `exec coffer run` from a shell with a job running: in the shell's
+    # place the program would inherit the job (a host process) and could
+    # reap it. coffer stays the parent there instead.
+    probe = "import os\ntry:\n    print(os.waitpid(-1, os.WNOHANG))\nexcept ChildProcessError:\n    print('no children')"
+    script = 'sleep 60 >/dev/null 2>&1 & echo $! >&2; exec "$@"'
+    n = native(["/bin/sh", "-c", script, "sh", PY, "-c", probe])
+    c = native(["/bin/sh", "-c", script, "sh", *coffer_cmd(PY, "-c", probe)])
+    for r in (n, c):
+        os.kill(int(r.stderr.split()[0]), signal.SIGKILL)
+    assert n.stdout == "(0, 0)\n"
+    assert (c.returncode, c.stdout) == (0, "no children\n"), c.stderr
+
+
 def test_killed_by_a_signal_as_natively():
     for argv in (["/bin/sh", "-c", "kill -KILL $$"], ["/bin/sh", "-c", "kill -TERM $$"],
                  [PY, "-c", "import ctypes; ctypes.string_at(0)"]):
