@@ -256,3 +256,36 @@ def test_pseudo_terminals_in_a_development_run_and_a_bundle(tmp_path, key):
     assert ("coffer: warning: /dev/ptmx: a new pseudo-terminal is refused (EACCES): the manifest does not say "
             "`terminal: true`") in r.stderr.splitlines()
     assert "PermissionError: [Errno 13] Permission denied" in r.stderr
+
+
+# A program that handles SIGTSTP the way editors and pagers do: tidy up,
+# stop itself with the default action, and carry on when continued.
+TSTP_HANDLER = r"""
+import os, signal, sys
+def tstp(sig, frame):
+    os.write(1, b"suspending\n")
+    signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTSTP)
+    signal.signal(signal.SIGTSTP, tstp)
+    os.write(1, b"back\n")
+signal.signal(signal.SIGTSTP, tstp)
+signal.signal(signal.SIGCONT, lambda sig, frame: os.write(1, b"continued\n"))
+os.write(1, b"ready\n")
+print("got", sys.stdin.readline().strip(), flush=True)
+"""
+
+
+@pytest.mark.parametrize("bash, under_coffer", [("native", False), ("native", True)], indirect=["bash"])
+def test_a_program_that_handles_its_own_suspend(bash, under_coffer, tmp_path):
+    script = tmp_path / "tstp.py"
+    script.write_text(TSTP_HANDLER)
+    prefix = f"{COFFER} run -- " if under_coffer else ""
+    bash.send(f"{prefix}{PY} {script}\n")
+    bash.expect("ready")
+    bash.send("\x1a")
+    out = bash.expect("PROMPT> ")
+    assert "suspending" in out and "Stopped" in out, out
+    bash.send("fg\n")
+    assert "continued" in bash.expect("back\r\n")
+    bash.send("hi\n")
+    bash.expect("got hi")
