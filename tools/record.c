@@ -778,7 +778,7 @@ static void record_usage(FILE *out)
 		"  --log=LEVEL        runtime log level (as for coffer run)\n"
 		"  -h, --help         show this help\n"
 		"\n"
-		"Exit status: the program's, as for coffer run; 1 if the manifest could not\n"
+		"Exit status: the program's (128+N if signal N killed it); 1 if the manifest could not\n"
 		"be written or FILE exists (without --force).\n");
 }
 
