@@ -72,6 +72,15 @@ def test_killed_by_a_signal_as_natively():
     assert native(["/bin/sh", "-c", script]).stdout == "status 139\n"
 
 
+def test_a_recording_outlives_the_program_and_reports_its_signal(tmp_path):
+    # manifest record must write the manifest afterwards, so it stays the
+    # program's parent: a shell's 128 + N, and the signal's name
+    r = native([COFFER, "manifest", "record", "-o", tmp_path / "m.yaml", "--", "/bin/sh", "-c", "kill -TERM $$"])
+    assert r.returncode == 128 + signal.SIGTERM
+    assert "coffer: /bin/sh: Terminated" in r.stderr.splitlines()
+    assert (tmp_path / "m.yaml").exists()
+
+
 def test_stop_and_continue_from_outside():
     p = subprocess.Popen(coffer_cmd(PY, "-c", "import os, sys; print(os.getpid(), flush=True); "
                                     "sys.stdin.readline(); print('resumed', flush=True)"),
