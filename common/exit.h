@@ -6,8 +6,10 @@
  *
  * The 125/126/127 triple is the shells' and env(1)'s convention: 125 the
  * launcher itself failed, 126 the program exists but cannot be run, 127 it
- * was not found. Anything else from `coffer run` is the program's own status,
- * or 128+N if signal N ended it.
+ * was not found. Anything else from `coffer run` is the program's own status
+ * (the program runs in coffer's process, so a signal that ends it ends that
+ * process), or 128+N where coffer stays its parent and signal N ended it
+ * (`manifest record`).
  */
 #ifndef COFFER_COMMON_EXIT_H
 #define COFFER_COMMON_EXIT_H

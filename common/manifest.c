@@ -189,7 +189,7 @@ static int check_config(struct manifest *m, const uint8_t *p, const char **why, 
 		FAIL("the enclave size is not a power of two between 1 MiB and 1 TiB", at + 8);
 	if (c->threads < MAN_MIN_THREADS || c->threads > MAN_MAX_THREADS)
 		FAIL("the thread count is not from 1 to 4096", at + 16);
-	if (c->flags & ~MAN_F_DEBUG)
+	if (c->flags & ~(MAN_F_DEBUG | MAN_F_TERMINAL))
 		FAIL("CONFIG has unknown flags", at + 20);
 	if (c->host_args > MAN_ARGS_APPEND)
 		FAIL("CONFIG has an unknown host argument mode", at + 28);

@@ -68,6 +68,7 @@ struct man_config {
 /* Longest host or domain name (Linux's __NEW_UTS_LEN); printable ASCII. */
 #define MAN_UTS_NAME_MAX 64u
 #define MAN_F_DEBUG 1u
+#define MAN_F_TERMINAL 2u /* may make pseudo-terminals (/dev/ptmx) */
 
 enum man_mount_type {
 	MAN_MOUNT_TRUSTED = 1,

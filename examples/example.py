@@ -214,7 +214,7 @@ def serve(cmd, root, port, use, stop):
             out, err = proc.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             raise Failed("it did not stop within 60 s of being asked")
-        if proc.returncode not in (0, 128 + signal.SIGTERM):
+        if proc.returncode not in (0, -signal.SIGTERM):  # coffer run is the program: killed as natively
             raise Failed(f"it exited with status {proc.returncode}:\n{err}")
         return answer
     finally:

@@ -65,7 +65,7 @@ int spec_to_manifest(const struct spec *s, const struct tfile *files, size_t nfi
 	put32(&sec[MAN_CONFIG], str(&strings, s->cwd));
 	put64(&sec[MAN_CONFIG], s->enclave_size);
 	put32(&sec[MAN_CONFIG], s->threads);
-	put32(&sec[MAN_CONFIG], s->debug ? MAN_F_DEBUG : 0);
+	put32(&sec[MAN_CONFIG], (s->debug ? MAN_F_DEBUG : 0) | (s->terminal ? MAN_F_TERMINAL : 0));
 	uint8_t ids[4] = { (uint8_t)s->isvprodid, (uint8_t)(s->isvprodid >> 8), (uint8_t)s->isvsvn,
 			   (uint8_t)(s->isvsvn >> 8) };
 	put(&sec[MAN_CONFIG], ids, 4);

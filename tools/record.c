@@ -285,6 +285,7 @@ static int write_dir(struct node *root, const char *path, char *out, size_t n)
 struct record {
 	bool wrote_root;   /* wrote in / itself */
 	size_t processes;  /* processes started (fork, exec) */
+	bool terminal;     /* made a pseudo-terminal (opened /dev/ptmx) */
 	bool have_start;
 	struct statx_timestamp start;
 };
@@ -369,6 +370,8 @@ static int load_record(int fd, struct node *root, struct record *rec)
 		struct stat st;
 		if (kind == 'P')
 			rec->processes++;
+		if (!strcmp(path, "/dev/ptmx") || !strcmp(path, "/dev/pts/ptmx"))
+			rec->terminal = true;
 		if (kind == 'W' || kind == 'U' || kind == 'P' || provided(path) || resolve(root, path, real, sizeof real))
 			continue;
 		if (!strcmp(real, "/") || strset_has(&written, real) || lstat(real, &st))
@@ -466,6 +469,7 @@ struct mount {
 
 struct plan {
 	size_t processes;
+	bool terminal;
 	struct mount *m;
 	size_t n, cap;
 	struct strset partial; /* directories listed but not trusted whole */
@@ -715,6 +719,10 @@ static void write_yaml(FILE *f, const char *entry, char **argv, const char *cwd,
 	fputs("cwd: ", f);
 	scalar(f, cwd);
 	fputc('\n', f);
+	if (p->terminal)
+		fputs("# The program made a pseudo-terminal (/dev/ptmx). What passes through it\n"
+		      "# is host I/O: host processes can read it and type into it.\n"
+		      "terminal: true\n", f);
 
 	qsort(p->m, p->n, sizeof *p->m, cmp_mount);
 	fputs("mounts:\n", f);
@@ -770,7 +778,7 @@ static void record_usage(FILE *out)
 		"  --log=LEVEL        runtime log level (as for coffer run)\n"
 		"  -h, --help         show this help\n"
 		"\n"
-		"Exit status: the program's, as for coffer run; 1 if the manifest could not\n"
+		"Exit status: the program's (128+N if signal N killed it); 1 if the manifest could not\n"
 		"be written or FILE exists (without --force).\n");
 }
 
@@ -872,7 +880,7 @@ static int cmd_record(int argc, char **argv)
 				"so the manifest leaves it out\n", argv[optind]);
 	count(root);
 
-	struct plan plan = { .processes = rec.processes };
+	struct plan plan = { .processes = rec.processes, .terminal = rec.terminal };
 	plan_node(root, "", 0, &plan);
 	/* The working directory must exist in the enclave. If the program used
 	 * nothing in it, an empty one is what it saw that mattered. */

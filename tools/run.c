@@ -1,5 +1,5 @@
 /*
- * run.c - `coffer run`: start a program in an enclave and supervise it.
+ * run.c - `coffer run`: start a program in an enclave, in place of this process.
  *
  * Which of the two forms a command line is never depends on a file's
  * contents: `coffer run [OPTS] APP [-- ARGS]` runs a signed bundle and
@@ -13,15 +13,23 @@
  * Development run (no manifest): the program is found the way a shell finds
  * it (PATH search for a name without '/'), the boot block gets the host's
  * argv, environment, working directory, umask, signal mask and open fds, and
- * the enclave image (coffer-enclave) is started in a child process with the
- * block on an inherited memfd (docs/design.md, section 2, step 1).
+ * the enclave image (coffer-enclave) is started with the block on an
+ * inherited memfd (docs/design.md, section 2, step 1).
  *
- * coffer stays as the parent: it waits for the enclave's process and exits
- * with its status, or 128+N if a signal N killed it (as shells report), so
- * the result is the same whether the caller is a shell or not, and the same
- * on a platform where an enclave cannot die by a host signal. Signals sent to
- * coffer by other processes are passed on to the program; signals from the
- * terminal reach the whole process group, so those are not sent twice.
+ * `coffer run` execs the enclave image in its own process: the program is the
+ * process the shell (or subprocess.Popen) started, with its pid, parent,
+ * process group, session and controlling terminal, so setsid() fails with
+ * EPERM in a group leader, job control (Ctrl-Z, kill -STOP, fg) reaches the
+ * program itself, and a program killed by a signal is seen killed by it
+ * (WIFSIGNALED), exactly as natively. `coffer manifest record` is the one
+ * caller that must outlive the program (it writes the manifest afterwards),
+ * and a coffer that already has children (a shell's `exec coffer run` with
+ * background jobs) cannot take the program's place either: those children
+ * would become the program's. Then coffer forks, execs the enclave in the
+ * child and waits, exiting with the program's status or 128+N as shells
+ * report it; signals sent to it by other processes are passed on (signals
+ * from the terminal reach the whole process group, so those are not sent
+ * twice).
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -401,6 +409,28 @@ static int prepare_bundle(const char *path, char **args, uint8_t **raw, struct b
 	return 0;
 }
 
+/* Does this process have children (running, stopped or zombies)? A shell
+ * that execs coffer (`exec coffer run ...`) hands over its background jobs;
+ * they are host processes, not the application's, and the program would
+ * reap them with wait(-1) if it took this process's place. */
+static bool has_children(void)
+{
+	siginfo_t si;
+	return waitid(P_ALL, 0, &si, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT | __WALL) == 0 ||
+	       errno != ECHILD;
+}
+
+/* Become the enclave image; returns only if the exec failed. */
+static void exec_enclave(const char *enclave, int bfd, const char *program)
+{
+	char fdarg[32];
+	snprintf(fdarg, sizeof fdarg, "--boot-fd=%d", bfd);
+	char *eargv[] = { "coffer-enclave", fdarg, (char *)program, NULL };
+	char *eenv[] = { NULL };
+	execve(enclave, eargv, eenv);
+	fprintf(stderr, "coffer: cannot start the enclave image %s: %s\n", enclave, strerror(errno));
+}
+
 int run_enclave(const struct run_opts *o, const struct run_target *t, const char *name)
 {
 	char enclave[PATH_MAX];
@@ -413,8 +443,12 @@ int run_enclave(const struct run_opts *o, const struct run_target *t, const char
 	int bfd = write_bootblock(o, t);
 	if (bfd < 0)
 		return COFFER_EXIT_ENCLAVE;
-	char fdarg[32];
-	snprintf(fdarg, sizeof fdarg, "--boot-fd=%d", bfd);
+	if (o->record_fd < 0 && !has_children()) {
+		/* the program takes this process's place (top of file) */
+		exec_enclave(enclave, bfd, t->program);
+		close(bfd);
+		return COFFER_EXIT_ENCLAVE;
+	}
 
 	sigset_t set, old;
 	sigemptyset(&set);
@@ -433,10 +467,7 @@ int run_enclave(const struct run_opts *o, const struct run_target *t, const char
 		if (getppid() != self)
 			_exit(COFFER_EXIT_ENCLAVE);
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		char *eargv[] = { "coffer-enclave", fdarg, (char *)t->program, NULL };
-		char *eenv[] = { NULL };
-		execve(enclave, eargv, eenv);
-		fprintf(stderr, "coffer: cannot start the enclave image %s: %s\n", enclave, strerror(errno));
+		exec_enclave(enclave, bfd, t->program);
 		_exit(COFFER_EXIT_ENCLAVE);
 	}
 	close(bfd);

@@ -42,8 +42,11 @@ int run_check_development(const struct run_opts *o, const char *name);
  * exit status after printing the problem (127 not found, 126 not executable). */
 int run_find_program(const char *name, char *out, size_t n);
 
-/* Start the enclave and wait: returns the program's exit status (128+N if
- * signal N killed it) or 125 if the enclave could not be started. name is
+/* Start the enclave. Without a record fd (`coffer run`) this process
+ * becomes the enclave and the call returns only 125, if the enclave could
+ * not be started. With one (`coffer manifest record`), or if this process
+ * has children already, the enclave runs in a child and the call returns
+ * the program's exit status (128+N if signal N killed it) or 125. name is
  * what messages call the program. */
 int run_enclave(const struct run_opts *o, const struct run_target *t, const char *name);
 

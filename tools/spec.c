@@ -594,10 +594,12 @@ static void load_root(struct ctx *c, yaml_node_t *root, struct spec *s)
 		} else if (!strcmp(k, "domainname")) {
 			free(s->domainname);
 			s->domainname = get_uts_name(c, vn, "domainname");
+		} else if (!strcmp(k, "terminal")) {
+			get_bool(c, vn, "terminal", &s->terminal);
 		} else {
 			unknown_key(c, kn, k, NULL,
 				    "version, entrypoint, argv, host_args, env, host_env, cwd, hostname, domainname, "
-				    "mounts, enclave");
+				    "mounts, terminal, enclave");
 		}
 	}
 	if (mounts_node && mounts_node->type != YAML_SEQUENCE_NODE)

@@ -47,6 +47,7 @@ struct spec {
 	int size_line, size_col; /* where enclave.size was given (0: default) */
 	uint32_t threads;
 	bool debug;
+	bool terminal; /* may make pseudo-terminals */
 	uint16_t isvprodid, isvsvn;
 };
 

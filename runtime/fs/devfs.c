@@ -20,6 +20,12 @@
  *                                             (openpty, script, expect), and
  *                                             pts/ptmx
  *
+ * A new pseudo-terminal is a host object that host processes can watch and
+ * write to, so ptmx (and pts/ptmx) open only if the manifest says
+ * `terminal: true` (MAN_F_TERMINAL); otherwise they are listed but refused
+ * (EACCES) with a warning naming the key, once per process. The terminal the
+ * program was started on (its stdin, /dev/tty) needs no permission.
+ *
  * A terminal of another session (an administrator's shell) does not exist:
  * the process holds neither side of it. Holding the master keeps the pty's
  * number from being reused, so the check cannot be raced into naming
@@ -31,6 +37,8 @@
 #include <linux/fcntl.h>
 #include <linux/stat.h>
 
+#include "../../common/manifest.h"
+#include "../boot/boot.h"
 #include "../proc/proc.h"
 #include "vfs.h"
 
@@ -142,6 +150,20 @@ static bool is_pty(void *arg, long pty)
 static bool pty_held(long pty)
 {
 	return pty < 0 /* pts/ptmx */ || held_ptys(is_pty, &pty);
+}
+
+/* Is n a way to make a new pseudo-terminal the manifest does not allow? Says
+ * so once per process (a flag, not a lock: a fork may copy it either way). */
+static bool pty_refused(const struct dev_node *n)
+{
+	static bool warned; /* atomic */
+	bool ptmx = (n->kind == DK_DEV && !strcmp(n->ent->name, "ptmx")) || (n->kind == DK_PTY && n->pty < 0);
+	if (!ptmx || (rt_manifest.config.flags & MAN_F_TERMINAL))
+		return false;
+	if (!__atomic_exchange_n(&warned, true, __ATOMIC_RELAXED))
+		log_warn("/dev/ptmx: a new pseudo-terminal is refused (EACCES): the manifest does not say "
+			 "`terminal: true`");
+	return true;
 }
 
 /* ---- directories ------------------------------------------------------------------ */
@@ -268,6 +290,8 @@ static long dev_open(const struct vfs_path *p, int flags, unsigned mode, struct 
 		return r;
 	if (n.kind == DK_LINK)
 		return (flags & O_PATH) ? -EOPNOTSUPP : -ELOOP; /* reached only with O_NOFOLLOW */
+	if (!(flags & O_PATH) && pty_refused(&n))
+		return -EACCES;
 	if (n.kind == DK_ROOT || n.kind == DK_PTS) {
 		r = vfs_dir_open_check(flags);
 		return r ? r : file_open_runtime(&dev_dir_ops, p, flags, n.kind == DK_PTS ? (void *)1 : NULL, out);
@@ -317,6 +341,8 @@ static long dev_access(const struct vfs_path *p, int mode, int at_flags)
 	long r = node_of(p, &n);
 	if (r)
 		return r;
+	if ((mode & 6) && pty_refused(&n))
+		return -EACCES;
 	if (n.kind == DK_DEV || n.kind == DK_PTY)
 		return passthrough_ops.access(p, mode, at_flags);
 	return (mode & 2) && n.kind != DK_LINK ? -EACCES : 0;

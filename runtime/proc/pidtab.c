@@ -621,8 +621,8 @@ long pidtab_owner_ok(long who)
 	if (who > 0)
 		return pidtab_owned((int)who) ? 0 : -ESRCH;
 	/* a process group: its leader must be ours (the group the first
-	 * process starts in is its supervisor's, and may hold other host
-	 * processes of the same job) */
+	 * process starts in is its parent's unless a job-control shell gave it
+	 * its own, and may hold other host processes of the same job) */
 	if (who <= INT_MIN)
 		return -ESRCH;
 	return pidtab_owned((int)-who) ? 0 : -ESRCH;

@@ -194,7 +194,7 @@ static void check_layout(const struct manifest *m, const uint8_t *raw, size_t si
 	uint64_t s = cf->enclave_size;
 	REQUIRE(s >= (1u << 20) && s <= (1ULL << 40) && (s & (s - 1)) == 0);
 	REQUIRE(cf->threads >= 1 && cf->threads <= 4096);
-	REQUIRE((cf->flags & ~MAN_F_DEBUG) == 0);
+	REQUIRE((cf->flags & ~(MAN_F_DEBUG | MAN_F_TERMINAL)) == 0);
 	REQUIRE(cf->host_args == MAN_ARGS_NONE || cf->host_args == MAN_ARGS_APPEND);
 }
 

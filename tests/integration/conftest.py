@@ -109,10 +109,11 @@ def trusted_mounts(paths):
     return "".join(f"  - path: {p}\n    type: trusted\n" for p in paths)
 
 
-def probe_manifest(name, app, data, mounts="", env=None):
+def probe_manifest(name, app, data, mounts="", env=None, terminal=False):
     """The manifest of a test program at /app/NAME with the three kinds of
     mount: /app trusted (app), /data passthrough (data), /tmp tmpfs; then
-    `mounts` (more manifest lines) and `env` (a dict)."""
+    `mounts` (more manifest lines) and `env` (a dict); `terminal: true` if
+    terminal."""
     env_yaml = "".join(f"\n  {k}: {v}" for k, v in (env or {}).items())
     return f"""\
 version: 1
@@ -120,7 +121,7 @@ entrypoint: /app/{name}
 argv: [{name}]
 host_args: append
 {"env:" + env_yaml + chr(10) if env else ""}cwd: /app
-mounts:
+{"terminal: true" + chr(10) if terminal else ""}mounts:
   - path: /app
     type: trusted
     source: {app}
@@ -139,9 +140,9 @@ class StaticBundle:
     """A signed bundle of one statically linked test program with the three
     kinds of mount: /app (trusted: the program and `files`), /data
     (passthrough of a host directory) and /tmp (tmpfs). `extra` is more
-    YAML for the mounts list."""
+    YAML for the mounts list; `terminal` allows new pseudo-terminals."""
 
-    def __init__(self, base, key, name, files=None, extra=""):
+    def __init__(self, base, key, name, files=None, extra="", terminal=False):
         self.base = base
         self.app, self.data = base / "app", base / "data"
         self.app.mkdir()
@@ -150,7 +151,7 @@ class StaticBundle:
         for rel, text in (files or {}).items():
             (self.app / rel).write_text(text)
         self.yaml = base / f"{name}.yaml"
-        self.yaml.write_text(probe_manifest(name, self.app, self.data, mounts=extra))
+        self.yaml.write_text(probe_manifest(name, self.app, self.data, mounts=extra, terminal=terminal))
         self.bundle = base / f"{name}.coffer"
         r = cli("sign", "--key", key, self.yaml, "-o", self.bundle)
         assert r.returncode == 0, r.stderr

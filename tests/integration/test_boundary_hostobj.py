@@ -15,7 +15,7 @@ def results(out):
 
 def check_ioctls(res):
     # what ordinary programs need still works
-    for name in ("open ptmx", "TIOCSPTLCK", "TIOCGPTN", "open pts", "TIOCSWINSZ", "TCGETS", "TCSETS",
+    for name in ("access ptmx", "open ptmx", "TIOCSPTLCK", "TIOCGPTN", "open pts", "TIOCSWINSZ", "TCGETS", "TCSETS",
                  "FIOCLEX", "cloexec set", "FIONCLEX", "cloexec clear", "SIOCGIFCONF lo"):
         assert res[name] == "ok", name
     assert res["TIOCGWINSZ"] == "ok 33x77"
@@ -52,7 +52,7 @@ def test_ioctl_development_run(tmp_path, foreign_pty):
 
 
 def test_ioctl_and_device_nodes_in_a_bundle(static_bundle, foreign_pty):
-    b = static_bundle("hostobj")
+    b = static_bundle("hostobj", terminal=True)
     r = b.run("/data", foreign_pty)
     assert r.returncode == 0, r.stderr
     res = results(r.stdout)
@@ -82,6 +82,23 @@ def test_ioctl_and_device_nodes_in_a_bundle(static_bundle, foreign_pty):
     assert res["stdin link"] == "ok"
     assert res["readlink stderr"] == "ok /proc/self/fd/2"
     assert not any(p.name.startswith("hostobj-") for p in b.data.iterdir())
+
+
+def test_a_bundle_makes_no_terminal_unless_its_manifest_says_so(static_bundle, foreign_pty):
+    # a new pseudo-terminal is a host object (host processes can watch and
+    # type into it): only with `terminal: true`
+    b = static_bundle("hostobj")
+    r = b.run("/data", foreign_pty)
+    assert r.returncode == 0, r.stderr
+    res = results(r.stdout)
+    assert res["access ptmx"] == "EACCES"
+    assert res["open ptmx"] == "EACCES"
+    assert "TIOCGPTN" not in res
+    assert res["ls /dev"] == "ok null zero full random urandom tty ptmx pts fd stdin stdout stderr"
+    assert res["open foreign pts"] == "ENOENT"
+    warning = ("coffer: warning: /dev/ptmx: a new pseudo-terminal is refused (EACCES): the manifest does not say "
+               "`terminal: true`")
+    assert r.stderr.splitlines().count(warning) == 1, r.stderr
 
 
 PTY_SCRIPT = r"""

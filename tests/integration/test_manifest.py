@@ -301,7 +301,7 @@ def test_all_problems_reported(tmp_path, key):
         f"{y}:1:13: entrypoint must be an absolute path, not 'bin/x'",
         f"{y}:2:7: argv must be a list of strings, not a scalar",
         f"{y}:3:1: unknown key 'colour' (known keys: version, entrypoint, argv, host_args, env, host_env, cwd, "
-        "hostname, domainname, mounts, enclave)",
+        "hostname, domainname, mounts, terminal, enclave)",
         f"{y}:8:12: threads must be an integer from 1 to 4096",
         f"{y}:9:11: isvsvn must be an integer from 0 to 65535",
     ], r.stderr
@@ -313,7 +313,7 @@ def test_missing_mount_path_reported_with_other_problems(tmp_path, key):
     assert r.returncode == 3
     assert r.stderr.splitlines() == [
         f"{y}:2:1: unknown key 'colour' (known keys: version, entrypoint, argv, host_args, env, host_env, cwd, "
-        "hostname, domainname, mounts, enclave)",
+        "hostname, domainname, mounts, terminal, enclave)",
         f"{y}:6:5: mounts[1] has no path",
     ], r.stderr
 
