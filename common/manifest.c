@@ -192,21 +192,34 @@ static int check_strings(const struct manifest *m, const uint8_t *arr, uint32_t 
 	return 0;
 }
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+const char *man_mounts_fault(uint32_t n)
+{
+	return n > MAN_MAX_MOUNTS ? "more than " STR(MAN_MAX_MOUNTS) " mounts, the most a manifest may have (MAN_MAX_MOUNTS)"
+				  : NULL;
+}
+
 static int check_mounts(const struct manifest *m, const char **why, size_t *where)
 {
+	const char *fault = man_mounts_fault(m->nmounts);
+	if (fault)
+		FAIL(fault, (size_t)(m->mounts - m->raw));
 	for (uint32_t i = 0; i < m->nmounts; i++) {
 		struct man_mount a;
 		size_t at = (size_t)(m->mounts - m->raw) + 16 * i;
 		man_mount(m, i, &a);
-		if (a.type < MAN_MOUNT_TRUSTED || a.type > MAN_MOUNT_ENCRYPTED)
+		if (a.type < MAN_MOUNT_TRUSTED || a.type > MAN_MOUNT_SHM)
 			FAIL("a mount has an unknown type", at);
 		if (a.flags & ~MAN_MOUNT_F_READONLY)
 			FAIL("a mount has unknown flags", at + 12);
 		if (!str_ok(m, a.path) || !str_ok(m, a.source) || !path_normal(man_str(m, a.path)))
 			FAIL("a mount path is not a normalized absolute path", at + 4);
 		const char *src = man_str(m, a.source);
-		if (a.type == MAN_MOUNT_TMPFS ? *src != 0 : src[0] != '/')
-			FAIL("a mount's host source is not absolute (or is set for tmpfs)", at + 8);
+		bool sourceless = a.type == MAN_MOUNT_TMPFS || a.type == MAN_MOUNT_SHM;
+		if (sourceless ? *src != 0 : src[0] != '/')
+			FAIL("a mount's host source is not absolute (or is set for tmpfs or shm)", at + 8);
 		for (uint32_t j = 0; j < i; j++) {
 			struct man_mount b;
 			man_mount(m, j, &b);
