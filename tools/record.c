@@ -47,6 +47,10 @@
 
 extern char **environ;
 
+#define SHM_DIR "/dev/shm"
+/* A directory whose files are trusted one by one is one mount listing
+ * them (files:) once the program used this many entries directly in it. */
+#define LIST_MIN_FILES 2
 #define GROUP_MAX_ENTRIES 4096
 #define GROUP_MAX_BYTES (128ULL << 20)
 #define MAX_LINKS 40
@@ -284,6 +288,7 @@ static int write_dir(struct node *root, const char *path, char *out, size_t n)
 
 struct record {
 	bool wrote_root;   /* wrote in / itself */
+	bool used_shm;     /* used /dev/shm (POSIX shared memory, semaphores) */
 	size_t processes;  /* processes started (fork, exec) */
 	bool have_start;
 	struct statx_timestamp start;
@@ -369,6 +374,8 @@ static int load_record(int fd, struct node *root, struct record *rec)
 		struct stat st;
 		if (kind == 'P')
 			rec->processes++;
+		if (!strncmp(path, SHM_DIR "/", sizeof SHM_DIR))
+			rec->used_shm = true;
 		if (kind == 'W' || kind == 'U' || kind == 'P' || provided(path) || resolve(root, path, real, sizeof real))
 			continue;
 		if (!strcmp(real, "/") || strset_has(&written, real) || lstat(real, &st))
@@ -462,6 +469,8 @@ struct mount {
 	char *path;
 	enum mount_kind kind;
 	char note[160];
+	struct strset files; /* M_TRUSTED of a directory: only these (files:) */
+	bool listed;
 };
 
 struct plan {
@@ -483,9 +492,7 @@ static struct mount *add_mount(struct plan *p, const char *path, enum mount_kind
 		exit(COFFER_EXIT_FAIL);
 	}
 	struct mount *m = &p->m[p->n++];
-	m->path = strdup(path);
-	m->kind = kind;
-	m->note[0] = 0;
+	*m = (struct mount){ .path = strdup(path), .kind = kind };
 	return m;
 }
 
@@ -517,6 +524,48 @@ static void find_exec(struct node *n, const char *path, struct plan *p)
 	}
 }
 
+/* May directory n at path be trusted whole? Then its size is in *sz. */
+static bool whole_ok(const struct node *n, const char *path, int depth, struct tree_size *sz)
+{
+	if (depth < 2 || n->has_write || is_collection(path) || !(n->used >= 2 || (n->flags & N_LISTED)))
+		return false;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd >= 0 && small_public_tree(fd, sz);
+}
+
+/* The entries the program used directly in n: files and symlinks. */
+static size_t used_here(const struct node *n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n->nkids; i++)
+		k += (n->kids[i]->flags & N_USED) && !(n->kids[i]->flags & N_DIR) && !n->kids[i]->nkids;
+	return k;
+}
+
+/* The files: of a mount of directory n at path: every entry used below it,
+ * relative to the mount (rel: n's own, "" at the top); a subdirectory that
+ * may be trusted whole is listed as one entry, which brings its tree. */
+static void list_used(const struct node *n, const char *path, const char *rel, int depth, struct mount *m,
+		      struct plan *p)
+{
+	char sub[PATH_MAX], subrel[PATH_MAX];
+	for (size_t i = 0; i < n->nkids; i++) {
+		const struct node *k = n->kids[i];
+		if (!k->used)
+			continue;
+		snprintf(sub, sizeof sub, "%s/%s", path, k->name);
+		snprintf(subrel, sizeof subrel, "%s%s%s", rel, *rel ? "/" : "", k->name);
+		struct tree_size sz = { 0 };
+		if ((!(k->flags & N_DIR) && !k->nkids) || whole_ok(k, sub, depth + 1, &sz)) {
+			strset_add(&m->files, subrel);
+			continue;
+		}
+		if (k->flags & N_LISTED)
+			strset_add(&p->partial, sub);
+		list_used(k, sub, subrel, depth + 1, m, p);
+	}
+}
+
 static void plan_node(struct node *n, const char *path, int depth, struct plan *p)
 {
 	char sub[PATH_MAX];
@@ -544,20 +593,26 @@ static void plan_node(struct node *n, const char *path, int depth, struct plan *
 		add_mount(p, path, M_TRUSTED);
 		return;
 	}
-	if (depth >= 2 && !n->has_write && !is_collection(path) && (n->used >= 2 || (n->flags & N_LISTED))) {
-		struct tree_size sz = { 0 };
-		int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0 && small_public_tree(fd, &sz)) {
-			char size[32];
-			struct mount *m = add_mount(p, path, M_TRUSTED);
-			human_size(sz.bytes, size, sizeof size);
-			snprintf(m->note, sizeof m->note, "%zu entr%s, %s; used: %zu", sz.entries,
-				 sz.entries == 1 ? "y" : "ies", size, n->used);
-			return;
-		}
+	struct tree_size sz = { 0 };
+	if (whole_ok(n, path, depth, &sz)) {
+		char size[32];
+		struct mount *m = add_mount(p, path, M_TRUSTED);
+		human_size(sz.bytes, size, sizeof size);
+		snprintf(m->note, sizeof m->note, "%zu entr%s, %s; used: %zu", sz.entries,
+			 sz.entries == 1 ? "y" : "ies", size, n->used);
+		return;
 	}
 	if (n->flags & N_LISTED)
 		strset_add(&p->partial, path[0] ? path : "/");
+	/* Many files of one directory (the shared libraries): one mount of
+	 * the directory that trusts just those, not one mount each. */
+	if (depth >= 1 && !n->has_write && used_here(n) >= LIST_MIN_FILES) {
+		struct mount *m = add_mount(p, path, M_TRUSTED);
+		m->listed = true;
+		list_used(n, path, "", depth, m, p);
+		snprintf(m->note, sizeof m->note, "only the %zu entr%s listed", m->files.n, m->files.n == 1 ? "y" : "ies");
+		return;
+	}
 	for (size_t i = 0; i < n->nkids; i++) {
 		snprintf(sub, sizeof sub, "%s/%s", path, n->kids[i]->name);
 		plan_node(n->kids[i], sub, depth + 1, p);
@@ -664,7 +719,7 @@ static bool from_host_name(const char *var)
 	return false;
 }
 
-static void write_yaml(FILE *f, const char *entry, char **argv, const char *cwd, struct plan *p)
+static void write_yaml(FILE *f, const char *entry, char **argv, const char *cwd, struct plan *p, bool shm)
 {
 	fputs("# Recorded by `coffer manifest record` from a development run of\n", f);
 	comment_command(f, argv);
@@ -724,6 +779,12 @@ static void write_yaml(FILE *f, const char *entry, char **argv, const char *cwd,
 		for (size_t i = 0; i < p->partial.n; i++)
 			fprintf(f, "  #   %s\n", p->partial.v[i]);
 	}
+	if (shm)
+		fputs("  # The program used POSIX shared memory or semaphores (shm_open, sem_open:\n"
+		      "  # /dev/shm). This shares it between the application's processes, in host\n"
+		      "  # memory: the host can read and change it (docs/threat-model.md).\n"
+		      "  - path: " SHM_DIR "\n"
+		      "    type: shm\n", f);
 	bool writable = false;
 	for (size_t i = 0; i < p->n; i++) {
 		const struct mount *m = &p->m[i];
@@ -740,7 +801,17 @@ static void write_yaml(FILE *f, const char *entry, char **argv, const char *cwd,
 			fprintf(f, "   # %s", m->note);
 		fprintf(f, "\n    type: %s\n",
 			m->kind == M_TRUSTED ? "trusted" : m->kind == M_PASSTHROUGH ? "passthrough" : "tmpfs");
+		if (m->listed) {
+			qsort(m->files.v, m->files.n, sizeof *m->files.v, cmp_str);
+			fputs("    files:\n", f);
+			for (size_t j = 0; j < m->files.n; j++) {
+				fputs("      - ", f);
+				scalar(f, m->files.v[j]);
+				fputc('\n', f);
+			}
+		}
 	}
+
 	fprintf(f,
 		"enclave:\n"
 		"  size: 4G       # address space: heap, stacks and mapped files live in it\n"
@@ -891,7 +962,7 @@ static int cmd_record(int argc, char **argv)
 		perror("coffer");
 		return COFFER_EXIT_FAIL;
 	}
-	write_yaml(mf, entry, argv + optind, cwd, &plan);
+	write_yaml(mf, entry, argv + optind, cwd, &plan, rec.used_shm);
 	fclose(mf);
 	int ret = st;
 	if (write_file(output, yaml, yaml_len, 0644)) {
@@ -916,8 +987,10 @@ static int cmd_record(int argc, char **argv)
 		}
 	}
 	free(yaml);
-	for (size_t i = 0; i < plan.n; i++)
+	for (size_t i = 0; i < plan.n; i++) {
 		free(plan.m[i].path);
+		strset_free(&plan.m[i].files);
+	}
 	free(plan.m);
 	strset_free(&plan.partial);
 	strset_free(&plan.exec_unsafe);
