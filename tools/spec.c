@@ -501,7 +501,7 @@ static void load_mount(struct ctx *c, yaml_node_t *n, struct spec *s, size_t ind
 	if (have_type && m.type == MAN_MOUNT_ENCRYPTED)
 		err(c, type_node, "encrypted mounts are reserved for a later version of coffer and are not supported yet");
 	if (have_type && (m.type == MAN_MOUNT_TMPFS || m.type == MAN_MOUNT_SHM) && source_node)
-		err(c, source_node, "a %s mount has no host source", m.type == MAN_MOUNT_SHM ? "shm" : "tmpfs");
+		err(c, source_node, "%s mount has no host source", m.type == MAN_MOUNT_SHM ? "an shm" : "a tmpfs");
 	if (have_type && m.type != MAN_MOUNT_TRUSTED && files_node)
 		err(c, files_node, "files applies to trusted mounts only");
 	if (have_type && m.type != MAN_MOUNT_PASSTHROUGH && ro_node)
