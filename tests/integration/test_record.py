@@ -67,7 +67,8 @@ def listed(yaml):
     """{path: [files]} of the recorded trusted mounts that list their files."""
     text = yaml.read_text()
     out = {}
-    for path, block in re.findall(r"^  - path: (\S+).*\n    type: trusted\n    files:\n((?:      - .*\n)+)", text, re.M):
+    pattern = r"^  - path: (\S+).*\n    type: trusted\n    files:\n((?:      - .*\n)+)"
+    for path, block in re.findall(pattern, text, re.M):
         out[path] = re.findall(r"^      - (.*)$", block, re.M)
     return out
 
