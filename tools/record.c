@@ -475,6 +475,7 @@ struct mount {
 
 struct plan {
 	size_t processes;
+	const char *cwd;
 	struct mount *m;
 	size_t n, cap;
 	struct strset partial; /* directories listed but not trusted whole */
@@ -566,6 +567,29 @@ static void list_used(const struct node *n, const char *path, const char *rel, i
 	}
 }
 
+/* Would a mount of directory n at path listing what was used below it
+ * leave out the working directory (below path, nothing used in it)? Then
+ * the working directory must get a mount of its own, which cannot be inside
+ * another. */
+static bool hides_cwd(const struct node *n, const char *path, const char *cwd)
+{
+	size_t len = strlen(path);
+	if (strncmp(cwd, path, len) || cwd[len] != '/')
+		return false;
+	char rest[PATH_MAX];
+	snprintf(rest, sizeof rest, "%s", cwd + len + 1);
+	for (char *save, *c = strtok_r(rest, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		const struct node *k = NULL;
+		for (size_t i = 0; i < n->nkids && !k; i++)
+			if (!strcmp(n->kids[i]->name, c))
+				k = n->kids[i];
+		if (!k || !k->used)
+			return true;
+		n = k;
+	}
+	return false;
+}
+
 static void plan_node(struct node *n, const char *path, int depth, struct plan *p)
 {
 	char sub[PATH_MAX];
@@ -606,7 +630,7 @@ static void plan_node(struct node *n, const char *path, int depth, struct plan *
 		strset_add(&p->partial, path[0] ? path : "/");
 	/* Many files of one directory (the shared libraries): one mount of
 	 * the directory that trusts just those, not one mount each. */
-	if (depth >= 1 && !n->has_write && used_here(n) >= LIST_MIN_FILES) {
+	if (depth >= 1 && !n->has_write && used_here(n) >= LIST_MIN_FILES && !hides_cwd(n, path, p->cwd)) {
 		struct mount *m = add_mount(p, path, M_TRUSTED);
 		m->listed = true;
 		list_used(n, path, "", depth, m, p);
@@ -943,7 +967,7 @@ static int cmd_record(int argc, char **argv)
 				"so the manifest leaves it out\n", argv[optind]);
 	count(root);
 
-	struct plan plan = { .processes = rec.processes };
+	struct plan plan = { .processes = rec.processes, .cwd = cwd };
 	plan_node(root, "", 0, &plan);
 	/* The working directory must exist in the enclave. If the program used
 	 * nothing in it, an empty one is what it saw that mattered. */

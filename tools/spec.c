@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "../common/path.h"
 #include "spec.h"
 
 struct ctx {
@@ -399,17 +400,9 @@ static bool overlaps(const char *a, const char *b)
  * no empty, "." or ".." component)? */
 static bool rel_canonical(const char *rel)
 {
-	if (!*rel || *rel == '/')
-		return false;
-	for (const char *c = rel;;) {
-		const char *e = strchrnul(c, '/');
-		size_t n = (size_t)(e - c);
-		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
-			return false;
-		if (!*e)
-			return true;
-		c = e + 1;
-	}
+	char abs[PATH_MAX];
+	return *rel && *rel != '/' && (size_t)snprintf(abs, sizeof abs, "/%s", rel) < sizeof abs &&
+	       path_canonical(abs);
 }
 
 /* `files:` of a trusted mount: relative canonical paths, none inside

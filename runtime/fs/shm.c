@@ -56,6 +56,10 @@ static unsigned shm_ndirs;
 struct vfs_mount *shm_mount_add(const char *path, unsigned index, const char **why)
 {
 	char host[64];
+	if (!pidtab_token()) {
+		*why = "the run has no registry of its processes";
+		return NULL;
+	}
 	rt_snprintf(host, sizeof host, SHM_HOST_DIR "/coffer.%016lx.%u", (unsigned long)pidtab_token(), index);
 	long r = plat_call(__NR_mkdir, (long)host, 0700, 0, 0, 0, 0);
 	if (r < 0 && r != -EEXIST) {

@@ -350,3 +350,24 @@ def test_unused_working_directory_is_an_empty_tmpfs(key, tmp_path):
     r = cli("run", sign(key, yaml))
     assert r.returncode == 0, r.stderr
     assert r.stdout == f"{cwd}\n"
+
+
+def test_unused_working_directory_beside_listed_files(key, tmp_path):
+    """Files used beside an unused working directory are not one mount that
+    lists them (the working directory would not exist in it): each is a
+    mount, and the working directory an empty tmpfs."""
+    tree = tmp_path / "tree"
+    (tree / "cwd").mkdir(parents=True)
+    for f in ("a", "b"):
+        (tree / f).write_text(f"{f}\n")
+    (tree / "cwd" / "private.txt").write_text("not for the enclave\n")
+    (tree / "cwd" / "private.txt").chmod(0o600)  # so tree is not trusted whole
+    yaml = tmp_path / "cat.yaml"
+    r = record(yaml, "/bin/sh", "-c", "cat ../a ../b; pwd", cwd=tree / "cwd")
+    assert r.returncode == 0, r.stderr
+    m = mounts(yaml)
+    assert str(tree) not in m and m[str(tree / "a")] == "trusted" and m[str(tree / "b")] == "trusted"
+    assert m[str(tree / "cwd")] == "tmpfs"
+    r = cli("run", sign(key, yaml))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == f"a\nb\n{tree / 'cwd'}\n"
