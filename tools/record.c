@@ -583,7 +583,8 @@ static bool hides_cwd(const struct node *n, const char *path, const char *cwd)
 		for (size_t i = 0; i < n->nkids && !k; i++)
 			if (!strcmp(n->kids[i]->name, c))
 				k = n->kids[i];
-		if (!k || !k->used)
+		/* something used below it, not just the directory listed */
+		if (!k || k->used <= ((k->flags & (N_USED | N_LISTED)) ? 1u : 0u))
 			return true;
 		n = k;
 	}

@@ -2,10 +2,11 @@
  * mount.c - the mount table: built once at boot, read-only afterwards, so
  * lookups take no lock. It grows as mounts are added (a manifest has at most
  * MAN_MAX_MOUNTS, common/manifest.h, plus the runtime's /proc and /dev).
- * Entries are kept longest path first, which makes the
- * first prefix match the most specific mount. Mounts do not nest (the manifest
- * reader refuses overlaps); a path above mount points is served by the
- * synthetic mount (synth.c).
+ * Entries are kept longest path first, which makes the first prefix match
+ * the most specific mount. The manifest's mounts do not nest (the manifest
+ * reader refuses overlaps); the one nesting is a manifest mount below the
+ * runtime's /dev (/dev/shm), which its longer path makes win. A path above
+ * mount points is served by the synthetic mount (synth.c).
  */
 #include "vfs.h"
 
