@@ -71,6 +71,19 @@ def test_the_host_shm_objects_do_not_exist_inside(static_bundle, name):
         os.unlink(host)
 
 
+def test_no_way_out_of_the_shm_directory(static_bundle, tmp_path):
+    """A curious program's symlinks in /dev/shm lead nowhere on the host: an
+    absolute target means the mount's root, and .. stops there."""
+    secret = tmp_path / "secret"
+    secret.write_text("host file\n")
+    b = static_bundle("shmprobe", extra=SHM)
+    r = b.run("escape", str(secret))
+    assert r.returncode == 0, r.stderr
+    res = dict(line.split(": ", 1) for line in r.stdout.splitlines())
+    assert res == {"symlink absolute": "ok", "open absolute": "ENOENT", "symlink relative": "ok",
+                   "open relative": "ENOENT"}, res
+
+
 def test_objects_live_as_long_as_the_run(static_bundle, name):
     """An object left by the program is removed with the run's private
     directory when its last process exits; the next run starts empty."""

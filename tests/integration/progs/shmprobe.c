@@ -10,6 +10,8 @@
  *   shmprobe open NAME    shm_open NAME without O_CREAT: ok or the error
  *   shmprobe anon         MAP_SHARED|MAP_ANONYMOUS and a memfd mapped
  *                         MAP_SHARED, each written by a forked child
+ *   shmprobe escape PATH  make symlinks in /dev/shm to PATH and to PATH
+ *                         relative to /dev/shm, and open each
  *   shmprobe cat FILE     print FILE (/proc/self/mounts)
  *   shmprobe ls DIR       the names in DIR, one per line, as listed
  *
@@ -133,13 +135,24 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "anon"))
 		return anon();
 	if (argc != 3) {
-		fprintf(stderr, "usage: shmprobe posix|keep|open NAME | cat FILE | ls DIR | anon\n");
+		fprintf(stderr, "usage: shmprobe posix|keep|open NAME | escape|cat PATH | ls DIR | anon\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "posix"))
 		return posix(argv[0], argv[2]);
 	if (!strcmp(argv[1], "keep")) {
 		say("keep", map_named(argv[2], O_CREAT | O_RDWR) ? 0 : -1);
+		return 0;
+	}
+	if (!strcmp(argv[1], "escape")) {
+		char rel[4096];
+		snprintf(rel, sizeof rel, "../..%s", argv[2]);
+		say("symlink absolute", symlink(argv[2], "/dev/shm/abs"));
+		say("open absolute", open("/dev/shm/abs", O_RDONLY));
+		say("symlink relative", symlink(rel, "/dev/shm/rel"));
+		say("open relative", open("/dev/shm/rel", O_RDONLY));
+		unlink("/dev/shm/abs");
+		unlink("/dev/shm/rel");
 		return 0;
 	}
 	if (!strcmp(argv[1], "cat")) {
