@@ -63,6 +63,7 @@ static void boot_fail(int code, const char *fmt, ...)
 		n = sizeof line - 2;
 	line[n++] = '\n';
 	rt_log_write(line, (size_t)n);
+	shm_run_end(); /* mounted already, and the run ends here */
 	plat_exit_group(code);
 }
 

@@ -95,6 +95,16 @@ def test_objects_live_as_long_as_the_run(static_bundle, name):
     assert b.run("open", name).stdout == "open: ENOENT\n"
 
 
+def test_nothing_left_when_the_program_cannot_start(static_bundle):
+    """The run's directory is made at boot: a program that then fails to
+    start (here: its loader is not in the bundle) does not leave it."""
+    b = static_bundle("probe", extra=SHM)  # dynamically linked, no libc mounted
+    before = host_shm()
+    r = b.run("stat:/")
+    assert r.returncode == 126 and "its loader" in r.stderr, r.stderr
+    assert host_shm() - before == set()
+
+
 def test_no_shm_without_the_mount(static_bundle, name):
     """A bundle shares no memory by name unless its manifest says so."""
     b = static_bundle("shmprobe")
