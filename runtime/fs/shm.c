@@ -26,9 +26,10 @@
  * at any time (docs/threat-model.md).
  *
  * The objects live as long as the run: when the last of its processes
- * exits (exit_group with no other process of the run still running, or all
- * exiting at once: pidtab_last_exit), it removes what is left in the
- * directory and the directory itself. A run
+ * exits (exit_group, or a boot that fails after mounting, with no other
+ * process of the run still running, or all exiting at once:
+ * pidtab_last_exit), it removes what is left in the directory and the
+ * directory itself. A run
  * whose last process is killed leaves the directory behind, as a killed
  * native program leaves its /dev/shm objects.
  */

@@ -165,8 +165,8 @@ int passthrough_confine(struct vfs_mount *m);
 /* A manifest's shm mount at `path`, the index-th of its shm mounts (shm.c):
  * the mount, or NULL with the reason in *why. */
 struct vfs_mount *shm_mount_add(const char *path, unsigned index, const char **why);
-/* At exit_group: if no other process of the run is left, remove the run's
- * shm directories. */
+/* At exit_group (and a failed boot): if no other process of the run is
+ * left, remove the run's shm directories. */
 void shm_run_end(void);
 /* Set at boot if a mount lets the runtime follow symlinks itself (trusted,
  * tmpfs); a development run has none and skips that walk. */
