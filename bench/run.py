@@ -20,6 +20,7 @@ measures and records results. Standard library only.
 """
 
 import argparse
+import glob
 import os
 import platform
 import pwd
@@ -69,7 +70,8 @@ class Context:
     coffer: str = ""
     work: str = ""  # a temporary directory for bundles and servers' files
     requests: int = 200000  # redis-benchmark -n
-    duration: int = 5       # wrk -d, seconds
+    duration: int = 5       # wrk -d and pgbench -T, seconds
+    state: Dict[str, object] = field(default_factory=dict)  # what a service made once
 
     def __post_init__(self):
         self.coffer = os.path.join(self.build, "coffer")
@@ -236,6 +238,11 @@ class Service:
     clients: Callable[["Context", int], Dict[str, float]]  # metric -> ops/s
     stop: Callable[["Context", int], None]
     needs: List[str] = field(default_factory=list)
+    # a signed bundle: signed(ctx, port) makes it (once) and returns the
+    # command that runs it, instead of `coffer run -- SETUP`; its port is
+    # in the signed argv, so port(ctx) gives the same one every time
+    signed: Optional[Callable[["Context", int], List[str]]] = None
+    port: Optional[Callable[["Context"], int]] = None
 
 
 def free_port() -> int:
@@ -320,6 +327,117 @@ def nginx_stop(ctx: "Context", port: int) -> None:
     subprocess.run(["/usr/sbin/nginx", "-c", conf, "-s", "quit"], capture_output=True, timeout=60)
 
 
+# PostgreSQL: a cluster made natively (initdb), the server run as the
+# `postgres` user (it refuses root) from copies of coffer and coffer-enclave
+# that user can reach, natively and from a bundle recorded and signed once,
+# pgbench over loopback TCP as the client.
+PG_BINS = sorted((os.path.dirname(p) for p in glob.glob("/usr/lib/postgresql/*/bin/postgres")),
+                 key=lambda p: int(p.split("/")[-2]))
+PG_BIN = PG_BINS[-1] if PG_BINS else "/usr/lib/postgresql/15/bin"
+PG_SCALE = 10
+
+
+def pg_root(ctx: "Context") -> str:
+    """The cluster and the copies of coffer, made once; and the prefix that
+    runs a command as the server's user."""
+    root = os.path.join(ctx.work, "pg")
+    if "pg_user" not in ctx.state:
+        try:
+            user = pwd.getpwnam("postgres") if os.getuid() == 0 else pwd.getpwuid(os.getuid())
+        except KeyError:
+            raise BenchError("postgres: no postgres user to run the server as (it refuses root)")
+        ctx.state["pg_user"] = [] if os.getuid() != 0 else [
+            "setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--"]
+        os.chmod(ctx.work, 0o711)
+        os.mkdir(root)
+        for name in ("coffer", "coffer-enclave"):
+            shutil.copy(os.path.join(ctx.build, name), os.path.join(root, name))
+        os.chown(root, user.pw_uid, user.pw_gid)
+        p = subprocess.run(ctx.state["pg_user"] + [f"{PG_BIN}/initdb", "-D", f"{root}/data", "--auth=trust",
+                                                   "-U", "postgres", "-E", "UTF8", "--locale=C"],
+                           cwd=root, env=BUNDLE_ENV, capture_output=True, text=True, timeout=600)
+        if p.returncode != 0:
+            raise BenchError(f"postgres: initdb failed: {p.stderr.strip()[-500:]}")
+    return root
+
+
+def pg_port(ctx: "Context") -> int:
+    return ctx.state.setdefault("pg_port", free_port())
+
+
+def pg_setup(ctx: "Context", port: int) -> List[str]:
+    root = pg_root(ctx)
+    return ctx.state["pg_user"] + [f"{PG_BIN}/postgres", "-D", f"{root}/data", "-p", str(port), "-k", root,
+                                   "-c", "listen_addresses=127.0.0.1", "-c", "synchronous_commit=off"]
+
+
+def pgbench(port: int, *args: str) -> str:
+    return run_client([f"{PG_BIN}/pgbench", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", *args,
+                       "postgres"])
+
+
+def pg_ready(port: int) -> None:
+    """The server accepts connections before it accepts sessions."""
+    for _ in range(600):
+        if subprocess.run([f"{PG_BIN}/pg_isready", "-q", "-h", "127.0.0.1", "-p", str(port)],
+                          timeout=60).returncode == 0:
+            return
+        time.sleep(0.1)
+    raise BenchError(f"postgres: not ready on port {port} after 60 s")
+
+
+def pg_clients(ctx: "Context", port: int) -> Dict[str, float]:
+    pg_ready(port)
+    pgbench(port, "-i", "-q", "-s", str(PG_SCALE))
+    out = {}
+    for label, extra in (("tpcb", []), ("select", ["-S"])):
+        text = pgbench(port, "-c", "4", "-j", "2", "-T", str(ctx.duration), *extra)
+        m = re.search(r"^tps = ([0-9.]+) \(without initial connection time\)", text, re.M)
+        if not m:
+            raise BenchError(f"pgbench printed no rate:\n{text}")
+        out[f"postgres {label}"] = float(m.group(1))
+    return out
+
+
+def pg_stop(ctx: "Context", port: int) -> None:
+    subprocess.run(ctx.state["pg_user"] + [f"{PG_BIN}/pg_ctl", "stop", "-D", f"{pg_root(ctx)}/data", "-m", "fast",
+                                           "-w"], capture_output=True, timeout=120)
+
+
+def pg_signed(ctx: "Context", port: int) -> List[str]:
+    """Record the server under a short pgbench load, sign it, and return the
+    command that runs the bundle (made once)."""
+    if "pg_bundle" in ctx.state:
+        return ctx.state["pg_bundle"]
+    root = pg_root(ctx)
+    yaml, key = os.path.join(root, "pg.yaml"), os.path.join(ctx.work, "pg-signer.pem")
+    argv = ctx.state["pg_user"] + [os.path.join(root, "coffer"), "manifest", "record", "-o", yaml, "--"] + \
+        pg_setup(ctx, port)[len(ctx.state["pg_user"]):]
+    proc = subprocess.Popen(argv, cwd=root, env=BUNDLE_ENV, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        wait_listening("postgres (recording)", proc, port)
+        pg_ready(port)
+        pgbench(port, "-i", "-q", "-s", "1")
+        pgbench(port, "-c", "4", "-j", "2", "-T", "1")
+        pgbench(port, "-c", "4", "-j", "2", "-T", "1", "-S")
+        pg_stop(ctx, port)
+        if proc.wait(timeout=120) != 0:
+            raise BenchError(f"postgres: recording failed: {proc.stderr.read().decode(errors='replace')[-500:]}")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    for step in ([ctx.coffer, "keygen", "-o", key], [ctx.coffer, "sign", "--key", key, yaml]):
+        p = subprocess.run(step, capture_output=True, text=True, timeout=600)
+        if p.returncode != 0:
+            raise BenchError(f"postgres: {' '.join(step[:2])} failed: {p.stderr.strip()[-500:]}")
+    os.chmod(os.path.join(root, "pg.coffer"), 0o644)
+    ctx.state["pg_bundle"] = ctx.state["pg_user"] + [os.path.join(root, "coffer"), "run",
+                                                     os.path.join(root, "pg.coffer")]
+    return ctx.state["pg_bundle"]
+
+
 SERVICES = [
     Service(name="redis", what="redis-benchmark -n N -c 50, SET/GET/LPUSH, -P 1 and -P 16",
             setup=redis_setup, clients=redis_clients, stop=redis_stop,
@@ -327,29 +445,38 @@ SERVICES = [
     Service(name="nginx", what="wrk -t 2 -c 50 against nginx (2 workers), 4 KiB and 1 MiB files",
             setup=nginx_setup, clients=nginx_clients, stop=nginx_stop,
             needs=["/usr/sbin/nginx", "/usr/bin/wrk"]),
+    Service(name="postgres", what="pgbench -c 4 -j 2 -T S (TPC-B-like and -S) against PostgreSQL from a signed "
+            "bundle",
+            setup=pg_setup, clients=pg_clients, stop=pg_stop, signed=pg_signed, port=pg_port,
+            needs=[f"{PG_BIN}/postgres", f"{PG_BIN}/pgbench", f"{PG_BIN}/initdb", f"{PG_BIN}/pg_ctl",
+                   f"{PG_BIN}/pg_isready"]),
 ]
 
 
+def wait_listening(name: str, proc: subprocess.Popen, port: int) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        if proc.poll() is not None:
+            raise BenchError(f"{name}: server exited with status {proc.returncode}: "
+                             f"{proc.stderr.read().decode(errors='replace')[-500:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise BenchError(f"{name}: nothing listens on port {port} after 60 s")
+            time.sleep(0.05)
+
+
 def serve_once(ctx: "Context", svc: Service, under_coffer_: bool) -> Dict[str, float]:
-    port = free_port()
+    port = svc.port(ctx) if svc.port else free_port()
     argv = svc.setup(ctx, port)
     if under_coffer_:
-        argv = under_coffer(ctx, argv)
+        argv = svc.signed(ctx, port) if svc.signed else under_coffer(ctx, argv)
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise BenchError(f"{svc.name}: server exited with status {proc.returncode}: "
-                                 f"{proc.stderr.read().decode(errors='replace')[-500:]}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise BenchError(f"{svc.name}: nothing listens on port {port} after 60 s")
-                time.sleep(0.05)
+        wait_listening(svc.name, proc, port)
         rates = svc.clients(ctx, port)
         svc.stop(ctx, port)
         try:
@@ -426,7 +553,7 @@ def main() -> int:
     ap.add_argument("--requests", type=int, default=200000, metavar="N",
                     help="redis-benchmark -n (default 200000)")
     ap.add_argument("--duration", type=int, default=5, metavar="S",
-                    help="wrk run length in seconds (default 5)")
+                    help="wrk and pgbench run length in seconds (default 5)")
     ap.add_argument("--calls", type=int, default=1000000, metavar="N",
                     help="system calls in the getppid case (default 1000000)")
     args = ap.parse_args()

@@ -5,6 +5,7 @@
 #include "manifest.h"
 
 #include "cstring.h"
+#include "path.h"
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -22,27 +23,6 @@ static uint64_t le64(const uint8_t *p)
 		*where = (size_t)(at);  \
 		return -1;              \
 	} while (0)
-
-/* An absolute path with no empty, "." or ".." component and no trailing
- * slash ("/" itself allowed). */
-static bool path_normal(const char *p)
-{
-	if (p[0] != '/')
-		return false;
-	if (p[1] == 0)
-		return true;
-	for (const char *c = p + 1;;) {
-		const char *e = c;
-		while (*e && *e != '/')
-			e++;
-		size_t n = (size_t)(e - c);
-		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
-			return false;
-		if (!*e)
-			return true;
-		c = e + 1;
-	}
-}
 
 /* Is `path` equal to `dir` or below it? */
 static bool under(const char *path, const char *dir)
@@ -180,9 +160,9 @@ static int check_config(struct manifest *m, const uint8_t *p, const char **why, 
 	for (int i = 40; i < 48; i++)
 		if (p[i])
 			FAIL("CONFIG has non-zero reserved bytes", at + i);
-	if (!str_ok(m, c->entrypoint) || !path_normal(man_str(m, c->entrypoint)))
+	if (!str_ok(m, c->entrypoint) || !path_canonical(man_str(m, c->entrypoint)))
 		FAIL("the entrypoint is not a normalized absolute path", at);
-	if (!str_ok(m, c->cwd) || !path_normal(man_str(m, c->cwd)))
+	if (!str_ok(m, c->cwd) || !path_canonical(man_str(m, c->cwd)))
 		FAIL("the working directory is not a normalized absolute path", at + 4);
 	uint64_t s = c->enclave_size;
 	if (s < (1u << 20) || (s & (s - 1)) || s > (1ULL << 40))
@@ -209,21 +189,34 @@ static int check_strings(const struct manifest *m, const uint8_t *arr, uint32_t 
 	return 0;
 }
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+const char *man_mounts_fault(uint32_t n)
+{
+	return n > MAN_MAX_MOUNTS ? "more than " STR(MAN_MAX_MOUNTS) " mounts, the most a manifest may have (MAN_MAX_MOUNTS)"
+				  : NULL;
+}
+
 static int check_mounts(const struct manifest *m, const char **why, size_t *where)
 {
+	const char *fault = man_mounts_fault(m->nmounts);
+	if (fault)
+		FAIL(fault, (size_t)(m->mounts - m->raw));
 	for (uint32_t i = 0; i < m->nmounts; i++) {
 		struct man_mount a;
 		size_t at = (size_t)(m->mounts - m->raw) + 16 * i;
 		man_mount(m, i, &a);
-		if (a.type < MAN_MOUNT_TRUSTED || a.type > MAN_MOUNT_ENCRYPTED)
+		if (a.type < MAN_MOUNT_TRUSTED || a.type > MAN_MOUNT_SHM)
 			FAIL("a mount has an unknown type", at);
 		if (a.flags & ~MAN_MOUNT_F_READONLY)
 			FAIL("a mount has unknown flags", at + 12);
-		if (!str_ok(m, a.path) || !str_ok(m, a.source) || !path_normal(man_str(m, a.path)))
+		if (!str_ok(m, a.path) || !str_ok(m, a.source) || !path_canonical(man_str(m, a.path)))
 			FAIL("a mount path is not a normalized absolute path", at + 4);
 		const char *src = man_str(m, a.source);
-		if (a.type == MAN_MOUNT_TMPFS ? *src != 0 : src[0] != '/')
-			FAIL("a mount's host source is not absolute (or is set for tmpfs)", at + 8);
+		bool sourceless = a.type == MAN_MOUNT_TMPFS || a.type == MAN_MOUNT_SHM;
+		if (sourceless ? *src != 0 : src[0] != '/')
+			FAIL("a mount's host source is not absolute (or is set for tmpfs or shm)", at + 8);
 		for (uint32_t j = 0; j < i; j++) {
 			struct man_mount b;
 			man_mount(m, j, &b);
@@ -243,7 +236,7 @@ static int check_files(const struct manifest *m, const char **why, size_t *where
 		struct man_file f;
 		size_t at = (size_t)(m->files - m->raw) + MAN_FILE_SIZE * i;
 		man_file(m, i, &f);
-		if (!str_ok(m, f.path) || !str_ok(m, f.target) || !path_normal(man_str(m, f.path)))
+		if (!str_ok(m, f.path) || !str_ok(m, f.target) || !path_canonical(man_str(m, f.path)))
 			FAIL("a trusted file path is not a normalized absolute path", at);
 		const char *path = man_str(m, f.path);
 		if (prev && strcmp(prev, path) >= 0)

@@ -35,6 +35,11 @@
 /* enclave threads (one TCS each); every message says "from 1 to 4096" */
 #define MAN_MIN_THREADS 1u
 #define MAN_MAX_THREADS 4096u
+/* The most mounts a manifest may have (the runtime adds /proc and /dev of
+ * its own). The runtime's table grows as needed; the limit keeps boot, which
+ * checks every pair of mounts for overlap, fast. man_open refuses more, and
+ * `coffer sign` says so at the YAML's `mounts` (man_mounts_fault). */
+#define MAN_MAX_MOUNTS 1024
 #define MAN_HEADER_SIZE 24u
 #define MAN_SECTION_SIZE 16u
 
@@ -75,6 +80,7 @@ enum man_mount_type {
 	MAN_MOUNT_PASSTHROUGH = 2,
 	MAN_MOUNT_TMPFS = 3,
 	MAN_MOUNT_ENCRYPTED = 4, /* reserved: refused by this version */
+	MAN_MOUNT_SHM = 5,       /* shared memory of the run's processes, in host memory */
 };
 
 /* MOUNTS entry: 16 bytes */
@@ -122,6 +128,10 @@ const char *man_env(const struct manifest *m, uint32_t i);
 const char *man_env_host(const struct manifest *m, uint32_t i);
 void man_mount(const struct manifest *m, uint32_t i, struct man_mount *out);
 void man_file(const struct manifest *m, uint32_t i, struct man_file *out);
+
+/* Why a manifest with n mounts cannot run, or NULL if it can: the one
+ * check of the mount count, shared by man_open and `coffer sign`. */
+const char *man_mounts_fault(uint32_t n);
 
 /* Binary search FILES; returns the index or -1. */
 long man_find_file(const struct manifest *m, const char *path);

@@ -68,3 +68,22 @@ int path_normalize(const char *base, const char *path, char *out, size_t size, b
 	*dir = last_dot || (plen > 1 && path[plen - 1] == '/');
 	return 0;
 }
+
+bool path_canonical(const char *p)
+{
+	if (p[0] != '/')
+		return false;
+	if (p[1] == 0)
+		return true;
+	for (const char *c = p + 1;;) {
+		const char *e = c;
+		while (*e && *e != '/')
+			e++;
+		size_t n = (size_t)(e - c);
+		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		if (!*e)
+			return true;
+		c = e + 1;
+	}
+}

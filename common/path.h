@@ -25,4 +25,9 @@
  * bytes (out is then not a path). */
 int path_normalize(const char *base, const char *path, char *out, size_t size, bool *dir);
 
+/* Is p an absolute path written canonically: no empty, "." or ".."
+ * component and no trailing slash ("/" itself is)? What path_normalize
+ * returns is; the manifest's paths must be. */
+bool path_canonical(const char *p);
+
 #endif

@@ -82,7 +82,7 @@ export UBSAN_OPTIONS
 echo "fuzz.sh: building with $("$CLANG" --version | head -n 1) into $out"
 for t in $targets; do
 	case $t in
-	manifest) srcs="common/manifest.c common/bundle.c common/sgx.c" ;;
+	manifest) srcs="common/manifest.c common/path.c common/bundle.c common/sgx.c" ;;
 	sigstruct) srcs="common/sgx.c" ;;
 	esac
 	# shellcheck disable=SC2086

@@ -6,7 +6,10 @@
  * recorded (so that listing them inside the enclave needs no host), and
  * symbolic links are recorded as links with their target, never followed.
  * Anything else (devices, sockets, fifos) cannot be trusted and is an error.
- * The result is sorted by path, the order the runtime searches.
+ * A mount with `files:` is walked only along the listed paths: its root and
+ * the directories on the way to each listed path are recorded (not their
+ * other entries), and each listed path is walked whole. The result is
+ * sorted by path, the order the runtime searches.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -76,6 +79,15 @@ static char *join(const char *a, const char *b)
 	return s;
 }
 
+static void add_dir(struct list *l, const char *path, const struct stat *st)
+{
+	struct tfile *f = add(l);
+	f->path = strdup(path);
+	f->kind = MAN_FILE_DIR;
+	f->mode = st->st_mode & 07777;
+	f->mtime = RT_CLAMP(st->st_mtime, l->clamp);
+}
+
 /* follow_top: the mount's host source is another name than its path; a
  * symlink there names a host location, which means nothing inside the
  * enclave, so the source itself is followed on the host. */
@@ -122,11 +134,7 @@ static void walk(struct list *l, const char *host, const char *path, bool follow
 		l->errors++;
 		return;
 	}
-	struct tfile *f = add(l);
-	f->path = strdup(path);
-	f->kind = MAN_FILE_DIR;
-	f->mode = st.st_mode & 07777;
-	f->mtime = RT_CLAMP(st.st_mtime, l->clamp);
+	add_dir(l, path, &st);
 	DIR *d = opendir(host);
 	if (!d) {
 		fprintf(stderr, "coffer: trusted directory %s: %s\n", host, strerror(errno));
@@ -150,14 +158,77 @@ static int by_path(const void *a, const void *b)
 	return strcmp(((const struct tfile *)a)->path, ((const struct tfile *)b)->path);
 }
 
+/* A trusted mount with `files:`: its root, the directories leading to each
+ * listed path (each a real directory on the host, not a symlink: the
+ * runtime would find the directory where the host has a link), and each
+ * listed path walked whole. */
+static void walk_listed(struct list *l, const struct spec_mount *m)
+{
+	struct stat st;
+	bool follow = strcmp(m->source, m->path) != 0;
+
+	int r = follow ? stat(m->source, &st) : lstat(m->source, &st);
+	if (r || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "coffer: trusted directory %s: %s\n", m->source,
+			r ? strerror(errno) : "not a directory (a mount with files: must be one)");
+		l->errors++;
+		return;
+	}
+	add_dir(l, m->path, &st);
+	for (size_t i = 0; i < m->nfiles; i++) {
+		const char *rel = m->files[i];
+		for (const char *slash = strchr(rel, '/'); slash; slash = strchr(slash + 1, '/')) {
+			char *h, *p;
+			if (asprintf(&h, "%s/%.*s", m->source, (int)(slash - rel), rel) < 0 ||
+			    asprintf(&p, "%s/%.*s", m->path, (int)(slash - rel), rel) < 0)
+				exit(COFFER_EXIT_FAIL);
+			r = lstat(h, &st);
+			if (r || !S_ISDIR(st.st_mode)) {
+				fprintf(stderr, "coffer: trusted file %s/%s: %s: %s\n", m->source, rel, h,
+					r ? strerror(errno)
+					: S_ISLNK(st.st_mode) ? "a symbolic link on the way (list the link and what it points to instead)"
+							      : "not a directory");
+				l->errors++;
+				free(h);
+				free(p);
+				break;
+			}
+			add_dir(l, p, &st);
+			free(h);
+			free(p);
+		}
+		char *h = join(m->source, rel), *p = join(m->path, rel);
+		walk(l, h, p, false);
+		free(h);
+		free(p);
+	}
+}
+
 int spec_expand(const struct spec *s, uint64_t clamp_mtime, struct tfile **files, size_t *nfiles)
 {
 	struct list l = { .clamp = clamp_mtime };
 
-	for (size_t i = 0; i < s->nmounts; i++)
-		if (s->mounts[i].type == MAN_MOUNT_TRUSTED)
-			walk(&l, s->mounts[i].source, s->mounts[i].path, strcmp(s->mounts[i].source, s->mounts[i].path) != 0);
+	for (size_t i = 0; i < s->nmounts; i++) {
+		const struct spec_mount *m = &s->mounts[i];
+		if (m->type != MAN_MOUNT_TRUSTED)
+			continue;
+		if (m->listed)
+			walk_listed(&l, m);
+		else
+			walk(&l, m->source, m->path, strcmp(m->source, m->path) != 0);
+	}
 	qsort(l.v, l.n, sizeof *l.v, by_path);
+	/* the directories on the way to several listed paths, once */
+	size_t w = 0;
+	for (size_t r = 0; r < l.n; r++) {
+		if (w && !strcmp(l.v[w - 1].path, l.v[r].path)) {
+			free(l.v[r].path);
+			free(l.v[r].target);
+			continue;
+		}
+		l.v[w++] = l.v[r];
+	}
+	l.n = w;
 	*files = l.v;
 	*nfiles = l.n;
 	return l.errors ? -1 : 0;

@@ -47,6 +47,10 @@
 
 extern char **environ;
 
+#define SHM_DIR "/dev/shm"
+/* A directory whose files are trusted one by one is one mount listing
+ * them (files:) once the program used this many entries directly in it. */
+#define LIST_MIN_FILES 2
 #define GROUP_MAX_ENTRIES 4096
 #define GROUP_MAX_BYTES (128ULL << 20)
 #define MAX_LINKS 40
@@ -284,6 +288,7 @@ static int write_dir(struct node *root, const char *path, char *out, size_t n)
 
 struct record {
 	bool wrote_root;   /* wrote in / itself */
+	bool used_shm;     /* used /dev/shm (POSIX shared memory, semaphores) */
 	size_t processes;  /* processes started (fork, exec) */
 	bool terminal;     /* made a pseudo-terminal (opened /dev/ptmx) */
 	bool have_start;
@@ -372,6 +377,8 @@ static int load_record(int fd, struct node *root, struct record *rec)
 			rec->processes++;
 		if (!strcmp(path, "/dev/ptmx") || !strcmp(path, "/dev/pts/ptmx"))
 			rec->terminal = true;
+		if (!strncmp(path, SHM_DIR "/", sizeof SHM_DIR))
+			rec->used_shm = true;
 		if (kind == 'W' || kind == 'U' || kind == 'P' || provided(path) || resolve(root, path, real, sizeof real))
 			continue;
 		if (!strcmp(real, "/") || strset_has(&written, real) || lstat(real, &st))
@@ -465,11 +472,14 @@ struct mount {
 	char *path;
 	enum mount_kind kind;
 	char note[160];
+	struct strset files; /* M_TRUSTED of a directory: only these (files:) */
+	bool listed;
 };
 
 struct plan {
 	size_t processes;
 	bool terminal;
+	const char *cwd;
 	struct mount *m;
 	size_t n, cap;
 	struct strset partial; /* directories listed but not trusted whole */
@@ -487,9 +497,7 @@ static struct mount *add_mount(struct plan *p, const char *path, enum mount_kind
 		exit(COFFER_EXIT_FAIL);
 	}
 	struct mount *m = &p->m[p->n++];
-	m->path = strdup(path);
-	m->kind = kind;
-	m->note[0] = 0;
+	*m = (struct mount){ .path = strdup(path), .kind = kind };
 	return m;
 }
 
@@ -521,6 +529,72 @@ static void find_exec(struct node *n, const char *path, struct plan *p)
 	}
 }
 
+/* May directory n at path be trusted whole? Then its size is in *sz. */
+static bool whole_ok(const struct node *n, const char *path, int depth, struct tree_size *sz)
+{
+	if (depth < 2 || n->has_write || is_collection(path) || !(n->used >= 2 || (n->flags & N_LISTED)))
+		return false;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd >= 0 && small_public_tree(fd, sz);
+}
+
+/* The entries the program used directly in n: files and symlinks. */
+static size_t used_here(const struct node *n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n->nkids; i++)
+		k += (n->kids[i]->flags & N_USED) && !(n->kids[i]->flags & N_DIR) && !n->kids[i]->nkids;
+	return k;
+}
+
+/* The files: of a mount of directory n at path: every entry used below it,
+ * relative to the mount (rel: n's own, "" at the top); a subdirectory that
+ * may be trusted whole is listed as one entry, which brings its tree. */
+static void list_used(const struct node *n, const char *path, const char *rel, int depth, struct mount *m,
+		      struct plan *p)
+{
+	char sub[PATH_MAX], subrel[PATH_MAX];
+	for (size_t i = 0; i < n->nkids; i++) {
+		const struct node *k = n->kids[i];
+		if (!k->used)
+			continue;
+		snprintf(sub, sizeof sub, "%s/%s", path, k->name);
+		snprintf(subrel, sizeof subrel, "%s%s%s", rel, *rel ? "/" : "", k->name);
+		struct tree_size sz = { 0 };
+		if ((!(k->flags & N_DIR) && !k->nkids) || whole_ok(k, sub, depth + 1, &sz)) {
+			strset_add(&m->files, subrel);
+			continue;
+		}
+		if (k->flags & N_LISTED)
+			strset_add(&p->partial, sub);
+		list_used(k, sub, subrel, depth + 1, m, p);
+	}
+}
+
+/* Would a mount of directory n at path listing what was used below it
+ * leave out the working directory (below path, nothing used in it)? Then
+ * the working directory must get a mount of its own, which cannot be inside
+ * another. */
+static bool hides_cwd(const struct node *n, const char *path, const char *cwd)
+{
+	size_t len = strlen(path);
+	if (strncmp(cwd, path, len) || cwd[len] != '/')
+		return false;
+	char rest[PATH_MAX];
+	snprintf(rest, sizeof rest, "%s", cwd + len + 1);
+	for (char *save, *c = strtok_r(rest, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		const struct node *k = NULL;
+		for (size_t i = 0; i < n->nkids && !k; i++)
+			if (!strcmp(n->kids[i]->name, c))
+				k = n->kids[i];
+		/* something used below it, not just the directory listed */
+		if (!k || k->used <= ((k->flags & (N_USED | N_LISTED)) ? 1u : 0u))
+			return true;
+		n = k;
+	}
+	return false;
+}
+
 static void plan_node(struct node *n, const char *path, int depth, struct plan *p)
 {
 	char sub[PATH_MAX];
@@ -548,20 +622,26 @@ static void plan_node(struct node *n, const char *path, int depth, struct plan *
 		add_mount(p, path, M_TRUSTED);
 		return;
 	}
-	if (depth >= 2 && !n->has_write && !is_collection(path) && (n->used >= 2 || (n->flags & N_LISTED))) {
-		struct tree_size sz = { 0 };
-		int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0 && small_public_tree(fd, &sz)) {
-			char size[32];
-			struct mount *m = add_mount(p, path, M_TRUSTED);
-			human_size(sz.bytes, size, sizeof size);
-			snprintf(m->note, sizeof m->note, "%zu entr%s, %s; used: %zu", sz.entries,
-				 sz.entries == 1 ? "y" : "ies", size, n->used);
-			return;
-		}
+	struct tree_size sz = { 0 };
+	if (whole_ok(n, path, depth, &sz)) {
+		char size[32];
+		struct mount *m = add_mount(p, path, M_TRUSTED);
+		human_size(sz.bytes, size, sizeof size);
+		snprintf(m->note, sizeof m->note, "%zu entr%s, %s; used: %zu", sz.entries,
+			 sz.entries == 1 ? "y" : "ies", size, n->used);
+		return;
 	}
 	if (n->flags & N_LISTED)
 		strset_add(&p->partial, path[0] ? path : "/");
+	/* Many files of one directory (the shared libraries): one mount of
+	 * the directory that trusts just those, not one mount each. */
+	if (depth >= 1 && !n->has_write && used_here(n) >= LIST_MIN_FILES && !hides_cwd(n, path, p->cwd)) {
+		struct mount *m = add_mount(p, path, M_TRUSTED);
+		m->listed = true;
+		list_used(n, path, "", depth, m, p);
+		snprintf(m->note, sizeof m->note, "only the %zu entr%s listed", m->files.n, m->files.n == 1 ? "y" : "ies");
+		return;
+	}
 	for (size_t i = 0; i < n->nkids; i++) {
 		snprintf(sub, sizeof sub, "%s/%s", path, n->kids[i]->name);
 		plan_node(n->kids[i], sub, depth + 1, p);
@@ -668,7 +748,7 @@ static bool from_host_name(const char *var)
 	return false;
 }
 
-static void write_yaml(FILE *f, const char *entry, char **argv, const char *cwd, struct plan *p)
+static void write_yaml(FILE *f, const char *entry, char **argv, const char *cwd, struct plan *p, bool shm)
 {
 	fputs("# Recorded by `coffer manifest record` from a development run of\n", f);
 	comment_command(f, argv);
@@ -732,6 +812,12 @@ static void write_yaml(FILE *f, const char *entry, char **argv, const char *cwd,
 		for (size_t i = 0; i < p->partial.n; i++)
 			fprintf(f, "  #   %s\n", p->partial.v[i]);
 	}
+	if (shm)
+		fputs("  # The program used POSIX shared memory or semaphores (shm_open, sem_open:\n"
+		      "  # /dev/shm). This shares it between the application's processes, in host\n"
+		      "  # memory: the host can read and change it (docs/threat-model.md).\n"
+		      "  - path: " SHM_DIR "\n"
+		      "    type: shm\n", f);
 	bool writable = false;
 	for (size_t i = 0; i < p->n; i++) {
 		const struct mount *m = &p->m[i];
@@ -748,7 +834,17 @@ static void write_yaml(FILE *f, const char *entry, char **argv, const char *cwd,
 			fprintf(f, "   # %s", m->note);
 		fprintf(f, "\n    type: %s\n",
 			m->kind == M_TRUSTED ? "trusted" : m->kind == M_PASSTHROUGH ? "passthrough" : "tmpfs");
+		if (m->listed) {
+			qsort(m->files.v, m->files.n, sizeof *m->files.v, cmp_str);
+			fputs("    files:\n", f);
+			for (size_t j = 0; j < m->files.n; j++) {
+				fputs("      - ", f);
+				scalar(f, m->files.v[j]);
+				fputc('\n', f);
+			}
+		}
 	}
+
 	fprintf(f,
 		"enclave:\n"
 		"  size: 4G       # address space: heap, stacks and mapped files live in it\n"
@@ -880,7 +976,7 @@ static int cmd_record(int argc, char **argv)
 				"so the manifest leaves it out\n", argv[optind]);
 	count(root);
 
-	struct plan plan = { .processes = rec.processes, .terminal = rec.terminal };
+	struct plan plan = { .processes = rec.processes, .terminal = rec.terminal, .cwd = cwd };
 	plan_node(root, "", 0, &plan);
 	/* The working directory must exist in the enclave. If the program used
 	 * nothing in it, an empty one is what it saw that mattered. */
@@ -899,7 +995,7 @@ static int cmd_record(int argc, char **argv)
 		perror("coffer");
 		return COFFER_EXIT_FAIL;
 	}
-	write_yaml(mf, entry, argv + optind, cwd, &plan);
+	write_yaml(mf, entry, argv + optind, cwd, &plan, rec.used_shm);
 	fclose(mf);
 	int ret = st;
 	if (write_file(output, yaml, yaml_len, 0644)) {
@@ -924,8 +1020,10 @@ static int cmd_record(int argc, char **argv)
 		}
 	}
 	free(yaml);
-	for (size_t i = 0; i < plan.n; i++)
+	for (size_t i = 0; i < plan.n; i++) {
 		free(plan.m[i].path);
+		strset_free(&plan.m[i].files);
+	}
 	free(plan.m);
 	strset_free(&plan.partial);
 	strset_free(&plan.exec_unsafe);

@@ -22,6 +22,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "../common/path.h"
 #include "spec.h"
 
 struct ctx {
@@ -383,6 +385,15 @@ static void load_env(struct ctx *c, yaml_node_t *n, struct spec *s)
 	}
 }
 
+static void free_strv(char **v, size_t n);
+
+static void spec_mount_free(struct spec_mount *m)
+{
+	free(m->path);
+	free(m->source);
+	free_strv(m->files, m->nfiles);
+}
+
 static const struct {
 	const char *name;
 	enum man_mount_type type;
@@ -391,6 +402,7 @@ static const struct {
 	{ "passthrough", MAN_MOUNT_PASSTHROUGH },
 	{ "tmpfs", MAN_MOUNT_TMPFS },
 	{ "encrypted", MAN_MOUNT_ENCRYPTED },
+	{ "shm", MAN_MOUNT_SHM },
 };
 
 static bool overlaps(const char *a, const char *b)
@@ -402,10 +414,54 @@ static bool overlaps(const char *a, const char *b)
 	return !strncmp(a, b, n) && (a[n] == 0 || a[n] == '/') && (b[n] == 0 || b[n] == '/');
 }
 
+/* Is rel a relative path written canonically (no leading or trailing '/',
+ * no empty, "." or ".." component)? */
+static bool rel_canonical(const char *rel)
+{
+	char abs[PATH_MAX];
+	return *rel && *rel != '/' && (size_t)snprintf(abs, sizeof abs, "/%s", rel) < sizeof abs &&
+	       path_canonical(abs);
+}
+
+/* `files:` of a trusted mount: relative canonical paths, none inside
+ * another (a directory listed brings its whole tree already). */
+static void load_files(struct ctx *c, yaml_node_t *n, struct spec_mount *m, const char *what)
+{
+	char list[80];
+	snprintf(list, sizeof list, "%s files", what);
+	m->listed = true;
+	m->files = get_str_list(c, n, list, STR_NAME, &m->nfiles);
+	if (!m->files)
+		return;
+	if (!m->nfiles && n->type == YAML_SEQUENCE_NODE)
+		err(c, n, "%s: files must list at least one path below the mount", what);
+	for (size_t i = 0; i < m->nfiles; i++) {
+		yaml_node_t *item = node(c, n->data.sequence.items.start[i]);
+		if (!rel_canonical(m->files[i])) {
+			err(c, item, "%s: '%s' must be a path relative to the mount, written without a leading or "
+				     "trailing '/', '//', '.' or '..'", list, m->files[i]);
+			continue;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (!rel_canonical(m->files[j]))
+				continue;
+			char a[PATH_MAX], b[PATH_MAX];
+			snprintf(a, sizeof a, "/%s", m->files[i]);
+			snprintf(b, sizeof b, "/%s", m->files[j]);
+			size_t line = node(c, n->data.sequence.items.start[j])->start_mark.line + 1;
+			if (!strcmp(a, b))
+				err(c, item, "%s: '%s' appears twice (line %zu)", list, m->files[i], line);
+			else if (overlaps(a, b))
+				err(c, item, "%s: '%s' overlaps '%s' (line %zu): a listed directory brings its whole tree",
+				    list, m->files[i], m->files[j], line);
+		}
+	}
+}
+
 static void load_mount(struct ctx *c, yaml_node_t *n, struct spec *s, size_t index)
 {
 	struct spec_mount m = { .line = (int)n->start_mark.line + 1, .col = (int)n->start_mark.column + 1 };
-	yaml_node_t *type_node = NULL, *source_node = NULL, *ro_node = NULL, *path_node = NULL;
+	yaml_node_t *type_node = NULL, *source_node = NULL, *ro_node = NULL, *path_node = NULL, *files_node = NULL;
 	bool have_type = false;
 	char what[64];
 
@@ -435,33 +491,37 @@ static void load_mount(struct ctx *c, yaml_node_t *n, struct spec *s, size_t ind
 					have_type = true;
 				}
 			if (!have_type)
-				err(c, vn, "unknown mount type '%s' (trusted, passthrough, tmpfs, encrypted)", t);
+				err(c, vn, "unknown mount type '%s' (trusted, passthrough, tmpfs, shm, encrypted)", t);
 		} else if (!strcmp(k, "source")) {
 			source_node = vn;
 			m.source = get_path(c, vn, "the mount source");
 		} else if (!strcmp(k, "readonly")) {
 			ro_node = vn;
 			get_bool(c, vn, "readonly", &m.readonly);
+		} else if (!strcmp(k, "files")) {
+			files_node = vn;
+			load_files(c, vn, &m, what);
 		} else {
-			unknown_key(c, kn, k, what, "path, type, source, readonly");
+			unknown_key(c, kn, k, what, "path, type, source, readonly, files");
 		}
 	}
 	if (!m.path && !path_node)
 		err(c, n, "%s has no path", what);
 	if (!type_node && m.path)
-		err(c, n, "%s (%s) has no type: trusted, passthrough or tmpfs", what, m.path);
+		err(c, n, "%s (%s) has no type: trusted, passthrough, tmpfs or shm", what, m.path);
 	if (have_type && m.type == MAN_MOUNT_ENCRYPTED)
 		err(c, type_node, "encrypted mounts are reserved for a later version of coffer and are not supported yet");
-	if (have_type && m.type == MAN_MOUNT_TMPFS && source_node)
-		err(c, source_node, "a tmpfs mount has no host source");
+	if (have_type && (m.type == MAN_MOUNT_TMPFS || m.type == MAN_MOUNT_SHM) && source_node)
+		err(c, source_node, "%s mount has no host source", m.type == MAN_MOUNT_SHM ? "an shm" : "a tmpfs");
+	if (have_type && m.type != MAN_MOUNT_TRUSTED && files_node)
+		err(c, files_node, "files applies to trusted mounts only");
 	if (have_type && m.type != MAN_MOUNT_PASSTHROUGH && ro_node)
 		err(c, ro_node, "readonly applies to passthrough mounts only (trusted mounts are always read-only)");
 	if (!m.path || !have_type) {
-		free(m.path);
-		free(m.source);
+		spec_mount_free(&m);
 		return;
 	}
-	if (m.type == MAN_MOUNT_TMPFS) {
+	if (m.type == MAN_MOUNT_TMPFS || m.type == MAN_MOUNT_SHM) {
 		free(m.source);
 		m.source = strdup("");
 	} else if (!m.source) {
@@ -472,8 +532,7 @@ static void load_mount(struct ctx *c, yaml_node_t *n, struct spec *s, size_t ind
 			err(c, n, "%s %s %s mounts[%zu] %s (line %d): mounts must not be inside one another", what, m.path,
 			    strcmp(s->mounts[i].path, m.path) ? "overlaps" : "repeats", i, s->mounts[i].path,
 			    s->mounts[i].line);
-			free(m.path);
-			free(m.source);
+			spec_mount_free(&m);
 			return;
 		}
 	}
@@ -583,8 +642,13 @@ static void load_root(struct ctx *c, yaml_node_t *root, struct spec *s)
 			size_t n = (size_t)(vn->data.sequence.items.top - vn->data.sequence.items.start);
 			s->mounts = calloc(n + 1, sizeof *s->mounts);
 			int before = c->errors;
-			for (size_t i = 0; i < n; i++)
-				load_mount(c, node(c, vn->data.sequence.items.start[i]), s, i);
+			const char *fault = man_mounts_fault(n > UINT32_MAX ? UINT32_MAX : (uint32_t)n);
+			if (fault)
+				err(c, vn, "mounts has %zu entries: %s; trust whole directories, or the files "
+					   "of one directory with a single mount (files:)", n, fault);
+			else
+				for (size_t i = 0; i < n; i++)
+					load_mount(c, node(c, vn->data.sequence.items.start[i]), s, i);
 			mount_errors = c->errors - before;
 		} else if (!strcmp(k, "enclave")) {
 			load_enclave(c, vn, s);
@@ -721,10 +785,8 @@ void spec_free(struct spec *s)
 	free(s->cwd);
 	free(s->hostname);
 	free(s->domainname);
-	for (size_t i = 0; i < s->nmounts; i++) {
-		free(s->mounts[i].path);
-		free(s->mounts[i].source);
-	}
+	for (size_t i = 0; i < s->nmounts; i++)
+		spec_mount_free(&s->mounts[i]);
 	free(s->mounts);
 	memset(s, 0, sizeof *s);
 }

@@ -25,6 +25,11 @@ struct spec_mount {
 	char *path;   /* in the enclave */
 	char *source; /* on the host ("" for tmpfs) */
 	bool readonly;
+	/* trusted mounts with `files:`: only these paths below the mount
+	 * (relative, canonical; a directory brings its whole tree) */
+	char **files;
+	size_t nfiles;
+	bool listed;
 	int line, col;
 };
 

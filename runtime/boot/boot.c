@@ -63,6 +63,7 @@ static void boot_fail(int code, const char *fmt, ...)
 		n = sizeof line - 2;
 	line[n++] = '\n';
 	rt_log_write(line, (size_t)n);
+	shm_run_end(); /* mounted already, and the run ends here */
 	plat_exit_group(code);
 }
 
@@ -202,6 +203,8 @@ static void setup_fds(struct boot_cfg *cfg)
 
 static void add_mounts(void)
 {
+	unsigned nshm = 0;
+
 	if (trusted_init())
 		boot_fail(COFFER_EXIT_ENCLAVE, "out of memory while booting");
 	for (uint32_t i = 0; i < rt_manifest.nmounts; i++) {
@@ -223,6 +226,12 @@ static void add_mounts(void)
 			if ((m = vfs_mount_add(path, NULL, &tmpfs_ops, false)) && tmpfs_init(m))
 				m = NULL;
 			break;
+		case MAN_MOUNT_SHM: {
+			const char *why;
+			if (!(m = shm_mount_add(path, nshm++, &why)))
+				boot_fail(COFFER_EXIT_ENCLAVE, "mount %s: shared memory: %s", path, why);
+			break;
+		}
 		default:
 			boot_fail(COFFER_EXIT_ENCLAVE, "mount %s: encrypted mounts are not supported by this runtime", path);
 		}
@@ -242,8 +251,10 @@ static void add_mounts(void)
 		struct vfs_mount *at = vfs_mount_find(views[i].path, &rel);
 		if (at && at->ops != &synth_ops && !(views[i].ops == &procfs_ops && at->path_len == 1))
 			continue;
-		bool covers_mount = false; /* a manifest mount below it, e.g. /dev/shm */
-		for (uint32_t j = 0; j < rt_manifest.nmounts && !covers_mount; j++) {
+		/* a manifest mount below /proc replaces the runtime's; one below
+		 * /dev (/dev/shm) joins it: devfs lists it with its devices */
+		bool covers_mount = false;
+		for (uint32_t j = 0; j < rt_manifest.nmounts && !covers_mount && views[i].ops == &procfs_ops; j++) {
 			struct man_mount mm;
 			man_mount(&rt_manifest, j, &mm);
 			const char *mp = man_str(&rt_manifest, mm.path);

@@ -20,6 +20,10 @@
  *                                             (openpty, script, expect), and
  *                                             pts/ptmx
  *
+ *   the manifest's mounts below /dev          listed after the devices (a
+ *                                             shm mount at /dev/shm, shm.c);
+ *                                             the mount table serves them
+ *
  * A new pseudo-terminal is a host object that host processes can watch and
  * write to, so ptmx (and pts/ptmx) open only if the manifest says
  * `terminal: true` (MAN_F_TERMINAL); otherwise they are listed but refused
@@ -206,6 +210,27 @@ static bool collect_pty(void *arg, long pty)
 	return false;
 }
 
+/* The manifest's mounts below /dev (shm), after the devices: the mount
+ * table is fixed, so each keeps its key. */
+struct mounted {
+	struct vfs_listing *l;
+	long key;
+};
+
+static void emit_mounted(void *arg, const char *name, size_t len)
+{
+	struct mounted *mt = arg;
+	char buf[256];
+	struct dev_node node;
+	if (len < sizeof buf) {
+		memcpy(buf, name, len);
+		buf[len] = 0;
+		if (dev_parse(buf, &node)) /* not one of the devices it hides */
+			emit(mt->l, mt->key, buf, 4 /* DT_DIR */);
+	}
+	mt->key++;
+}
+
 static long dir_getdents(struct file *f, uintptr_t ubuf, size_t n)
 {
 	struct vfs_listing l = { .ubuf = ubuf, .room = n };
@@ -230,6 +255,8 @@ static long dir_getdents(struct file *f, uintptr_t ubuf, size_t n)
 			enum dev_kind k = dev_entries[i].kind;
 			emit(&l, 2 + (long)i, dev_entries[i].name, k == DK_LINK ? 10 /* DT_LNK */ : k == DK_PTS ? 4 : 2);
 		}
+		struct mounted mt = { &l, 2 + (long)RT_ARRAY_LEN(dev_entries) };
+		vfs_mount_children("/dev", emit_mounted, &mt);
 	}
 	rt_lock(&f->lock);
 	f->pos = l.pos;

@@ -1,16 +1,17 @@
 /*
  * mount.c - the mount table: built once at boot, read-only afterwards, so
- * lookups take no lock. Entries are kept longest path first, which makes the
- * first prefix match the most specific mount. Mounts do not nest (the manifest
- * reader refuses overlaps); a path above mount points is served by the
- * synthetic mount (synth.c).
+ * lookups take no lock. It grows as mounts are added (a manifest has at most
+ * MAN_MAX_MOUNTS, common/manifest.h, plus the runtime's /proc and /dev).
+ * Entries are kept longest path first, which makes the first prefix match
+ * the most specific mount. The manifest's mounts do not nest (the manifest
+ * reader refuses overlaps); the one nesting is a manifest mount below the
+ * runtime's /dev (/dev/shm), which its longer path makes win. A path above
+ * mount points is served by the synthetic mount (synth.c).
  */
 #include "vfs.h"
 
-#define MAX_MOUNTS 64
-
-static struct vfs_mount *mounts[MAX_MOUNTS]; /* each allocated once: pointers stay valid */
-static int nmounts;
+static struct vfs_mount **mounts; /* each allocated once: pointers stay valid */
+static int nmounts, cap_mounts;
 static struct vfs_mount synth_mount = { .path = "", .ops = &synth_ops, .read_only = true };
 bool vfs_any_links;
 bool vfs_host_view = true;
@@ -19,7 +20,7 @@ struct vfs_mount *vfs_mount_add(const char *path, const char *host_root, const s
 {
 	size_t len = strlen(path);
 
-	if (nmounts == MAX_MOUNTS || path[0] != '/')
+	if (path[0] != '/')
 		return NULL;
 	for (int i = 0; i < nmounts; i++)
 		if (strcmp(mounts[i]->path, path) == 0)
@@ -28,6 +29,17 @@ struct vfs_mount *vfs_mount_add(const char *path, const char *host_root, const s
 	struct vfs_mount *m = rt_zalloc(sizeof *m);
 	if (!p || (host_root && !h) || !m)
 		return NULL;
+	if (nmounts == cap_mounts) {
+		int cap = cap_mounts ? 2 * cap_mounts : 64;
+		struct vfs_mount **v = rt_alloc((size_t)cap * sizeof *v);
+		if (!v)
+			return NULL;
+		if (nmounts)
+			memcpy(v, mounts, (size_t)nmounts * sizeof *v);
+		rt_free(mounts);
+		mounts = v;
+		cap_mounts = cap;
+	}
 	*m = (struct vfs_mount){ .path = p, .path_len = len, .host_root = h, .ops = ops, .read_only = ro };
 	int at = nmounts;
 	while (at > 0 && mounts[at - 1]->path_len < len) {

@@ -852,7 +852,7 @@ static void mount_dev(const struct vfs_mount *m, unsigned *major, unsigned *mino
 
 static const char *mount_type(const struct vfs_mount *m)
 {
-	return m->ops == &dev_ops ? "devtmpfs" : m->ops->name;
+	return m->ops == &dev_ops ? "devtmpfs" : m->type_name ? m->type_name : m->ops->name;
 }
 
 static const char *mount_opts(const struct vfs_mount *m)
@@ -878,7 +878,8 @@ static long gen_mounts(struct pbuf *b, const struct proc_node *n)
 	if (!has_root_mount())
 		pb_puts(b, "synthetic / synthetic ro,noexec 0 0\n");
 	for (int i = 0; (m = vfs_mount_nth(i)); i++)
-		pb_printf(b, "%s %s %s %s 0 0\n", m->ops->name, m->path, mount_type(m), mount_opts(m));
+		pb_printf(b, "%s %s %s %s 0 0\n", m->type_name ? m->type_name : m->ops->name, m->path, mount_type(m),
+			  mount_opts(m));
 	return 0;
 }
 

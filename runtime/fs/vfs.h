@@ -119,6 +119,7 @@ struct vfs_mount {
 	const struct mount_ops *ops;
 	bool read_only;
 	bool exec_ok;          /* programs may be executed from here */
+	const char *type_name; /* the type /proc/mounts shows; NULL: ops->name */
 	void *priv;            /* the mount type's state (tmpfs tree, ...) */
 };
 
@@ -165,6 +166,12 @@ extern const struct mount_ops passthrough_ops, proc_ops, procfs_ops, dev_ops, tr
 int trusted_init(void);
 int tmpfs_init(struct vfs_mount *m);
 int passthrough_confine(struct vfs_mount *m);
+/* A manifest's shm mount at `path`, the index-th of its shm mounts (shm.c):
+ * the mount, or NULL with the reason in *why. */
+struct vfs_mount *shm_mount_add(const char *path, unsigned index, const char **why);
+/* At exit_group (and a failed boot): if no other process of the run is
+ * left, remove the run's shm directories. */
+void shm_run_end(void);
 /* Set at boot if a mount lets the runtime follow symlinks itself (trusted,
  * tmpfs); a development run has none and skips that walk. */
 extern bool vfs_any_links;

@@ -260,6 +260,7 @@ long sys_exit_group(struct sys_call *c)
 			 (unsigned long)exited_trapped, (unsigned long)exited_fast,
 			 (unsigned long)ps.sites_patched, (unsigned long)ps.sites_refused);
 	}
+	shm_run_end();
 	plat_exit_group((int)c->a[0]);
 }
 

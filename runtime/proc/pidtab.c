@@ -91,7 +91,9 @@ struct pt_entry {
 };
 _Static_assert(sizeof(struct pt_entry) == 256, "entries are 256 bytes");
 
-#define PT_SIZE (PT_ENTRY_OFF + (unsigned long)PT_PID_LIMIT * sizeof(struct pt_entry))
+/* after the entries, a bitmap of the processes that have begun to exit */
+#define PT_EXIT_OFF (PT_ENTRY_OFF + (unsigned long)PT_PID_LIMIT * sizeof(struct pt_entry))
+#define PT_SIZE (PT_EXIT_OFF + PT_MAP_SIZE)
 #define PT_OVERFLOW 0xffffffffu
 
 /* The mapping; set at boot, the same in every process of one image. */
@@ -102,6 +104,11 @@ static struct rt_olock pt_wlock = RT_OLOCK_INIT;
 static uint64_t *pt_bitmap(void)
 {
 	return (uint64_t *)((uintptr_t)pt + PT_MAP_OFF);
+}
+
+static uint64_t *pt_exiting(void)
+{
+	return (uint64_t *)((uintptr_t)pt + PT_EXIT_OFF);
 }
 
 static struct pt_entry *pt_entry(int pid)
@@ -199,6 +206,7 @@ static void pt_enter(int pid, uint64_t start)
 	if (!pt || !pid_in_range(pid) || !start)
 		return;
 	__atomic_store_n(&pt_entry(pid)->start, start, __ATOMIC_RELEASE);
+	__atomic_fetch_and(&pt_exiting()[pid / 64], ~(1ULL << (pid % 64)), __ATOMIC_SEQ_CST);
 	__atomic_fetch_or(&pt_bitmap()[pid / 64], 1ULL << (pid % 64), __ATOMIC_RELEASE);
 	int m = __atomic_load_n(&pt->max_pid, __ATOMIC_RELAXED);
 	while (m < pid && !__atomic_compare_exchange_n(&pt->max_pid, &m, pid, true, __ATOMIC_RELAXED,
@@ -393,6 +401,30 @@ bool pidtab_owned(int pid)
 {
 	struct pidtab_stat st;
 	return pid > 0 && (pid == self_pid() || pt_matches(pid, &st));
+}
+
+bool pidtab_last_exit(void)
+{
+	int self = self_pid(), top = pt ? __atomic_load_n(&pt->max_pid, __ATOMIC_ACQUIRE) : 0;
+
+	if (!pt || !pid_in_range(self))
+		return false;
+	/* Mark ourselves first, then look: of two processes exiting at once,
+	 * at least one sees the other's mark (both atomics are sequentially
+	 * consistent), so the last one out is never missed. */
+	__atomic_fetch_or(&pt_exiting()[self / 64], 1ULL << (self % 64), __ATOMIC_SEQ_CST);
+	for (int w = 0; w <= top / 64; w++) {
+		uint64_t bits = __atomic_load_n(&pt_bitmap()[w], __ATOMIC_SEQ_CST) &
+				~__atomic_load_n(&pt_exiting()[w], __ATOMIC_SEQ_CST);
+		while (bits) {
+			int pid = w * 64 + __builtin_ctzll(bits);
+			struct pidtab_stat st;
+			bits &= bits - 1;
+			if (pid != self && pt_matches(pid, &st) && st.state != 'Z' && st.state != 'X')
+				return false;
+		}
+	}
+	return true;
 }
 
 int pidtab_list(int *out, int max)

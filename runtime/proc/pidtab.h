@@ -22,6 +22,10 @@
 
 /* Does pid name one of the application's processes (a thread group id)? */
 bool pidtab_owned(int pid);
+/* At exit_group: mark this process as exiting, and say whether it is the
+ * last of the application's processes (every other one has exited, is a
+ * zombie, or is exiting too: then more than one may answer true). */
+bool pidtab_last_exit(void);
 /* Write up to max of the application's process ids to out, in ascending
  * order; returns how many there are in all (which may exceed max). */
 int pidtab_list(int *out, int max);

@@ -223,14 +223,15 @@ static void check_mounts(const struct manifest *m)
 		man_mount(m, i, &a);
 		REQUIRE(a.type == rd32(p) && a.path == rd32(p + 4) && a.source == rd32(p + 8) &&
 			a.flags == rd32(p + 12));
-		REQUIRE(a.type >= MAN_MOUNT_TRUSTED && a.type <= MAN_MOUNT_ENCRYPTED);
+		REQUIRE(a.type >= MAN_MOUNT_TRUSTED && a.type <= MAN_MOUNT_SHM);
+		REQUIRE(m->nmounts <= MAN_MAX_MOUNTS);
 		REQUIRE((a.flags & ~MAN_MOUNT_F_READONLY) == 0);
 		REQUIRE(a.path < m->strings_size && a.source < m->strings_size);
 		const char *path = man_str(m, a.path), *src = man_str(m, a.source);
 		check_str(m, path);
 		check_str(m, src);
 		REQUIRE(ref_path_normal(path));
-		if (a.type == MAN_MOUNT_TMPFS)
+		if (a.type == MAN_MOUNT_TMPFS || a.type == MAN_MOUNT_SHM)
 			REQUIRE(src[0] == 0);
 		else
 			REQUIRE(src[0] == '/');

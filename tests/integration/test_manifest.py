@@ -171,7 +171,8 @@ MALFORMED = {
     "only-comments.yaml": (1, 1, "the manifest is empty"),
     "not-a-mapping.yaml": (2, 1, "the manifest must be a mapping of keys"),
     "unknown-key.yaml": (3, 1, "unknown key 'entry_point' (known keys: version, entrypoint,"),
-    "unknown-mount-key.yaml": (6, 5, "unknown key 'mode' in mounts[0] (known keys: path, type, source, readonly)"),
+    "unknown-mount-key.yaml": (6, 5, "unknown key 'mode' in mounts[0] (known keys: path, type, source, readonly, "
+                               "files)"),
     "unknown-enclave-key.yaml": (8, 3, "unknown key 'heap' in enclave"),
     "repeated-key.yaml": (6, 1, "'entrypoint' appears twice"),
     "threads-not-integer.yaml": (7, 12, "threads must be an integer"),
@@ -199,6 +200,11 @@ MALFORMED = {
     "entrypoint-outside-trusted.yaml": (2, 13, "entrypoint /usr/bin/python3 is not inside a trusted mount"),
     "encrypted-mount.yaml": (7, 11, "encrypted mounts are reserved"),
     "tmpfs-with-source.yaml": (8, 13, "a tmpfs mount has no host source"),
+    "shm-with-source.yaml": (8, 13, "an shm mount has no host source"),
+    "files-not-relative.yaml": (6, 25, "mounts[0] files: '/etc/passwd' must be a path relative to the mount"),
+    "files-on-passthrough.yaml": (8, 12, "files applies to trusted mounts only"),
+    "files-overlap.yaml": (8, 9, "mounts[0] files: 'bin/server' overlaps 'bin' (line 7): a listed directory brings "
+                           "its whole tree"),
     "readonly-trusted.yaml": (6, 15, "readonly applies to passthrough mounts only"),
     "readonly-not-bool.yaml": (8, 15, "readonly must be true or false"),
     "size-not-power-of-two.yaml": (7, 9, "enclave size must be a power of two"),

@@ -63,6 +63,24 @@ def mounts(yaml):
     return dict(re.findall(r"^  - path: (\S+).*\n    type: (\S+)$", text, re.M))
 
 
+def listed(yaml):
+    """{path: [files]} of the recorded trusted mounts that list their files."""
+    text = yaml.read_text()
+    out = {}
+    pattern = r"^  - path: (\S+).*\n    type: trusted\n    files:\n((?:      - .*\n)+)"
+    for path, block in re.findall(pattern, text, re.M):
+        out[path] = re.findall(r"^      - (.*)$", block, re.M)
+    return out
+
+
+def trusted(yaml):
+    """Every host path the recorded manifest trusts by name: trusted mounts
+    without files:, and each file a listing mount names."""
+    lists = listed(yaml)
+    paths = {p for p, t in mounts(yaml).items() if t == "trusted" and p not in lists}
+    return paths | {f"{d}/{f}" for d, fs in lists.items() for f in fs}
+
+
 def sign(key, yaml):
     r = cli("sign", "--key", key, yaml)
     assert r.returncode == 0, r.stderr
@@ -91,9 +109,12 @@ def test_recorded_python_app_runs_as_natively(python_app, key):
     base, native_out, yaml = python_app
     m = mounts(yaml)
     # the interpreter through its symlink, the standard library as one mount,
-    # the libraries file by file with their symlinks, the data to choose
-    assert m[PYTHON] == "trusted" and m[os.path.realpath(PYTHON)] == "trusted"
-    assert m["/usr/lib/python3.11"] == "trusted"
+    # the libraries listed in one mount with their symlinks, the data to choose
+    t = trusted(yaml)
+    assert PYTHON in t and os.path.realpath(PYTHON) in t
+    assert m["/usr/lib/python3.11"] == "trusted" and "/usr/lib/python3.11" not in listed(yaml)
+    libs = listed(yaml)["/usr/lib/x86_64-linux-gnu"]
+    assert "libc.so.6" in libs and any(re.fullmatch(r"libsqlite3\.so\.[0-9.]+", f) for f in libs)
     assert m["/lib64"] == "trusted" and m["/lib"] == "trusted"
     assert m[str(base / "data")] == "passthrough"
     assert "/etc/shadow" not in yaml.read_text()
@@ -113,23 +134,28 @@ def test_recorded_python_app_runs_as_natively(python_app, key):
 
 
 def test_recorded_app_with_a_tampered_library(python_app, key, tmp_path):
-    """Mount the sqlite library from a copy; a changed byte in it stops the
-    import, and the error names the file."""
+    """Mount the listed libraries from a copy; a changed byte in the sqlite
+    library stops the import, and the error names the file."""
     base, native_out, yaml = python_app
     text = yaml.read_text()
-    lib = re.search(r"^  - path: (/usr/lib/x86_64-linux-gnu/libsqlite3\.so\.[0-9.]+)$", text, re.M).group(1)
-    copy = tmp_path / os.path.basename(lib)
-    shutil.copy(lib, copy)
-    text = text.replace(f"  - path: {lib}\n    type: trusted\n", f"  - path: {lib}\n    type: trusted\n"
-                        f"    source: {copy}\n")
+    libdir = "/usr/lib/x86_64-linux-gnu"
+    copy = tmp_path / "libs"
+    for f in listed(yaml)[libdir]:
+        (copy / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(f"{libdir}/{f}", copy / f, follow_symlinks=False)
+    lib = next(f"{libdir}/{f}" for f in listed(yaml)[libdir] if re.fullmatch(r"libsqlite3\.so\.[0-9.]+", f)
+               and not os.path.islink(f"{libdir}/{f}"))
+    head = re.search(rf"^  - path: {re.escape(libdir)}.*\n    type: trusted\n", text, re.M).group(0)
+    text = text.replace(head, f"{head}    source: {copy}\n")
     mine = tmp_path / "app.yaml"
     mine.write_text(text)
     bundle = sign(key, mine)
     assert cli("run", bundle).stdout == native_out
 
-    raw = bytearray(copy.read_bytes())
+    target = copy / os.path.basename(lib)
+    raw = bytearray(target.read_bytes())
     raw[len(raw) // 3] ^= 0x10
-    copy.write_bytes(raw)
+    target.write_bytes(raw)
     r = cli("run", bundle)
     assert r.returncode != 0
     assert "sqlite 42" not in r.stdout
@@ -148,11 +174,13 @@ def test_symlinks_and_several_processes(key, tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout == "made\ndone\n"
     m = mounts(yaml)
+    t = trusted(yaml)
     assert m["/bin"] == "trusted"  # the symlink itself
-    chain = [p for p in ("/usr/bin/sh", os.path.realpath("/bin/sh")) if p in m]
-    assert len(chain) == 2, m
-    assert m["/usr/bin/cat"] == "trusted" and m["/usr/bin/rm"] == "trusted"
-    assert "/usr/bin" not in m  # a collection: never trusted whole
+    chain = [p for p in ("/usr/bin/sh", os.path.realpath("/bin/sh")) if p in t]
+    assert len(chain) == 2, t
+    assert "/usr/bin/cat" in t and "/usr/bin/rm" in t
+    # a collection: never trusted whole, one mount listing what was used
+    assert "ls" not in listed(yaml)["/usr/bin"] and "cat" in listed(yaml)["/usr/bin"]
     assert m["/tmp"] == "passthrough"
     assert re.search(r"- path: /tmp   # not tmpfs: it ran [3-9] processes, and each has its own tmpfs\n",
                      yaml.read_text())
@@ -183,31 +211,44 @@ def test_scratch_space_of_one_process_is_tmpfs(key, tmp_path):
 
 
 def test_grouping_by_directory(key, tmp_path):
+    """A small public directory is trusted whole; the files used of one that
+    cannot be (a private file in it) are listed in one mount of it, however
+    many there are; a lone file is a mount of its own."""
     tree = tmp_path / "tree"
     (tree / "public").mkdir(parents=True)
     (tree / "private").mkdir()
-    for d in ("public", "private"):
-        for f in ("a", "b", "unused"):
-            (tree / d / f).write_text(f"{d}/{f}\n")
-            (tree / d / f).chmod(0o644)
+    for f in ("a", "b", "unused"):
+        (tree / "public" / f).write_text(f"public/{f}\n")
+        (tree / "public" / f).chmod(0o644)
+    many = [f"f{i:02}" for i in range(40)]
+    for f in many + ["unused"]:
+        (tree / "private" / f).write_text(f"private/{f}\n")
+        (tree / "private" / f).chmod(0o644)
     (tree / "private" / "unused").chmod(0o600)  # never trusted without being used
     (tree / "single").mkdir()
     (tree / "single" / "one").write_text("one\n")
-    files = [tree / "public" / "a", tree / "public" / "b", tree / "private" / "a", tree / "private" / "b",
-             tree / "single" / "one"]
+    files = [tree / "public" / "a", tree / "public" / "b"] + [tree / "private" / f for f in many] + \
+        [tree / "single" / "one"]
     yaml = tmp_path / "cat.yaml"
     r = record(yaml, "/usr/bin/cat", *files, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     m = mounts(yaml)
     assert m[str(tree / "public")] == "trusted"  # two used, all readable: one mount
-    assert str(tree / "private") not in m
-    assert m[str(tree / "private" / "a")] == "trusted" and m[str(tree / "private" / "b")] == "trusted"
+    assert str(tree / "public") not in listed(yaml)
+    assert m[str(tree / "private")] == "trusted"  # one mount, not 40
+    assert listed(yaml)[str(tree / "private")] == many
+    assert not any(p.startswith(f"{tree / 'private'}/") for p in m)
     assert m[str(tree / "single" / "one")] == "trusted" and str(tree / "single") not in m
-    assert re.search(rf"- path: {re.escape(str(tree / 'public'))}   # 3 entries, 32 bytes; used: 2\n", yaml.read_text())
+    text = yaml.read_text()
+    assert re.search(rf"- path: {re.escape(str(tree / 'public'))}   # 3 entries, 32 bytes; used: 2\n", text)
+    assert f"- path: {tree / 'private'}   # only the 40 entries listed\n" in text
     bundle = sign(key, yaml)
     r = cli("run", bundle)
     assert r.returncode == 0, r.stderr
-    assert r.stdout == "public/a\npublic/b\nprivate/a\nprivate/b\none\n"
+    assert r.stdout == "public/a\npublic/b\n" + "".join(f"private/{f}\n" for f in many) + "one\n"
+    # the unused private file is neither signed nor visible
+    r = cli("run", bundle, "--", str(tree / "private" / "unused"))
+    assert r.returncode == 2  # host_args: none
 
 
 def test_written_directory_is_passthrough_to_choose(key, tmp_path):
@@ -309,3 +350,24 @@ def test_unused_working_directory_is_an_empty_tmpfs(key, tmp_path):
     r = cli("run", sign(key, yaml))
     assert r.returncode == 0, r.stderr
     assert r.stdout == f"{cwd}\n"
+
+
+def test_unused_working_directory_beside_listed_files(key, tmp_path):
+    """Files used beside an unused working directory are not one mount that
+    lists them (the working directory would not exist in it): each is a
+    mount, and the working directory an empty tmpfs."""
+    tree = tmp_path / "tree"
+    (tree / "cwd").mkdir(parents=True)
+    for f in ("a", "b"):
+        (tree / f).write_text(f"{f}\n")
+    (tree / "cwd" / "private.txt").write_text("not for the enclave\n")
+    (tree / "cwd" / "private.txt").chmod(0o600)  # so tree is not trusted whole
+    yaml = tmp_path / "cat.yaml"
+    r = record(yaml, "/bin/sh", "-c", "cat ../a ../b; pwd", cwd=tree / "cwd")
+    assert r.returncode == 0, r.stderr
+    m = mounts(yaml)
+    assert str(tree) not in m and m[str(tree / "a")] == "trusted" and m[str(tree / "b")] == "trusted"
+    assert m[str(tree / "cwd")] == "tmpfs"
+    r = cli("run", sign(key, yaml))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == f"a\nb\n{tree / 'cwd'}\n"

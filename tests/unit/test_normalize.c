@@ -67,5 +67,12 @@ int main(void)
 	longpath[MAX - 1] = 'a';
 	longpath[MAX] = 0;
 	CHECK(!strcmp(norm("/", longpath, NULL), "ENAMETOOLONG"));
+	/* path_canonical: what a manifest's paths must look like */
+	CHECK(path_canonical("/") && path_canonical("/a") && path_canonical("/a/b.c/..d"));
+	CHECK(!path_canonical("") && !path_canonical("a/b") && !path_canonical("/a/") && !path_canonical("//a"));
+	CHECK(!path_canonical("/a//b") && !path_canonical("/a/./b") && !path_canonical("/a/..") && !path_canonical("/."));
+	/* every normalized path is canonical */
+	CHECK(path_canonical(norm("/x", "../a/./b//c/", NULL)));
+
 	return CHECK_DONE();
 }
