@@ -57,6 +57,9 @@ class Case:
     coffer_env: Dict[str, str] = field(default_factory=dict)
     calls: Optional[Callable[["Context"], int]] = None
     baseline_argv: Optional[Callable[["Context"], List[str]]] = None
+    unit: str = "call"  # what calls(ctx) counts, for the per-unit report
+    # report coffer - native as the fixed cost of starting a program
+    fixed_cost: bool = False
     needs: List[str] = field(default_factory=list)  # files that must exist
     # a signed bundle: prepare(ctx) makes it and returns the coffer command
     # that runs it (instead of `coffer run -- ARGV`)
@@ -69,6 +72,7 @@ class Context:
     calls: int
     coffer: str = ""
     work: str = ""  # a temporary directory for bundles and servers' files
+    execs: int = 20         # the exec-chain case's N
     requests: int = 200000  # redis-benchmark -n
     duration: int = 5       # wrk -d and pgbench -T, seconds
     state: Dict[str, object] = field(default_factory=dict)  # what a service made once
@@ -104,6 +108,10 @@ def getppid_prog(ctx: Context) -> str:
     return os.path.join(ctx.build, "bench", "bench_getppid")
 
 
+def execchain_prog(ctx: Context) -> str:
+    return os.path.join(ctx.build, "bench", "bench_execchain")
+
+
 CASES = [
     Case(name="getppid",
          what="static program, N raw `syscall` getppid calls from one site (patched)",
@@ -124,6 +132,18 @@ CASES = [
          calls=lambda ctx: ctx.calls,
          baseline_argv=lambda ctx: [getppid_prog(ctx), "0"],
          needs=["bench/bench_getppid"]),
+    Case(name="startup",
+         what="static program making no call of its own (bench_getppid 0): the fixed cost",
+         argv=lambda ctx: [getppid_prog(ctx), "0"],
+         fixed_cost=True,
+         needs=["bench/bench_getppid"]),
+    Case(name="exec-chain",
+         what="static program executing itself N times (--execs): the cost of an execve inside",
+         argv=lambda ctx: [execchain_prog(ctx), str(ctx.execs)],
+         calls=lambda ctx: ctx.execs,
+         baseline_argv=lambda ctx: [execchain_prog(ctx), "0"],
+         unit="execve",
+         needs=["bench/bench_execchain"]),
     Case(name="python3-pass",
          what="Debian's python3 starting and exiting",
          argv=lambda ctx: ["/usr/bin/python3", "-c", "pass"],
@@ -556,15 +576,17 @@ def main() -> int:
                     help="wrk and pgbench run length in seconds (default 5)")
     ap.add_argument("--calls", type=int, default=1000000, metavar="N",
                     help="system calls in the getppid case (default 1000000)")
+    ap.add_argument("--execs", type=int, default=20, metavar="N",
+                    help="execve calls in the exec-chain case (default 20)")
     args = ap.parse_args()
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
-    if args.calls < 1:
-        ap.error("--calls must be at least 1")
+    if args.calls < 1 or args.execs < 1:
+        ap.error("--calls and --execs must be at least 1")
     if min(args.repeat_services, args.requests, args.duration) < 1:
         ap.error("--repeat-services, --requests and --duration must be at least 1")
 
-    ctx = Context(build=os.path.abspath(args.build), calls=args.calls,
+    ctx = Context(build=os.path.abspath(args.build), calls=args.calls, execs=args.execs,
                   work=tempfile.mkdtemp(prefix="coffer-bench-"),
                   requests=args.requests, duration=args.duration)
     cases = [c for c in CASES if args.only in (None, c.name)]
@@ -593,17 +615,22 @@ def main() -> int:
             print(f"{case.name:<14} {ms(nat):>10} {ms(cof):>10}   "
                   f"{min(r):.2f} / {statistics.median(r):.2f} / {max(r):.2f}",
                   flush=True)
+            if case.fixed_cost:
+                notes.append(f"{case.name}: fixed cost of `coffer run` {ms(cof - nat)} ms "
+                             f"(coffer - native, medians: {ms(cof)} - {ms(nat)} ms)")
             if case.calls:
                 n = case.calls(ctx)
                 b = measure(ctx, case, case.baseline_argv(ctx), args.repeat)
                 bnat, bcof = statistics.median(b.native), statistics.median(b.coffer)
                 per_nat = (nat - bnat) / n * 1e9
                 per_cof = (cof - bcof) / n * 1e9
+                scale, unit = (1, "ns") if case.unit == "call" else (1000, "us")
                 notes.append(
-                    f"{case.name}: {n} calls; per call native {per_nat:.0f} ns, "
-                    f"coffer {per_cof:.0f} ns, overhead {per_cof - per_nat:.0f} ns "
-                    f"({(per_cof - per_nat) / per_nat * 100:.0f}% of a native call) "
-                    f"(start-up subtracted: the same program with 0 calls takes "
+                    f"{case.name}: {n} {case.unit}s; per {case.unit} native {per_nat / scale:.0f} {unit}, "
+                    f"coffer {per_cof / scale:.0f} {unit}, overhead {(per_cof - per_nat) / scale:.0f} {unit} "
+                    f"({(per_cof - per_nat) / per_nat * 100:.0f}% of a native {case.unit}; "
+                    f"coffer/native {per_cof / per_nat:.2f}) "
+                    f"(start-up subtracted: the same program with 0 {case.unit}s takes "
                     f"{ms(bnat)} ms native, {ms(bcof)} ms under coffer)")
         if services:
             print()

@@ -4,11 +4,30 @@
  * Hosted C (glibc). Each subcommand lives in its own file and has the shape
  * `int cmd_NAME(int argc, char **argv)` with argv[0] the subcommand name.
  * Exit codes are documented in docs/cli.md and in `coffer --help`.
+ *
+ * This file is built twice (meson.build). `coffer` itself is built with
+ * COFFER_LAUNCHER: statically linked, with nothing but libc, it does `run`,
+ * --help and --version, and replaces itself (execv) with coffer-tools for
+ * every other command. coffer-tools is the same dispatch with every command,
+ * linked with OpenSSL and libyaml. The split is for start-up time: mapping
+ * and relocating libcrypto costs a few milliseconds, which every `coffer run`
+ * (and so every program start under Coffer) would otherwise pay
+ * (docs/performance.md, "Start-up"). The user sees one command.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "coffer.h"
+#include "util.h"
+
+#ifdef COFFER_LAUNCHER
+#define TOOL(fn) NULL /* in coffer-tools */
+#else
+#define TOOL(fn) fn
+#endif
 
 static const struct command {
 	const char *name;
@@ -16,11 +35,11 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "run", cmd_run, "run a program inside the enclave boundary" },
-	{ "keygen", cmd_keygen, "make an RSA-3072 (exponent 3) signing key" },
-	{ "sign", cmd_sign, "turn a YAML manifest into a signed bundle" },
-	{ "measure", cmd_measure, "print and check a bundle's identity" },
-	{ "sigstruct", cmd_sigstruct, "decode any SIGSTRUCT" },
-	{ "manifest", cmd_manifest, "record a manifest from a development run" },
+	{ "keygen", TOOL(cmd_keygen), "make an RSA-3072 (exponent 3) signing key" },
+	{ "sign", TOOL(cmd_sign), "turn a YAML manifest into a signed bundle" },
+	{ "measure", TOOL(cmd_measure), "print and check a bundle's identity" },
+	{ "sigstruct", TOOL(cmd_sigstruct), "decode any SIGSTRUCT" },
+	{ "manifest", TOOL(cmd_manifest), "record a manifest from a development run" },
 };
 
 static void usage(FILE *out)
@@ -50,6 +69,21 @@ static void usage(FILE *out)
 		"All commands: 2 for a usage error (docs/cli.md).\n");
 }
 
+/* A command that lives in coffer-tools: become it, with the same arguments. */
+static int exec_tools(char **argv)
+{
+	char path[PATH_MAX];
+
+	if (find_libexec("coffer-tools", "COFFER_TOOLS", path, sizeof path)) {
+		fprintf(stderr, "coffer: cannot find coffer-tools, which does `coffer %s` (looked next to %s); "
+				"set COFFER_TOOLS\n", argv[1], path);
+		return COFFER_EXIT_FAIL;
+	}
+	execv(path, argv);
+	fprintf(stderr, "coffer: cannot start %s: %s\n", path, strerror(errno));
+	return COFFER_EXIT_FAIL;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -67,7 +101,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(cmd, commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+			return commands[i].fn ? commands[i].fn(argc - 1, argv + 1) : exec_tools(argv);
 	fprintf(stderr, "coffer: unknown command '%s'; see `coffer --help`\n", cmd);
 	return COFFER_EXIT_USAGE;
 }

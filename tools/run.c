@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -203,12 +204,39 @@ static int inherited_fds(bool all, int *fds, char **paths, int max)
 	return n;
 }
 
+/* The signal mask and the ignored signals that the program inherits, bit
+ * N-1 for signal N: from /proc/self/status in one read (SigBlk, SigIgn),
+ * else asked of the kernel signal by signal (64 calls). */
+static void host_signals(uint64_t *blocked, uint64_t *ignored)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		buf[n] = 0;
+		const char *blk = strstr(buf, "\nSigBlk:\t"), *ign = strstr(buf, "\nSigIgn:\t");
+		if (blk && ign && sscanf(blk + 9, "%" SCNx64, blocked) == 1 && sscanf(ign + 9, "%" SCNx64, ignored) == 1)
+			return;
+	}
+	sigset_t mask;
+	sigprocmask(SIG_SETMASK, NULL, &mask);
+	*blocked = *ignored = 0;
+	for (int s = 1; s <= 64; s++) {
+		if (sigismember(&mask, s) == 1)
+			*blocked |= 1ULL << (s - 1);
+		struct sigaction sa;
+		if (s != SIGKILL && s != SIGSTOP && sigaction(s, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			*ignored |= 1ULL << (s - 1);
+	}
+}
+
 /* Write the boot block; returns the memfd or -1. */
 static int write_bootblock(const struct run_opts *o, const struct run_target *t)
 {
 	struct bb_writer w;
 	char cwd[PATH_MAX];
-	sigset_t mask;
 	mode_t um = umask(022);
 
 	umask(um);
@@ -216,15 +244,8 @@ static int write_bootblock(const struct run_opts *o, const struct run_target *t)
 		fprintf(stderr, "coffer: cannot get the working directory: %s\n", strerror(errno));
 		return -1;
 	}
-	sigprocmask(SIG_SETMASK, NULL, &mask);
 	uint64_t sigmask = 0, ignored = 0;
-	for (int s = 1; s <= 64; s++) {
-		if (sigismember(&mask, s) == 1)
-			sigmask |= 1ULL << (s - 1);
-		struct sigaction sa;
-		if (s != SIGKILL && s != SIGSTOP && sigaction(s, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
-			ignored |= 1ULL << (s - 1);
-	}
+	host_signals(&sigmask, &ignored);
 	int fds[1024];
 	char *paths[1024];
 	int nfds = inherited_fds(!t->bundle, fds, paths, 1024);

@@ -13,9 +13,9 @@
 
 #include "util.h"
 
-int find_enclave(char *out, size_t n)
+int find_libexec(const char *name, const char *env_name, char *out, size_t n)
 {
-	const char *env = getenv("COFFER_ENCLAVE");
+	const char *env = getenv(env_name);
 	char self[PATH_MAX];
 	struct stat st;
 
@@ -28,14 +28,19 @@ int find_enclave(char *out, size_t n)
 		return -1;
 	self[len] = 0;
 	*strrchr(self, '/') = 0;
-	const char *candidates[] = { "%s/coffer-enclave", "%s/../libexec/coffer/coffer-enclave" };
+	const char *candidates[] = { "%s/%s", "%s/../libexec/coffer/%s" };
 	for (size_t i = 0; i < 2; i++) {
-		snprintf(out, n, candidates[i], self);
+		snprintf(out, n, candidates[i], self, name);
 		if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
 			return 0;
 	}
 	snprintf(out, n, "%s", self);
 	return -1;
+}
+
+int find_enclave(char *out, size_t n)
+{
+	return find_libexec("coffer-enclave", "COFFER_ENCLAVE", out, n);
 }
 
 int read_file(const char *path, size_t max, uint8_t **data, size_t *len)

@@ -8,9 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The enclave image: $COFFER_ENCLAVE, else next to this executable, else in
- * ../libexec/coffer/. Returns 0 and the path, or -1 (out then names where it
- * looked). */
+/* A helper executable of the coffer command: $ENV_NAME if set, else `name`
+ * next to this executable, else in ../libexec/coffer/. Returns 0 and the
+ * path, or -1 (out then names the directory where it looked). */
+int find_libexec(const char *name, const char *env_name, char *out, size_t n);
+/* The enclave image, coffer-enclave ($COFFER_ENCLAVE). */
 int find_enclave(char *out, size_t n);
 /* Read a whole regular file (up to max bytes); returns 0, or -1 with errno
  * set (EISDIR for a directory, EINVAL for another kind of file, EFBIG if it

@@ -6,6 +6,7 @@
 #define COFFER_DIRECT_H
 
 #include <asm/unistd_64.h>
+#include <linux/mman.h>
 
 #include "../platform.h"
 
@@ -50,9 +51,47 @@ bool direct_stw_signal(const struct ksiginfo *info, struct kucontext *uc, bool i
 /* plat_tls.plat_private[DIRECT_PRIV_STW]: that signal ended a host call. */
 #define DIRECT_PRIV_STW 6
 
+/* patch.c keeps a copy of the executable mappings, good while
+ * direct_maps_gen stays as it was; every host call that may change or
+ * replace an existing mapping bumps it when it returns (direct_maps_call).
+ * A call that only adds a mapping does not: a site in a mapping the copy
+ * lacks makes patch.c read the listing again. The heap's end (brk) moves
+ * over pages that no trap can come from: new ones are not executable, and
+ * freed ones return only through a mapping call. */
+extern uint64_t direct_maps_gen;
+
+static inline bool direct_changes_maps(long nr, long flags)
+{
+	switch (nr) {
+	case __NR_mmap:
+		return flags & MAP_FIXED;
+	case __NR_munmap:
+	case __NR_mprotect:
+	case __NR_mremap:
+	case __NR_shmat:
+	case __NR_shmdt:
+	case __NR_pkey_mprotect:
+	case __NR_remap_file_pages:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* After host call nr (mmap's flags in `flags`). */
+static inline void direct_maps_call(long nr, long flags)
+{
+	if (RT_UNLIKELY(direct_changes_maps(nr, flags)))
+		__atomic_add_fetch(&direct_maps_gen, 1, __ATOMIC_RELEASE);
+}
+
 /* Around a host fork: no patch may be half done in the child. */
 void direct_patch_lock(void);
 void direct_patch_unlock(void);
+/* patch.c: before a host clone that shares memory (a thread, a vfork
+ * child); in a forked child, which has its own. */
+void direct_patch_sharing(void);
+void direct_patch_forked(void);
 
 #define sys0(n) direct_syscall6(n, 0, 0, 0, 0, 0, 0)
 #define sys1(n, a) direct_syscall6(n, (long)(a), 0, 0, 0, 0, 0)

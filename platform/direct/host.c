@@ -55,17 +55,23 @@ long plat_exec(int boot_fd, const char *title)
 
 long plat_mem_map(uintptr_t addr, size_t len, int prot, int flags, int fd, long off)
 {
-	return sys6(__NR_mmap, addr, len, prot, flags, fd, off);
+	long r = sys6(__NR_mmap, addr, len, prot, flags, fd, off);
+	direct_maps_call(__NR_mmap, flags);
+	return r;
 }
 
 long plat_mem_unmap(uintptr_t addr, size_t len)
 {
-	return sys2(__NR_munmap, addr, len);
+	long r = sys2(__NR_munmap, addr, len);
+	direct_maps_call(__NR_munmap, 0);
+	return r;
 }
 
 long plat_mem_protect(uintptr_t addr, size_t len, int prot)
 {
-	return sys3(__NR_mprotect, addr, len, prot);
+	long r = sys3(__NR_mprotect, addr, len, prot);
+	direct_maps_call(__NR_mprotect, 0);
+	return r;
 }
 
 RT_HOT long plat_forward(long nr, const long a[6])
@@ -74,6 +80,7 @@ RT_HOT long plat_forward(long nr, const long a[6])
 	for (;;) {
 		t->plat_private[DIRECT_PRIV_STW] = 0;
 		long r = direct_syscall_cp(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		direct_maps_call(nr, a[3]);
 		/* only the platform's own stop-the-world signal ended it: again */
 		if (r != -EINTR || !t->plat_private[DIRECT_PRIV_STW] || t->intr)
 			return r;
@@ -82,7 +89,9 @@ RT_HOT long plat_forward(long nr, const long a[6])
 
 RT_HOT long plat_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	return direct_syscall6(nr, a0, a1, a2, a3, a4, a5);
+	long r = direct_syscall6(nr, a0, a1, a2, a3, a4, a5);
+	direct_maps_call(nr, a3);
+	return r;
 }
 
 long plat_random(void *buf, size_t len)
@@ -192,6 +201,8 @@ long plat_thread_start(unsigned long flags, struct plat_tls *child, uintptr_t st
 	sp[0] = 0;
 	sp[1] = (uint64_t)child;
 	child->alive = 1;
+	if (flags & CLONE_VM)
+		direct_patch_sharing();
 	flags = (flags & ~(unsigned long)CLONE_CHILD_SETTID) | CLONE_CHILD_CLEARTID;
 	return direct_clone(flags, sp, ptid, &child->alive, tls);
 }
@@ -202,6 +213,8 @@ long plat_fork(unsigned long flags, int *ptid, int *ctid, unsigned long tls, uin
 	/* after the lock: a stop-the-world under way needs our SIGBUS */
 	*oldmask = plat_sig_setmask(~0ULL);
 	long r = sys5(__NR_clone, flags, 0, ptid, ctid, tls);
+	if (r == 0 && !(flags & CLONE_VM))
+		direct_patch_forked();
 	direct_patch_unlock();
 	return r;
 }

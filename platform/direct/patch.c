@@ -89,7 +89,6 @@ static struct {
 static unsigned nregions;
 static uintptr_t resume_stub;
 static volatile int lock;
-static long membarrier_pid; /* the process that registered for SYNC_CORE */
 static bool no_membarrier;
 static uintptr_t refused[MAX_REFUSED]; /* sites not to try again */
 static uint64_t n_patched, n_refused;
@@ -122,24 +121,48 @@ void plat_patch_stats(struct plat_patch_stats *s)
 
 /* ---- helpers ------------------------------------------------------------ */
 
+/* Does another thread, of this process or of one sharing its memory, exist
+ * or has one ever? Until then no other core can be executing a site while
+ * it changes, and the membarriers (and their registration) are skipped: the
+ * thread that writes the jump is the only one that will execute it, and
+ * x86 orders a thread's own stores before its later instruction fetches.
+ * Set before the host clone that makes such a thread, by the only thread
+ * there is, which is not patching then; a forked child starts with one
+ * thread and memory of its own (direct_patch_forked). */
+static bool mm_shared;
+static bool membarrier_registered; /* for this process's memory */
+
+void direct_patch_sharing(void)
+{
+	__atomic_store_n(&mm_shared, true, __ATOMIC_SEQ_CST);
+}
+
+void direct_patch_forked(void)
+{
+	mm_shared = false;
+	membarrier_registered = false; /* the kernel does not copy it */
+}
+
 static bool sync_ready(void)
 {
+	if (!__atomic_load_n(&mm_shared, __ATOMIC_ACQUIRE))
+		return true;
 	if (no_membarrier)
 		return false;
-	long pid = sys0(__NR_getpid);
-	if (membarrier_pid == pid)
+	if (membarrier_registered)
 		return true;
 	if (sys3(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0)) {
 		no_membarrier = true;
 		return false;
 	}
-	membarrier_pid = pid;
+	membarrier_registered = true;
 	return true;
 }
 
 static void sync_cores(void)
 {
-	sys3(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
+	if (__atomic_load_n(&mm_shared, __ATOMIC_ACQUIRE))
+		sys3(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
 }
 
 static void store16(uintptr_t a, uint16_t v)
@@ -169,38 +192,58 @@ static char *line_end(char *p, char *end)
 	return NULL;
 }
 
-/* The protection of the private mapping that holds all of [lo, hi), or -1
- * (not found, spread over mappings, shared, or not executable). */
-static int private_code_prot(uintptr_t lo, uintptr_t hi)
+/* ---- which code may be patched: /proc/self/maps, read once per change ---- */
+
+/* Bumped after every host call that may change a mapping (direct.h says
+ * which); the copy of the executable mappings below is good while it has
+ * not moved. Reading the count before /proc/self/maps, and bumping it after
+ * the change, means a change that the read may have missed always leaves
+ * the count moved. */
+uint64_t direct_maps_gen;
+
+#define MAX_XMAPS 1024
+/* The private executable mappings as /proc/self/maps listed them when
+ * direct_maps_gen was xmaps_gen - 1 (0: no copy). Under `lock`. */
+static struct {
+	uintptr_t lo, hi;
+	int prot;
+} xmaps[MAX_XMAPS];
+static unsigned nxmaps;
+static uint64_t xmaps_gen;
+
+/* Call fn(arg, lo, hi, perms) for each line of /proc/self/maps, perms
+ * pointing at its four permission letters, until fn returns true. Returns
+ * 0, or -1 if the file cannot be read or has a line longer than the buffer. */
+static int maps_each(bool (*fn)(void *arg, uintptr_t lo, uintptr_t hi, const char *perms), void *arg)
 {
 	char buf[4096];
 	size_t have = 0;
-	int prot = -1;
-	bool done = false;
+	int ret = -1;
 
 	long fd = sys3(__NR_open, "/proc/self/maps", 0 /* O_RDONLY */ | 02000000 /* O_CLOEXEC */, 0);
 	if (fd < 0)
 		return -1;
-	while (!done) {
+	for (;;) {
 		long n = sys3(__NR_read, fd, buf + have, sizeof buf - have);
 		if (n == -EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			ret = n == 0 && have == 0 ? 0 : -1;
 			break;
+		}
 		have += (size_t)n;
 		char *line = buf, *end = buf + have, *nl;
-		while ((nl = line_end(line, end))) {
+		bool done = false;
+		while (!done && (nl = line_end(line, end))) {
 			uintptr_t a, b;
 			const char *p = hex(line, nl, &a);
-			if (p && p < nl && *p == '-' && (p = hex(p + 1, nl, &b)) && nl - p > 4 &&
-			    lo >= a && lo < b) {
-				if (hi <= b && p[3] == 'x' && p[4] == 'p')
-					prot = (p[1] == 'r' ? PROT_READ : 0) | (p[2] == 'w' ? PROT_WRITE : 0) |
-					       PROT_EXEC;
-				done = true;
-				break;
-			}
+			if (p && p < nl && *p == '-' && (p = hex(p + 1, nl, &b)) && nl - p > 4)
+				done = fn(arg, a, b, p + 1);
 			line = nl + 1;
+		}
+		if (done) {
+			ret = 0;
+			break;
 		}
 		have = (size_t)(end - line);
 		if (have == sizeof buf)
@@ -208,7 +251,88 @@ static int private_code_prot(uintptr_t lo, uintptr_t hi)
 		memmove(buf, line, have);
 	}
 	sys1(__NR_close, fd);
-	return prot;
+	return ret;
+}
+
+static int perms_prot(const char *perms)
+{
+	return (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) | PROT_EXEC;
+}
+
+struct prot_query {
+	uintptr_t lo, hi;
+	int prot;
+};
+
+static bool find_prot(void *arg, uintptr_t a, uintptr_t b, const char *perms)
+{
+	struct prot_query *q = arg;
+	if (q->lo < a || q->lo >= b)
+		return false;
+	if (q->hi <= b && perms[2] == 'x' && perms[3] == 'p')
+		q->prot = perms_prot(perms);
+	return true;
+}
+
+static bool add_xmap(void *arg, uintptr_t a, uintptr_t b, const char *perms)
+{
+	bool *full = arg;
+	if (perms[2] != 'x' || perms[3] != 'p')
+		return false;
+	if (nxmaps == MAX_XMAPS) {
+		*full = true;
+		return true;
+	}
+	xmaps[nxmaps].lo = a;
+	xmaps[nxmaps].hi = b;
+	xmaps[nxmaps++].prot = perms_prot(perms);
+	return false;
+}
+
+/* The protection of the private mapping that holds all of [lo, hi), or -1
+ * (not found, spread over mappings, shared, or not executable). Called with
+ * `lock` held. Most sites of a program are patched while its mappings stay
+ * as they are, so the listing is read again only after they changed. */
+static bool xmaps_read(uint64_t gen)
+{
+	bool full = false;
+
+	nxmaps = 0;
+	xmaps_gen = 0;
+	if (maps_each(add_xmap, &full) || full)
+		return false;
+	xmaps_gen = gen + 1;
+	return true;
+}
+
+static int private_code_prot(uintptr_t lo, uintptr_t hi)
+{
+	uint64_t gen = __atomic_load_n(&direct_maps_gen, __ATOMIC_ACQUIRE);
+	bool fresh = false;
+
+	if (xmaps_gen != gen + 1) {
+		if (!xmaps_read(gen))
+			goto alone;
+		fresh = true;
+	}
+	for (;;) {
+		for (unsigned i = 0; i < nxmaps; i++)
+			if (lo >= xmaps[i].lo && lo < xmaps[i].hi)
+				return hi <= xmaps[i].hi ? xmaps[i].prot : -1;
+		if (fresh)
+			return -1;
+		/* not in the copy: a mapping added since, or none at all */
+		if (!xmaps_read(__atomic_load_n(&direct_maps_gen, __ATOMIC_ACQUIRE)))
+			goto alone;
+		fresh = true;
+	}
+alone:
+	/* too many executable mappings to copy: look this one up alone */
+	{
+		struct prot_query q = { lo, hi, -1 };
+		maps_each(find_prot, &q);
+		return q.prot;
+	}
 }
 
 /* A region within reach of `site` with room for one more trampoline. */
@@ -460,7 +584,9 @@ static long patch_locked(enum form f, uintptr_t s, const uint8_t *code, size_t l
 		if (r)
 			return refuse(s, r); /* the moved return stays: harmless */
 	}
-	if (plat_call(__NR_mprotect, (long)page_lo, (long)(page_hi - page_lo), prot | PROT_WRITE, 0, 0, 0))
+	/* sys3, not plat_call: the mapping is as it was afterwards, so the
+	 * copy of /proc/self/maps stays good (private_code_prot) */
+	if (sys3(__NR_mprotect, page_lo, page_hi - page_lo, prot | PROT_WRITE))
 		return refuse(s, -EACCES);
 	if (f == MOV_SYSCALL) {
 		write_jump(s, t);
@@ -474,7 +600,7 @@ static long patch_locked(enum form f, uintptr_t s, const uint8_t *code, size_t l
 		store16(s, 0x02eb);
 		sync_cores();
 	}
-	plat_call(__NR_mprotect, (long)page_lo, (long)(page_hi - page_lo), prot, 0, 0, 0);
+	sys3(__NR_mprotect, page_lo, page_hi - page_lo, prot);
 	__atomic_store_n(&n_patched, n_patched + 1, __ATOMIC_RELAXED);
 	return 0;
 }

@@ -120,6 +120,24 @@ def test_signals_at_patched_sites(prog, patch):
     assert (stats(r)[1] > 1000) == (patch == "1")
 
 
+def test_sites_in_code_mapped_after_start(prog):
+    """The patcher keeps a copy of the executable mappings and reads
+    /proc/self/maps again only after the mappings changed: a site in a
+    mapping made later is still patched, a page made writable stays
+    writable after a site in it was patched, code mapped again at the
+    address of a patched site runs as written, and a site in a shared
+    mapping is never written (its file would change)."""
+    n = 2000
+    nat = native([prog("patch_sites"), "codemaps", n])
+    assert nat.returncode == 0, nat.stderr
+    r = run([prog("patch_sites"), "codemaps", n], coffer_args=["--log=info"], env=env(None))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == nat.stdout == f"ok codemaps {n}\n"
+    trapped, fast, _, refused = stats(r)[:4]
+    # three private sites patched after their first call; the shared one traps
+    assert fast >= 3 * (n - 1) and trapped >= n and refused >= 1, (trapped, fast, refused)
+
+
 def test_trap_path_passes_the_signal_and_regression_tests():
     """Everything else runs with patching on (the default); these suites run
     again with every call trapping."""

@@ -1,5 +1,7 @@
 """Signals and memory protection (issue 2, acceptance item 5 and the
 runtime's self-protection)."""
+import signal
+
 from conftest import native, run, stderr_lines
 
 
@@ -16,6 +18,24 @@ def test_all_signals_blocked(prog):
     assert c.returncode == 0, c.stderr
     assert c.stdout == n.stdout
     assert stderr_lines(c) == []
+
+
+def test_the_program_inherits_the_signal_mask_and_ignored_signals():
+    """As across execve: what coffer was started with (here SIGUSR1 and a
+    real-time signal ignored, SIGUSR2 and SIGRTMAX blocked) is what the
+    program starts with; coffer reads both from /proc/self/status."""
+    def pre():
+        signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+        signal.signal(signal.SIGRTMIN + 3, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR2, signal.SIGRTMAX})
+    cmd = ["grep", "^Sig[BI]", "/proc/self/status"]
+    n, c = native(cmd, preexec_fn=pre), run(cmd, preexec_fn=pre)
+    assert c.returncode == 0, c.stderr
+    assert c.stdout == n.stdout
+    # what pre() set, whatever else the test runner's parents ignore
+    fields = dict(line.split(":\t") for line in c.stdout.splitlines())
+    assert int(fields["SigBlk"], 16) & 0x8000000000000800 == 0x8000000000000800, c.stdout
+    assert int(fields["SigIgn"], 16) & 0x0000001000000200 == 0x0000001000000200, c.stdout
 
 
 def test_application_cannot_touch_the_runtime(prog):

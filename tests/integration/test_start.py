@@ -218,3 +218,54 @@ def test_run_of_an_empty_file_or_a_missing_bundle(tmp_path):
                         "`coffer run -- PROGRAM`\n")
     r = cli("run", tmp_path / "missing.coffer")
     assert r.returncode == 125 and r.stderr == f"coffer: {tmp_path / 'missing.coffer'}: No such file or directory\n"
+
+
+# ---- the command itself: what `coffer run` loads ------------------------------------
+
+
+def elf_segment_types(path):
+    """The p_type of each program header of an ELF64 file."""
+    data = path.read_bytes()
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phentsize, phnum = struct.unpack_from("<HH", data, 54)
+    return [struct.unpack_from("<I", data, phoff + i * phentsize)[0] for i in range(phnum)]
+
+
+def test_coffer_starts_without_a_dynamic_loader():
+    """Every program start under Coffer starts `coffer` first: it is linked
+    statically, so that no dynamic loader maps and relocates libraries
+    (libcrypto costs milliseconds) before the enclave starts. The commands
+    that need OpenSSL and libyaml are in coffer-tools, which keeps them."""
+    PT_INTERP = 3
+    assert PT_INTERP not in elf_segment_types(BUILD / "coffer")
+    assert PT_INTERP in elf_segment_types(BUILD / "coffer-tools")
+    r = cli("--version")
+    assert r.returncode == 0 and r.stdout.startswith("coffer ")
+
+
+def test_coffer_finds_coffer_tools(tmp_path):
+    """`coffer keygen` and the other commands exec coffer-tools: next to
+    coffer, or in ../libexec/coffer, or $COFFER_TOOLS; without it they fail
+    with a line that says so, and `coffer run` does not need it."""
+    alone = tmp_path / "bin" / "coffer"
+    alone.parent.mkdir()
+    alone.write_bytes((BUILD / "coffer").read_bytes())
+    alone.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in ("COFFER_TOOLS", "COFFER_ENCLAVE")}
+    r = subprocess.run([alone, "measure", "x.coffer"], capture_output=True, text=True, env=env)
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == (f"coffer: cannot find coffer-tools, which does `coffer measure` (looked next to "
+                        f"{alone.parent}); set COFFER_TOOLS\n")
+    env["COFFER_ENCLAVE"] = str(BUILD / "coffer-enclave")
+    r = subprocess.run([alone, "run", "--", "/bin/echo", "ran"], capture_output=True, text=True, env=env)
+    assert (r.returncode, r.stdout) == (0, "ran\n"), r.stderr
+    env["COFFER_TOOLS"] = str(BUILD / "coffer-tools")
+    r = subprocess.run([alone, "keygen", "-o", tmp_path / "k.pem"], capture_output=True, text=True, env=env)
+    assert r.returncode == 0 and (tmp_path / "k.pem").exists(), r.stderr
+    # installed: coffer in bin/, the rest in libexec/coffer/
+    libexec = tmp_path / "libexec" / "coffer"
+    libexec.mkdir(parents=True)
+    (libexec / "coffer-tools").symlink_to(BUILD / "coffer-tools")
+    del env["COFFER_TOOLS"]
+    r = subprocess.run([alone, "keygen", "-o", tmp_path / "k2.pem"], capture_output=True, text=True, env=env)
+    assert r.returncode == 0 and (tmp_path / "k2.pem").exists(), r.stderr

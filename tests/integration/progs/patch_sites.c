@@ -28,6 +28,12 @@
  *   patch_sites open FILE...  opens each FILE through one site with XMM0-15 live:
  *                         they must survive the runtime's hashing of trusted
  *                         files (SHA-NI uses XMM registers)
+ *   patch_sites codemaps N  sites in code the program maps itself after
+ *                         start, N calls each: a new private mapping, a site
+ *                         added after the mapping became writable too, code
+ *                         mapped again at the address of a patched site, and
+ *                         a shared mapping of a memfd, which must not change
+ *                         (the patcher's copy of /proc/self/maps must follow)
  *
  * Prints "ok ..." lines; exits 1 with a message at the first wrong result.
  */
@@ -41,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
@@ -592,6 +599,70 @@ static void stw(int nthreads, int nsites)
 	printf("ok stw %d %d\n", nthreads, nsites);
 }
 
+/* ---- codemaps: sites in code mapped after start ----------------------------- */
+
+/* mov $nr, %eax; syscall; ret */
+static void put_site(uint8_t *p, int nr)
+{
+	static const uint8_t code[8] = { 0xb8, 0, 0, 0, 0, 0x0f, 0x05, 0xc3 };
+	memcpy(p, code, sizeof code);
+	p[1] = (uint8_t)nr;
+}
+
+static void call_site(const char *what, const uint8_t *fn, long want, long n)
+{
+	for (long i = 0; i < n; i++) {
+		long r = ((long (*)(void))(uintptr_t)fn)();
+		if (r != want)
+			FAIL("codemaps: %s: call %ld returned %ld, not %ld", what, i, r, want);
+	}
+}
+
+static void codemaps(long n)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		FAIL("codemaps: mmap: %s", strerror(errno));
+	/* sites at 16 and 80: the runtime reads 8 bytes before a `syscall` */
+	put_site(p + 16, SYS_getpid);
+	if (mprotect(p, 2 * page, PROT_READ | PROT_EXEC))
+		FAIL("codemaps: mprotect: %s", strerror(errno));
+	call_site("a new mapping", p + 16, getpid(), n);
+
+	/* writable too now: a second site in the same page, and the page must
+	 * stay writable after it was patched */
+	if (mprotect(p, 2 * page, PROT_READ | PROT_WRITE | PROT_EXEC))
+		FAIL("codemaps: mprotect rwx: %s", strerror(errno));
+	put_site(p + 80, SYS_getppid);
+	call_site("a site in a writable mapping", p + 80, getppid(), n);
+	p[page - 1] = 1;
+
+	/* other code at the address of the first, patched site */
+	if (munmap(p, 2 * page))
+		FAIL("codemaps: munmap: %s", strerror(errno));
+	uint8_t *q = mmap(p, page, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (q != p)
+		FAIL("codemaps: mmap again: %s", strerror(errno));
+	put_site(p + 16, SYS_getppid);
+	call_site("code mapped again at a patched site", p + 16, getppid(), n);
+	p[page - 1] = 2;
+
+	/* a shared mapping: patching would write the memfd */
+	int fd = memfd_create("codemaps", 0);
+	uint8_t code[8], after[8];
+	put_site(code, SYS_getpid);
+	if (fd < 0 || ftruncate(fd, page) || pwrite(fd, code, sizeof code, 16) != sizeof code)
+		FAIL("codemaps: memfd: %s", strerror(errno));
+	uint8_t *sh = mmap(NULL, page, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+	if (sh == MAP_FAILED)
+		FAIL("codemaps: mmap shared: %s", strerror(errno));
+	call_site("a shared mapping", sh + 16, getpid(), n);
+	if (pread(fd, after, sizeof after, 16) != sizeof after || memcmp(code, after, sizeof code))
+		FAIL("codemaps: the shared mapping's file changed");
+	printf("ok codemaps %ld\n", n);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "regs"))
@@ -606,8 +677,10 @@ int main(int argc, char **argv)
 		signals();
 	else if (argc >= 3 && !strcmp(argv[1], "open"))
 		open_files(argc - 2, argv + 2);
+	else if (argc >= 3 && !strcmp(argv[1], "codemaps"))
+		codemaps(atol(argv[2]));
 	else {
-		fprintf(stderr, "usage: patch_sites regs N | race THREADS N | readsite THREADS N | stw THREADS SITES | signals | open FILE...\n");
+		fprintf(stderr, "usage: patch_sites regs N | race THREADS N | readsite THREADS N | stw THREADS SITES | signals | open FILE... | codemaps N\n");
 		return 2;
 	}
 	return 0;
