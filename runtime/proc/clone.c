@@ -225,9 +225,10 @@ long sys_exit_group(struct sys_call *c)
 		count_calls(current());
 		plat_patch_stats(&ps);
 		log_info("system calls: %lu trapped, %lu through patched call sites; call sites: %lu "
-			 "patched, %lu left trapping",
+			 "patched, %lu left trapping (%lu of unknown shape)",
 			 (unsigned long)exited_trapped, (unsigned long)exited_fast,
-			 (unsigned long)ps.sites_patched, (unsigned long)ps.sites_refused);
+			 (unsigned long)ps.sites_patched,
+			 (unsigned long)(ps.sites_refused + ps.sites_unknown), (unsigned long)ps.sites_unknown);
 	}
 	plat_exit_group((int)c->a[0]);
 }
