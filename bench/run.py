@@ -20,6 +20,7 @@ measures and records results. Standard library only.
 """
 
 import argparse
+import http.client
 import os
 import platform
 import pwd
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional
 
@@ -303,21 +305,44 @@ def nginx_setup(ctx: "Context", port: int) -> List[str]:
     return ["/usr/sbin/nginx", "-c", conf, "-g", "daemon off;"]
 
 
+def wrk(ctx: "Context", url: str) -> float:
+    """Requests per second of wrk -t 2 -c 50 against url."""
+    text = run_client(["/usr/bin/wrk", "-t", "2", "-c", "50", "-d", f"{ctx.duration}s", url])
+    m = re.search(r"^Requests/sec:\s+([0-9.]+)", text, re.M)
+    if not m or "Non-2xx" in text or "Socket errors" in text:
+        raise BenchError(f"wrk against {url} failed:\n{text}")
+    return float(m.group(1))
+
+
 def nginx_clients(ctx: "Context", port: int) -> Dict[str, float]:
-    out = {}
-    for name in ("4k.bin", "1m.bin"):
-        text = run_client(["/usr/bin/wrk", "-t", "2", "-c", "50", "-d", f"{ctx.duration}s",
-                           f"http://127.0.0.1:{port}/{name}"])
-        m = re.search(r"^Requests/sec:\s+([0-9.]+)", text, re.M)
-        if not m or "Non-2xx" in text or "Socket errors" in text:
-            raise BenchError(f"wrk against nginx /{name} failed:\n{text}")
-        out[f"nginx {name[:2]}"] = float(m.group(1))
-    return out
+    return {f"nginx {name[:2]}": wrk(ctx, f"http://127.0.0.1:{port}/{name}") for name in ("4k.bin", "1m.bin")}
 
 
 def nginx_stop(ctx: "Context", port: int) -> None:
     conf = os.path.join(ctx.work, "nginx", "nginx.conf")
     subprocess.run(["/usr/sbin/nginx", "-c", conf, "-s", "quit"], capture_output=True, timeout=60)
+
+
+def go_http_setup(ctx: "Context", port: int) -> List[str]:
+    """tests/integration/progs/goprobe, built static (no libc) with Debian's Go."""
+    sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration", "progs", "goprobe"))
+    import build as gobuild
+    try:
+        probe = gobuild.build(cgo=False)
+    except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+        raise BenchError(str(e))
+    return [str(probe), "serve", f"127.0.0.1:{port}"]
+
+
+def go_http_clients(ctx: "Context", port: int) -> Dict[str, float]:
+    return {"go net/http": wrk(ctx, f"http://127.0.0.1:{port}/")}
+
+
+def go_http_stop(ctx: "Context", port: int) -> None:
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/quit", timeout=60).read()
+    except (OSError, http.client.HTTPException):
+        pass  # serve_once reports a server that does not exit
 
 
 SERVICES = [
@@ -327,6 +352,9 @@ SERVICES = [
     Service(name="nginx", what="wrk -t 2 -c 50 against nginx (2 workers), 4 KiB and 1 MiB files",
             setup=nginx_setup, clients=nginx_clients, stop=nginx_stop,
             needs=["/usr/sbin/nginx", "/usr/bin/wrk"]),
+    Service(name="go-http", what="wrk -t 2 -c 50 against a Go net/http server (a static Go 1.19 program)",
+            setup=go_http_setup, clients=go_http_clients, stop=go_http_stop,
+            needs=["/usr/bin/go", "/usr/bin/wrk"]),
 ]
 
 

@@ -164,6 +164,7 @@ func filesTest(dir string) {
 func serve(addr string) {
 	mux := handler()
 	mux.HandleFunc("/quit", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "4") // complete before the exit
 		io.WriteString(w, "bye\n")
 		w.(http.Flusher).Flush()
 		os.Exit(0)
