@@ -17,7 +17,12 @@
  *
  * The `syscall` at S+5 stays: a thread that executed the mov before the
  * rewrite, a jump that targets S+5, and a call the runtime sends back to the
- * trap path (rip -= 2) all still trap there.
+ * trap path (rip -= 2) all still trap there. Other shapes (`shapes` below:
+ * `mov $nr,%rax`, glibc's syscall(), Go's Syscall6, whose number comes in
+ * %rax) are patched the same way: the instructions before the `syscall`
+ * move into T, which runs them and enters the runtime. When two of them
+ * move, a thread may stand between them; that address is handled as
+ * glibc's read's moved return address is (below).
  *
  * Other threads may execute S while it changes, and x86 does not promise that
  * another core sees a multi-byte change to code all at once. The five bytes
@@ -35,9 +40,14 @@
  * protection it had, read from /proc/self/maps, which also tells us the
  * mapping is private (a write to a shared one would reach its file).
  *
- * Patching glibc's read (the second form) moves a return address; the other
- * threads are stopped once first (stop_the_world), with a signal of the
- * platform's own (DIRECT_STW_SIG, direct.h says why it is not SIGSYS).
+ * Patching glibc's read (the second form) moves a return address, and
+ * moving two instructions an address between them; the other threads are
+ * stopped once first (stop_the_world), with a signal of the platform's own
+ * (DIRECT_STW_SIG, direct.h says why it is not SIGSYS), and each return to
+ * such an address goes to the trampoline's copy instead (direct_fix_return).
+ *
+ * Sites of no known shape keep trapping; plat_patch_stats counts them once
+ * each, for --log=info.
  *
  * Returning from the fast entry: entry.S. Signals that land in the fast exit
  * or on the resume stub: direct_fast_signal_fixup, direct_fast_resume.
@@ -93,8 +103,8 @@ static long membarrier_pid; /* the process that registered for SYNC_CORE */
 static bool no_membarrier;
 static uintptr_t refused[MAX_REFUSED]; /* sites not to try again */
 static uint64_t n_patched, n_refused;
-/* Sites of no known shape, counted once each (up to MAX_UNKNOWN of them):
- * an open-addressed set that threads add to without the lock. */
+/* Sites of no known shape, counted once each (up to about MAX_UNKNOWN of
+ * them): an open-addressed set that threads add to without the lock. */
 #define MAX_UNKNOWN 1024
 static uintptr_t unknown[MAX_UNKNOWN];
 static uint64_t n_unknown;
@@ -632,7 +642,7 @@ static void count_unknown(uintptr_t ip, const uint8_t *code)
 {
 	size_t h = (size_t)((ip * 0x9e3779b97f4a7c15ULL) >> 54) % MAX_UNKNOWN;
 
-	for (size_t i = 0; i < MAX_UNKNOWN; i++) {
+	for (size_t i = 0; i < 32; i++) { /* a full table counts no more */
 		uintptr_t *slot = &unknown[(h + i) % MAX_UNKNOWN];
 		uintptr_t v = __atomic_load_n(slot, __ATOMIC_RELAXED);
 		if (!v && __atomic_compare_exchange_n(slot, &v, ip, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {

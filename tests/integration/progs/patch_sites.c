@@ -29,7 +29,8 @@
  *                         whose number comes in a register: a byte-for-byte
  *                         copy of Go's Syscall6 (which patching moves two
  *                         instructions of: a thread may stand between
- *                         them), glibc's syscall(), and a site of no known
+ *                         them), glibc's syscall(), `mov $nr,%rax;
+ *                         syscall`, and a site of no known
  *                         shape, which keeps trapping; N calls of each per
  *                         thread, every answer and register checked
  *   patch_sites open FILE...  opens each FILE through one site with XMM0-15 live:
@@ -78,6 +79,14 @@ SITE(site_sigprocmask, 14)
 SITE(site_getpid, 39)
 SITE(site_getppid, 110)
 SITE(site_getppid2, 110)
+
+/* mov $110,%rax (48 c7 c0 imm32); syscall: the form Go's runtime uses too */
+static __attribute__((noinline)) long site_getppid_rax(void)
+{
+	long r;
+	__asm__ volatile("mov $110, %%rax\n\tsyscall" : "=a"(r) : : "rcx", "r11", "memory");
+	return r;
+}
 
 /* ---- regs: every register and the red zone across one call ------------------ */
 
@@ -695,6 +704,9 @@ static void *shapes_thread(void *arg)
 		r = go_call(SYS_lseek, shapes_pipe, 0, SEEK_CUR, 0x44, 0x55, 0x66);
 		if (r != -ESPIPE)
 			FAIL("shapes: Go's Syscall6: lseek on a pipe gave %ld at call %ld", r, i);
+		r = site_getppid_rax();
+		if (r != want_ppid)
+			FAIL("shapes: mov $110,%%rax; syscall gave %ld, want %ld, at call %ld", r, want_ppid, i);
 		r = syscall(SYS_gettid);
 		if (r != tid)
 			FAIL("shapes: syscall(SYS_gettid) gave %ld, want %d, at call %ld", r, tid, i);
