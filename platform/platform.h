@@ -259,6 +259,9 @@ void rt_reserve(uintptr_t lo, uintptr_t hi);
 /* The host thread ids of the other live threads of this process (at most
  * max); for the platform's stop-the-world in plat_patch_syscall. */
 size_t rt_thread_tids(int *out, size_t max);
+/* Whether a thread of another process runs in this memory now (a vfork
+ * child, or the parent of one): stop-the-world cannot reach it. */
+bool rt_memory_shared(void);
 
 /* A new thread made by plat_thread_start runs this. */
 __attribute__((noreturn)) void rt_thread_start(struct plat_tls *self);

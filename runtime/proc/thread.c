@@ -104,6 +104,21 @@ size_t rt_thread_tids(int *out, size_t max)
 	return n;
 }
 
+bool rt_memory_shared(void)
+{
+	struct rt_thread *self = current();
+	bool shared = false;
+
+	rt_lock(&slot_lock);
+	for (unsigned i = 0; i < MM_SLOTS && !shared; i++) {
+		struct rt_thread *t = slots[i];
+		shared = t && t->state == SLOT_LIVE && t->proc != self->proc &&
+			 __atomic_load_n(&t->tls.alive, __ATOMIC_ACQUIRE);
+	}
+	rt_unlock(&slot_lock);
+	return shared;
+}
+
 void thread_calls_of_others(uint64_t *trapped, uint64_t *fast)
 {
 	struct rt_thread *self = current();

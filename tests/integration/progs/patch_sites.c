@@ -33,6 +33,9 @@
  *                         syscall`, and a site of no known
  *                         shape, which keeps trapping; N calls of each per
  *                         thread, every answer and register checked
+ *   patch_sites vforkshape N  a vfork child makes the first calls through the
+ *                         Go shape's site (it must stay unpatched while
+ *                         the child shares the memory), then N in the parent
  *   patch_sites open FILE...  opens each FILE through one site with XMM0-15 live:
  *                         they must survive the runtime's hashing of trusted
  *                         files (SHA-NI uses XMM registers)
@@ -51,6 +54,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -353,20 +357,26 @@ static void *race_thread(void *arg)
 	return NULL;
 }
 
-static void race(int nthreads, long n)
+/* Start nthreads threads of fn, let them go at once, wait for all. */
+static void run_together(const char *what, int nthreads, void *(*fn)(void *))
 {
 	pthread_t th[64];
 
 	if (nthreads < 1 || nthreads > 64)
-		FAIL("race: 1 to 64 threads");
-	race_n = n;
-	want_ppid = getppid();
+		FAIL("%s: 1 to 64 threads", what);
 	for (int i = 0; i < nthreads; i++)
-		if (pthread_create(&th[i], NULL, race_thread, NULL))
-			FAIL("race: pthread_create");
+		if (pthread_create(&th[i], NULL, fn, NULL))
+			FAIL("%s: pthread_create", what);
 	go = 1;
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(th[i], NULL);
+}
+
+static void race(int nthreads, long n)
+{
+	race_n = n;
+	want_ppid = getppid();
+	run_together("race", nthreads, race_thread);
 	printf("ok race %d %ld\n", nthreads, n);
 }
 
@@ -722,21 +732,38 @@ static void *shapes_thread(void *arg)
 
 static void shapes(int nthreads, long n)
 {
-	pthread_t th[64];
 	int p[2];
 
-	if (nthreads < 1 || nthreads > 64 || pipe(p))
-		FAIL("shapes: 1 to 64 threads");
+	if (pipe(p))
+		FAIL("shapes: pipe");
 	shapes_n = n;
 	shapes_pipe = p[0];
 	want_ppid = getppid();
-	for (int i = 0; i < nthreads; i++)
-		if (pthread_create(&th[i], NULL, shapes_thread, NULL))
-			FAIL("shapes: pthread_create");
-	go = 1;
-	for (int i = 0; i < nthreads; i++)
-		pthread_join(th[i], NULL);
+	run_together("shapes", nthreads, shapes_thread);
 	printf("ok shapes %d %ld\n", nthreads, n);
+}
+
+/* A vfork child makes the first calls through the Go shape's site: it shares
+ * the parent's memory, whose threads its stop-the-world cannot reach, so
+ * the site must stay as it is until the child is gone; then the parent's
+ * calls patch it. */
+static void vforkshape(long n)
+{
+	long ppid = getppid(), pid = getpid();
+	pid_t child = vfork();
+	if (child == 0) {
+		for (int i = 0; i < 3; i++)
+			if (go_call(SYS_getppid, 1, 2, 3, 4, 5, 6) != pid)
+				_exit(3);
+		_exit(0);
+	}
+	int status;
+	if (child < 0 || waitpid(child, &status, 0) != child || status != 0)
+		FAIL("vforkshape: the child's calls (status %#x)", status);
+	for (long i = 0; i < n; i++)
+		if (go_call(SYS_getppid, 1, 2, 3, 4, 5, 6) != ppid)
+			FAIL("vforkshape: getppid at call %ld", i);
+	printf("ok vforkshape %ld\n", n);
 }
 
 int main(int argc, char **argv)
@@ -749,6 +776,8 @@ int main(int argc, char **argv)
 		readsite(atoi(argv[2]), atol(argv[3]));
 	else if (argc >= 4 && !strcmp(argv[1], "stw"))
 		stw(atoi(argv[2]), atoi(argv[3]));
+	else if (argc >= 3 && !strcmp(argv[1], "vforkshape"))
+		vforkshape(atol(argv[2]));
 	else if (argc >= 4 && !strcmp(argv[1], "shapes"))
 		shapes(atoi(argv[2]), atol(argv[3]));
 	else if (argc == 2 && !strcmp(argv[1], "signals"))
@@ -756,7 +785,7 @@ int main(int argc, char **argv)
 	else if (argc >= 3 && !strcmp(argv[1], "open"))
 		open_files(argc - 2, argv + 2);
 	else {
-		fprintf(stderr, "usage: patch_sites regs N | race THREADS N | readsite THREADS N | stw THREADS SITES | shapes THREADS N | signals | open FILE...\n");
+		fprintf(stderr, "usage: patch_sites regs N | race THREADS N | readsite THREADS N | stw THREADS SITES | shapes THREADS N | vforkshape N | signals | open FILE...\n");
 		return 2;
 	}
 	return 0;
