@@ -335,7 +335,17 @@ def go_http_setup(ctx: "Context", port: int) -> List[str]:
 
 
 def go_http_clients(ctx: "Context", port: int) -> Dict[str, float]:
-    return {"go net/http": wrk(ctx, f"http://127.0.0.1:{port}/")}
+    """The rate, and requests per second of the server's CPU time (its own
+    count and getrusage, before and after): the second depends much less on
+    what else the machine runs."""
+    def stats():
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/stats", timeout=60) as f:
+            served, cpu = f.read().split()
+        return int(served), float(cpu)
+    n0, cpu0 = stats()
+    rate = wrk(ctx, f"http://127.0.0.1:{port}/")
+    n1, cpu1 = stats()
+    return {"go net/http": rate, "go req/CPU-s": (n1 - n0) / max(cpu1 - cpu0, 1e-6)}
 
 
 def go_http_stop(ctx: "Context", port: int) -> None:

@@ -10,7 +10,10 @@
 //	                         through a pipe, the exit status of /bin/false
 //	goprobe files DIR        create, write, read, rename, list and remove
 //	                         files in DIR
-//	goprobe serve ADDR       serve "hello\n" on ADDR until GET /quit
+//	goprobe serve ADDR       serve "hello\n" on ADDR until GET /quit; GET
+//	                         /stats answers "REQUESTS CPU-SECONDS": the
+//	                         requests for / so far and the process's CPU
+//	                         time (user and system, getrusage)
 //
 // Prints "ok ..." lines; exits 1 with a message at the first wrong result.
 package main
@@ -29,6 +32,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
 )
 
 func fail(format string, args ...interface{}) {
@@ -162,7 +168,21 @@ func filesTest(dir string) {
 }
 
 func serve(addr string) {
-	mux := handler()
+	var served int64
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		atomic.AddInt64(&served, 1)
+		io.WriteString(w, "hello\n")
+	})
+	mux.HandleFunc("/stats", func(w http.ResponseWriter, r *http.Request) {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		fmt.Fprintf(w, "%d %.6f\n", atomic.LoadInt64(&served), cpu.Seconds())
+	})
 	mux.HandleFunc("/quit", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "4") // complete before the exit
 		io.WriteString(w, "bye\n")
