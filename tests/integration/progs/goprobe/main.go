@@ -6,7 +6,7 @@
 //	goprobe http CLIENTS N   an HTTP server on a loopback port and CLIENTS
 //	                         goroutines making N requests each over
 //	                         keep-alive connections, every answer checked
-//	goprobe exec             os/exec: /bin/echo's output, /bin/cat fed
+//	goprobe exec             os/exec: /bin/echo's output (10 times), /bin/cat fed
 //	                         through a pipe, the exit status of /bin/false
 //	goprobe files DIR        create, write, read, rename, list and remove
 //	                         files in DIR
@@ -97,13 +97,16 @@ func httpTest(clients, n int) {
 }
 
 func execTest() {
-	out, err := exec.Command("/bin/echo", "hello", "from", "echo").Output()
-	if err != nil || string(out) != "hello from echo\n" {
-		fail("exec echo: %q %v", out, err)
+	for i := 0; i < 10; i++ {
+		want := fmt.Sprintf("hello %d from echo\n", i)
+		out, err := exec.Command("/bin/echo", "hello", strconv.Itoa(i), "from", "echo").Output()
+		if err != nil || string(out) != want {
+			fail("exec echo: %q %v", out, err)
+		}
 	}
 	cmd := exec.Command("/bin/cat")
 	cmd.Stdin = strings.NewReader(strings.Repeat("through a pipe\n", 1000))
-	out, err = cmd.Output()
+	out, err := cmd.Output()
 	if err != nil || len(out) != 15000 {
 		fail("exec cat: %d bytes, %v", len(out), err)
 	}
