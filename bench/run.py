@@ -32,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -238,6 +239,8 @@ class Service:
     clients: Callable[["Context", int], Dict[str, float]]  # metric -> ops/s
     stop: Callable[["Context", int], None]
     needs: List[str] = field(default_factory=list)
+    # two instances can run at once (--side-by-side)
+    side_by_side: bool = False
 
 
 def free_port() -> int:
@@ -352,7 +355,7 @@ def go_http_stop(ctx: "Context", port: int) -> None:
     try:
         urllib.request.urlopen(f"http://127.0.0.1:{port}/quit", timeout=60).read()
     except (OSError, http.client.HTTPException):
-        pass  # serve_once reports a server that does not exit
+        pass  # serve() reports a server that does not exit
 
 
 SERVICES = [
@@ -364,41 +367,64 @@ SERVICES = [
             needs=["/usr/sbin/nginx", "/usr/bin/wrk"]),
     Service(name="go-http", what="wrk -t 2 -c 50 against a Go net/http server (a static Go 1.19 program)",
             setup=go_http_setup, clients=go_http_clients, stop=go_http_stop,
-            needs=["/usr/bin/go", "/usr/bin/wrk"]),
+            needs=["/usr/bin/go", "/usr/bin/wrk"], side_by_side=True),
 ]
 
 
-def serve_once(ctx: "Context", svc: Service, under_coffer_: bool) -> Dict[str, float]:
-    port = free_port()
-    argv = svc.setup(ctx, port)
-    if under_coffer_:
-        argv = under_coffer(ctx, argv)
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
+def serve(ctx: "Context", svc: Service, coffer_runs: List[bool]) -> List[Dict[str, float]]:
+    """Start the server once for each entry (natively, or under coffer when
+    it is true), each on its own port, run the clients against all of them
+    at once (one thread each), stop them; the rates in the same order."""
+    procs, ports = [], []
     try:
+        for under_coffer_ in coffer_runs:
+            port = free_port()
+            argv = svc.setup(ctx, port)
+            if under_coffer_:
+                argv = under_coffer(ctx, argv)
+            ports.append(port)
+            procs.append(subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.PIPE, start_new_session=True))
         deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise BenchError(f"{svc.name}: server exited with status {proc.returncode}: "
-                                 f"{proc.stderr.read().decode(errors='replace')[-500:]}")
+        for proc, port in zip(procs, ports):
+            while True:
+                if proc.poll() is not None:
+                    raise BenchError(f"{svc.name}: server exited with status {proc.returncode}: "
+                                     f"{proc.stderr.read().decode(errors='replace')[-500:]}")
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise BenchError(f"{svc.name}: nothing listens on port {port} after 60 s")
+                    time.sleep(0.05)
+        results: List[object] = [None] * len(ports)
+
+        def drive(i: int) -> None:
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise BenchError(f"{svc.name}: nothing listens on port {port} after 60 s")
-                time.sleep(0.05)
-        rates = svc.clients(ctx, port)
-        svc.stop(ctx, port)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            raise BenchError(f"{svc.name}: server did not stop within 60 s")
-        return rates
+                results[i] = svc.clients(ctx, ports[i])
+            except BenchError as e:
+                results[i] = e
+        threads = [threading.Thread(target=drive, args=(i,)) for i in range(len(ports))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for r in results:
+            if isinstance(r, BenchError):
+                raise r
+        for proc, port in zip(procs, ports):
+            svc.stop(ctx, port)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                raise BenchError(f"{svc.name}: server did not stop within 60 s")
+        return results  # type: ignore[return-value]
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        for proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
 
 # ---- reporting ----------------------------------------------------------------
 
@@ -465,6 +491,10 @@ def main() -> int:
                     help="redis-benchmark -n (default 200000)")
     ap.add_argument("--duration", type=int, default=5, metavar="S",
                     help="wrk run length in seconds (default 5)")
+    ap.add_argument("--side-by-side", action="store_true",
+                    help="run the native and the coffer server of a pair at the same time, each "
+                         "with its own clients, so that other load on the machine hits both "
+                         "alike (services that allow it: go-http)")
     ap.add_argument("--calls", type=int, default=1000000, metavar="N",
                     help="system calls in the getppid case (default 1000000)")
     args = ap.parse_args()
@@ -518,7 +548,9 @@ def main() -> int:
                     f"{ms(bnat)} ms native, {ms(bcof)} ms under coffer)")
         if services:
             print()
-            print(f"services: {args.repeat_services} native+coffer pairs each; throughput, higher is better")
+            print(f"services: {args.repeat_services} native+coffer pairs each"
+                  f"{' (side by side where the service allows it)' if args.side_by_side else ''}; "
+                  f"throughput, higher is better")
             print()
             head = (f"{'service':<18} {'native/s':>10} {'coffer/s':>10}   "
                     f"coffer/native min / median / max")
@@ -527,8 +559,11 @@ def main() -> int:
         for svc in services:
             runs: Dict[str, Pairs] = {}
             for _ in range(args.repeat_services):
-                nat = serve_once(ctx, svc, False)
-                cof = serve_once(ctx, svc, True)
+                if args.side_by_side and svc.side_by_side:
+                    nat, cof = serve(ctx, svc, [False, True])
+                else:
+                    nat, = serve(ctx, svc, [False])
+                    cof, = serve(ctx, svc, [True])
                 for metric in nat:
                     pr = runs.setdefault(metric, Pairs())
                     pr.native.append(nat[metric])
