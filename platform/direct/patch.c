@@ -376,15 +376,21 @@ static long stop_the_world(void)
 
 /* ---- patching ------------------------------------------------------------- */
 
-/* The shapes of code before a `syscall` that are patched by moving it. `pre`
- * must end where the `syscall` begins, `post` follow it. The last `moved`
- * bytes of `pre` (whole instructions, at least five, none of them reading
- * %rip or %rcx/%r11 as `syscall` leaves them) run in the trampoline
- * instead; their first five become `jmp T` and the rest, which nothing
- * reaches any more, stay. `imm`, when not 0, is the offset in `pre` of an
+/* The shapes of code before a `syscall` that are patched by moving some of
+ * it. `pre` must end where the `syscall` begins, `post` follow it. The last
+ * `moved` bytes of `pre` (whole instructions, at least five, none of them
+ * addressing relative to %rip) run in the trampoline instead, before it
+ * sets %rcx, so they see every register as they would have; their first
+ * five bytes become `jmp T` and the rest, which nothing reaches any more,
+ * stay. `imm`, when not 0, is the offset in `pre` of an
  * imm32 that loads %eax/%rax: it must equal the call number, and the byte
- * before `pre` must not be a REX prefix (the trap proves only that a
- * `syscall` ends at the address: `41 b8 imm32` is `mov $imm,%r8d`). The
+ * before `pre` must not be a REX prefix. (The trap proves only that a
+ * `syscall` ends at the address: what looks like the instruction before it
+ * could be the tail of a longer one. With a REX prefix before it, b8 imm32
+ * is `mov $imm,%r8d` (41 b8) or the like; anything else that ends in b8
+ * imm32 addresses memory through %rax (ModRM or SIB b8), which holds the
+ * call number here: no compiler emits that. Glibc's read below likewise:
+ * 45 31 c0 is `xor %r8d,%r8d`.) The
  * other shapes take the number from %rax, as `syscall` does, and are long,
  * exact byte strings that only the code they name has. `split`, when not 0,
  * is where a second instruction begins inside the moved bytes: a thread
