@@ -21,6 +21,7 @@ measures and records results. Standard library only.
 
 import argparse
 import glob
+import http.client
 import os
 import platform
 import pwd
@@ -32,7 +33,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional
 
@@ -263,6 +266,8 @@ class Service:
     # in the signed argv, so port(ctx) gives the same one every time
     signed: Optional[Callable[["Context", int], List[str]]] = None
     port: Optional[Callable[["Context"], int]] = None
+    # two instances can run at once (--side-by-side)
+    side_by_side: bool = False
 
 
 def free_port() -> int:
@@ -330,16 +335,17 @@ def nginx_setup(ctx: "Context", port: int) -> List[str]:
     return ["/usr/sbin/nginx", "-c", conf, "-g", "daemon off;"]
 
 
+def wrk(ctx: "Context", url: str) -> float:
+    """Requests per second of wrk -t 2 -c 50 against url."""
+    text = run_client(["/usr/bin/wrk", "-t", "2", "-c", "50", "-d", f"{ctx.duration}s", url])
+    m = re.search(r"^Requests/sec:\s+([0-9.]+)", text, re.M)
+    if not m or "Non-2xx" in text or "Socket errors" in text:
+        raise BenchError(f"wrk against {url} failed:\n{text}")
+    return float(m.group(1))
+
+
 def nginx_clients(ctx: "Context", port: int) -> Dict[str, float]:
-    out = {}
-    for name in ("4k.bin", "1m.bin"):
-        text = run_client(["/usr/bin/wrk", "-t", "2", "-c", "50", "-d", f"{ctx.duration}s",
-                           f"http://127.0.0.1:{port}/{name}"])
-        m = re.search(r"^Requests/sec:\s+([0-9.]+)", text, re.M)
-        if not m or "Non-2xx" in text or "Socket errors" in text:
-            raise BenchError(f"wrk against nginx /{name} failed:\n{text}")
-        out[f"nginx {name[:2]}"] = float(m.group(1))
-    return out
+    return {f"nginx {name[:2]}": wrk(ctx, f"http://127.0.0.1:{port}/{name}") for name in ("4k.bin", "1m.bin")}
 
 
 def nginx_stop(ctx: "Context", port: int) -> None:
@@ -458,6 +464,38 @@ def pg_signed(ctx: "Context", port: int) -> List[str]:
     return ctx.state["pg_bundle"]
 
 
+def go_http_setup(ctx: "Context", port: int) -> List[str]:
+    """tests/integration/progs/goprobe, built static (no libc) with Debian's Go."""
+    sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration", "progs", "goprobe"))
+    import build as gobuild
+    try:
+        probe = gobuild.build(cgo=False)
+    except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+        raise BenchError(str(e))
+    return [str(probe), "serve", f"127.0.0.1:{port}"]
+
+
+def go_http_clients(ctx: "Context", port: int) -> Dict[str, float]:
+    """The rate, and requests per second of the server's CPU time (its own
+    count and getrusage, before and after): the second depends much less on
+    what else the machine runs."""
+    def stats():
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/stats", timeout=60) as f:
+            served, cpu = f.read().split()
+        return int(served), float(cpu)
+    n0, cpu0 = stats()
+    rate = wrk(ctx, f"http://127.0.0.1:{port}/")
+    n1, cpu1 = stats()
+    return {"go net/http": rate, "go req/CPU-s": (n1 - n0) / max(cpu1 - cpu0, 1e-6)}
+
+
+def go_http_stop(ctx: "Context", port: int) -> None:
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/quit", timeout=60).read()
+    except (OSError, http.client.HTTPException):
+        pass  # serve() reports a server that does not exit
+
+
 SERVICES = [
     Service(name="redis", what="redis-benchmark -n N -c 50, SET/GET/LPUSH, -P 1 and -P 16",
             setup=redis_setup, clients=redis_clients, stop=redis_stop,
@@ -470,6 +508,9 @@ SERVICES = [
             setup=pg_setup, clients=pg_clients, stop=pg_stop, signed=pg_signed, port=pg_port,
             needs=[f"{PG_BIN}/postgres", f"{PG_BIN}/pgbench", f"{PG_BIN}/initdb", f"{PG_BIN}/pg_ctl",
                    f"{PG_BIN}/pg_isready"]),
+    Service(name="go-http", what="wrk -t 2 -c 50 against a Go net/http server (a static Go 1.19 program)",
+            setup=go_http_setup, clients=go_http_clients, stop=go_http_stop,
+            needs=["/usr/bin/go", "/usr/bin/wrk"], side_by_side=True),
 ]
 
 
@@ -488,26 +529,49 @@ def wait_listening(name: str, proc: subprocess.Popen, port: int) -> None:
             time.sleep(0.05)
 
 
-def serve_once(ctx: "Context", svc: Service, under_coffer_: bool) -> Dict[str, float]:
-    port = svc.port(ctx) if svc.port else free_port()
-    argv = svc.setup(ctx, port)
-    if under_coffer_:
-        argv = svc.signed(ctx, port) if svc.signed else under_coffer(ctx, argv)
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
+def serve(ctx: "Context", svc: Service, coffer_runs: List[bool]) -> List[Dict[str, float]]:
+    """Start the server once for each entry (natively, or under coffer when
+    it is true), each on its own port, run the clients against all of them
+    at once (one thread each), stop them; the rates in the same order."""
+    procs, ports = [], []
     try:
-        wait_listening(svc.name, proc, port)
-        rates = svc.clients(ctx, port)
-        svc.stop(ctx, port)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            raise BenchError(f"{svc.name}: server did not stop within 60 s")
-        return rates
+        for under_coffer_ in coffer_runs:
+            port = svc.port(ctx) if svc.port else free_port()
+            argv = svc.setup(ctx, port)
+            if under_coffer_:
+                argv = svc.signed(ctx, port) if svc.signed else under_coffer(ctx, argv)
+            ports.append(port)
+            procs.append(subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.PIPE, start_new_session=True))
+        for proc, port in zip(procs, ports):
+            wait_listening(svc.name, proc, port)
+        results: List[object] = [None] * len(ports)
+
+        def drive(i: int) -> None:
+            try:
+                results[i] = svc.clients(ctx, ports[i])
+            except BenchError as e:
+                results[i] = e
+        threads = [threading.Thread(target=drive, args=(i,)) for i in range(len(ports))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for r in results:
+            if isinstance(r, BenchError):
+                raise r
+        for proc, port in zip(procs, ports):
+            svc.stop(ctx, port)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                raise BenchError(f"{svc.name}: server did not stop within 60 s")
+        return results  # type: ignore[return-value]
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        for proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
 
 # ---- reporting ----------------------------------------------------------------
 
@@ -574,6 +638,10 @@ def main() -> int:
                     help="redis-benchmark -n (default 200000)")
     ap.add_argument("--duration", type=int, default=5, metavar="S",
                     help="wrk and pgbench run length in seconds (default 5)")
+    ap.add_argument("--side-by-side", action="store_true",
+                    help="run the native and the coffer server of a pair at the same time, each "
+                         "with its own clients, so that other load on the machine hits both "
+                         "alike (services that allow it: go-http)")
     ap.add_argument("--calls", type=int, default=1000000, metavar="N",
                     help="system calls in the getppid case (default 1000000)")
     ap.add_argument("--execs", type=int, default=20, metavar="N",
@@ -634,7 +702,9 @@ def main() -> int:
                     f"{ms(bnat)} ms native, {ms(bcof)} ms under coffer)")
         if services:
             print()
-            print(f"services: {args.repeat_services} native+coffer pairs each; throughput, higher is better")
+            print(f"services: {args.repeat_services} native+coffer pairs each"
+                  f"{' (side by side where the service allows it)' if args.side_by_side else ''}; "
+                  f"throughput, higher is better")
             print()
             head = (f"{'service':<18} {'native/s':>10} {'coffer/s':>10}   "
                     f"coffer/native min / median / max")
@@ -643,8 +713,11 @@ def main() -> int:
         for svc in services:
             runs: Dict[str, Pairs] = {}
             for _ in range(args.repeat_services):
-                nat = serve_once(ctx, svc, False)
-                cof = serve_once(ctx, svc, True)
+                if args.side_by_side and svc.side_by_side:
+                    nat, cof = serve(ctx, svc, [False, True])
+                else:
+                    nat, = serve(ctx, svc, [False])
+                    cof, = serve(ctx, svc, [True])
                 for metric in nat:
                     pr = runs.setdefault(metric, Pairs())
                     pr.native.append(nat[metric])

@@ -177,19 +177,23 @@ uint64_t plat_sig_reserved(void);
 
 /* Make later calls from the `syscall` instruction that ends at `ip` reach
  * rt_on_syscall without a trap. `code` holds the application's bytes from
- * ip - 8 to ip + 8, read by the runtime; only the first 8 + `after` of them
- * could be read. `nr` is the call number this trap carried. Only code the
- * platform recognises is patched; on direct:
+ * ip - PLAT_PATCH_BEFORE to ip + PLAT_PATCH_AFTER, read by the runtime; only
+ * the last `before` of the bytes before ip and the first `after` of those
+ * from ip on could be read (the others are 0). `nr` is the call number this
+ * trap carried. Only code the platform recognises is patched; on direct
+ * (patch.c lists the shapes):
  *   mov $nr,%eax; syscall                    the mov must have loaded `nr`
- *                                            and carry no REX prefix
+ *   mov $nr,%rax; syscall                    and carry no other prefix
  *   xor %eax,%eax; syscall; cmp $-4096,%rax  glibc's read (nr 0)
+ *   glibc's syscall() and Go's Syscall6      the number comes in %rax
  * The change is safe against other threads executing those bytes, and the
  * `syscall` instruction itself stays, so a thread that is about to execute
- * it still traps. The second form also rewrites the instruction after the
- * `syscall`, where threads return; the platform then sends every return to
- * that address elsewhere, after it has stopped each other thread of the
- * process once (rt_thread_tids) to check where it stands. Returns 0 once the
- * site is patched (also when it already was), -ENOEXEC for code it does not
+ * it still traps. Some shapes rewrite an address where threads can stand
+ * or return (the instruction after the `syscall`, or one in the middle of
+ * the bytes replaced); the platform then sends every return to that address
+ * elsewhere, after it has stopped each other thread of the process once
+ * (rt_thread_tids) to check where it stands. Returns 0 once the site is
+ * patched (also when it already was), -ENOEXEC for code it does not
  * recognise, other -errno when the code could not be changed; in every case
  * but 0 the site keeps trapping.
  *
@@ -200,11 +204,15 @@ uint64_t plat_sig_reserved(void);
  * moving rip back onto the `syscall` instruction (rip -= 2) without setting
  * rax, as for a restart. A handler that sets uc_sigmask makes the platform
  * install it when the call returns, as after a trap. */
-long plat_patch_syscall(uintptr_t ip, long nr, const uint8_t code[16], size_t after);
+#define PLAT_PATCH_BEFORE 32
+#define PLAT_PATCH_AFTER 8
+long plat_patch_syscall(uintptr_t ip, long nr, const uint8_t code[PLAT_PATCH_BEFORE + PLAT_PATCH_AFTER],
+			size_t before, size_t after);
 
 struct plat_patch_stats {
 	uint64_t sites_patched;  /* call sites rewritten in this process */
 	uint64_t sites_refused;  /* recognised but not changeable (they trap) */
+	uint64_t sites_unknown;  /* trapped, of no shape the platform knows */
 };
 void plat_patch_stats(struct plat_patch_stats *s);
 
@@ -255,6 +263,9 @@ void rt_reserve(uintptr_t lo, uintptr_t hi);
 /* The host thread ids of the other live threads of this process (at most
  * max); for the platform's stop-the-world in plat_patch_syscall. */
 size_t rt_thread_tids(int *out, size_t max);
+/* Whether a thread of another process runs in this memory now (a vfork
+ * child, or the parent of one): stop-the-world cannot reach it. */
+bool rt_memory_shared(void);
 
 /* A new thread made by plat_thread_start runs this. */
 __attribute__((noreturn)) void rt_thread_start(struct plat_tls *self);

@@ -2,8 +2,8 @@
 # Install the Debian 12 packages Coffer needs to build and test: the build
 # tools, the libraries, and the applications the integration tests and
 # benchmarks run unmodified under coffer (Node.js, OpenJDK, Redis, nginx,
-# memcached, PostgreSQL) with their native clients (curl, redis-tools, wrk,
-# psql and pgbench).
+# memcached, PostgreSQL, Go programs built from source) with their native
+# clients (curl, redis-tools, wrk, psql and pgbench).
 # Idempotent: packages already present are skipped, and apt is not run at all
 # when nothing is missing. Run as root or with sudo available.
 set -eu
@@ -26,6 +26,7 @@ curl
 procps
 nodejs
 openjdk-17-jdk-headless
+golang-go
 redis-server
 redis-tools
 nginx-light

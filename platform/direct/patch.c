@@ -17,7 +17,12 @@
  *
  * The `syscall` at S+5 stays: a thread that executed the mov before the
  * rewrite, a jump that targets S+5, and a call the runtime sends back to the
- * trap path (rip -= 2) all still trap there.
+ * trap path (rip -= 2) all still trap there. Other shapes (`shapes` below:
+ * `mov $nr,%rax`, glibc's syscall(), Go's Syscall6, whose number comes in
+ * %rax) are patched the same way: the instructions before the `syscall`
+ * move into T, which runs them and enters the runtime. When two of them
+ * move, a thread may stand between them; that address is handled as
+ * glibc's read's moved return address is (below).
  *
  * Other threads may execute S while it changes, and x86 does not promise that
  * another core sees a multi-byte change to code all at once. The five bytes
@@ -35,9 +40,14 @@
  * protection it had, read from /proc/self/maps, which also tells us the
  * mapping is private (a write to a shared one would reach its file).
  *
- * Patching glibc's read (the second form) moves a return address; the other
- * threads are stopped once first (stop_the_world), with a signal of the
- * platform's own (DIRECT_STW_SIG, direct.h says why it is not SIGSYS).
+ * Patching glibc's read (the second form) moves a return address, and
+ * moving two instructions an address between them; the other threads are
+ * stopped once first (stop_the_world), with a signal of the platform's own
+ * (DIRECT_STW_SIG, direct.h says why it is not SIGSYS), and each return to
+ * such an address goes to the trampoline's copy instead (direct_fix_return).
+ *
+ * Sites of no known shape keep trapping; plat_patch_stats counts them once
+ * each, for --log=info.
  *
  * Returning from the fast entry: entry.S. Signals that land in the fast exit
  * or on the resume stub: direct_fast_signal_fixup, direct_fast_resume.
@@ -92,6 +102,11 @@ static volatile int lock;
 static bool no_membarrier;
 static uintptr_t refused[MAX_REFUSED]; /* sites not to try again */
 static uint64_t n_patched, n_refused;
+/* Sites of no known shape, counted once each (up to about MAX_UNKNOWN of
+ * them): an open-addressed set that threads add to without the lock. */
+#define MAX_UNKNOWN 1024
+static uintptr_t unknown[MAX_UNKNOWN];
+static uint64_t n_unknown;
 
 /* plat_tls.plat_private: what the slow exit parks for the resume trap. */
 enum { P_RESUME, P_RAX, P_RIP, P_R11, P_EFLAGS, P_MASK };
@@ -117,6 +132,7 @@ void plat_patch_stats(struct plat_patch_stats *s)
 {
 	s->sites_patched = __atomic_load_n(&n_patched, __ATOMIC_RELAXED);
 	s->sites_refused = __atomic_load_n(&n_refused, __ATOMIC_RELAXED);
+	s->sites_unknown = __atomic_load_n(&n_unknown, __ATOMIC_RELAXED);
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -372,7 +388,8 @@ static long region_near(uintptr_t site)
 			rt_reserve(a, a + REGION_SIZE);
 			regions[nregions].lo = a;
 			regions[nregions].used = REGION_HDR;
-			return nregions++;
+			__atomic_store_n(&nregions, nregions + 1, __ATOMIC_RELEASE); /* for in_region */
+			return nregions - 1;
 		}
 	}
 	return -ENOMEM;
@@ -483,19 +500,138 @@ static long stop_the_world(void)
 
 /* ---- patching ------------------------------------------------------------- */
 
-enum form { MOV_SYSCALL, GLIBC_READ };
+/* The shapes of code before a `syscall` that are patched by moving some of
+ * it. `pre` must end where the `syscall` begins, `post` follow it. The last
+ * `moved` bytes of `pre` (whole instructions, at least five, none of them
+ * addressing relative to %rip) run in the trampoline instead, before it
+ * sets %rcx, so they see every register as they would have; their first
+ * five bytes become `jmp T` and the rest, which nothing reaches any more,
+ * stay. `imm`, when not 0, is the offset in `pre` of an
+ * imm32 that loads %eax/%rax: it must equal the call number, and the byte
+ * before `pre` must not be a REX prefix. (The trap proves only that a
+ * `syscall` ends at the address: what looks like the instruction before it
+ * could be the tail of a longer one. With a REX prefix before it, b8 imm32
+ * is `mov $imm,%r8d` (41 b8) or the like; anything else that ends in b8
+ * imm32 addresses memory through %rax (ModRM or SIB b8), which holds the
+ * call number here: no compiler emits that. Glibc's read below likewise:
+ * 45 31 c0 is `xor %r8d,%r8d`.) The
+ * other shapes take the number from %rax, as `syscall` does, and are long,
+ * exact byte strings that only the code they name has. `split`, when not 0,
+ * is where a second instruction begins inside the moved bytes: a thread
+ * may stand there (preempted between the two), so patching them stops the
+ * world once, as for glibc's read below. */
+struct shape {
+	uint8_t npre, moved, imm, split, npost;
+	uint8_t pre[PLAT_PATCH_BEFORE - 2], post[PLAT_PATCH_AFTER];
+};
+
+#define SYSCALL_CHECK 0x48, 0x3d, 0x01, 0xf0, 0xff, 0xff /* cmp $-4095,%rax */
+
+static const struct shape shapes[] = {
+	/* mov $nr,%eax: glibc's wrappers, Go's runtime */
+	{ 5, 5, 1, 0, 0, { 0xb8 }, { 0 } },
+	/* mov $nr,%rax (48 c7 c0 imm32): Go's runtime */
+	{ 7, 7, 3, 0, 0, { 0x48, 0xc7, 0xc0 }, { 0 } },
+	/* glibc's syscall(): the arguments shift down one register,
+	 * mov 8(%rsp),%r9 (the sixth) is moved */
+	{ 23, 5, 0, 0, 6,
+	  { 0x48, 0x89, 0xf8, 0x48, 0x89, 0xf7, 0x48, 0x89, 0xd6, 0x48, 0x89, 0xca, 0x4d, 0x89, 0xc2,
+	    0x4d, 0x89, 0xc8, 0x4c, 0x8b, 0x4c, 0x24, 0x08 },
+	  { SYSCALL_CHECK } },
+	/* Go's syscall.rawSyscallNoError (Go 1.19; getpid, getuid and the
+	 * like): mov 8(%rsp),%rax, the number from the stack, is moved */
+	{ 20, 5, 0, 0, 5,
+	  { 0x48, 0x8b, 0x7c, 0x24, 0x10, 0x48, 0x8b, 0x74, 0x24, 0x18, 0x48, 0x8b, 0x54, 0x24, 0x20,
+	    0x48, 0x8b, 0x44, 0x24, 0x08 },
+	  { 0x48, 0x89, 0x44, 0x24, 0x28 } },
+	/* Go's runtime/internal/syscall.Syscall6 (Go 1.19 and later), through
+	 * which every call of Go's syscall package goes: from Go's register
+	 * ABI to the kernel's, mov %rcx,%rsi; mov %rbx,%rdi are moved */
+	{ 12, 6, 0, 3, 6,
+	  { 0x49, 0x89, 0xf2, 0x48, 0x89, 0xfa, 0x48, 0x89, 0xce, 0x48, 0x89, 0xdf },
+	  { SYSCALL_CHECK } },
+};
+
+enum { GLIBC_READ = -1 };
 
 static const uint8_t glibc_read[10] = { 0x31, 0xc0, 0x0f, 0x05, 0x48, 0x3d, 0x00, 0xf0, 0xff, 0xff };
 
-/* Write the jump `e9 rel32` at s in the three steps of the header. */
-static void write_jump(uintptr_t s, uintptr_t target)
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The shape of the code around the `syscall` that ends at code + PLAT_PATCH_BEFORE
+ * (see plat_patch_syscall), its index; GLIBC_READ; or -1 - RT_ARRAY_LEN(shapes). */
+static int shape_of(const uint8_t *code, size_t before, size_t after, long nr)
+{
+	const uint8_t *ip = code + PLAT_PATCH_BEFORE;
+
+	if (before < 2 || ip[-2] != 0x0f || ip[-1] != 0x05)
+		return -1 - (int)RT_ARRAY_LEN(shapes);
+	for (unsigned i = 0; i < RT_ARRAY_LEN(shapes); i++) {
+		const struct shape *sh = &shapes[i];
+		const uint8_t *p = ip - 2 - sh->npre;
+		if (before < 2u + sh->npre + (sh->imm ? 1 : 0) || after < sh->npost ||
+		    memcmp(ip, sh->post, sh->npost))
+			continue;
+		bool same = true;
+		for (unsigned k = 0; k < sh->npre && same; k++)
+			same = (sh->imm && k >= sh->imm && k < sh->imm + 4u) || p[k] == sh->pre[k];
+		if (same && sh->imm && ((p[-1] & 0xf0) == 0x40 || get32(p + sh->imm) != (uint64_t)nr))
+			same = false;
+		if (same)
+			return (int)i;
+	}
+	if (nr == 0 && before >= 4 && after >= 6 && !memcmp(ip - 4, glibc_read, sizeof glibc_read) &&
+	    (ip[-5] & 0xf0) != 0x40 && ip[-5] != 0x66)
+		return GLIBC_READ;
+	return -1 - (int)RT_ARRAY_LEN(shapes);
+}
+
+static bool in_region(uintptr_t a)
+{
+	for (unsigned i = 0; i < __atomic_load_n(&nregions, __ATOMIC_ACQUIRE); i++)
+		if (a - regions[i].lo < REGION_SIZE)
+			return true;
+	return false;
+}
+
+/* Whether the `syscall` that ends at ip belongs to a site patched already
+ * (of one of the shapes), or to one being patched: a thread that was past
+ * the replaced bytes when they changed traps there once more, as does a
+ * call sent back to the trap path. */
+static bool patched_already(const uint8_t *code, size_t before, uintptr_t ip)
+{
+	const uint8_t *c = code + PLAT_PATCH_BEFORE;
+
+	for (unsigned i = 0; i < RT_ARRAY_LEN(shapes); i++) {
+		size_t m = shapes[i].moved;
+		const uint8_t *p = c - 2 - m;
+		if (before < 2 + m)
+			continue;
+		if (p[0] == 0xeb && p[1] == 0xfe) /* being patched now */
+			return true;
+		if (p[0] == 0xe9 && in_region(ip - 2 - m + 5 + (uintptr_t)(int64_t)(int32_t)get32(p + 1)))
+			return true;
+	}
+	return before >= 4 && c[-4] == 0xeb && c[-3] == 0x02; /* glibc's read: jmp +2 over it */
+}
+
+/* The jump `e9 rel32` at s in the three steps of the header: park arriving
+ * threads on a jump to itself, then finish. */
+static void park_site(uintptr_t s)
+{
+	store16(s, 0xfeeb); /* eb fe: jmp . */
+	sync_cores();
+}
+
+static void finish_jump(uintptr_t s, uintptr_t target)
 {
 	volatile uint8_t *site = (volatile uint8_t *)s;
 	uint8_t rel[4];
 
 	put32(rel, (uint32_t)(target - (s + 5)));
-	store16(s, 0xfeeb); /* eb fe: jmp . */
-	sync_cores();
 	site[2] = rel[1];
 	site[3] = rel[2];
 	site[4] = rel[3];
@@ -504,42 +640,49 @@ static void write_jump(uintptr_t s, uintptr_t target)
 	sync_cores();
 }
 
-/* The trampolines (see the header for the first form):
- *   first form   mov $nr,%eax; lea S+7(%rip),%rcx; jmp *entry
- *   second form  T:     xor %eax,%eax; lea R(%rip),%rcx; jmp *entry
- *                       syscall                (a restart traps here)
- *                R:     cmp $-4096,%rax; jmp S+10
- * R is where the moved return address S+4 now goes. */
-static size_t make_trampoline(enum form f, uintptr_t s, uintptr_t t, uintptr_t region, const uint8_t *code)
+/* lea ret(%rip),%rcx; jmp *entry(%rip) at t + n (the entry's address is
+ * the first word of the region); returns the new n. */
+static size_t emit_entry(uint8_t *tp, size_t n, uintptr_t t, uintptr_t ret, uintptr_t region)
+{
+	tp[n++] = 0x48;
+	tp[n++] = 0x8d;
+	tp[n++] = 0x0d;
+	put32(tp + n, (uint32_t)(ret - (t + n + 4)));
+	n += 4;
+	tp[n++] = 0xff;
+	tp[n++] = 0x25;
+	put32(tp + n, (uint32_t)(region - (t + n + 4)));
+	return n + 4;
+}
+
+/* The trampolines:
+ *   moved forms  T:  the moved bytes; lea S+2(%rip),%rcx; jmp *entry
+ *                    (S: the `syscall`)
+ *   glibc's read T:  xor %eax,%eax; lea R(%rip),%rcx; jmp *entry
+ *                    syscall                (a restart traps here)
+ *                R:  cmp $-4096,%rax; jmp S+8
+ * R is where the moved return address S+2 now goes. Returns the offset of
+ * R, or 0. */
+static size_t make_trampoline(int f, const uint8_t *moved, size_t nmoved, uintptr_t sc, uintptr_t t,
+			      uintptr_t region)
 {
 	uint8_t *tp = (uint8_t *)t;
-	size_t n = 0, ret_at;
+	size_t n = 0, ret_at = 0;
 
-	if (f == MOV_SYSCALL) {
-		tp[n++] = 0xb8;
-		memcpy(tp + n, code + 1, 4);
-		n += 4;
+	if (f != GLIBC_READ) {
+		memcpy(tp, moved, nmoved);
+		n = emit_entry(tp, nmoved, t, sc + 2, region);
 	} else {
 		tp[n++] = 0x31;
 		tp[n++] = 0xc0;
-	}
-	ret_at = n + 7 + 6 + (f == GLIBC_READ ? 2 : 0);
-	tp[n++] = 0x48; /* lea ret(%rip), %rcx */
-	tp[n++] = 0x8d;
-	tp[n++] = 0x0d;
-	put32(tp + n, (uint32_t)((f == MOV_SYSCALL ? s + 7 : t + ret_at) - (t + n + 4)));
-	n += 4;
-	tp[n++] = 0xff; /* jmp *entry(%rip) */
-	tp[n++] = 0x25;
-	put32(tp + n, (uint32_t)(region - (t + n + 4)));
-	n += 4;
-	if (f == GLIBC_READ) {
+		ret_at = n + 13 + 2;
+		n = emit_entry(tp, n, t, t + ret_at, region);
 		tp[n++] = 0x0f; /* syscall */
 		tp[n++] = 0x05;
 		memcpy(tp + n, glibc_read + 4, 6); /* cmp $-4096, %rax */
 		n += 6;
-		tp[n++] = 0xe9; /* jmp S+10 */
-		put32(tp + n, (uint32_t)((s + 10) - (t + n + 4)));
+		tp[n++] = 0xe9; /* jmp S+8 */
+		put32(tp + n, (uint32_t)((sc + 8) - (t + n + 4)));
 		n += 4;
 	}
 	for (size_t i = n; i < SLOT; i++)
@@ -547,20 +690,30 @@ static size_t make_trampoline(enum form f, uintptr_t s, uintptr_t t, uintptr_t r
 	return ret_at;
 }
 
-static long patch_locked(enum form f, uintptr_t s, const uint8_t *code, size_t len)
+/* Patch the site whose `syscall` is at sc: the bytes [s, s + len) are
+ * `code` and change. */
+static long patch_locked(int f, uintptr_t sc, uintptr_t s, const uint8_t *code, size_t len)
 {
 	volatile uint8_t *site = (volatile uint8_t *)s;
+	const struct shape *sh = f == GLIBC_READ ? NULL : &shapes[f];
+	unsigned split = sh ? sh->split : 0;
 
-	if (site[0] == (f == MOV_SYSCALL ? 0xe9 : 0xeb))
+	if (site[0] == (sh ? 0xe9 : 0xeb))
 		return 0; /* another thread did it */
 	for (size_t i = 0; i < len; i++)
 		if (site[i] != code[i])
 			return -EAGAIN; /* changed under us: try at the next trap */
 	if (was_refused(s))
 		return -EPERM;
+	if ((!sh || split) && rt_memory_shared()) {
+		/* the other process's threads cannot be stopped */
+		log_debug("the call site at 0x%lx traps while another process shares the memory",
+			  (unsigned long)sc);
+		return -EAGAIN;
+	}
 	if (!sync_ready())
 		return refuse(s, -ENOSYS);
-	if (f == GLIBC_READ && nrelocs == MAX_RELOCS)
+	if ((!sh || split) && nrelocs == MAX_RELOCS)
 		return refuse(s, -ENOSPC);
 	uintptr_t page_lo = RT_ALIGN_DOWN(s, RT_PAGE_SIZE), page_hi = RT_ALIGN_UP(s + len, RT_PAGE_SIZE);
 	int prot = private_code_prot(s, s + len);
@@ -572,12 +725,12 @@ static long patch_locked(enum form f, uintptr_t s, const uint8_t *code, size_t l
 
 	/* The trampoline first; the membarriers below publish it. */
 	uintptr_t t = regions[ri].lo + regions[ri].used;
-	size_t ret_at = make_trampoline(f, s, t, regions[ri].lo, code);
+	size_t ret_at = make_trampoline(f, code, sh ? sh->moved : 0, sc, t, regions[ri].lo);
 	regions[ri].used += SLOT;
-	if (f == GLIBC_READ) {
-		/* From now on every return to S+4 goes to R instead, which does
-		 * the same; then no thread may still stand on S+4 itself. */
-		relocs[nrelocs].from = s + 4;
+	if (!sh) {
+		/* From now on every return to S+2 goes to R instead, which does
+		 * the same; then no thread may still stand on S+2 itself. */
+		relocs[nrelocs].from = sc + 2;
 		relocs[nrelocs].to = t + ret_at;
 		__atomic_store_n(&nrelocs, nrelocs + 1, __ATOMIC_RELEASE);
 		long r = stop_the_world();
@@ -588,15 +741,33 @@ static long patch_locked(enum form f, uintptr_t s, const uint8_t *code, size_t l
 	 * copy of /proc/self/maps stays good (private_code_prot) */
 	if (sys3(__NR_mprotect, page_lo, page_hi - page_lo, prot | PROT_WRITE))
 		return refuse(s, -EACCES);
-	if (f == MOV_SYSCALL) {
-		write_jump(s, t);
+	if (sh) {
+		park_site(s);
+		if (split) {
+			/* No thread gets past s now. One that stands between the
+			 * two instructions goes on in the trampoline's copy of
+			 * the second: every return to s + split goes there from
+			 * now on, and each thread passes a return once. */
+			relocs[nrelocs].from = s + split;
+			relocs[nrelocs].to = t + split;
+			__atomic_store_n(&nrelocs, nrelocs + 1, __ATOMIC_RELEASE);
+			long r = stop_the_world();
+			if (r) {
+				store16(s, (uint16_t)(code[0] | code[1] << 8));
+				sync_cores();
+				plat_call(__NR_mprotect, (long)page_lo, (long)(page_hi - page_lo), prot, 0, 0, 0);
+				return refuse(s, r); /* the moved return stays: harmless */
+			}
+		}
+		finish_jump(s, t);
 	} else {
-		/* S+4 (the cmp, 6 bytes) := jmp T; nop. Nothing can reach it
+		/* S+2 (the cmp, 6 bytes) := jmp T; nop. Nothing can reach it
 		 * now: the `syscall` before it traps and its return is moved.
-		 * Then S (the xor) := jmp S+4, over the `syscall`, which stays
+		 * Then S-2 (the xor) := jmp S+2, over the `syscall`, which stays
 		 * for a thread that already executed the xor. */
 		site[9] = 0x90;
-		write_jump(s + 4, t);
+		park_site(s + 4);
+		finish_jump(s + 4, t);
 		store16(s, 0x02eb);
 		sync_cores();
 	}
@@ -605,39 +776,52 @@ static long patch_locked(enum form f, uintptr_t s, const uint8_t *code, size_t l
 	return 0;
 }
 
-long plat_patch_syscall(uintptr_t ip, long nr, const uint8_t code[16], size_t after)
+static void count_unknown(uintptr_t ip, const uint8_t *code)
 {
-	enum form f;
+	size_t h = (size_t)((ip * 0x9e3779b97f4a7c15ULL) >> 54) % MAX_UNKNOWN;
+
+	for (size_t i = 0; i < 32; i++) { /* a full table counts no more */
+		uintptr_t *slot = &unknown[(h + i) % MAX_UNKNOWN];
+		uintptr_t v = __atomic_load_n(slot, __ATOMIC_RELAXED);
+		if (!v && __atomic_compare_exchange_n(slot, &v, ip, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+			__atomic_add_fetch(&n_unknown, 1, __ATOMIC_RELAXED);
+			const uint8_t *b = code + PLAT_PATCH_BEFORE - 10;
+			log_debug("the call site at 0x%lx traps: no known shape (%02x %02x %02x %02x %02x %02x "
+				  "%02x %02x before the syscall)",
+				  (unsigned long)(ip - 2), b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
+			return;
+		}
+		if (v == ip)
+			return;
+	}
+}
+
+long plat_patch_syscall(uintptr_t ip, long nr, const uint8_t code[PLAT_PATCH_BEFORE + PLAT_PATCH_AFTER],
+			size_t before, size_t after)
+{
+	int f = shape_of(code, before, after, nr);
 	uintptr_t s;
 	size_t len;
 
-	/* The trap proves only that a `syscall` ends at ip: what looks like the
-	 * instruction before it could be the tail of a longer one. With a REX
-	 * prefix before it, b8 imm32 is `mov $imm, %r8d` (41 b8) or the like,
-	 * and 31 c0 is `xor %r8d, %r8d` (45 31 c0); anything else that ends in
-	 * b8 imm32 addresses memory through %rax (ModRM or SIB b8), which holds
-	 * the call number here: no compiler emits that. And the number the
-	 * instruction loads must be the one the call carried. */
-	if (code[1] == 0xb8 && code[6] == 0x0f && code[7] == 0x05 && (code[0] & 0xf0) != 0x40 &&
-	    (long)((uint32_t)code[2] | (uint32_t)code[3] << 8 | (uint32_t)code[4] << 16 |
-		   (uint32_t)code[5] << 24) == nr) {
-		f = MOV_SYSCALL;
-		s = ip - 7;
-		len = 7;
-	} else if (nr == 0 && after >= 6 && !memcmp(code + 4, glibc_read, sizeof glibc_read) &&
-		   (code[3] & 0xf0) != 0x40 && code[3] != 0x66) {
-		f = GLIBC_READ;
+	if (f < GLIBC_READ) {
+		if (patched_already(code, before, ip))
+			return 0;
+		count_unknown(ip, code);
+		return -ENOEXEC;
+	}
+	if (f == GLIBC_READ) {
 		s = ip - 4;
 		len = sizeof glibc_read;
 	} else {
-		return -ENOEXEC;
+		len = shapes[f].moved;
+		s = ip - 2 - len;
 	}
 	/* the 2-byte stores must not cross a cache line */
 	if ((s & 63) == 63 || (f == GLIBC_READ && ((s + 4) & 63) == 63))
 		return -EOPNOTSUPP;
 	if (!try_lock())
 		return -EAGAIN; /* never wait: the next trap tries again */
-	long r = patch_locked(f, s, code + (f == MOV_SYSCALL ? 1 : 4), len);
+	long r = patch_locked(f, ip - 2, s, code + PLAT_PATCH_BEFORE - (ip - s), len);
 	direct_patch_unlock();
 	return r;
 }

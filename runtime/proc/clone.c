@@ -251,14 +251,16 @@ long sys_exit_group(struct sys_call *c)
 {
 	sys_trace_now(c, "?");
 	if (rt_log_level >= RT_LOG_INFO) {
-		/* Threads still running now are not counted. */
+		/* With the threads still running, as far as they got. */
 		struct plat_patch_stats ps;
 		count_calls(current());
+		thread_calls_of_others(&exited_trapped, &exited_fast);
 		plat_patch_stats(&ps);
 		log_info("system calls: %lu trapped, %lu through patched call sites; call sites: %lu "
-			 "patched, %lu left trapping",
+			 "patched, %lu left trapping (%lu of unknown shape)",
 			 (unsigned long)exited_trapped, (unsigned long)exited_fast,
-			 (unsigned long)ps.sites_patched, (unsigned long)ps.sites_refused);
+			 (unsigned long)ps.sites_patched,
+			 (unsigned long)(ps.sites_refused + ps.sites_unknown), (unsigned long)ps.sites_unknown);
 	}
 	shm_run_end();
 	plat_exit_group((int)c->a[0]);

@@ -101,6 +101,9 @@ void thread_release_slot(struct rt_thread *t);
 bool thread_alone(void);
 /* After a host fork: this thread is the only one in the child. */
 void thread_after_fork_child(struct rt_thread *self);
+/* Add the calls the process's other live threads have made so far (their
+ * counters, read while they run) to *trapped and *fast. */
+void thread_calls_of_others(uint64_t *trapped, uint64_t *fast);
 
 struct rt_proc *proc_new(void);
 /* A copy for a CLONE_VM child that is a new process (vfork). */

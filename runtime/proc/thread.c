@@ -128,6 +128,37 @@ bool thread_alone(void)
 	return other_threads(&tid, 1, true) == 0;
 }
 
+bool rt_memory_shared(void)
+{
+	struct rt_thread *self = current();
+	bool shared = false;
+
+	rt_lock(&slot_lock);
+	for (unsigned i = 0; i < MM_SLOTS && !shared; i++) {
+		struct rt_thread *t = slots[i];
+		shared = t && t->state == SLOT_LIVE && t->proc != self->proc &&
+			 __atomic_load_n(&t->tls.alive, __ATOMIC_ACQUIRE);
+	}
+	rt_unlock(&slot_lock);
+	return shared;
+}
+
+void thread_calls_of_others(uint64_t *trapped, uint64_t *fast)
+{
+	struct rt_thread *self = current();
+
+	rt_lock(&slot_lock);
+	for (unsigned i = 0; i < MM_SLOTS; i++) {
+		struct rt_thread *t = slots[i];
+		if (t && t != self && t->state == SLOT_LIVE && t->proc == self->proc &&
+		    __atomic_load_n(&t->tls.alive, __ATOMIC_ACQUIRE)) {
+			*trapped += __atomic_load_n(&t->tls.n_trapped, __ATOMIC_RELAXED);
+			*fast += __atomic_load_n(&t->tls.n_fast, __ATOMIC_RELAXED);
+		}
+	}
+	rt_unlock(&slot_lock);
+}
+
 void thread_after_fork_child(struct rt_thread *self)
 {
 	/* The child has one thread; the others' slots are free memory here,

@@ -342,18 +342,23 @@ void sys_trace_now(struct sys_call *c, const char *result)
  * read per trap. */
 static void patch_site(uintptr_t ip, long nr)
 {
-	uint8_t code[16];
-	size_t after = 8;
+	uint8_t code[PLAT_PATCH_BEFORE + PLAT_PATCH_AFTER];
+	size_t before = PLAT_PATCH_BEFORE, after = PLAT_PATCH_AFTER;
 
 	if ((unsigned long)nr >= SYS_NR_MAX || (sys_table[nr].flags & SYS_CTX))
 		return;
-	if (uaccess_copy_from(code, ip - 8, 8))
-		return;
-	if (uaccess_copy_from(code + 8, ip, 8)) {
-		memset(code + 8, 0, 8);
+	memset(code, 0, sizeof code);
+	if (uaccess_copy_from(code, ip - before, before)) {
+		/* the page before may be unmapped; the `syscall`'s own is not */
+		before = RT_MIN(before, ip - RT_ALIGN_DOWN(ip - 2, RT_PAGE_SIZE));
+		if (uaccess_copy_from(code + PLAT_PATCH_BEFORE - before, ip - before, before))
+			return;
+	}
+	if (uaccess_copy_from(code + PLAT_PATCH_BEFORE, ip, after)) {
+		memset(code + PLAT_PATCH_BEFORE, 0, after);
 		after = 0;
 	}
-	plat_patch_syscall(ip, nr, code, after);
+	plat_patch_syscall(ip, nr, code, before, after);
 }
 
 /* ---- entry ---------------------------------------------------------------- */

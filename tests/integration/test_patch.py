@@ -17,7 +17,7 @@ import pytest
 from conftest import BUILD, cli, native, run
 
 STATS = re.compile(r"^coffer: system calls: (\d+) trapped, (\d+) through patched call sites; "
-                   r"call sites: (\d+) patched, (\d+) left trapping$", re.M)
+                   r"call sites: (\d+) patched, (\d+) left trapping \((\d+) of unknown shape\)$", re.M)
 GETPPID = BUILD / "bench" / "bench_getppid"
 
 
@@ -30,23 +30,25 @@ def env(patch):
 
 
 def stats(proc):
-    m = STATS.search(proc.stderr)
+    """The last summary: the process's own (children exit before it)."""
+    m = STATS.findall(proc.stderr)
     assert m, proc.stderr
-    return tuple(int(x) for x in m.groups())
+    return tuple(int(x) for x in m[-1])
 
 
 def test_later_calls_from_a_site_do_not_trap():
     r = run([GETPPID, 100000], coffer_args=["--log=info"], env=env(None))
     assert r.returncode == 0, r.stderr
-    trapped, fast, patched, refused = stats(r)
+    trapped, fast, patched, left, unknown = stats(r)
     assert fast >= 100000 - 1 and trapped < 100, (trapped, fast)
-    assert patched >= 1 and refused == 0
+    # glibc's start-up makes a few calls from sites of other shapes, once
+    assert patched >= 1 and left == unknown
 
 
 def test_coffer_patch_0_traps_every_call():
     r = run([GETPPID, 100000], coffer_args=["--log=info"], env=env("0"))
     assert r.returncode == 0, r.stderr
-    trapped, fast, patched, _ = stats(r)
+    trapped, fast, patched, _, _ = stats(r)
     assert trapped >= 100000 and fast == 0 and patched == 0
 
 
@@ -89,6 +91,42 @@ def test_glibc_read_form(prog, patch):
         assert r.returncode == 0, r.stderr
         assert r.stdout == nat.stdout == "ok readsite\nok readsite race 8 3000\n"
         assert (stats(r)[1] > 8 * 3000) == (patch == "1")
+
+
+@pytest.mark.parametrize("patch", ["1", "0"])
+def test_sites_that_take_the_number_from_a_register(prog, patch):
+    """Go's Syscall6 (a copy, byte for byte), glibc's syscall() and
+    `mov $nr,%rax; syscall` are patched; patching Go's moves two instructions, so eight threads race
+    through it while it changes. A site of no known shape keeps trapping and
+    is counted as such. Fresh processes, so that the race happens each
+    time."""
+    n = 3000
+    for _ in range(4 if patch == "1" else 1):
+        r = run([prog("patch_sites"), "shapes", 8, n], coffer_args=["--log=info"], env=env(patch))
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == f"ok shapes 8 {n}\n"
+        trapped, fast, patched, left, unknown = stats(r)
+        assert trapped >= 8 * n  # trap_call, every time
+        if patch == "1":
+            # five calls of six through patched sites, but for those
+            # that came before the patches landed
+            assert fast > 8 * n * 4, (trapped, fast)
+            assert unknown >= 1 and left >= unknown
+        else:
+            assert fast == 0 and patched == 0
+
+
+def test_no_stop_the_world_while_a_vfork_child_shares_the_memory(prog):
+    """The first calls through the Go shape's site come from a vfork child:
+    stopping the world would not reach the parent's threads, which run in
+    the same memory, so the site waits until the child is gone, and the
+    parent's calls patch it."""
+    r = run([prog("patch_sites"), "vforkshape", 1000], coffer_args=["--log=debug"], env=env(None))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout == "ok vforkshape 1000\n"
+    assert re.search(r"the call site at 0x[0-9a-f]+ traps while another process shares the memory",
+                     r.stderr)
+    assert stats(r)[1] >= 999
 
 
 def test_stop_the_world_loses_no_trapped_call(prog):

@@ -25,6 +25,17 @@
  *                         mask set through a patched site holds and its
  *                         release delivers at once, a timer storm during a
  *                         loop of calls
+ *   patch_sites shapes T N    T threads start together on sites of the shapes
+ *                         whose number comes in a register: a byte-for-byte
+ *                         copy of Go's Syscall6 (which patching moves two
+ *                         instructions of: a thread may stand between
+ *                         them), glibc's syscall(), `mov $nr,%rax;
+ *                         syscall`, and a site of no known
+ *                         shape, which keeps trapping; N calls of each per
+ *                         thread, every answer and register checked
+ *   patch_sites vforkshape N  a vfork child makes the first calls through the
+ *                         Go shape's site (it must stay unpatched while
+ *                         the child shares the memory), then N in the parent
  *   patch_sites open FILE...  opens each FILE through one site with XMM0-15 live:
  *                         they must survive the runtime's hashing of trusted
  *                         files (SHA-NI uses XMM registers)
@@ -50,6 +61,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,6 +90,14 @@ SITE(site_sigprocmask, 14)
 SITE(site_getpid, 39)
 SITE(site_getppid, 110)
 SITE(site_getppid2, 110)
+
+/* mov $110,%rax (48 c7 c0 imm32); syscall: the form Go's runtime uses too */
+static __attribute__((noinline)) long site_getppid_rax(void)
+{
+	long r;
+	__asm__ volatile("mov $110, %%rax\n\tsyscall" : "=a"(r) : : "rcx", "r11", "memory");
+	return r;
+}
 
 /* ---- regs: every register and the red zone across one call ------------------ */
 
@@ -179,6 +199,84 @@ __asm__(".text\n"
 	"	mov %r8, %rax\n"
 	"	ret\n");
 
+/* Go 1.19's runtime/internal/syscall.Syscall6, byte for byte, and a caller
+ * that keeps to the C ABI:
+ *   long go_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+ * Go's register ABI: the number in %rax, a1..a6 in %rbx %rcx %rdi %rsi %r8
+ * %r9; the result in %rax (-1 on error, errno in %rcx), r2 (%rdx after the
+ * call) in %rbx. go_call returns the result or -errno, or -1000 when a
+ * register came back wrong: %rbp and %r12-%r15 (never touched), %rdi %rsi
+ * %r10 %r8 %r9 (the arguments Syscall6 left there), r2 (a3: the kernel
+ * keeps %rdx). */
+__asm__(".text\n"
+	".p2align 5\n"
+	".globl go_syscall6\n"
+	".type go_syscall6, @function\n"
+	"go_syscall6:\n"
+	"	.byte 0x49, 0x89, 0xf2\n" /* mov %rsi,%r10 */
+	"	.byte 0x48, 0x89, 0xfa\n" /* mov %rdi,%rdx */
+	"	.byte 0x48, 0x89, 0xce\n" /* mov %rcx,%rsi */
+	"	.byte 0x48, 0x89, 0xdf\n" /* mov %rbx,%rdi */
+	"	syscall\n"
+	"	.byte 0x48, 0x3d, 0x01, 0xf0, 0xff, 0xff\n" /* cmp $-4095,%rax */
+	"	jbe 1f\n"
+	"	neg %rax\n"
+	"	mov %rax, %rcx\n"
+	"	mov $-1, %rax\n"
+	"	mov $0, %ebx\n"
+	"	ret\n"
+	"1:	mov %rdx, %rbx\n"
+	"	mov $0, %ecx\n"
+	"	ret\n"
+	".globl go_call\n"
+	".type go_call, @function\n"
+	"go_call:\n"
+	"	push %rbx\n push %rbp\n push %r12\n push %r13\n push %r14\n push %r15\n"
+	"	sub $56, %rsp\n" /* a1..a6 at 0..40(%rsp) */
+	"	mov %rsi, 0(%rsp)\n mov %rdx, 8(%rsp)\n mov %rcx, 16(%rsp)\n"
+	"	mov %r8, 24(%rsp)\n mov %r9, 32(%rsp)\n"
+	"	mov 112(%rsp), %rax\n mov %rax, 40(%rsp)\n"
+	"	mov %rdi, %rax\n"
+	"	mov 0(%rsp), %rbx\n mov 8(%rsp), %rcx\n mov 16(%rsp), %rdi\n"
+	"	mov 24(%rsp), %rsi\n mov 32(%rsp), %r8\n mov 40(%rsp), %r9\n"
+	"	mov $0x5a5a0001, %ebp\n mov $0x5a5a0002, %r12d\n mov $0x5a5a0003, %r13d\n"
+	"	mov $0x5a5a0004, %r14d\n mov $0x5a5a0005, %r15d\n"
+	"	call go_syscall6\n"
+	"	cmp $-1, %rax\n"
+	"	jne 2f\n"
+	"	neg %rcx\n"
+	"	mov %rcx, %rax\n" /* -errno */
+	"	mov 16(%rsp), %rbx\n" /* no r2 on error */
+	"2:	mov $-1000, %rdx\n"
+	"	cmp 16(%rsp), %rbx\n cmovne %rdx, %rax\n"
+	"	cmp 0(%rsp), %rdi\n cmovne %rdx, %rax\n"
+	"	cmp 8(%rsp), %rsi\n cmovne %rdx, %rax\n"
+	"	cmp 24(%rsp), %r10\n cmovne %rdx, %rax\n"
+	"	cmp 32(%rsp), %r8\n cmovne %rdx, %rax\n"
+	"	cmp 40(%rsp), %r9\n cmovne %rdx, %rax\n"
+	"	cmp $0x5a5a0001, %rbp\n cmovne %rdx, %rax\n"
+	"	cmp $0x5a5a0002, %r12\n cmovne %rdx, %rax\n"
+	"	cmp $0x5a5a0003, %r13\n cmovne %rdx, %rax\n"
+	"	cmp $0x5a5a0004, %r14\n cmovne %rdx, %rax\n"
+	"	cmp $0x5a5a0005, %r15\n cmovne %rdx, %rax\n"
+	"	add $56, %rsp\n"
+	"	pop %r15\n pop %r14\n pop %r13\n pop %r12\n pop %rbp\n pop %rbx\n"
+	"	ret\n"
+	/* long trap_call(long nr, long a0, long a1): a `syscall` of no shape
+	 * coffer knows (the number from a register, behind bytes no real
+	 * code has): it traps every time */
+	".globl trap_call\n"
+	".type trap_call, @function\n"
+	"trap_call:\n"
+	"	mov %rdi, %rax\n"
+	"	mov %rsi, %rdi\n"
+	"	mov %rdx, %rsi\n"
+	"	nop\n"
+	"	syscall\n"
+	"	ret\n");
+long go_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+long trap_call(long nr, long a0, long a1);
+
 /* STW_SITES copies of site_read3, each its own call site: stw_read0 ... */
 #define STW_SITES 24
 __asm__(".text\n"
@@ -266,20 +364,26 @@ static void *race_thread(void *arg)
 	return NULL;
 }
 
-static void race(int nthreads, long n)
+/* Start nthreads threads of fn, let them go at once, wait for all. */
+static void run_together(const char *what, int nthreads, void *(*fn)(void *))
 {
 	pthread_t th[64];
 
 	if (nthreads < 1 || nthreads > 64)
-		FAIL("race: 1 to 64 threads");
-	race_n = n;
-	want_ppid = getppid();
+		FAIL("%s: 1 to 64 threads", what);
 	for (int i = 0; i < nthreads; i++)
-		if (pthread_create(&th[i], NULL, race_thread, NULL))
-			FAIL("race: pthread_create");
+		if (pthread_create(&th[i], NULL, fn, NULL))
+			FAIL("%s: pthread_create", what);
 	go = 1;
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(th[i], NULL);
+}
+
+static void race(int nthreads, long n)
+{
+	race_n = n;
+	want_ppid = getppid();
+	run_together("race", nthreads, race_thread);
 	printf("ok race %d %ld\n", nthreads, n);
 }
 
@@ -536,19 +640,19 @@ static long (*const stw_sites[STW_SITES])(long, void *, long) = {
 };
 static volatile int stw_done;
 
-/* Calls that always trap (glibc's syscall() loads %rax from a register, a
- * form never patched), each with an answer that cannot be its call number:
- * a call the kernel skipped would come back holding the number. */
+/* Calls that always trap (trap_call: a shape never patched), each with an
+ * answer that cannot be its call number: a call the kernel skipped would
+ * come back holding the number. */
 static void *stw_trapper(void *arg)
 {
 	int fd = *(int *)arg;
 	long n = 0;
 	pid_t tid = gettid();
 	while (!stw_done) {
-		long r = syscall(SYS_lseek, fd, 0, SEEK_CUR);
-		if (r != -1 || errno != ESPIPE)
-			FAIL("stw: lseek on a pipe gave %ld (errno %d) at call %ld", r, errno, n);
-		r = syscall(SYS_gettid);
+		long r = trap_call(SYS_lseek, fd, 0);
+		if (r != -ESPIPE)
+			FAIL("stw: lseek on a pipe gave %ld at call %ld", r, n);
+		r = trap_call(SYS_gettid, 0, 0);
 		if (r != tid)
 			FAIL("stw: gettid gave %ld, want %d, at call %ld", r, tid, n);
 		n++;
@@ -597,6 +701,76 @@ static void stw(int nthreads, int nsites)
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(th[i], NULL);
 	printf("ok stw %d %d\n", nthreads, nsites);
+}
+
+/* ---- shapes: sites whose call number comes in a register --------------------- */
+
+static long shapes_n;
+static int shapes_pipe;
+
+static void *shapes_thread(void *arg)
+{
+	(void)arg;
+	pid_t tid = gettid();
+	while (!go)
+		__builtin_ia32_pause();
+	for (long i = 0; i < shapes_n; i++) {
+		long r = go_call(SYS_getppid, 1, 2, 3, 4, 5, 6);
+		if (r != want_ppid)
+			FAIL("shapes: Go's Syscall6: getppid gave %ld, want %ld, at call %ld", r, want_ppid, i);
+		r = go_call(SYS_lseek, shapes_pipe, 0, SEEK_CUR, 0x44, 0x55, 0x66);
+		if (r != -ESPIPE)
+			FAIL("shapes: Go's Syscall6: lseek on a pipe gave %ld at call %ld", r, i);
+		r = site_getppid_rax();
+		if (r != want_ppid)
+			FAIL("shapes: mov $110,%%rax; syscall gave %ld, want %ld, at call %ld", r, want_ppid, i);
+		r = syscall(SYS_gettid);
+		if (r != tid)
+			FAIL("shapes: syscall(SYS_gettid) gave %ld, want %d, at call %ld", r, tid, i);
+		r = syscall(SYS_lseek, shapes_pipe, 0, SEEK_CUR);
+		if (r != -1 || errno != ESPIPE)
+			FAIL("shapes: syscall(SYS_lseek) gave %ld (errno %d) at call %ld", r, errno, i);
+		r = trap_call(SYS_gettid, 0, 0);
+		if (r != tid)
+			FAIL("shapes: an unknown shape's gettid gave %ld, want %d, at call %ld", r, tid, i);
+	}
+	return NULL;
+}
+
+static void shapes(int nthreads, long n)
+{
+	int p[2];
+
+	if (pipe(p))
+		FAIL("shapes: pipe");
+	shapes_n = n;
+	shapes_pipe = p[0];
+	want_ppid = getppid();
+	run_together("shapes", nthreads, shapes_thread);
+	printf("ok shapes %d %ld\n", nthreads, n);
+}
+
+/* A vfork child makes the first calls through the Go shape's site: it shares
+ * the parent's memory, whose threads its stop-the-world cannot reach, so
+ * the site must stay as it is until the child is gone; then the parent's
+ * calls patch it. */
+static void vforkshape(long n)
+{
+	long ppid = getppid(), pid = getpid();
+	pid_t child = vfork();
+	if (child == 0) {
+		for (int i = 0; i < 3; i++)
+			if (go_call(SYS_getppid, 1, 2, 3, 4, 5, 6) != pid)
+				_exit(3);
+		_exit(0);
+	}
+	int status;
+	if (child < 0 || waitpid(child, &status, 0) != child || status != 0)
+		FAIL("vforkshape: the child's calls (status %#x)", status);
+	for (long i = 0; i < n; i++)
+		if (go_call(SYS_getppid, 1, 2, 3, 4, 5, 6) != ppid)
+			FAIL("vforkshape: getppid at call %ld", i);
+	printf("ok vforkshape %ld\n", n);
 }
 
 /* ---- codemaps: sites in code mapped after start ----------------------------- */
@@ -673,6 +847,10 @@ int main(int argc, char **argv)
 		readsite(atoi(argv[2]), atol(argv[3]));
 	else if (argc >= 4 && !strcmp(argv[1], "stw"))
 		stw(atoi(argv[2]), atoi(argv[3]));
+	else if (argc >= 3 && !strcmp(argv[1], "vforkshape"))
+		vforkshape(atol(argv[2]));
+	else if (argc >= 4 && !strcmp(argv[1], "shapes"))
+		shapes(atoi(argv[2]), atol(argv[3]));
 	else if (argc == 2 && !strcmp(argv[1], "signals"))
 		signals();
 	else if (argc >= 3 && !strcmp(argv[1], "open"))
@@ -680,7 +858,7 @@ int main(int argc, char **argv)
 	else if (argc >= 3 && !strcmp(argv[1], "codemaps"))
 		codemaps(atol(argv[2]));
 	else {
-		fprintf(stderr, "usage: patch_sites regs N | race THREADS N | readsite THREADS N | stw THREADS SITES | signals | open FILE... | codemaps N\n");
+		fprintf(stderr, "usage: patch_sites regs N | race THREADS N | readsite THREADS N | stw THREADS SITES | shapes THREADS N | vforkshape N | signals | open FILE... | codemaps N\n");
 		return 2;
 	}
 	return 0;
