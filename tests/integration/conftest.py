@@ -136,6 +136,21 @@ host_args: append
 """
 
 
+def libc_probe_bundle(base, key, name, env=None):
+    """Sign a bundle of the libc-linked test program NAME (from the build) at
+    /app/NAME, with probe_manifest's mounts and ld.so and libc trusted, in
+    base; returns (bundle path, the host directory mounted at /data)."""
+    app, data = base / "app", base / "data"
+    app.mkdir()
+    data.mkdir()
+    (app / name).write_bytes((PROGS / name).read_bytes())
+    os.chmod(app / name, 0o755)
+    (base / "app.yaml").write_text(probe_manifest(name, app, data, mounts=trusted_mounts(libc_entries()), env=env))
+    r = cli("sign", "--key", key, base / "app.yaml", "-o", base / "app.coffer")
+    assert r.returncode == 0, r.stderr
+    return base / "app.coffer", data
+
+
 class StaticBundle:
     """A signed bundle of one statically linked test program with the three
     kinds of mount: /app (trusted: the program and `files`), /data

@@ -2,11 +2,9 @@
 corner case, "CLASS.CASE: RESULT"; each class must print the same lines
 natively and under coffer, on this machine's kernel. The program's header
 says what each class is about; a failure names the cases that differ."""
-import os
-
 import pytest
 
-from conftest import PROGS, cli, libc_entries, native, probe_manifest, run, trusted_mounts
+from conftest import cli, libc_probe_bundle, native, run
 
 CLASSES = ["args", "absolute", "clone", "fds", "signals", "cwd", "busy", "hidden", "tmpfile"]
 # the classes that need nothing outside the directory they are given, run
@@ -32,16 +30,7 @@ def test_conform(prog, tmp_path, cls):
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory, key):
-    base = tmp_path_factory.mktemp("conform")
-    app, data = base / "app", base / "data"
-    app.mkdir()
-    data.mkdir()
-    (app / "conform").write_bytes((PROGS / "conform").read_bytes())
-    os.chmod(app / "conform", 0o755)
-    (base / "app.yaml").write_text(probe_manifest("conform", app, data, mounts=trusted_mounts(libc_entries())))
-    r = cli("sign", "--key", key, base / "app.yaml", "-o", base / "app.coffer")
-    assert r.returncode == 0, r.stderr
-    return base / "app.coffer", data
+    return libc_probe_bundle(tmp_path_factory.mktemp("conform"), key, "conform")
 
 
 @pytest.mark.parametrize("cls", BUNDLE_CLASSES)

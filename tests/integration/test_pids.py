@@ -18,7 +18,7 @@ import subprocess
 
 import pytest
 
-from conftest import COFFER, PROGS, cli, libc_entries, native, probe_manifest, trusted_mounts
+from conftest import COFFER, PROGS, cli, libc_probe_bundle, native
 
 GROUP = [
     "kill(0, SIGUSR1): ok",
@@ -33,17 +33,9 @@ GROUP = [
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory, key):
-    base = tmp_path_factory.mktemp("pids")
-    app, data = base / "app", base / "data"
-    app.mkdir()
-    data.mkdir()
-    (app / "pidprobe").write_bytes((PROGS / "pidprobe").read_bytes())
-    os.chmod(app / "pidprobe", 0o755)
-    (base / "app.yaml").write_text(probe_manifest("pidprobe", app, data, mounts=trusted_mounts(libc_entries()),
-                                                  env={"PIDPROBE": "/app/pidprobe"}))
-    r = cli("sign", "--key", key, base / "app.yaml", "-o", base / "app.coffer")
-    assert r.returncode == 0, r.stderr
-    return base / "app.coffer"
+    path, _ = libc_probe_bundle(tmp_path_factory.mktemp("pids"), key, "pidprobe",
+                                env={"PIDPROBE": "/app/pidprobe"})
+    return path
 
 
 class How(list):
