@@ -184,11 +184,22 @@ static void check_layout(const struct manifest *m, const uint8_t *raw, size_t si
 	REQUIRE(cf->enclave_size == rd64(c + 8) && cf->threads == rd32(c + 16));
 	REQUIRE(cf->flags == rd32(c + 20) && cf->host_args == rd32(c + 28));
 	REQUIRE(cf->isvprodid == (uint16_t)(c[24] | c[25] << 8) && cf->isvsvn == (uint16_t)(c[26] | c[27] << 8));
-	for (int i = 32; i < 48; i++)
+	REQUIRE(cf->hostname == rd32(c + 32) && cf->domainname == rd32(c + 36));
+	for (int i = 40; i < 48; i++)
 		REQUIRE(c[i] == 0);
 	REQUIRE(cf->entrypoint < m->strings_size && cf->cwd < m->strings_size);
+	REQUIRE(cf->hostname < m->strings_size && cf->domainname < m->strings_size);
 	check_str(m, man_str(m, cf->entrypoint));
 	check_str(m, man_str(m, cf->cwd));
+	/* the enclave's names: at most 64 printable ASCII characters */
+	for (uint32_t off = cf->hostname, k = 0; k < 2; off = cf->domainname, k++) {
+		const char *name = man_str(m, off);
+		check_str(m, name);
+		size_t len = strlen(name);
+		REQUIRE(len <= 64);
+		for (size_t i = 0; i < len; i++)
+			REQUIRE(name[i] >= 0x20 && name[i] <= 0x7e);
+	}
 	REQUIRE(ref_path_normal(man_str(m, cf->entrypoint)));
 	REQUIRE(ref_path_normal(man_str(m, cf->cwd)));
 	uint64_t s = cf->enclave_size;
