@@ -57,6 +57,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -417,7 +418,7 @@ static void *scm_flipper(void *arg)
 	int pipe_fd = *(int *)arg;
 	unsigned spin = 1;
 	/* each value stays a little while (a varying number of pauses) */
-	while (!race_stop)
+	while (!race_stop) {
 		for (int i = 0; i < scm_ncands && !race_stop; i++) {
 			__atomic_store_n(scm_slot, pipe_fd, __ATOMIC_RELAXED);
 			for (unsigned k = spin; k; k--)
@@ -427,6 +428,7 @@ static void *scm_flipper(void *arg)
 				__builtin_ia32_pause();
 			spin = spin * 7 % 61 + 1;
 		}
+	}
 	return NULL;
 }
 
@@ -457,9 +459,17 @@ static int scmrace(void)
 	scm_slot = (int *)CMSG_DATA(CMSG_FIRSTHDR(&m));
 	race_stop = 0;
 	pthread_create(&t, NULL, scm_flipper, &p[0]);
-	for (int i = 0; i < 20000; i++) {
-		if (sendmsg(sv[0], &m, 0) != 1)
+	/* 20000 sends, and more (up to ten times) until both outcomes were
+	 * seen: a scheduler that keeps the flipper off the CPU must not make
+	 * the race vacuous */
+	int refused = 0;
+	for (int i = 0; i < 20000 || ((!sent || !refused) && i < 200000); i++) {
+		if (i % 256 == 255)
+			sched_yield(); /* on a core it shares with the flipper */
+		if (sendmsg(sv[0], &m, 0) != 1) {
+			refused++;
 			continue;
+		}
 		sent++;
 		int fd = take_fd(sv[1]);
 		if (fd < 0 || fstat(fd, &st) || st.st_ino != pst.st_ino || st.st_dev != pst.st_dev)
