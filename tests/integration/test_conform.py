@@ -2,9 +2,11 @@
 corner case, "CLASS.CASE: RESULT"; each class must print the same lines
 natively and under coffer, on this machine's kernel. The program's header
 says what each class is about; a failure names the cases that differ."""
+import subprocess
+
 import pytest
 
-from conftest import cli, libc_probe_bundle, native, run
+from conftest import COFFER, cli, libc_probe_bundle, native, run
 
 CLASSES = ["args", "absolute", "clone", "fds", "signals", "cwd", "busy", "hidden", "tmpfile"]
 # the classes that need nothing outside the directory they are given, run
@@ -42,3 +44,30 @@ def test_conform_bundle(prog, tmp_path, bundle, cls):
     c = cli("run", path, "--", f"/data/{cls}", cls)
     # the paths differ (/data/... in the bundle), the results must not
     same(n, c)
+
+
+@pytest.mark.parametrize("where", ["inside", "outside"])
+def test_host_moves_the_working_directory(tmp_path, bundle, where):
+    """The host renames the program's working directory: inside the mount's
+    directory the program follows it (as on Linux); moved out of every mount,
+    the host's new name is not believed, and a relative path reaches nothing
+    outside the mounts."""
+    path, data = bundle
+    (data / where).mkdir()
+    p = subprocess.Popen([str(COFFER), "run", str(path), "--", f"/data/{where}", "cwdmoved"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline() == "ready\n", p.stderr.read()
+        if where == "inside":
+            (data / where / "x").rename(data / where / "y")
+        else:
+            (tmp_path / "away").mkdir()
+            (data / where / "x").rename(tmp_path / "away" / "x")
+        out, err = p.communicate("g", timeout=60)
+    finally:
+        p.kill()
+    assert p.returncode == 0, err
+    if where == "inside":
+        assert out.splitlines() == [f"getcwd /data/{where}/y", "relative 0"]
+    else:
+        assert out.splitlines() == [f"getcwd /data/{where}/x", "relative ENOENT"]

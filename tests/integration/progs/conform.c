@@ -463,6 +463,25 @@ static void cwd(void)
 	chmod(at("locked"), 0700);
 }
 
+/* 6, as a host would try it: the working directory moved on the host while
+ * the program waits (a line on stdin); then what getcwd and a relative path
+ * give. Run by test_conform.py, not compared with a native run. */
+static void cwd_moved(void)
+{
+	char buf[4096], go;
+	mkdir(at("x"), 0755);
+	close(open(at("x/f"), O_WRONLY | O_CREAT, 0600));
+	if (chdir(at("x")))
+		abort();
+	printf("ready\n");
+	fflush(stdout);
+	if (read(0, &go, 1) != 1)
+		abort();
+	printf("getcwd %s\n", getcwd(buf, sizeof buf) ? buf : strerrorname_np(errno));
+	printf("relative %s\n", access("f", F_OK) ? strerrorname_np(errno) : "0");
+	fflush(stdout);
+}
+
 /* 7. A program that runs is a busy file. */
 static void busy(void)
 {
@@ -591,6 +610,7 @@ int main(int argc, char **argv)
 		{ "busy", busy },
 		{ "hidden", hidden },
 		{ "tmpfile", tmpfile_link },
+		{ "cwdmoved", cwd_moved }, /* interactive: named only */
 	};
 	if (argc < 2) {
 		fprintf(stderr, "usage: conform DIR [CLASS]\n");
@@ -598,7 +618,7 @@ int main(int argc, char **argv)
 	}
 	dir = argv[1];
 	for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
-		if (argc < 3 || !strcmp(argv[2], classes[i].name))
+		if (argc < 3 ? strcmp(classes[i].name, "cwdmoved") : !strcmp(argv[2], classes[i].name))
 			classes[i].fn();
 	return 0;
 }
