@@ -117,6 +117,11 @@ class Terminal:
                "HOME": "/tmp"}
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
+            # a user's terminal session starts with the default actions: a
+            # test run started in the background inherits SIGINT and
+            # SIGQUIT ignored, and so would every program of the session
+            for sig in (signal.SIGINT, signal.SIGQUIT):
+                signal.signal(sig, signal.SIG_DFL)
             os.execve(argv[0], argv, env)
         self.seen = b""
 
