@@ -50,7 +50,7 @@
 /* MISC.EXINFO (MISCSELECT bit 0): 16 bytes just below GPRSGX */
 #define SGX_MISC_EXINFO 0x1
 #define SSA_EXINFO_SIZE 16
-#define EXINFO_MADDR 0    /* u64: CR2 of a #PF (low 12 bits cleared), 0 for #GP */
+#define EXINFO_MADDR 0    /* u64: CR2 of a #PF, 0 for #GP (the host's CR2 loses its low 12 bits) */
 #define EXINFO_ERRCD 8    /* u32: the error code */
 
 /* EXITINFO: bits 7:0 vector, 10:8 type, 31 valid */

@@ -82,7 +82,7 @@ static long syscall_ud(void)
 
 static long segv_fix(void)
 {
-	uint64_t *target = (uint64_t *)ro_page(); /* read-only: the store faults */
+	uint64_t *target = (uint64_t *)ro_page() + 1; /* read-only: the store faults */
 	pf_fixed = 0;
 	/* RDI is an output too: the handler points it elsewhere */
 	__asm__ volatile("movq %1, (%0)" : "+D"(target) : "r"(0x1234ULL) : "memory");
@@ -185,7 +185,7 @@ bool sgx_on_exception(struct sgx_event *ev)
 		sgx_gpr_set(ev, GPR_RIP, rip + 2);
 		return true;
 	case SGX_VEC_PF:
-		if (ev->maddr != (uint64_t)ro_page())
+		if (ev->maddr != (uint64_t)ro_page() + 8) /* MADDR: the exact address */
 			return false;
 		/* the store goes to a writable buffer instead, and is retried */
 		sgx_gpr_set(ev, GPR_RDI, (uint64_t)scratch);

@@ -531,7 +531,7 @@ static void aex(struct sim_thread *t, int sig, const siginfo_t *si, struct ucont
 		if (sim.miscselect & SGX_MISC_EXINFO) {
 			exitinfo = EXITINFO_VALID | EXITINFO_TYPE_HW << 8 | (uint32_t)vector;
 			sgx_put_le64(exinfo + EXINFO_MADDR,
-				     vector == SGX_VEC_PF ? (uint64_t)si->si_addr & ~(uint64_t)0xfff : 0);
+				     vector == SGX_VEC_PF ? (uint64_t)si->si_addr : 0);
 			sgx_put_le32(exinfo + EXINFO_ERRCD, (uint32_t)mc->err);
 			sgx_put_le32(exinfo + 12, 0);
 		}
