@@ -23,6 +23,19 @@
 #include "../../../common/sgx_arch.h"
 #include "../sgx_abi.h"
 
+/* the host stack and EEXIT target of the entry being served: kept at
+ * entry, and loaded into R11/RBP/R10 for .Leexit */
+.macro HOST_SAVE
+	mov %rsp, %gs:TB_URSP
+	mov %rbp, %gs:TB_URBP
+	mov %rcx, %gs:TB_EXIT
+.endm
+.macro HOST_LOAD
+	mov %gs:TB_EXIT, %r10
+	mov %gs:TB_URSP, %r11
+	mov %gs:TB_URBP, %rbp
+.endm
+
 	.text
 
 /* OENTRY. RAX = CSSA, RBX = TCS, RCX = EEXIT target, RSP/RBP the host's. */
@@ -46,9 +59,7 @@ sgx_entry:
 	jnz .Lexception
 
 	/* ECALL: RDI = number, RSI/RDX = untrusted buffer */
-	mov %rsp, %gs:TB_URSP
-	mov %rbp, %gs:TB_URBP
-	mov %rcx, %gs:TB_EXIT
+	HOST_SAVE
 	movq $0, %gs:TB_CSSA
 	mov %gs:TB_BASE, %rsp
 	add %gs:TB_STACK_OFF, %rsp
@@ -58,16 +69,12 @@ sgx_entry:
 	mov %rax, %rsi
 	xor %edx, %edx
 	mov $SGX_EXIT_RETURN, %edi
-	mov %gs:TB_EXIT, %r10
-	mov %gs:TB_URSP, %r11
-	mov %gs:TB_URBP, %rbp
+	HOST_LOAD
 	jmp .Leexit
 
 .Locall_return:
 	/* the host's new stack and return point serve the level from now on */
-	mov %rsp, %gs:TB_URSP
-	mov %rbp, %gs:TB_URBP
-	mov %rcx, %gs:TB_EXIT
+	HOST_SAVE
 	mov %gs:TB_OCALL_RSP, %rsp
 	movq $0, %gs:TB_OCALL_RSP
 	mov %rdi, %rax
@@ -131,9 +138,7 @@ sgx_ocall:
 	mov %rsi, %rdx
 	mov %rdi, %rsi
 	mov $SGX_EXIT_OCALL, %edi
-	mov %gs:TB_EXIT, %r10
-	mov %gs:TB_URSP, %r11
-	mov %gs:TB_URBP, %rbp
+	HOST_LOAD
 	/* fall through */
 
 /* EEXIT to R10 on host stack R11 (RBP already the host's), RDI/RSI/RDX out */
