@@ -151,6 +151,12 @@ long sgx_main(long code)
 		for (long i = 0; i < T_BENCH_ROUNDS; i++)
 			sgx_ocall(T_OC_NOP, NULL);
 		return 0;
+	case T_EC_BAD_XSAVE:
+		return raw_syscall(T_NR_BAD_XSAVE);
+	case T_EC_EEXIT_INSIDE:
+		__asm__ volatile("lea sgx_main(%%rip), %%rbx\n\tmov $4, %%eax\n\tenclu" : : : "rax", "rbx", "rcx",
+				 "memory");
+		return -1;
 	case T_EC_BENCH_UD:
 		for (long i = 0; i < T_BENCH_ROUNDS; i++)
 			raw_syscall(T_NR_INSIDE);
@@ -179,6 +185,12 @@ bool sgx_on_exception(struct sgx_event *ev)
 			r = sgx_ocall(T_OC_GETPID, NULL);
 		else if (nr == T_NR_INSIDE)
 			r = 0;
+		else if (nr == T_NR_BAD_XSAVE) {
+			/* XSTATE_BV (byte 512 of the frame) with a feature outside XFRM */
+			uint8_t *xsave = ev->gpr + SSA_GPR_SIZE - sgx_tb()->ssa_size;
+			xsave[512 + 7] |= 0x40;
+			r = 0;
+		}
 		else
 			r = -38;
 		sgx_gpr_set(ev, GPR_RAX, (uint64_t)r);

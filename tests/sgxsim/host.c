@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <asm/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <x86intrin.h>
 
 #include "../../tools/crypto.h"
@@ -230,7 +231,22 @@ int main(int argc, char **argv)
 	struct sgx_sha256 sha = sha256_ops();
 	struct sim_secs secs = { .size = lr.size, .ssaframesize = 1, .attributes = SGX_FLAGS_MODE64BIT,
 				 .xfrm = SGX_XFRM_LEGACY, .miscselect = SGX_MISC_EXINFO };
+	struct { struct sim_secs s; const char *reason; } bad_secs[] = {
+		{ { 3 * 4096, 1, SGX_FLAGS_MODE64BIT, 3, 0 }, "power of two" },
+		{ { 1 << 20, 1, 0, 3, 0 }, "MODE64BIT" },
+		{ { 1 << 20, 1, SGX_FLAGS_MODE64BIT, 1, 0 }, "XFRM" },
+		{ { 1 << 20, 1, SGX_FLAGS_MODE64BIT, 3, 2 }, "MISCSELECT" },
+		{ { 1 << 20, 0, SGX_FLAGS_MODE64BIT, 3, 0 }, "SSAFRAMESIZE" },
+	};
+	for (unsigned i = 0; i < sizeof bad_secs / sizeof bad_secs[0]; i++) {
+		uint64_t b;
+		CHECK(sim_ecreate(&bad_secs[i].s, &sha, &b, &why) && strstr(why, bad_secs[i].reason),
+		      "ECREATE refuses a bad SECS: %s", why);
+	}
+	why = NULL;
 	CHECK(!sim_ecreate(&secs, &sha, &enclave_base, &why), "ECREATE (%s)", why ? why : "");
+	uint64_t b2;
+	CHECK(sim_ecreate(&secs, &sha, &b2, &why) && strstr(why, "one enclave"), "a second ECREATE: %s", why);
 	enclave_size = lr.size;
 	CHECK((enclave_base & (enclave_size - 1)) == 0, "ELRANGE %#lx+%#lx is aligned to its size",
 	      (unsigned long)enclave_base, (unsigned long)enclave_size);
@@ -339,6 +355,26 @@ int main(int argc, char **argv)
 		      "thread %d on TCS %d: 200 OCALLs and #UDs, its own thread block (%ld %#lx)", i, i, w[i].err,
 		      (unsigned long)w[i].result);
 	}
+
+	/* a spoiled XSAVE area in the SSA: ERESUME refuses (hardware: #GP),
+	 * and that TCS stays at CSSA 1: the last test on it */
+	uint64_t tcs3 = sim_tcs_addr(3);
+	e = sim_ecall(t, tcs3, T_EC_BAD_XSAVE, ubuf, sizeof ubuf, ocall, NULL, &r);
+	CHECK(e == -SIM_EINVAL && t->eresume_fail == 1, "ERESUME refuses an XSAVE header with features outside XFRM (%ld)",
+	      e);
+	CHECK(!t->tcs, "the thread is out of enclave mode after the refused ERESUME");
+
+	/* EEXIT to an address inside ELRANGE: the host thread cannot go on
+	 * (hardware would fetch abort-page bytes); a child process shows it */
+	pid_t child = fork();
+	if (child == 0) {
+		sim_ecall(t, tcs, T_EC_EEXIT_INSIDE, ubuf, sizeof ubuf, ocall, NULL, &r);
+		_exit(0);
+	}
+	int status = 0;
+	waitpid(child, &status, 0);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGILL, "EEXIT into ELRANGE ends the host (status %#x)",
+	      status);
 
 	if (argc > 3 && !strcmp(argv[3], "--bench"))
 		bench(t, tcs, ubuf, sizeof ubuf);

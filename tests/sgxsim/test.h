@@ -15,10 +15,13 @@ enum {
 	T_EC_THREAD,          /* 200 OCALLs and #UDs: the thread's TCS offset */
 	T_EC_BENCH_OCALL,     /* T_BENCH_ROUNDS OCALLs */
 	T_EC_BENCH_UD,        /* T_BENCH_ROUNDS #UDs handled inside */
+	T_EC_BAD_XSAVE,       /* the handler spoils SSA[0]'s XSAVE header: ERESUME refuses */
+	T_EC_EEXIT_INSIDE,    /* EEXIT to an address in ELRANGE: the host dies of SIGILL */
 };
 enum { T_OC_WRITE = 1, T_OC_TIME, T_OC_GETPID, T_OC_GETPTR, T_OC_NOP };
 #define T_NOP_ANSWER 77
 #define T_NR_INSIDE 500     /* a system call number the enclave serves itself */
+#define T_NR_BAD_XSAVE 501  /* one whose handler spoils the XSAVE header */
 #define T_BENCH_ROUNDS 20000
 #define T_ASYNC_SIGNAL 10   /* SIGUSR1 */
 #define T_RO_PATTERN 0x5a  /* every byte of the read-only page */

@@ -151,8 +151,6 @@ int sim_ecreate(const struct sim_secs *s, const struct sgx_sha256 *sha, uint64_t
 {
 	uint32_t r[4];
 
-	if (sim.state != SIM_NONE)
-		FAIL("sgx-sim simulates one enclave per process and it exists already");
 	if (s->size < 2 * SGX_PAGE_SIZE || (s->size & (s->size - 1)) || s->size > (1ULL << 40))
 		FAIL("the enclave size is not a power of two from 8 KiB to 1 TiB");
 	if (!(s->attributes & SGX_FLAGS_MODE64BIT) || (s->attributes & SGX_FLAGS_INIT))
@@ -163,6 +161,8 @@ int sim_ecreate(const struct sim_secs *s, const struct sgx_sha256 *sha, uint64_t
 		FAIL("MISCSELECT may only select EXINFO");
 	if (s->ssaframesize == 0 || s->ssaframesize > 16)
 		FAIL("SSAFRAMESIZE must be 1 to 16 pages");
+	if (sim.state != SIM_NONE)
+		FAIL("sgx-sim simulates one enclave per process and it exists already");
 
 	/* the XSAVE area the XFRM needs: what the SSA frame must hold */
 	sim.xsave_size = 512 + 64;
