@@ -157,6 +157,10 @@ long sgx_main(long code)
 		__asm__ volatile("lea sgx_main(%%rip), %%rbx\n\tmov $4, %%eax\n\tenclu" : : : "rax", "rbx", "rcx",
 				 "memory");
 		return -1;
+	case T_EC_BENCH_ENCLU:
+		for (long i = 0; i < T_BENCH_ROUNDS; i++)
+			__asm__ volatile("xor %%eax, %%eax\n\tenclu" : : : "rax", "rbx", "rcx", "rdx", "memory");
+		return 0;
 	case T_EC_BENCH_UD:
 		for (long i = 0; i < T_BENCH_ROUNDS; i++)
 			raw_syscall(T_NR_INSIDE);

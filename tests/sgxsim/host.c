@@ -162,14 +162,23 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static int leaf_noop(uint64_t leaf, uint64_t rbx, uint64_t rcx, uint64_t rdx, uint64_t *rax)
+{
+	(void)leaf, (void)rbx, (void)rcx, (void)rdx;
+	*rax = 0;
+	return 0;
+}
+
 static void bench(struct sim_thread *t, uint64_t tcs, uint64_t *ubuf, size_t len)
 {
 	long r;
+	sim_set_leaf_hook(leaf_noop);
 	struct { long code; const char *what; } cases[] = {
+		{ T_EC_BENCH_ENCLU, "trapped ENCLU alone (EREPORT to a no-op hook: SIGILL, handler, sigreturn)" },
 		{ T_EC_BENCH_OCALL, "OCALL round trip (EEXIT trapped, EENTER a function)" },
 		{ T_EC_BENCH_UD, "#UD from syscall served inside (AEX, exception EENTER+EEXIT, ERESUME trapped)" },
 	};
-	for (unsigned i = 0; i < 2; i++) {
+	for (unsigned i = 0; i < 3; i++) {
 		double t0 = now();
 		uint64_t c0 = __rdtsc();
 		sim_ecall(t, tcs, cases[i].code, ubuf, len, ocall, NULL, &r);

@@ -17,6 +17,7 @@ enum {
 	T_EC_BENCH_UD,        /* T_BENCH_ROUNDS #UDs handled inside */
 	T_EC_BAD_XSAVE,       /* the handler spoils SSA[0]'s XSAVE header: ERESUME refuses */
 	T_EC_EEXIT_INSIDE,    /* EEXIT to an address in ELRANGE: the host dies of SIGILL */
+	T_EC_BENCH_ENCLU,     /* T_BENCH_ROUNDS ENCLU[EREPORT], served by a no-op leaf hook */
 };
 enum { T_OC_WRITE = 1, T_OC_TIME, T_OC_GETPID, T_OC_GETPTR, T_OC_NOP };
 #define T_NOP_ANSWER 77
