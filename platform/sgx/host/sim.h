@@ -33,8 +33,8 @@
 /* The page-list callback shape of docs/sgx-plan (common/layout.h, owned by
  * the layout branch). Declared here until layout.h has it; when it does,
  * this block goes. */
-#ifndef COFFER_LAYOUT_PAGE
-#define COFFER_LAYOUT_PAGE
+#ifndef COFFER_LAYOUT_PAGE_DEFINED
+#define COFFER_LAYOUT_PAGE_DEFINED
 struct layout_page {
 	uint64_t offset;     /* from the enclave base (ELRANGE start), page aligned */
 	uint64_t secinfo;    /* SECINFO.FLAGS: R/W/X and page type (REG or TCS) */
