@@ -159,8 +159,9 @@ enum secs_offset {
 #define SGX_SECINFO_PERM_MASK 0x07ULL
 #define SGX_SECINFO_TYPE_MASK 0xff00ULL
 
-/* Error codes of ENCLS/ENCLU in RAX (SDM 40.1.4 / 38.x, "Error or Information
- * Codes for Intel SGX Instructions"): the ones EINIT returns. */
+/* Error codes of ENCLS/ENCLU in RAX (SDM vol. 3D, instruction reference,
+ * "Error or Information Codes for Intel SGX Instructions"): the ones EINIT
+ * returns. */
 enum sgx_error_code {
 	SGX_INVALID_SIG_STRUCT = 1,
 	SGX_INVALID_ATTRIBUTE = 2,

@@ -225,6 +225,7 @@ static void f_cpuid(void *ctx, uint32_t leaf, uint32_t sub, uint32_t r[4])
 		} else if (sub == 1) {
 			r[0] = 0xb6; /* DEBUG, MODE64BIT, PROVISIONKEY, EINITTOKENKEY, KSS */
 			r[2] = 0x7;  /* x87, SSE, AVX */
+			r[2] |= 3u << 17; /* AMX TILECFG, TILEDATA */
 		}
 		break;
 	}
@@ -508,7 +509,7 @@ static void test_cpu(void)
 	const char *why = NULL;
 
 	CHECK(sgxhw_check_cpu(&o, &cpu, &why) == 0);
-	CHECK(cpu.misc_valid == 1 && cpu.attr_valid == 0xb6 && cpu.xfrm_valid == 7 && cpu.max_size_log2 == 0x36);
+	CHECK(cpu.misc_valid == 1 && cpu.attr_valid == 0xb6 && cpu.xfrm_valid == (7 | 3u << 17) && cpu.max_size_log2 == 0x36);
 
 	f.no_sgx = true;
 	CHECK(sgxhw_check_cpu(&o, &cpu, &why) == -ENODEV && strstr(why, "does not report SGX"));
@@ -726,6 +727,8 @@ static void test_params(void)
 	refuse(p, "XFRM");
 	p = params(sig, NULL), p.xfrm = 0x1f; /* MPX: not offered by this CPU */
 	refuse(p, "XFRM");
+	p = params(sig, NULL), p.xfrm = 3 | 3ull << 17;
+	refuse(p, "AMX");
 	p = params(sig, NULL), p.miscselect = 2;
 	refuse(p, "MISCSELECT");
 	p = params(sig, NULL), p.ssaframesize = 0;

@@ -184,6 +184,14 @@ static int check_params(const struct sgxhw_ops *ops, const struct sgxhw_cpu *cpu
 		       "(CPUID.(EAX=12H,ECX=1):ECX/EDX)";
 		return -EINVAL;
 	}
+	/* Linux keeps AMX disabled (XFD) until the process asks for it
+	 * (arch_prctl ARCH_REQ_XCOMP_PERM, 5.16+); without that, EENTER with
+	 * AMX in XFRM raises #NM. Not asked for yet, so not allowed. */
+	if (p->xfrm & (3ull << 17)) {
+		*why = "the enclave's XFRM has AMX, which needs a permission request to the kernel that Coffer does "
+		       "not make yet";
+		return -EINVAL;
+	}
 	if ((p->miscselect & ~1u) || (p->miscselect & ~cpu->misc_valid)) {
 		*why = "the enclave's MISCSELECT has a bit other than EXINFO, or one this CPU does not support";
 		return -EINVAL;
