@@ -152,7 +152,9 @@ struct sgxhw_cpu {
 	unsigned max_size_log2; /* CPUID.(12H,0):EDX[15:8], largest enclave in 64-bit mode */
 };
 
-/* SGX, SGX_LC (flexible launch control) and SGX2, or -ENODEV and why. */
+/* SGX, SGX_LC (flexible launch control) and SGX2, or -ENODEV and why.
+ * Call it before sgxhw_open: without FLC the kernel creates no
+ * /dev/sgx_enclave, and this names the cause rather than the symptom. */
 int sgxhw_check_cpu(const struct sgxhw_ops *ops, struct sgxhw_cpu *cpu, const char **why);
 
 /* The bytes an SSA frame needs for XFRM and MISCSELECT (SDM 38.9: XSAVE
