@@ -55,6 +55,15 @@ fake_vdso_enter:
 	ret
 	.size fake_vdso_enter, .-fake_vdso_enter
 
+/* %eax |= bit unless reg == val */
+	.macro kept reg, val, bit
+	movabs $\val, %r10
+	cmp %r10, \reg
+	je 1f
+	or $\bit, %eax
+1:
+	.endm
+
 	.globl fake_call_enter
 	.type fake_call_enter, @function
 fake_call_enter:
@@ -78,27 +87,12 @@ fake_call_enter:
 	pop %r8
 	mov %eax, (%r8)
 	xor %eax, %eax
-	movabs $0x1111111111111111, %r10
-	cmp %r10, %rbx
-	je 1f
-	or $1, %eax
-1:	movabs $0x1212121212121212, %r10
-	cmp %r10, %r12
-	je 1f
-	or $2, %eax
-1:	movabs $0x1313131313131313, %r10
-	cmp %r10, %r13
-	je 1f
-	or $4, %eax
-1:	movabs $0x1414141414141414, %r10
-	cmp %r10, %r14
-	je 1f
-	or $8, %eax
-1:	movabs $0x1515151515151515, %r10
-	cmp %r10, %r15
-	je 1f
-	or $16, %eax
-1:	lea 40(%rsp), %r10
+	kept %rbx, 0x1111111111111111, 1
+	kept %r12, 0x1212121212121212, 2
+	kept %r13, 0x1313131313131313, 4
+	kept %r14, 0x1414141414141414, 8
+	kept %r15, 0x1515151515151515, 16
+	lea 40(%rsp), %r10
 	cmp %r10, %rbp
 	je 1f
 	or $32, %eax
