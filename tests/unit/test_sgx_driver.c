@@ -152,6 +152,7 @@ struct fake {
 	/* behaviour */
 	int open_err, probe_err;
 	bool no_sgx, no_lc, no_sgx2, not_intel;
+	uint64_t xcr0; /* 0: x87, SSE, AVX and AMX enabled */
 	uint32_t add_max;          /* add at most this many pages per call (0: all) */
 	unsigned eintr_every;      /* every n-th ADD_PAGES call returns EINTR first */
 	long add_fail;             /* ADD_PAGES error once half the pages are in */
@@ -207,6 +208,9 @@ static void f_cpuid(void *ctx, uint32_t leaf, uint32_t sub, uint32_t r[4])
 		if (f->not_intel)
 			r[1] = 0x68747541; /* Auth... */
 		break;
+	case 1:
+		r[2] = 1u << 27; /* OSXSAVE */
+		break;
 	case 7:
 		if (sub == 0) {
 			r[1] = f->no_sgx ? 0 : 1u << 2;
@@ -229,6 +233,12 @@ static void f_cpuid(void *ctx, uint32_t leaf, uint32_t sub, uint32_t r[4])
 		}
 		break;
 	}
+}
+
+static uint64_t f_xgetbv0(void *ctx)
+{
+	struct fake *f = ctx;
+	return f->xcr0 ? f->xcr0 : 7 | 3u << 17;
 }
 
 static bool in_area(struct fake *f, uint64_t a, uint64_t n)
@@ -422,7 +432,7 @@ static long f_ioctl(void *ctx, int fd, unsigned long cmd, void *arg)
 
 static struct sgxhw_ops fake_ops(struct fake *f)
 {
-	struct sgxhw_ops o = { f, f_open, f_ioctl, f_mmap, f_munmap, f_close, f_cpuid, NULL };
+	struct sgxhw_ops o = { f, f_open, f_ioctl, f_mmap, f_munmap, f_close, f_cpuid, f_xgetbv0, NULL };
 	return o;
 }
 
@@ -509,6 +519,7 @@ static void test_cpu(void)
 	const char *why = NULL;
 
 	CHECK(sgxhw_check_cpu(&o, &cpu, &why) == 0);
+	CHECK(cpu.xcr0 == (7 | 3u << 17));
 	CHECK(cpu.misc_valid == 1 && cpu.attr_valid == 0xb6 && cpu.xfrm_valid == (7 | 3u << 17) && cpu.max_size_log2 == 0x36);
 
 	f.no_sgx = true;
@@ -704,6 +715,21 @@ static void refuse(struct sgxhw_params p, const char *says)
 	CHECK(!f.created && f.closed && f.area == 0);
 }
 
+/* The same with a kernel that enabled only the XSAVE features `xcr0`. */
+static void refuse_xcr0(struct sgxhw_params p, uint64_t xcr0, const char *says)
+{
+	struct fake f = { .xcr0 = xcr0 };
+	struct sgxhw_ops o = fake_ops(&f);
+	struct sgxhw_cpu cpu;
+	struct sgxhw_enclave e;
+	const char *why = NULL;
+
+	CHECK(sgxhw_check_cpu(&o, &cpu, &why) == 0 && cpu.xcr0 == xcr0);
+	CHECK(sgxhw_open(&o, &e, &why) == 0);
+	CHECK(sgxhw_build(&e, &cpu, &p, &why) == -EINVAL && strstr(why, says));
+	CHECK(!f.created && f.closed);
+}
+
 static void test_params(void)
 {
 	uint8_t mr[32], sig[SIGSTRUCT_SIZE];
@@ -729,6 +755,8 @@ static void test_params(void)
 	refuse(p, "XFRM");
 	p = params(sig, NULL), p.xfrm = 3 | 3ull << 17;
 	refuse(p, "AMX");
+	p = params(sig, NULL), p.xfrm = 7;
+	refuse_xcr0(p, 3, "XCR0");
 	p = params(sig, NULL), p.miscselect = 2;
 	refuse(p, "MISCSELECT");
 	p = params(sig, NULL), p.ssaframesize = 0;
@@ -968,6 +996,7 @@ static void test_linux_ops(void)
 	__cpuid_count(0, 0, a, b, c, d);
 	o->cpuid(NULL, 0, 0, r);
 	CHECK(r[0] == a && r[1] == b && r[2] == c && r[3] == d);
+	CHECK((o->xgetbv0(NULL) & 3) == 3); /* x87 and SSE: always on in x86-64 Linux */
 	/* on this machine, whatever it has: a clean answer, never a crash */
 	struct sgxhw_cpu cpu;
 	const char *why = NULL;

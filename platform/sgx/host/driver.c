@@ -92,6 +92,8 @@ int sgxhw_check_cpu(const struct sgxhw_ops *ops, struct sgxhw_cpu *cpu, const ch
 	ops->cpuid(ops->ctx, 0x12, 1, r);
 	cpu->attr_valid = r[0] | (uint64_t)r[1] << 32;
 	cpu->xfrm_valid = r[2] | (uint64_t)r[3] << 32;
+	ops->cpuid(ops->ctx, 1, 0, r);
+	cpu->xcr0 = r[2] & 1u << 27 ? ops->xgetbv0(ops->ctx) : 3; /* OSXSAVE */
 	return 0;
 }
 
@@ -184,6 +186,12 @@ static int check_params(const struct sgxhw_ops *ops, const struct sgxhw_cpu *cpu
 		       "(CPUID.(EAX=12H,ECX=1):ECX/EDX)";
 		return -EINVAL;
 	}
+	/* EENTER requires XFRM to be a subset of XCR0 */
+	if (p->xfrm & ~cpu->xcr0) {
+		*why = "the enclave's XFRM has XSAVE features this kernel has not enabled (XCR0), so EENTER would "
+		       "fail";
+		return -EINVAL;
+	}
 	/* Linux keeps AMX disabled (XFD) until the process asks for it
 	 * (arch_prctl ARCH_REQ_XCOMP_PERM, 5.16+); without that, EENTER with
 	 * AMX in XFRM raises #NM. Not asked for yet, so not allowed. */
@@ -235,8 +243,8 @@ static int add_error(long r, const char **why)
 		*why = "the driver is out of EPC memory for the enclave's pages (ENCLAVE_ADD_PAGES: ENOMEM)";
 		break;
 	case -EIO:
-		*why = "EADD or EEXTEND failed in the driver (ENCLAVE_ADD_PAGES: EIO): EPC lost, e.g. after a "
-		       "suspend";
+		*why = "EADD or EEXTEND failed in the driver (ENCLAVE_ADD_PAGES: EIO): the CPU refused a page (a TCS "
+		       "with invalid fields) or the EPC was lost, e.g. after a suspend";
 		break;
 	case -EACCES:
 		*why = "the driver refused the pages' source as not executable (ENCLAVE_ADD_PAGES: EACCES)";

@@ -133,6 +133,7 @@ struct sgxhw_ops {
 	long (*munmap)(void *ctx, uintptr_t addr, size_t len);
 	long (*close)(void *ctx, int fd);
 	void (*cpuid)(void *ctx, uint32_t leaf, uint32_t subleaf, uint32_t out[4]); /* eax, ebx, ecx, edx */
+	uint64_t (*xgetbv0)(void *ctx); /* XCR0; called only when CPUID says OSXSAVE */
 	const uint8_t *vdso; /* the vDSO's ELF header (auxv AT_SYSINFO_EHDR), or NULL */
 };
 
@@ -150,6 +151,7 @@ struct sgxhw_cpu {
 	uint64_t attr_valid;    /* CPUID.(12H,1):EBX:EAX, ATTRIBUTES bits */
 	uint64_t xfrm_valid;    /* CPUID.(12H,1):EDX:ECX, XFRM bits */
 	unsigned max_size_log2; /* CPUID.(12H,0):EDX[15:8], largest enclave in 64-bit mode */
+	uint64_t xcr0;          /* XSAVE features the kernel enabled (3 without OSXSAVE) */
 };
 
 /* SGX, SGX_LC (flexible launch control) and SGX2, or -ENODEV and why.

@@ -58,6 +58,15 @@ static void lx_cpuid(void *ctx, uint32_t leaf, uint32_t subleaf, uint32_t out[4]
 	__asm__ volatile("cpuid" : "=a"(out[0]), "=b"(out[1]), "=c"(out[2]), "=d"(out[3]) : "0"(leaf), "2"(subleaf));
 }
 
+static uint64_t lx_xgetbv0(void *ctx)
+{
+	uint32_t lo, hi;
+
+	(void)ctx;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return lo | (uint64_t)hi << 32;
+}
+
 const struct sgxhw_ops sgxhw_linux_ops = {
 	.ctx = NULL,
 	.open = lx_open,
@@ -66,5 +75,6 @@ const struct sgxhw_ops sgxhw_linux_ops = {
 	.munmap = lx_munmap,
 	.close = lx_close,
 	.cpuid = lx_cpuid,
+	.xgetbv0 = lx_xgetbv0,
 	.vdso = NULL,
 };
