@@ -761,6 +761,10 @@ static void test_params(void)
 	refuse(p, "MISCSELECT");
 	p = params(sig, NULL), p.ssaframesize = 0;
 	refuse(p, "SSA frame");
+	p = params(sig, NULL), p.walk = NULL;
+	refuse(p, "no page list");
+	p = params(sig, NULL), p.sigstruct = NULL;
+	refuse(p, "no SIGSTRUCT");
 	p = params(sig, NULL), sig[SS_EXPONENT] = 65;
 	refuse(p, "EXPONENT");
 }

@@ -209,7 +209,15 @@ static int check_params(const struct sgxhw_ops *ops, const struct sgxhw_cpu *cpu
 		*why = "the SSA frame is too small for the XSAVE state of XFRM, MISC and GPRSGX";
 		return -EINVAL;
 	}
-	if (!p->sigstruct || sgx_sigstruct_parse(p->sigstruct, SIGSTRUCT_SIZE, &s, why))
+	if (!p->walk) {
+		*why = "no page list was given for the enclave";
+		return -EINVAL;
+	}
+	if (!p->sigstruct) {
+		*why = "no SIGSTRUCT was given for the enclave";
+		return -EINVAL;
+	}
+	if (sgx_sigstruct_parse(p->sigstruct, SIGSTRUCT_SIZE, &s, why))
 		return -EINVAL;
 	return 0;
 }
