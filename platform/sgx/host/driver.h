@@ -90,7 +90,8 @@ _Static_assert(offsetof(struct sgxhw_run, function) == 8 && offsetof(struct sgxh
 		       offsetof(struct sgxhw_run, user_handler) == 24 && offsetof(struct sgxhw_run, user_data) == 32,
 	       "uapi sgx_enclave_run offsets (vsgx.S uses them)");
 
-/* ENCLU leaf numbers (SDM 38.1) as run.function and the entry's `function`. */
+/* ENCLU leaf numbers (SDM, ENCLU leaf functions), as run.function and as the
+ * entry's `function`. */
 #define SGX_ENCLU_EENTER 2
 #define SGX_ENCLU_ERESUME 3
 #define SGX_ENCLU_EEXIT 4
