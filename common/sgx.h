@@ -133,6 +133,45 @@ int sgx_measure_finish(struct sgx_measure *m, uint8_t mrenclave[SGX_HASH_SIZE]);
  * m; returns 0, or -1 if the stream is malformed. */
 int sgx_measure_sgxs(struct sgx_measure *m, const struct sgx_sha256 *sha, const uint8_t *s, size_t len);
 
+/* ---- SECS (4096 bytes): what ECREATE is given (hardware path) ------------- */
+
+/* SDM 38.7 "SGX Enclave Control Structure (SECS)"; every byte not named here
+ * is reserved and must be zero. platform/sgx/host builds it; MRENCLAVE and
+ * MRSIGNER are computed by the CPU, ECREATE ignores what is passed. */
+#define SECS_SIZE_BYTES 4096u
+enum secs_offset {
+	SECS_SIZE = 0,          /* u64: ELRANGE size, a power of two */
+	SECS_BASEADDR = 8,      /* u64: ELRANGE base, aligned to SIZE */
+	SECS_SSAFRAMESIZE = 16, /* u32: pages per SSA frame */
+	SECS_MISCSELECT = 20,   /* u32 */
+	SECS_ATTRIBUTES = 48,   /* u64 FLAGS, then u64 XFRM */
+	SECS_XFRM = 56,
+	SECS_MRENCLAVE = 64,    /* 32 */
+	SECS_MRSIGNER = 128,    /* 32 */
+	SECS_CONFIGID = 192,    /* 64 */
+	SECS_ISVPRODID = 256,   /* u16 */
+	SECS_ISVSVN = 258,      /* u16 */
+	SECS_CONFIGSVN = 260,   /* u16 */
+};
+
+/* SECINFO: FLAGS (u64) then 56 reserved zero bytes; 64-byte aligned. */
+#define SECINFO_SIZE 64u
+#define SGX_SECINFO_PERM_MASK 0x07ULL
+#define SGX_SECINFO_TYPE_MASK 0xff00ULL
+
+/* Error codes of ENCLS/ENCLU in RAX (SDM vol. 3D, instruction reference,
+ * "Error or Information Codes for Intel SGX Instructions"): the ones EINIT
+ * returns. */
+enum sgx_error_code {
+	SGX_INVALID_SIG_STRUCT = 1,
+	SGX_INVALID_ATTRIBUTE = 2,
+	SGX_INVALID_MEASUREMENT = 4,
+	SGX_INVALID_SIGNATURE = 8,
+	SGX_INVALID_EINITTOKEN = 16,
+	SGX_INVALID_CPUSVN = 32,
+	SGX_UNMASKED_EVENT = 128,
+};
+
 /* ---- little-endian helpers ------------------------------------------------ */
 
 static inline uint16_t sgx_le16(const uint8_t *p)
