@@ -295,6 +295,17 @@ struct sgx_sim_root {
 	uint8_t report_keyid[32];
 };
 
+/* The machine's lasting part on the host (docs/platforms.md): 72 bytes,
+ *   "CSGXSIM\1" | key | ownerepoch | seal_fuses | cpusvn   (16 bytes each)
+ * tools/simroot.c keeps it per user, created once from random bytes;
+ * report_keyid is not in it (a new one each boot, i.e. each host process). */
+#define SGX_SIM_ROOT_FILE_SIZE 72u
+extern const uint8_t sgx_sim_root_magic[8];
+/* Decode a root file's bytes (report_keyid left zero for the caller to
+ * draw). Returns 0, or -1 with a static reason in *why. */
+int sgx_sim_root_parse(const uint8_t *buf, size_t len, struct sgx_sim_root *out, const char **why);
+void sgx_sim_root_format(const struct sgx_sim_root *r, uint8_t out[SGX_SIM_ROOT_FILE_SIZE]);
+
 /* The SECS fields EREPORT and EGETKEY read: the running enclave's identity
  * as EINIT fixed it. SECS.PADDING is not here: EINIT only accepts
  * signatures with PKCS#1 v1.5 SHA-256 padding, so it always equals the

@@ -291,3 +291,34 @@ int sgx_report_check_mac(const struct sgx_aes128 *aes, const uint8_t report_key[
 	wipe(mac, sizeof mac);
 	return diff ? -1 : 0;
 }
+
+/* ---- the root file ------------------------------------------------------------ */
+
+const uint8_t sgx_sim_root_magic[8] = { 'C', 'S', 'G', 'X', 'S', 'I', 'M', 1 };
+
+int sgx_sim_root_parse(const uint8_t *buf, size_t len, struct sgx_sim_root *r, const char **why)
+{
+	if (len != SGX_SIM_ROOT_FILE_SIZE) {
+		*why = "the simulated root key file is not 72 bytes";
+		return -1;
+	}
+	if (memcmp(buf, sgx_sim_root_magic, 8)) {
+		*why = "the simulated root key file does not start with CSGXSIM\\1";
+		return -1;
+	}
+	memset(r, 0, sizeof *r);
+	memcpy(r->key, buf + 8, 16);
+	memcpy(r->ownerepoch, buf + 24, 16);
+	memcpy(r->seal_fuses, buf + 40, 16);
+	memcpy(r->cpusvn, buf + 56, 16);
+	return 0;
+}
+
+void sgx_sim_root_format(const struct sgx_sim_root *r, uint8_t out[SGX_SIM_ROOT_FILE_SIZE])
+{
+	memcpy(out, sgx_sim_root_magic, 8);
+	memcpy(out + 8, r->key, 16);
+	memcpy(out + 24, r->ownerepoch, 16);
+	memcpy(out + 40, r->seal_fuses, 16);
+	memcpy(out + 56, r->cpusvn, 16);
+}

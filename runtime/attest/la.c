@@ -27,11 +27,6 @@ static void wipe(void *p, size_t n)
 /* ---- AES-128 for the REPORT MAC, on BearSSL ----------------------------- */
 
 /* One block of AES-128 = CBC encryption of that block under a zero IV. */
-struct la_aes {
-	br_aes_gen_cbcenc_keys keys;
-	const br_block_cbcenc_class *vt;
-};
-
 static void aes_set_key(void *ctx, const uint8_t key[16])
 {
 	struct la_aes *a = ctx;
@@ -47,6 +42,12 @@ static void aes_encrypt(void *ctx, const uint8_t in[16], uint8_t out[16])
 	uint8_t iv[16] = { 0 };
 	memmove(out, in, 16);
 	a->vt->run(&a->keys.vtable, iv, out, 16);
+}
+
+struct sgx_aes128 la_aes128(struct la_aes *a)
+{
+	struct sgx_aes128 aes = { a, aes_set_key, aes_encrypt };
+	return aes;
 }
 
 /* ---- the handshake -------------------------------------------------------- */
@@ -106,7 +107,7 @@ static int check_peer(struct la_session *s, const uint8_t r[SGX_REPORT_SIZE], co
 {
 	uint8_t kr[SGX_KEYREQUEST_SIZE], key[16];
 	struct la_aes a;
-	struct sgx_aes128 aes = { &a, aes_set_key, aes_encrypt };
+	struct sgx_aes128 aes = la_aes128(&a);
 
 	sgx_keyrequest_report(r, kr);
 	if (s->ops->egetkey(s->ops->ctx, kr, key))

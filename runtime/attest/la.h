@@ -45,6 +45,8 @@
 #ifndef COFFER_RT_ATTEST_LA_H
 #define COFFER_RT_ATTEST_LA_H
 
+#include <bearssl.h>
+
 #include "../../common/sgx.h"
 #include "../lib/rt.h"
 
@@ -58,6 +60,14 @@ struct la_ops {
 	/* len random bytes (RDRAND inside the enclave): 0, or -1 */
 	int (*random)(void *ctx, void *buf, size_t len);
 };
+
+/* AES-128 for common/'s CMAC (the REPORT MAC), on BearSSL: AES-NI when
+ * the CPU has it, else the constant-time portable code. */
+struct la_aes {
+	br_aes_gen_cbcenc_keys keys;
+	const br_block_cbcenc_class *vt;
+};
+struct sgx_aes128 la_aes128(struct la_aes *a);
 
 #define LA_POINT_SIZE 65u
 #define LA_M1_SIZE (SGX_TARGETINFO_SIZE + LA_POINT_SIZE)
