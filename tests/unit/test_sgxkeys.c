@@ -319,6 +319,14 @@ static void test_provision_keys(void)
 	CHECK(differs(base, &root, &pv, k2) == 0);
 	r = root; r.ownerepoch[0] ^= 1; r.seal_fuses[0] ^= 1; /* neither owner epoch nor fuses */
 	CHECK(differs(base, &r, &pv, kr) == 0);
+	memcpy(k2, kr, sizeof k2); sgx_put_le32(k2 + KR_MISCMASK, 0xfffffff0); /* MISCMASK (inverted) */
+	CHECK(differs(base, &root, &pv, k2) == 1);
+	memcpy(k2, kr, sizeof k2); sgx_put_le64(k2 + KR_ATTRIBUTEMASK + 8, 3); /* ATTRIBUTEMASK */
+	CHECK(differs(base, &root, &pv, k2) == 1);
+	memcpy(k2, kr, sizeof k2); sgx_put_le16(k2 + KR_ISVSVN, 0); /* requested ISVSVN */
+	CHECK(differs(base, &root, &pv, k2) == 1);
+	memcpy(k2, kr, sizeof k2); sgx_put_le16(k2 + KR_KEYPOLICY, SGX_KEYPOLICY_MRENCLAVE); /* no policy */
+	CHECK(differs(base, &root, &pv, k2) == 0);
 	memcpy(k2, kr, sizeof k2); sgx_put_le16(k2 + KR_KEYNAME, SGX_KEYNAME_PROVISION_SEAL);
 	CHECK(differs(base, &root, &pv, k2) == 1);
 	CHECK(key_of(&root, &pv, k2, base) == 0);
