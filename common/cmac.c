@@ -12,13 +12,6 @@
 
 #include "cstring.h"
 
-/* A store the compiler may not drop as dead. */
-static void wipe(void *p, size_t n)
-{
-	volatile uint8_t *v = p;
-	while (n--)
-		*v++ = 0;
-}
 
 /* Multiply by x in GF(2^128) (RFC 4493, "Generate_Subkey"): shift left one
  * bit, and if a bit fell out xor Rb = 0x87 into the last byte. Constant
@@ -59,6 +52,6 @@ void sgx_cmac(const struct sgx_aes128 *aes, const uint8_t key[16], const void *m
 		x[j] ^= b ^ k[j];
 	}
 	aes->encrypt(aes->ctx, x, mac);
-	wipe(k, sizeof k);
-	wipe(x, sizeof x);
+	sgx_wipe(k, sizeof k);
+	sgx_wipe(x, sizeof x);
 }

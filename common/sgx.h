@@ -179,6 +179,14 @@ static inline void sgx_put_le64(uint8_t *p, uint64_t v)
  * hardware reports then.
  */
 
+/* Zero secrets with stores the compiler may not drop as dead. */
+static inline void sgx_wipe(void *p, size_t n)
+{
+	volatile uint8_t *v = p;
+	while (n--)
+		*v++ = 0;
+}
+
 /* ---- AES-128 and AES-128-CMAC (RFC 4493), AES supplied by the caller ---- */
 
 /* One AES-128 block encryption under a key set beforehand (BearSSL's

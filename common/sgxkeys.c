@@ -32,13 +32,6 @@ const uint8_t sgx_pkcs1_5_padding[352] = {
 };
 _Static_assert(2 + 330 + 20 == 352, "HARDCODED_PKCS1_5_PADDING is 352 bytes");
 
-static void wipe(void *p, size_t n)
-{
-	volatile uint8_t *v = p;
-	while (n--)
-		*v++ = 0;
-}
-
 static bool all_zero(const uint8_t *p, size_t n)
 {
 	uint8_t acc = 0;
@@ -58,7 +51,7 @@ static void derive(const struct sgx_aes128 *aes, const struct sgx_sim_root *root
 		   uint8_t key[16])
 {
 	sgx_cmac(aes, root->key, kd, SGX_KEYDEP_SIZE, key);
-	wipe(kd, SGX_KEYDEP_SIZE);
+	sgx_wipe(kd, SGX_KEYDEP_SIZE);
 }
 
 /* The report key of the enclave that targetinfo names: EREPORT derives it
@@ -118,7 +111,7 @@ void sgx_sim_ereport(const struct sgx_aes128 *aes, const struct sgx_sim_root *ro
 		   ti + TI_CONFIGID, sgx_le16(ti + TI_CONFIGSVN), r + RP_KEYID, key);
 	/* the MAC covers the body, not KEYID and MAC */
 	sgx_cmac(aes, key, r, SGX_REPORT_BODY_SIZE, r + RP_MAC);
-	wipe(key, sizeof key);
+	sgx_wipe(key, sizeof key);
 	memcpy(report, r, sizeof r);
 }
 
@@ -288,7 +281,7 @@ int sgx_report_check_mac(const struct sgx_aes128 *aes, const uint8_t report_key[
 	sgx_cmac(aes, report_key, r, SGX_REPORT_BODY_SIZE, mac);
 	for (int i = 0; i < 16; i++)
 		diff |= mac[i] ^ r[RP_MAC + i];
-	wipe(mac, sizeof mac);
+	sgx_wipe(mac, sizeof mac);
 	return diff ? -1 : 0;
 }
 

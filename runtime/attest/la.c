@@ -17,13 +17,6 @@ static const char label_r[] = "coffer-la1 responder";
 static const char label_i[] = "coffer-la1 initiator";
 static const char label_keys[] = "coffer-la1 channel keys";
 
-static void wipe(void *p, size_t n)
-{
-	volatile uint8_t *v = p;
-	while (n--)
-		*v++ = 0;
-}
-
 /* ---- AES-128 for the REPORT MAC, on BearSSL ----------------------------- */
 
 /* One block of AES-128 = CBC encryption of that block under a zero IV. */
@@ -56,7 +49,7 @@ static int fail(struct la_session *s, int err, const char *why)
 {
 	s->why = why;
 	s->state = LA_DONE;
-	wipe(s->sk, sizeof s->sk);
+	sgx_wipe(s->sk, sizeof s->sk);
 	return err;
 }
 
@@ -75,16 +68,16 @@ static int begin(struct la_session *s, const struct la_ops *ops, uint8_t q[LA_PO
 	if (ops->random(ops->ctx, seed, sizeof seed))
 		return fail(s, -EIO, "no random bytes for the ECDH key");
 	br_hmac_drbg_init(&drbg, &br_sha256_vtable, seed, sizeof seed);
-	wipe(seed, sizeof seed);
+	sgx_wipe(seed, sizeof seed);
 	size_t n = br_ec_keygen(&drbg.vtable, &br_ec_p256_m15, &sk, kbuf, BR_EC_secp256r1);
-	wipe(&drbg, sizeof drbg);
+	sgx_wipe(&drbg, sizeof drbg);
 	if (n != sizeof s->sk)
 		return fail(s, -EIO, "ECDH key generation failed");
 	memcpy(s->sk, kbuf, sizeof s->sk);
 	sk.x = s->sk;
 	if (br_ec_compute_pub(&br_ec_p256_m15, &pk, q, &sk) != LA_POINT_SIZE)
 		return fail(s, -EIO, "ECDH public key computation failed");
-	wipe(kbuf, sizeof kbuf);
+	sgx_wipe(kbuf, sizeof kbuf);
 	return 0;
 }
 
@@ -113,8 +106,8 @@ static int check_peer(struct la_session *s, const uint8_t r[SGX_REPORT_SIZE], co
 	if (s->ops->egetkey(s->ops->ctx, kr, key))
 		return fail(s, -EIO, "EGETKEY refused our REPORT_KEY");
 	int bad = sgx_report_check_mac(&aes, key, r);
-	wipe(key, sizeof key);
-	wipe(&a, sizeof a);
+	sgx_wipe(key, sizeof key);
+	sgx_wipe(&a, sizeof a);
 	if (bad)
 		return fail(s, -EACCES, "the peer's REPORT MAC does not verify: not made by this CPU for this enclave");
 	if (memcmp(r + RP_REPORTDATA, want_rd, SGX_REPORTDATA_SIZE))
@@ -141,7 +134,7 @@ static int derive(struct la_session *s, const uint8_t peer_q[LA_POINT_SIZE], con
 
 	memcpy(pt, peer_q, sizeof pt);
 	if (pt[0] != 0x04 || !br_ec_p256_m15.mul(pt, sizeof pt, s->sk, sizeof s->sk, BR_EC_secp256r1)) {
-		wipe(pt, sizeof pt);
+		sgx_wipe(pt, sizeof pt);
 		return fail(s, -EPROTO, "the peer's ECDH public key is not a point of P-256");
 	}
 	br_sha256_init(&h);
@@ -156,11 +149,11 @@ static int derive(struct la_session *s, const uint8_t peer_q[LA_POINT_SIZE], con
 	memset(c, 0, sizeof *c);
 	memcpy(c->send.key, okm + (initiator ? 0 : 32), 32);
 	memcpy(c->recv.key, okm + (initiator ? 32 : 0), 32);
-	wipe(pt, sizeof pt);
-	wipe(okm, sizeof okm);
-	wipe(&hk, sizeof hk);
+	sgx_wipe(pt, sizeof pt);
+	sgx_wipe(okm, sizeof okm);
+	sgx_wipe(&hk, sizeof hk);
 	s->state = LA_DONE;
-	wipe(s->sk, sizeof s->sk);
+	sgx_wipe(s->sk, sizeof s->sk);
 	s->why = NULL;
 	return 0;
 }
@@ -270,11 +263,11 @@ ssize_t la_seal(struct la_channel *c, uint8_t type, const void *in, size_t len, 
 	gcm_begin(&g, c->send.key, c->send.seq, type, (uint32_t)len);
 	br_gcm_run(&g.gcm, 1, out + LA_HDR_SIZE, len);
 	br_gcm_get_tag(&g.gcm, out + LA_HDR_SIZE + len);
-	wipe(&g, sizeof g);
+	sgx_wipe(&g, sizeof g);
 	c->send.seq++;
 	if (type == LA_TYPE_CLOSE) {
 		c->sent_close = true;
-		wipe(c->send.key, sizeof c->send.key);
+		sgx_wipe(c->send.key, sizeof c->send.key);
 	}
 	return (ssize_t)(len + LA_OVERHEAD);
 }
@@ -311,9 +304,9 @@ int la_open(struct la_channel *c, const uint8_t *frame, size_t len, uint8_t *out
 	gcm_begin(&g, c->recv.key, c->recv.seq, type, plen);
 	br_gcm_run(&g.gcm, 0, out, plen);
 	uint32_t ok = br_gcm_check_tag(&g.gcm, frame + LA_HDR_SIZE + plen);
-	wipe(&g, sizeof g);
+	sgx_wipe(&g, sizeof g);
 	if (!ok) {
-		wipe(out, plen);
+		sgx_wipe(out, plen);
 		return -EBADMSG;
 	}
 	c->recv.seq++;
@@ -327,6 +320,6 @@ int la_open(struct la_channel *c, const uint8_t *frame, size_t len, uint8_t *out
 int la_finish(struct la_channel *c)
 {
 	int r = !c->failed && c->got_close ? 0 : -EPIPE;
-	wipe(c, sizeof *c);
+	sgx_wipe(c, sizeof *c);
 	return r;
 }
