@@ -279,6 +279,12 @@ int main(int argc, char **argv)
 	CHECK(!sim_einit(ss, rsa_verify, &why), "EINIT with the SIGSTRUCT (%s)", why);
 	CHECK(!memcmp(sim_mrenclave(), ss + SS_ENCLAVEHASH, 32), "MRENCLAVE of the page adds is the signed one");
 	CHECK(sim_tcs_count() == THREADS, "%u TCSs", sim_tcs_count());
+	uint8_t mrsigner[32];
+	sha256(ss + SS_MODULUS, SGX_RSA_SIZE, mrsigner);
+	const struct sgx_enclave_identity *id = sim_identity();
+	CHECK(id && !memcmp(id->mrsigner, mrsigner, 32) && !memcmp(id->mrenclave, ss + SS_ENCLAVEHASH, 32) &&
+		      id->attr_flags == (SGX_FLAGS_MODE64BIT | SGX_FLAGS_INIT) && id->miscselect == SGX_MISC_EXINFO,
+	      "the identity EINIT fixed: MRSIGNER, MRENCLAVE, ATTRIBUTES with INIT, MISCSELECT");
 
 	int tcs0 = sim_tcs_acquire();
 	uint64_t tcs = sim_tcs_addr((unsigned)tcs0);

@@ -59,6 +59,7 @@ static struct {
 	uint32_t comp_off[64], comp_size[64]; /* XSAVE standard-format components (CPUID 0xD) */
 	struct sgx_measure m;
 	uint8_t mrenclave[SGX_HASH_SIZE];
+	struct sgx_enclave_identity id;       /* what EINIT fixed: for EREPORT/EGETKEY */
 	uint8_t *added;                       /* per page: 0 free, else 1 + page type */
 	struct sim_tcs *tcs;
 	unsigned ntcs;
@@ -295,8 +296,30 @@ int sim_einit(const uint8_t sigstruct[SIGSTRUCT_SIZE], int (*rsa_verify)(const u
 	if (sgx_einit_check(&ss, sim.mrenclave, sim.attributes, sim.xfrm, sim.miscselect, rsa_verify, why))
 		return -1;
 	sim.attributes |= SGX_FLAGS_INIT;
+
+	/* the SECS's identity fields, as EINIT sets them (KSS is not offered:
+	 * CONFIGID and CONFIGSVN stay zero) */
+	struct sgx_enclave_identity *id = &sim.id;
+	const struct sgx_sha256 *sha = sim.m.sha;
+	memset(id, 0, sizeof *id);
+	memcpy(id->mrenclave, sim.mrenclave, SGX_HASH_SIZE);
+	sha->init(sha->ctx);
+	sha->update(sha->ctx, ss.modulus, SGX_RSA_SIZE);
+	sha->final(sha->ctx, id->mrsigner);
+	id->attr_flags = sim.attributes;
+	id->attr_xfrm = sim.xfrm;
+	id->miscselect = sim.miscselect;
+	id->isvprodid = ss.isvprodid;
+	id->isvsvn = ss.isvsvn;
+	memcpy(id->isvfamilyid, sigstruct + SS_ISVFAMILYID, 16);
+	memcpy(id->isvextprodid, sigstruct + SS_ISVEXTPRODID, 16);
 	sim.state = SIM_INITIALIZED;
 	return 0;
+}
+
+const struct sgx_enclave_identity *sim_identity(void)
+{
+	return sim.state == SIM_INITIALIZED ? &sim.id : NULL;
 }
 
 const uint8_t *sim_mrenclave(void)

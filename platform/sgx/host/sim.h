@@ -30,19 +30,7 @@
 #include "../../../common/layout.h"
 #include "../../../common/sgx.h"
 
-/* The page-list callback shape of docs/sgx-plan (common/layout.h, owned by
- * the layout branch). Declared here until layout.h has it; when it does,
- * this block goes. */
-#ifndef COFFER_LAYOUT_PAGE_DEFINED
-#define COFFER_LAYOUT_PAGE_DEFINED
-struct layout_page {
-	uint64_t offset;     /* from the enclave base (ELRANGE start), page aligned */
-	uint64_t secinfo;    /* SECINFO.FLAGS: R/W/X and page type (REG or TCS) */
-	const uint8_t *data; /* 4096 bytes to add, or NULL for a page of zeros */
-	bool measure;        /* EEXTEND all 16 256-byte chunks after the EADD */
-};
-typedef int (*layout_add_fn)(void *ctx, const struct layout_page *p);
-#endif
+#include "pagelist.h"
 
 /* What ECREATE takes from the SECS. */
 struct sim_secs {
@@ -77,6 +65,10 @@ int sim_add_page(void *ctx, const struct layout_page *p);
 int sim_einit(const uint8_t sigstruct[SIGSTRUCT_SIZE], int (*rsa_verify)(const uint8_t *), const char **why);
 /* MRENCLAVE after a successful sim_einit. */
 const uint8_t *sim_mrenclave(void);
+/* The enclave's identity as EINIT fixed it (MRENCLAVE, MRSIGNER, the
+ * attributes, ISV fields): what EREPORT and EGETKEY read (common/sgx.h,
+ * sgx_sim_ereport/sgx_sim_egetkey, through the leaf hook). NULL before. */
+const struct sgx_enclave_identity *sim_identity(void);
 /* The TCS pages added, in order of their EADD. */
 unsigned sim_tcs_count(void);
 uint64_t sim_tcs_addr(unsigned i);
@@ -154,9 +146,12 @@ struct sim_stats {
 };
 void sim_stats(struct sim_stats *out);
 
-/* For the tests: the signal handler's work on an ENCLU that is neither
- * EEXIT nor ERESUME from the AEP; EREPORT/EGETKEY come here once common/
- * derives their keys. NULL: the leaf is #GP, with a line on stderr. */
+/* The signal handler's work on ENCLU[EREPORT] and ENCLU[EGETKEY] inside
+ * the enclave: the place for common/'s sgx_sim_ereport and sgx_sim_egetkey
+ * (with sim_identity and the simulated root), not wired yet. The hook gets
+ * the leaf and RBX/RCX/RDX as the enclave set them (addresses it must check
+ * lie in ELRANGE and are aligned, as the CPU does) and returns 0 with RAX,
+ * or nonzero for #GP. NULL: #GP, with a line on stderr. */
 typedef int (*sim_leaf_fn)(uint64_t leaf, uint64_t rbx, uint64_t rcx, uint64_t rdx, uint64_t *rax);
 void sim_set_leaf_hook(sim_leaf_fn fn);
 
