@@ -133,6 +133,31 @@ int sgx_measure_finish(struct sgx_measure *m, uint8_t mrenclave[SGX_HASH_SIZE]);
  * m; returns 0, or -1 if the stream is malformed. */
 int sgx_measure_sgxs(struct sgx_measure *m, const struct sgx_sha256 *sha, const uint8_t *s, size_t len);
 
+/* ---- EINIT's checks, shared by every platform (sgx-sim) ------------------------------ */
+
+#include "sgx_arch.h"
+
+/* What EINIT refuses a SIGSTRUCT for, in the order it checks. */
+enum sgx_einit_err {
+	SGX_EINIT_OK = 0,
+	SGX_EINIT_HASH,       /* ENCLAVEHASH is not the enclave's MRENCLAVE */
+	SGX_EINIT_SIGNATURE,  /* the signature does not verify with its modulus */
+	SGX_EINIT_Q,          /* Q1 or Q2 is not what EINIT computes */
+	SGX_EINIT_ATTRIBUTES, /* the enclave's ATTRIBUTES differ under ATTRIBUTEMASK */
+	SGX_EINIT_MISCSELECT, /* the enclave's MISCSELECT differs under MISCMASK */
+};
+/* Check a parsed SIGSTRUCT against the enclave being initialised, as EINIT
+ * does (SDM EINIT): ENCLAVEHASH against mrenclave (compared in constant
+ * time), its signature (rsa_verify: 0 when the PKCS#1 v1.5 signature over
+ * the signed bytes verifies with the SIGSTRUCT's own modulus, supplied by
+ * the caller's RSA code), Q1 and Q2, and the SECS's ATTRIBUTES
+ * (flags, xfrm) and MISCSELECT under the SIGSTRUCT's masks. Returns
+ * SGX_EINIT_OK, or the first failed check with a static reason in *why.
+ * The direct platform (verify.c) and the simulated EINIT (sgx-sim) use it. */
+enum sgx_einit_err sgx_einit_check(const struct sgx_sigstruct *ss, const uint8_t mrenclave[SGX_HASH_SIZE],
+				   uint64_t flags, uint64_t xfrm, uint32_t miscselect,
+				   int (*rsa_verify)(const uint8_t *sigstruct), const char **why);
+
 /* ---- SECS (4096 bytes): what ECREATE is given (hardware path) ------------- */
 
 /* SDM 38.7 "SGX Enclave Control Structure (SECS)"; every byte not named here

@@ -105,18 +105,7 @@ typedef int (*sgxhw_exit_handler)(long rdi, long rsi, long rdx, long ursp, long 
 
 /* ---- the page list (common/layout.h, layout branch) ------------------------ */
 
-/* The layout branch's page-list callback (docs: sgx-plan "The page list
- * API"); declared here until common/layout.h has it. */
-#ifndef COFFER_LAYOUT_PAGE_DEFINED
-#define COFFER_LAYOUT_PAGE_DEFINED
-struct layout_page {
-	uint64_t offset;     /* from the enclave base (ELRANGE start), page aligned */
-	uint64_t secinfo;    /* SECINFO.FLAGS: R/W/X and page type (REG or TCS) */
-	const uint8_t *data; /* 4096 bytes to add, or NULL for a page of zeros */
-	bool measure;        /* EEXTEND all 16 256-byte chunks after the EADD */
-};
-typedef int (*layout_add_fn)(void *ctx, const struct layout_page *p);
-#endif
+#include "pagelist.h"
 
 /* Calls add(add_ctx, page) for every page of the enclave in the one fixed
  * order of the EADDs (in production: layout_build). Returns 0, the first
