@@ -351,6 +351,24 @@ alone:
 	}
 }
 
+struct overlap {
+	uintptr_t lo, hi;   /* the range wanted */
+	uintptr_t mlo, mhi; /* the first mapping in its way */
+	bool found;
+};
+
+static bool find_overlap(void *arg, uintptr_t a, uintptr_t b, const char *perms)
+{
+	struct overlap *o = arg;
+	(void)perms;
+	if (a < o->hi && b > o->lo) {
+		o->mlo = a;
+		o->mhi = b;
+		o->found = true;
+	}
+	return o->found || a >= o->hi; /* the listing is in address order */
+}
+
 /* A region within reach of `site` with room for one more trampoline. */
 static long region_near(uintptr_t site)
 {
@@ -372,6 +390,19 @@ static long region_near(uintptr_t site)
 				break;
 			long r = sys6(__NR_mmap, a, REGION_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
 				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+			if (r == -EEXIST) {
+				/* Step over the mapping in the way at once: one
+				 * next to the site can be the runtime's 2 GiB
+				 * reservation, a thousand probes long. */
+				struct overlap o = { a, a + REGION_SIZE, 0, 0, false };
+				if (maps_each(find_overlap, &o) || !o.found)
+					continue;
+				if (dir < 0)
+					k = (base + REGION_SIZE - o.mlo + MB - 1) / MB - 1;
+				else
+					k = (o.mhi - base + MB - 1) / MB - 1;
+				continue;
+			}
 			if (r < 0 && r > -4096)
 				continue;
 			if ((uintptr_t)r != a) { /* a kernel without NOREPLACE */

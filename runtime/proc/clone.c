@@ -184,6 +184,9 @@ long sys_clone(struct sys_call *c)
 	if (flags & (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
 		     CLONE_NEWNET | CLONE_NEWCGROUP))
 		return -EPERM; /* namespaces belong to the host */
+	long r;
+	if (!(flags & CLONE_THREAD) && (r = pidtab_prepare()))
+		return r; /* a new process of the run: it must be in the registry */
 	if (flags & CLONE_VM)
 		return record_pidfd(clone_vm(c, flags, stack, ptid, ctid, tls), flags, ptid);
 	/* Two processes with one host fd table would each keep a table of
@@ -200,14 +203,16 @@ long sys_fork(struct sys_call *c)
 {
 	if (current()->tls.intr)
 		return SYS_RESTART_NOW;
-	return clone_fork(c, K_SIGCHLD, 0, 0, 0, 0);
+	long r = pidtab_prepare();
+	return r ? r : clone_fork(c, K_SIGCHLD, 0, 0, 0, 0);
 }
 
 long sys_vfork(struct sys_call *c)
 {
 	if (current()->tls.intr)
 		return SYS_RESTART_NOW;
-	return clone_vm(c, CLONE_VM | CLONE_VFORK | K_SIGCHLD, 0, 0, 0, 0);
+	long r = pidtab_prepare();
+	return r ? r : clone_vm(c, CLONE_VM | CLONE_VFORK | K_SIGCHLD, 0, 0, 0, 0);
 }
 
 long sys_set_tid_address(struct sys_call *c)

@@ -137,7 +137,10 @@ static long mq_name(uintptr_t uname, char *out, size_t n)
 	long r = uaccess_strncpy(name, uname, sizeof name);
 	if (r < 0)
 		return r;
-	if ((size_t)rt_snprintf(out, n, "coffer.%016lx.%s", (unsigned long)pidtab_token(), name) > MQ_NAME_MAX)
+	uint64_t token = pidtab_token();
+	if (!token)
+		return -ENOMEM; /* no registry, so no name of this run's own */
+	if ((size_t)rt_snprintf(out, n, "coffer.%016lx.%s", (unsigned long)token, name) > MQ_NAME_MAX)
 		return -ENAMETOOLONG;
 	return 0;
 }
