@@ -45,6 +45,7 @@
 #include "../boot/boot.h"
 #include "../proc/proc.h"
 #include "vfs.h"
+#include "../lib/host.h"
 
 enum dev_kind { DK_ROOT, DK_DEV, DK_LINK, DK_PTS, DK_PTY };
 

@@ -21,6 +21,7 @@
 #include "../proc/pidtab.h"
 #include "../proc/proc.h"
 #include "vfs.h"
+#include "../lib/host.h"
 
 /* A host-backed file's priv is what the runtime remembers of it: a socket's
  * names (syscall/net.c). */

@@ -20,6 +20,7 @@
 
 #include "../proc/proc.h"
 #include "vfs.h"
+#include "../lib/host.h"
 
 #ifndef __NR_fchmodat2
 #define __NR_fchmodat2 452 /* Linux 6.6; older uapi headers lack it */

@@ -18,6 +18,7 @@
 #include "../mm/mm.h"
 #include "../proc/proc.h"
 #include "vfs.h"
+#include "../lib/host.h"
 
 /* Follow the first symlink the runtime knows along abs (in place); sets
  * *changed. A missing directory on the way is ENOENT. */

@@ -38,6 +38,7 @@
 #include "../proc/pidtab.h"
 #include "../proc/proc.h"
 #include "procfs.h"
+#include "../lib/host.h"
 
 _Static_assert(sizeof(struct stat) == sizeof(((struct kstat_buf *)0)->raw), "struct stat is kstat_buf");
 

@@ -29,6 +29,7 @@
 #include "../proc/proc.h"
 #include "../syscall/sys.h"
 #include "procfs.h"
+#include "../lib/host.h"
 
 /* ---- text buffers ------------------------------------------------------------ */
 

@@ -18,6 +18,7 @@
  */
 #include "../proc/proc.h"
 #include "vfs.h"
+#include "../lib/host.h"
 
 void vfs_record(char kind, const char *abs)
 {

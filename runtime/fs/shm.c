@@ -38,6 +38,7 @@
 
 #include "../proc/pidtab.h"
 #include "vfs.h"
+#include "../lib/host.h"
 
 #define SHM_HOST_DIR "/dev/shm"
 

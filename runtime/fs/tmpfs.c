@@ -21,6 +21,7 @@
 #include "../mm/mm.h"
 #include "../proc/proc.h"
 #include "vfs.h"
+#include "../lib/host.h"
 
 /* utimensat's special nanosecond values (the kernel's include/linux/stat.h;
  * the uapi headers do not have them) */

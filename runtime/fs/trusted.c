@@ -26,6 +26,7 @@
 #include "../mm/mm.h"
 #include "../proc/proc.h"
 #include "vfs.h"
+#include "../lib/host.h"
 
 #define CHUNK (16u << 10)
 

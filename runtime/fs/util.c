@@ -7,6 +7,7 @@
 
 #include "../mm/mm.h"
 #include "vfs.h"
+#include "../lib/host.h"
 
 void vfs_fill_stat(struct kstat_buf *st, unsigned mode, uint64_t size, uint64_t ino, uint64_t mtime)
 {

@@ -16,6 +16,7 @@
 #include "../mm/mm.h"
 #include "../proc/proc.h"
 #include "sys.h"
+#include "../lib/host.h"
 
 bool sys_trace;
 bool sys_patch;

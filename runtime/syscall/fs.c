@@ -21,6 +21,7 @@
 #include "../proc/pidtab.h"
 #include "../proc/proc.h"
 #include "sys.h"
+#include "../lib/host.h"
 
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -972,7 +973,7 @@ static long dup_to_free(int oldfd, int newfd, int flags)
 		plat_call(__NR_close, r, 0, 0, 0, 0, 0);
 		if (fd_owned(newfd, false))
 			return 1;
-		plat_call(__NR_sched_yield, 0, 0, 0, 0, 0, 0);
+		plat_yield();
 	}
 	return -EBUSY;
 }

@@ -19,6 +19,7 @@
 #include "../mm/mm.h"
 #include "../proc/proc.h"
 #include "sys.h"
+#include "../lib/host.h"
 
 /* The runtime-backed file behind fd (one reference), or NULL: then *err is
  * 0 for a host-backed fd (forward the call) or -EBADF. */

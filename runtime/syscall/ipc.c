@@ -27,6 +27,7 @@
 #include "../mm/mm.h"
 #include "../proc/pidtab.h"
 #include "sys.h"
+#include "../lib/host.h"
 
 /* The commands of shmctl, semctl and msgctl that take an index or report
  * on every object of the host (their numbers overlap between the kinds). */

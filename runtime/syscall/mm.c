@@ -10,6 +10,7 @@
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
 #include "sys.h"
+#include "../lib/host.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000

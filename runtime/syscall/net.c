@@ -33,6 +33,7 @@
 #include "../mm/mm.h"
 #include "../proc/proc.h"
 #include "sys.h"
+#include "../lib/host.h"
 
 /* <sys/socket.h> values the uapi headers leave out */
 #ifndef AF_NETLINK

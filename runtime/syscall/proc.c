@@ -26,6 +26,7 @@
 #include "../proc/pidtab.h"
 #include "../proc/proc.h"
 #include "sys.h"
+#include "../lib/host.h"
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59

@@ -10,6 +10,7 @@
 #include "../proc/pidtab.h"
 #include "../proc/proc.h"
 #include "sys.h"
+#include "../lib/host.h"
 
 long sys_rt_sigaction(struct sys_call *c)
 {

@@ -36,6 +36,7 @@
 #include "../mm/uaccess.h"
 #include "../proc/pidtab.h"
 #include "sys.h"
+#include "../lib/host.h"
 
 #define UTS_MAGIC 0x3173656d616e7475ULL /* "utnames1" */
 #define UTS_TAKEOVER 10000               /* yields before a change counts as dead */
@@ -85,7 +86,7 @@ static void write_name(struct uts_area *a, bool domain, const char *s, size_t le
 		unsigned stable = (g / 2) & 1;
 		if (g & 1) {
 			if (tries < UTS_TAKEOVER) {
-				plat_call(__NR_sched_yield, 0, 0, 0, 0, 0, 0);
+				plat_yield();
 				continue;
 			}
 			/* its writer is gone: mend its slot, end its change */
