@@ -115,6 +115,40 @@ long host_rlimit(const char *call, long r, const struct krlimit *rl)
 	return 0;
 }
 
+/* getcwd: the length counts the NUL, which must be where it says, and the
+ * directory is absolute (an unreachable one reads "(unreachable)/..."). */
+long host_cwd(const char *call, long r, const char *buf, size_t len)
+{
+	r = host_len(call, r, len);
+	if (r <= 0)
+		return r;
+	if (buf[r - 1] || buf[0] != '/')
+		return host_refuse(call, r, "getcwd: not an absolute NUL-terminated path");
+	return r;
+}
+
+#define OVERFLOW_ID 65534
+
+uint32_t host_euid(void)
+{
+	long r = host_id("geteuid", plat_host_geteuid());
+	return r < 0 ? OVERFLOW_ID : (uint32_t)r;
+}
+
+uint32_t host_egid(void)
+{
+	long r = host_id("getegid", plat_host_getegid());
+	return r < 0 ? OVERFLOW_ID : (uint32_t)r;
+}
+
+uint64_t host_realtime_sec(void)
+{
+	struct ktimespec ts;
+	if (host_time("clock_gettime", plat_clock_gettime(0 /* CLOCK_REALTIME */, &ts), &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec;
+}
+
 long host_sockaddr_len(const char *call, long r, unsigned len, unsigned max)
 {
 	r = host_zero(call, r);

@@ -75,6 +75,13 @@ static inline long host_id(const char *call, long r)
 	return r;
 }
 
+/* The process's effective ids and the time, for the runtime's own records
+ * (file owners, timestamps): checked; a lie gives the overflow id 65534 and
+ * time 0, with a warning. */
+uint32_t host_euid(void);
+uint32_t host_egid(void);
+uint64_t host_realtime_sec(void);
+
 /* The checks of the structured answers, in host.c. */
 long host_stat(const char *call, long r, const struct kstat *st);
 long host_statx(const char *call, long r, const struct kstatx *st);
@@ -82,6 +89,7 @@ long host_pair(const char *call, long r, const int fds[2]);
 long host_dents(const char *call, long r, const void *buf, size_t len);
 long host_time(const char *call, long r, const struct ktimespec *ts);
 long host_rlimit(const char *call, long r, const struct krlimit *rl);
+long host_cwd(const char *call, long r, const char *buf, size_t len);
 long host_sockaddr_len(const char *call, long r, unsigned len, unsigned max);
 
 #endif
