@@ -134,7 +134,6 @@ long plat_forward(long nr, const long args[6]);
  * commands that never block) and for the retry of an interrupted read,
  * write or open of a regular file, which Linux never interrupts. */
 long plat_forward_now(long nr, const long args[6]);
-long plat_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5); /* TEMP */
 
 /* ---- the runtime's own host calls ---------------------------------------
  *

@@ -99,12 +99,6 @@ RT_HOT long plat_forward_now(long nr, const long a[6])
 	return r;
 }
 
-long plat_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5) /* TEMP */
-{
-	long a[6] = { a0, a1, a2, a3, a4, a5 };
-	return plat_forward_now(nr, a);
-}
-
 long plat_random(void *buf, size_t len)
 {
 	size_t got = 0;

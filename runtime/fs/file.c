@@ -233,6 +233,7 @@ long fd_install(int fd, struct file *f)
 
 long fd_install_host(long fd, const char *path, int flags)
 {
+	fd = host_fd("new fd", fd); /* every host fd the table takes */
 	if (fd < 0)
 		return fd;
 	struct file *f = file_new(&host_file_ops, NULL, path, flags);

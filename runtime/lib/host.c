@@ -12,10 +12,12 @@ long host_refuse(const char *call, long r, const char *why)
 	return -EIO;
 }
 
-/* S_IFSOCK, S_IFLNK, S_IFREG, S_IFBLK, S_IFDIR, S_IFCHR, S_IFIFO */
+/* S_IFSOCK, S_IFLNK, S_IFREG, S_IFBLK, S_IFDIR, S_IFCHR, S_IFIFO, or no
+ * type at all: Linux's anonymous inodes (eventfd, epoll, timerfd...). */
 static bool mode_type_ok(unsigned mode)
 {
 	switch (mode & 0170000) {
+	case 0:
 	case 0140000:
 	case 0120000:
 	case 0100000:
@@ -115,6 +117,26 @@ long host_rlimit(const char *call, long r, const struct krlimit *rl)
 	return 0;
 }
 
+static bool has_nul(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!s[i])
+			return true;
+	return false;
+}
+
+long host_utsname(const char *call, long r, const struct kutsname *u)
+{
+	r = host_zero(call, r);
+	if (r)
+		return r;
+	if (!has_nul(u->sysname, sizeof u->sysname) || !has_nul(u->nodename, sizeof u->nodename) ||
+	    !has_nul(u->release, sizeof u->release) || !has_nul(u->version, sizeof u->version) ||
+	    !has_nul(u->machine, sizeof u->machine) || !has_nul(u->domainname, sizeof u->domainname))
+		return host_refuse(call, 0, "uname: a field without its NUL");
+	return 0;
+}
+
 /* getcwd: the length counts the NUL, which must be where it says, and the
  * directory is absolute (an unreachable one reads "(unreachable)/..."). */
 long host_cwd(const char *call, long r, const char *buf, size_t len)
@@ -149,12 +171,12 @@ uint64_t host_realtime_sec(void)
 	return (uint64_t)ts.tv_sec;
 }
 
-long host_sockaddr_len(const char *call, long r, unsigned len, unsigned max)
+long host_fits(const char *call, long r, unsigned len, unsigned max)
 {
 	r = host_zero(call, r);
 	if (r)
 		return r;
 	if (len > max)
-		return host_refuse(call, len, "address longer than the buffer");
+		return host_refuse(call, len, "answer longer than the buffer");
 	return 0;
 }

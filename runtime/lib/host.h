@@ -89,7 +89,8 @@ long host_pair(const char *call, long r, const int fds[2]);
 long host_dents(const char *call, long r, const void *buf, size_t len);
 long host_time(const char *call, long r, const struct ktimespec *ts);
 long host_rlimit(const char *call, long r, const struct krlimit *rl);
+long host_utsname(const char *call, long r, const struct kutsname *u);
 long host_cwd(const char *call, long r, const char *buf, size_t len);
-long host_sockaddr_len(const char *call, long r, unsigned len, unsigned max);
+long host_fits(const char *call, long r, unsigned len, unsigned max);
 
 #endif

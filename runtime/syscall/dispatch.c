@@ -39,7 +39,8 @@ RT_HOT long sys_host(struct sys_call *c, long a0, long a1, long a2, long a3, lon
 		long a[6] = { a0, a1, a2, a3, a4, a5 };
 		return plat_forward(c->nr, a);
 	}
-	return plat_call(c->nr, a0, a1, a2, a3, a4, a5);
+	long a[6] = { a0, a1, a2, a3, a4, a5 };
+	return plat_forward_now(c->nr, a);
 }
 
 RT_HOT long sys_forward(struct sys_call *c)

@@ -124,10 +124,14 @@ static void first_names(const struct new_utsname *host, struct uts_names *n)
 	str_copy(n->domain, *domain ? domain : "(none)", sizeof n->domain);
 }
 
+_Static_assert(sizeof(struct new_utsname) == sizeof(struct kutsname), "struct new_utsname");
+
 static void host_uname(struct new_utsname *u)
 {
+	struct kutsname *k = (struct kutsname *)u;
 	memset(u, 0, sizeof *u);
-	if (plat_call(__NR_uname, (long)u, 0, 0, 0, 0, 0) < 0) {
+	if (host_utsname("uname", plat_host_uname(k), k) < 0) {
+		memset(u, 0, sizeof *u);
 		str_copy(u->sysname, "Linux", sizeof u->sysname);
 		str_copy(u->machine, "x86_64", sizeof u->machine);
 	}
