@@ -163,7 +163,8 @@ long plat_host_write(int fd, const void *buf, size_t len);
 long plat_host_pread(int fd, void *buf, size_t len, long off);
 /* Checks: the offset is >= 0. */
 long plat_host_lseek(int fd, long off, int whence);
-/* Checks: the mode's type bits name a file type, the size is >= 0. */
+/* Checks: the mode's type bits name a file type (or none: anonymous
+ * inodes), size and blocks are >= 0. */
 long plat_host_fstat(int fd, struct kstat *out);
 long plat_host_fstatat(int dirfd, const char *path, struct kstat *out, int flags);
 /* Checks: as fstat, for the fields stx_mask says were filled. */
@@ -219,8 +220,7 @@ long plat_host_fchownat(int dirfd, const char *path, unsigned uid, unsigned gid,
 /* times: 2 timespecs, or NULL for now; path NULL: dirfd itself. */
 long plat_host_utimensat(int dirfd, const char *path, const struct ktimespec *times, int flags);
 long plat_host_faccessat(int dirfd, const char *path, int mode, int flags);
-/* Checks: the length (with its NUL) is at most len and the text starts
- * with '/'. */
+/* Checks: the length (with its NUL) is at most len, the NUL is there. */
 long plat_host_getcwd(char *buf, size_t len);
 long plat_host_chdir(const char *path);
 long plat_host_fchdir(int fd);
