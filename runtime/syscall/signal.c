@@ -203,8 +203,10 @@ long sys_kill(struct sys_call *c)
 		return send_to(pid, sig, NULL);
 	if (sig < 0 || sig > K_NSIG)
 		return -EINVAL;
-	if (pid == 0)
-		return send_to_group((int)host_pid("getpgid", plat_host_getpgrp()), sig, NULL);
+	if (pid == 0) {
+		long pgrp = host_pid("getpgid", plat_host_getpgrp());
+		return pgrp < 0 ? pgrp : send_to_group((int)pgrp, sig, NULL);
+	}
 	if (pid == -1)
 		return send_to_all(sig);
 	if (pid == INT_MIN)
