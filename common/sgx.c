@@ -242,3 +242,34 @@ int sgx_measure_sgxs(struct sgx_measure *m, const struct sgx_sha256 *sha, const 
 	}
 	return m->failed ? -1 : 0;
 }
+
+enum sgx_einit_err sgx_einit_check(const struct sgx_sigstruct *ss, const uint8_t mrenclave[SGX_HASH_SIZE],
+				   uint64_t flags, uint64_t xfrm, uint32_t miscselect,
+				   int (*rsa_verify)(const uint8_t *sigstruct), const char **why)
+{
+	uint8_t diff = 0;
+
+	/* constant time: a mismatch says nothing about where */
+	for (unsigned i = 0; i < SGX_HASH_SIZE; i++)
+		diff |= (uint8_t)(mrenclave[i] ^ ss->enclavehash[i]);
+	if (diff) {
+		*why = "ENCLAVEHASH is not the enclave's MRENCLAVE";
+		return SGX_EINIT_HASH;
+	}
+	if (rsa_verify(ss->raw)) {
+		*why = "signature does not verify with its modulus";
+		return SGX_EINIT_SIGNATURE;
+	}
+	if (sgx_sigstruct_check_q(ss->raw, why))
+		return SGX_EINIT_Q;
+	if ((flags & ss->mask_flags) != (ss->attr_flags & ss->mask_flags) ||
+	    (xfrm & ss->mask_xfrm) != (ss->attr_xfrm & ss->mask_xfrm)) {
+		*why = "enclave's ATTRIBUTES do not match the SIGSTRUCT's under ATTRIBUTEMASK";
+		return SGX_EINIT_ATTRIBUTES;
+	}
+	if ((miscselect & ss->miscmask) != (ss->miscselect & ss->miscmask)) {
+		*why = "enclave's MISCSELECT does not match the SIGSTRUCT's under MISCMASK";
+		return SGX_EINIT_MISCSELECT;
+	}
+	return SGX_EINIT_OK;
+}

@@ -29,7 +29,7 @@ def main():
     objdump, nm, build, src = sys.argv[1:5]
     objs = []
     for d in glob.glob(os.path.join(build, "*.p")):
-        if os.path.basename(d).startswith(("coffer-enclave", "libsha256_ni")):
+        if os.path.basename(d).startswith(("coffer-enclave", "libsha256_ni", "libcoffer_attest")):
             objs += [o for o in glob.glob(os.path.join(d, "*.o"))
                      if os.path.basename(o).startswith(("runtime_", "common_"))]
     problems = []

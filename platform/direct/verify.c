@@ -14,8 +14,9 @@
  *   4. the attributes the enclave is launched with (64-bit, and DEBUG if the
  *      manifest asks) satisfy ATTRIBUTES under ATTRIBUTEMASK, as EINIT checks;
  *   5. MRENCLAVE and MRSIGNER equal what the user pinned, if anything.
- * Each refusal says what differs. On sgx the CPU does 2-4 and the platform
- * only 5.
+ * 2-4 are EINIT's checks, made by common/sgx.c (sgx_einit_check), which the
+ * simulated EINIT of sgx-sim shares. Each refusal says what differs. On sgx
+ * the CPU does 2-4 and the platform only 5.
  */
 #include <linux/fcntl.h>
 #include <linux/fs.h>
@@ -104,7 +105,12 @@ int direct_verify(struct plat_boot_info *bi, const uint8_t *expect_mre, const ui
 		rt_snprintf(why, whylen, "the enclave cannot be laid out: %s", reason);
 		return -1;
 	}
-	if (rt_memcmp_ct(lr.mrenclave, ss.enclavehash, 32)) {
+	uint64_t flags = SGX_FLAGS_MODE64BIT | ((m.config.flags & MAN_F_DEBUG) ? SGX_FLAGS_DEBUG : 0);
+	uint64_t xfrm = SGX_XFRM_LEGACY;
+	switch (sgx_einit_check(&ss, lr.mrenclave, flags, xfrm, ss.miscselect, rt_sigstruct_verify, &reason)) {
+	case SGX_EINIT_OK:
+		break;
+	case SGX_EINIT_HASH:
 		hex(lr.mrenclave, 32, a);
 		hex(ss.enclavehash, 32, b);
 		rt_snprintf(why, whylen,
@@ -112,23 +118,17 @@ int direct_verify(struct plat_boot_info *bi, const uint8_t *expect_mre, const ui
 			    "enclave image changed after signing",
 			    a, b);
 		return -1;
-	}
-	if (rt_sigstruct_verify(bi->sigstruct)) {
+	case SGX_EINIT_SIGNATURE:
 		rt_snprintf(why, whylen, "the SIGSTRUCT's signature does not verify with its modulus");
 		return -1;
-	}
-	if (sgx_sigstruct_check_q(bi->sigstruct, &reason)) {
-		rt_snprintf(why, whylen, "the SIGSTRUCT's %s", reason);
-		return -1;
-	}
-	uint64_t flags = SGX_FLAGS_MODE64BIT | ((m.config.flags & MAN_F_DEBUG) ? SGX_FLAGS_DEBUG : 0);
-	uint64_t xfrm = SGX_XFRM_LEGACY;
-	if ((flags & ss.mask_flags) != (ss.attr_flags & ss.mask_flags) ||
-	    (xfrm & ss.mask_xfrm) != (ss.attr_xfrm & ss.mask_xfrm)) {
+	case SGX_EINIT_ATTRIBUTES:
 		rt_snprintf(why, whylen,
 			    "the launch attributes (flags %#lx) do not satisfy the SIGSTRUCT's ATTRIBUTES %#lx under "
 			    "ATTRIBUTEMASK %#lx",
 			    (unsigned long)flags, (unsigned long)ss.attr_flags, (unsigned long)ss.mask_flags);
+		return -1;
+	default: /* Q1/Q2 (reason names which); MISCSELECT cannot differ: it is the SIGSTRUCT's own */
+		rt_snprintf(why, whylen, "the SIGSTRUCT's %s", reason);
 		return -1;
 	}
 	if (m.config.isvprodid != ss.isvprodid || m.config.isvsvn != ss.isvsvn) {

@@ -139,6 +139,46 @@ static void test_q(const char *file)
 	free(raw);
 }
 
+static int rsa_ok(const uint8_t *raw)
+{
+	return verify(raw) ? 0 : -1;
+}
+
+/* EINIT's checks (sgx_einit_check), each refusal on its own */
+static void test_einit(const char *file)
+{
+	size_t len;
+	uint8_t *raw = slurp(file, &len);
+	struct sgx_sigstruct ss;
+	const char *why;
+	uint8_t mr[32];
+
+	CHECK(sgx_sigstruct_parse(raw, len, &ss, &why) == 0);
+	uint64_t fl = ss.attr_flags, xf = ss.attr_xfrm;
+	uint32_t misc = ss.miscselect;
+	memcpy(mr, ss.enclavehash, 32);
+	CHECK(sgx_einit_check(&ss, mr, fl, xf, misc, rsa_ok, &why) == SGX_EINIT_OK);
+	mr[31] ^= 1;
+	CHECK(sgx_einit_check(&ss, mr, fl, xf, misc, rsa_ok, &why) == SGX_EINIT_HASH && strstr(why, "ENCLAVEHASH"));
+	mr[31] ^= 1;
+	CHECK(ss.mask_flags && ss.mask_xfrm && ss.miscmask);
+	CHECK(sgx_einit_check(&ss, mr, fl ^ (ss.mask_flags & -ss.mask_flags), xf, misc, rsa_ok, &why) ==
+	      SGX_EINIT_ATTRIBUTES);
+	CHECK(sgx_einit_check(&ss, mr, fl, xf ^ (ss.mask_xfrm & -ss.mask_xfrm), misc, rsa_ok, &why) ==
+	      SGX_EINIT_ATTRIBUTES);
+	CHECK(sgx_einit_check(&ss, mr, fl, xf, misc ^ (ss.miscmask & -ss.miscmask), rsa_ok, &why) ==
+	      SGX_EINIT_MISCSELECT && strstr(why, "MISCSELECT"));
+	/* bits outside the masks do not matter */
+	uint64_t free_flag = ~ss.mask_flags & (SGX_FLAGS_DEBUG | SGX_FLAGS_KSS);
+	CHECK(sgx_einit_check(&ss, mr, fl ^ free_flag, xf, misc, rsa_ok, &why) == SGX_EINIT_OK);
+	raw[SS_SIGNATURE + 100] ^= 1;
+	CHECK(sgx_einit_check(&ss, mr, fl, xf, misc, rsa_ok, &why) == SGX_EINIT_SIGNATURE);
+	raw[SS_SIGNATURE + 100] ^= 1;
+	raw[SS_Q1 + 5] ^= 1;
+	CHECK(sgx_einit_check(&ss, mr, fl, xf, misc, rsa_ok, &why) == SGX_EINIT_Q && strstr(why, "Q1"));
+	free(raw);
+}
+
 int main(void)
 {
 	CHECK(replay(VECTORS "fortanix-test_enclave.sgxs",
@@ -190,6 +230,8 @@ int main(void)
 
 	test_q(VECTORS "fortanix-test_enclave.sig");
 	test_q(VECTORS "fortanix-sig1.sigstruct.bin");
+	test_einit(VECTORS "fortanix-test_enclave.sig");
+	test_einit(VECTORS "fortanix-sig1.sigstruct.bin");
 
 	/* measurement refuses out-of-range and misaligned offsets */
 	struct sgx_sha256 sha = sha256_openssl();
