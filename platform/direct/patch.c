@@ -768,7 +768,7 @@ static long patch_locked(int f, uintptr_t sc, uintptr_t s, const uint8_t *code, 
 		if (r)
 			return refuse(s, r); /* the moved return stays: harmless */
 	}
-	/* sys3, not plat_call: the mapping is as it was afterwards, so the
+	/* sys3, not plat_mem_protect: the mapping is as it was afterwards, so the
 	 * copy of /proc/self/maps stays good (private_code_prot) */
 	if (sys3(__NR_mprotect, page_lo, page_hi - page_lo, prot | PROT_WRITE))
 		return refuse(s, -EACCES);
@@ -786,7 +786,7 @@ static long patch_locked(int f, uintptr_t sc, uintptr_t s, const uint8_t *code, 
 			if (r) {
 				store16(s, (uint16_t)(code[0] | code[1] << 8));
 				sync_cores();
-				plat_call(__NR_mprotect, (long)page_lo, (long)(page_hi - page_lo), prot, 0, 0, 0);
+				plat_mem_protect(page_lo, page_hi - page_lo, prot);
 				return refuse(s, r); /* the moved return stays: harmless */
 			}
 		}

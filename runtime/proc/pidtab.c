@@ -70,6 +70,7 @@
 #include "../syscall/sys.h"
 #include "pidtab.h"
 #include "proc.h"
+#include "../lib/host.h"
 
 #define PT_MAGIC 0x316261746469705fULL /* "_pidtab1" */
 #define PT_PID_LIMIT (4u << 20)        /* PID_MAX_LIMIT on 64-bit */
@@ -142,11 +143,11 @@ static bool pid_in_range(int pid)
 
 static long read_small(const char *path, char *buf, size_t n)
 {
-	long fd = plat_call(__NR_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	long fd = host_fd("openat", plat_host_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0));
 	if (fd < 0)
 		return fd;
-	long len = plat_call(__NR_read, fd, (long)buf, (long)n - 1, 0, 0, 0);
-	plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	long len = host_len("read", plat_host_read((int)fd, buf, n - 1), n - 1);
+	plat_host_close((int)fd);
 	if (len < 0)
 		return len;
 	buf[len] = 0;
@@ -277,12 +278,12 @@ static long pt_map(int fd, bool create, struct pt_header **out)
 /* Make the registry's memfd and map it; returns the fd or -errno. */
 static long pt_make(struct pt_header **h)
 {
-	long fd = plat_call(__NR_memfd_create, (long)"coffer-pidtab", MFD_CLOEXEC, 0, 0, 0, 0);
+	long fd = host_fd("memfd_create", plat_host_memfd_create("coffer-pidtab", MFD_CLOEXEC));
 	long r;
 	if (fd < 0)
 		return fd;
-	if ((r = plat_call(__NR_ftruncate, fd, (long)PT_SIZE, 0, 0, 0, 0)) || (r = pt_map((int)fd, true, h))) {
-		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	if ((r = host_zero("ftruncate", plat_host_ftruncate((int)fd, (long)PT_SIZE))) || (r = pt_map((int)fd, true, h))) {
+		plat_host_close((int)fd);
 		return r;
 	}
 	return fd;
@@ -317,13 +318,13 @@ int pidtab_boot(int fd, bool first)
 	if (first || fd < 0)
 		return 0; /* made when needed */
 	/* inherited from our own execve: it must be what we made */
-	long size = plat_call(__NR_lseek, fd, 0, SEEK_END, 0, 0, 0);
+	long size = host_ret("lseek", plat_host_lseek(fd, 0, SEEK_END));
 	if (size != (long)PT_SIZE || pt_map(fd, false, &h)) {
 		log_warn("the process registry inherited at fd %d is unusable; starting a new one when needed", fd);
-		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		plat_host_close(fd);
 		return 0;
 	}
-	plat_call(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
+	plat_host_fcntl(fd, F_SETFD, FD_CLOEXEC);
 	fd_runtime_add(fd);
 	p->pidtab_fd = fd;
 	pt_install(h);
@@ -363,7 +364,7 @@ long pidtab_prepare(void)
 void pidtab_add_child(int pid, bool clone_parent)
 {
 	struct pidtab_stat st;
-	int parent = clone_parent ? (int)plat_call(__NR_getppid, 0, 0, 0, 0, 0, 0) : current()->proc->pid;
+	int parent = clone_parent ? (int)host_pid("getppid", plat_host_getppid()) : current()->proc->pid;
 
 	if (pid > 0 && !pidtab_stat(pid, &st) && st.ppid == parent)
 		pt_enter(pid, st.start);
@@ -533,7 +534,7 @@ int pidtab_list(int *out, int max)
 /* Has the process behind pidfd fd been reaped? (A zombie has not.) */
 static bool pidfd_alive(long fd)
 {
-	long r = plat_call(__NR_pidfd_send_signal, fd, 0, 0, 0, 0, 0);
+	long r = host_zero("pidfd_send_signal", plat_signal_pidfd((int)fd, 0, NULL));
 	return r == 0 || r == -EPERM;
 }
 
@@ -546,11 +547,11 @@ long pidtab_pidfd(int pid, unsigned flags)
 	bool self = pid == self_pid();
 	if (!self && (!pt || !pid_in_range(pid) || !__atomic_load_n(&pt_entry(pid)->start, __ATOMIC_ACQUIRE)))
 		return -ESRCH;
-	long fd = plat_call(__NR_pidfd_open, pid, flags, 0, 0, 0, 0);
+	long fd = host_fd("pidfd_open", plat_host_pidfd_open(pid, flags));
 	if (fd < 0 || self)
 		return fd;
 	if (!pt_matches(pid, &st) || !pidfd_alive(fd)) {
-		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		plat_host_close((int)fd);
 		return -ESRCH;
 	}
 	return fd;
@@ -566,14 +567,14 @@ long pidtab_thread_pidfd(int tgid, int tid)
 
 	if (tid <= 0 || tgid <= 0)
 		return -ESRCH;
-	long fd = plat_call(__NR_pidfd_open, tid, PIDFD_THREAD, 0, 0, 0, 0);
+	long fd = host_fd("pidfd_open", plat_host_pidfd_open(tid, PIDFD_THREAD));
 	if (fd == -EINVAL)
 		return -ENOSYS; /* before Linux 6.9 */
 	if (fd < 0)
 		return -ESRCH;
 	/* while the thread lives (before and after), tgid is its group's */
 	if (status_field(tid, "Tgid:", &owner) || owner != tgid || !pidtab_owned(tgid) || !pidfd_alive(fd)) {
-		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		plat_host_close((int)fd);
 		return -ESRCH;
 	}
 	return fd;
@@ -607,7 +608,7 @@ long pidtab_fd_target(int fd)
 		 * below another directory fd, an fd received from elsewhere). */
 		char dir[64];
 		rt_snprintf(path, sizeof path, "%s/fd/%d", fd_host_proc(), fd);
-		long n = plat_call(__NR_readlinkat, AT_FDCWD, (long)path, (long)dir, sizeof dir - 1, 0, 0);
+		long n = host_len("readlinkat", plat_host_readlinkat(AT_FDCWD, path, dir, sizeof dir - 1), sizeof dir - 1);
 		if (n < 0)
 			return -EBADF;
 		dir[n] = 0;
@@ -650,7 +651,7 @@ long pidtab_view(int pid, struct pidtab_view *v)
 			return 1;
 		uint32_t s1 = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
 		if ((s1 & 1) || __atomic_load_n(&e->pstart, __ATOMIC_RELAXED) != st.start) {
-			plat_call(__NR_sched_yield, 0, 0, 0, 0, 0, 0);
+			plat_yield();
 			continue;
 		}
 		v->seq = s1;

@@ -37,6 +37,7 @@
 #include "../mm/uaccess.h"
 #include "../proc/pidtab.h"
 #include "sys.h"
+#include "../lib/host.h"
 
 #define UTS_MAGIC 0x3173656d616e7475ULL /* "utnames1" */
 #define UTS_TAKEOVER 10000               /* yields before a change counts as dead */
@@ -86,7 +87,7 @@ static void write_name(struct uts_area *a, bool domain, const char *s, size_t le
 		unsigned stable = (g / 2) & 1;
 		if (g & 1) {
 			if (tries < UTS_TAKEOVER) {
-				plat_call(__NR_sched_yield, 0, 0, 0, 0, 0, 0);
+				plat_yield();
 				continue;
 			}
 			/* its writer is gone: mend its slot, end its change */
@@ -124,10 +125,14 @@ static void first_names(const struct new_utsname *host, struct uts_names *n)
 	str_copy(n->domain, *domain ? domain : "(none)", sizeof n->domain);
 }
 
+_Static_assert(sizeof(struct new_utsname) == sizeof(struct kutsname), "struct new_utsname");
+
 static void host_uname(struct new_utsname *u)
 {
+	struct kutsname *k = (struct kutsname *)u;
 	memset(u, 0, sizeof *u);
-	if (plat_call(__NR_uname, (long)u, 0, 0, 0, 0, 0) < 0) {
+	if (host_utsname("uname", plat_host_uname(k), k) < 0) {
+		memset(u, 0, sizeof *u);
 		str_copy(u->sysname, "Linux", sizeof u->sysname);
 		str_copy(u->machine, "x86_64", sizeof u->machine);
 	}
