@@ -31,6 +31,26 @@
 
 #include "abi.h"
 
+/* How the application's memory is provided (plat_boot_info.app_mem; docs/
+ * platforms.md, "Application memory inside ELRANGE"). */
+enum plat_app_mem {
+	/* The host maps it: application mmap and friends are forwarded and
+	 * checked against runtime memory (direct's default). */
+	PLAT_APP_MEM_HOST,
+	/* The runtime serves it from [app_mem_lo, app_mem_hi), which the host
+	 * keeps reserved and in which plat_mem_map(MAP_FIXED) replaces pages
+	 * with fresh zero pages of the asked protection (MAP_SHARED: shared
+	 * with forked children) and plat_mem_protect changes protection: the
+	 * runtime keeps the mappings' list, the host page tables follow it, so
+	 * PROT_NONE faults. (direct's COFFER_MEMORY=enclave; EDMM later.) */
+	PLAT_APP_MEM_RANGE,
+	/* The runtime serves it from [app_mem_lo, app_mem_hi), whose pages all
+	 * exist, readable, writable and executable, from the start and never
+	 * change: the runtime zeroes what it hands out again, and protection is
+	 * bookkeeping only (SGX1 after EINIT; direct's COFFER_MEMORY=sgx1). */
+	PLAT_APP_MEM_FIXED,
+};
+
 /* ---- per-thread block shared by platform and runtime -------------------- */
 
 struct plat_tls {
@@ -97,6 +117,11 @@ struct plat_boot_info {
 	unsigned long uid, euid, gid, egid;
 	const char *platform_name;
 	bool simulated; /* identity, keys and quotes are simulated */
+	/* Where the application's memory comes from (see "memory" below):
+	 * app_mem_hi == 0 for host memory, else the range the runtime serves
+	 * every application mapping from, and how its pages behave. */
+	uintptr_t app_mem_lo, app_mem_hi;
+	enum plat_app_mem app_mem;
 };
 
 /* Leave the enclave: the whole process exits with `status`. */
@@ -109,6 +134,8 @@ long plat_exec(int boot_fd, const char *title);
 
 /* ---- memory (the runtime's own) ---------------------------------------- */
 
+/* Also used on the application's range with PLAT_APP_MEM_RANGE: only
+ * MAP_FIXED anonymous maps inside it (fresh zero pages), and protect. */
 long plat_mem_map(uintptr_t addr, size_t len, int prot, int flags, int fd, long off);
 long plat_mem_unmap(uintptr_t addr, size_t len);
 long plat_mem_protect(uintptr_t addr, size_t len, int prot);
