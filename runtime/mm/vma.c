@@ -296,7 +296,7 @@ static uintptr_t top_down(uintptr_t floor, uintptr_t top, size_t len)
 static uintptr_t place(uintptr_t hint, size_t len, bool low32)
 {
 	if (hint) {
-		uintptr_t h = RT_ALIGN_UP(hint, PAGE);
+		uintptr_t h = RT_ALIGN_DOWN(hint, PAGE); /* as x86-64 Linux rounds it */
 		if (h >= vma_lo && h <= vma_hi && vma_hi - h >= len && range_free(h, h + len) &&
 		    (!low32 || h + len <= (1UL << 31)))
 			return h;
@@ -642,13 +642,13 @@ long vma_mremap(uintptr_t old, size_t oldlen, size_t newlen, int flags, uintptr_
 		goto out;
 	if ((r = ensure(6)))
 		goto out;
-	if (!to_fixed && nlen <= olen) {
+	if (!to_fixed && !dontunmap && nlen <= olen) {
 		unmap_locked(old + nlen, old + olen);
 		r = (long)old;
 		goto out;
 	}
 	bool shared_anon = (x.flags & (VMA_SHARED | VMA_FILE)) == VMA_SHARED;
-	if (!to_fixed && old + olen == x.hi && old + nlen <= vma_hi && range_free(old + olen, old + nlen)) {
+	if (!to_fixed && !dontunmap && old + olen == x.hi && old + nlen <= vma_hi && range_free(old + olen, old + nlen)) {
 		/* grow in place (a file mapping's new tail is zeros: docs/runtime.md) */
 		if ((r = pages_fresh(old + olen, nlen - olen, (int)x.prot, shared_anon)))
 			goto out;
