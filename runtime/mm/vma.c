@@ -101,6 +101,17 @@ static bool range_mapped(uintptr_t a, uintptr_t e)
 	return true;
 }
 
+static bool any_sealed(uintptr_t a, uintptr_t e)
+{
+	for (size_t i = find(a); i < n && v[i].lo < e; i++)
+		if (v[i].flags & VMA_SEALED)
+			return true;
+	return false;
+}
+
+/* x86-64's TASK_SIZE: no mapping can be longer */
+#define TASK_SIZE ((1UL << 47) - PAGE)
+
 static int ensure(size_t more)
 {
 	if (n + more <= cap)
@@ -446,6 +457,9 @@ long vma_mmap(uintptr_t addr, size_t len, int prot, int flags, struct file *f, l
 		r = -EEXIST;
 		if ((flags & MAP_FIXED_NOREPLACE) && !range_free(addr, addr + alen))
 			goto fail;
+		r = -EPERM;
+		if (any_sealed(addr, addr + alen))
+			goto fail;
 		a = addr;
 	} else {
 		r = -ENOMEM;
@@ -506,7 +520,7 @@ long vma_munmap(uintptr_t addr, size_t len)
 	if (a >= e)
 		return 0;
 	rt_lock(&vma_lock);
-	long r = ensure(2);
+	long r = any_sealed(a, e) ? -EPERM : ensure(2);
 	if (!r)
 		unmap_locked(a, e);
 	rt_unlock(&vma_lock);
@@ -530,6 +544,9 @@ long vma_mprotect(uintptr_t addr, size_t len, int prot)
 	rt_lock(&vma_lock);
 	r = -ENOMEM;
 	if (!range_mapped(addr, e))
+		goto out;
+	r = -EPERM;
+	if (any_sealed(addr, e))
 		goto out;
 	for (size_t i = find(addr); i < n && v[i].lo < e; i++) {
 		r = -EACCES;
@@ -556,7 +573,7 @@ long vma_brk(uintptr_t brk)
 	if (!brk_start || brk < brk_start || new_end < brk || new_end > vma_hi)
 		goto out;
 	if (new_end < old_end) {
-		if (ensure(2))
+		if (any_sealed(new_end, old_end) || ensure(2))
 			goto out;
 		unmap_locked(new_end, old_end);
 	} else if (new_end > old_end) {
@@ -619,7 +636,7 @@ long vma_mremap(uintptr_t old, size_t oldlen, size_t newlen, int flags, uintptr_
 
 	if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) || ((to_fixed || dontunmap) && !may_move) ||
 	    (old & (PAGE - 1)) || olen < oldlen || nlen < newlen || !nlen || (dontunmap && olen != nlen) ||
-	    old + olen < old)
+	    old + olen < old || nlen > TASK_SIZE || olen > TASK_SIZE)
 		return -EINVAL;
 	if (!olen)
 		return -EINVAL; /* duplicating a shared mapping: not served */
@@ -633,6 +650,9 @@ long vma_mremap(uintptr_t old, size_t oldlen, size_t newlen, int flags, uintptr_
 	size_t i = find(old);
 	r = -EFAULT;
 	if (i == n || v[i].lo > old || v[i].hi - old < olen)
+		goto out;
+	r = -EPERM;
+	if (any_sealed(old, old + olen) || (to_fixed && any_sealed(newaddr, newaddr + nlen)))
 		goto out;
 	struct vma x = v[i];
 	if (x.flags & VMA_FILE)
@@ -704,6 +724,11 @@ enum {
 static long advise_piece(const struct vma *x, uintptr_t a, uintptr_t e, int advice)
 {
 	bool private_anon = !(x->flags & (VMA_SHARED | VMA_FILE));
+	bool discards = advice == ADV_DONTNEED || advice == ADV_DONTNEED_LOCKED || advice == ADV_FREE ||
+			advice == ADV_PAGEOUT || advice == ADV_COLD;
+	/* a sealed read-only private mapping's pages cannot be thrown away */
+	if (discards && (x->flags & VMA_SEALED) && private_anon && !(x->prot & PROT_WRITE))
+		return -EPERM;
 	switch (advice) {
 	case ADV_DONTNEED:
 	case ADV_DONTNEED_LOCKED:
@@ -821,5 +846,26 @@ long vma_msync(uintptr_t addr, size_t len, int flags)
 	/* Nothing to write back: a file mapping inside the range is a copy
 	 * (private, or shared of a file opened read-only); writable shared
 	 * file mappings are the host's, outside the range (syscall/mm.c). */
+	return r;
+}
+
+long vma_mseal(uintptr_t addr, size_t len, unsigned long flags)
+{
+	size_t alen = RT_ALIGN_UP(len, PAGE);
+	uintptr_t e = addr + alen;
+
+	if (flags || (addr & (PAGE - 1)) || alen < len || e < addr)
+		return -EINVAL;
+	if (!alen)
+		return 0;
+	rt_lock(&vma_lock);
+	long r = range_mapped(addr, e) ? ensure(2) : -ENOMEM;
+	if (!r) {
+		for (size_t i = isolate(addr, e); i < n && v[i].lo < e; i++)
+			v[i].flags |= VMA_SEALED;
+		merge();
+	}
+	rt_unlock(&vma_lock);
+	/* the host's page tables need no seal: only the runtime changes them */
 	return r;
 }

@@ -35,6 +35,7 @@ enum {
 	VMA_STACK = 1u << 4,     /* the initial thread's stack: [stack] */
 	VMA_GROWSDOWN = 1u << 5, /* asked with MAP_GROWSDOWN (it does not grow) */
 	VMA_LOCKED = 1u << 6,    /* MAP_LOCKED */
+	VMA_SEALED = 1u << 7,    /* mseal: no unmap, protect, move, replace */
 };
 
 /* Name of a file mapping, shared by the pieces a split makes. */
@@ -80,6 +81,7 @@ long vma_brk(uintptr_t brk);
 long vma_madvise(uintptr_t addr, size_t len, int advice);
 long vma_mincore(uintptr_t addr, size_t len, uintptr_t vec);
 long vma_msync(uintptr_t addr, size_t len, int flags);
+long vma_mseal(uintptr_t addr, size_t len, unsigned long flags);
 
 /* For the loader: the initial thread's stack, `size` bytes at the top of
  * the range (returns its top or 0); the program break starts at `start`. */

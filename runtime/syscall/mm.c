@@ -48,7 +48,7 @@ enum where { INSIDE, OUTSIDE, ACROSS };
 static enum where where(uintptr_t a, size_t len)
 {
 	size_t alen = RT_ALIGN_UP(len, RT_PAGE_SIZE);
-	if (!vma_overlaps(a, alen ? alen : 1))
+	if (a + alen >= a && !vma_overlaps(a, alen ? alen : 1))
 		return OUTSIDE;
 	return a >= vma_lo && a + alen <= vma_hi && a + alen >= a ? INSIDE : ACROSS;
 }
@@ -166,54 +166,47 @@ long sys_munmap(struct sys_call *c)
 	return r;
 }
 
-/* The others: inside the range by the runtime, outside by the host, and a
- * range across its edge has a hole in it for the program (ENOMEM). */
+/* The others: a range wholly outside the range is the host's; any other is
+ * the runtime's, whose checks answer EINVAL for bad arguments and ENOMEM for
+ * the part outside the range (a hole, for the program). */
 long sys_mprotect(struct sys_call *c)
 {
-	if (!vma_on())
+	if (!vma_on() || where((uintptr_t)c->a[0], (size_t)c->a[1]) == OUTSIDE)
 		return sys_forward(c);
-	switch (where((uintptr_t)c->a[0], (size_t)c->a[1])) {
-	case INSIDE: return vma_mprotect((uintptr_t)c->a[0], (size_t)c->a[1], (int)c->a[2]);
-	case OUTSIDE: return sys_forward(c);
-	default: return ((uintptr_t)c->a[0] & (RT_PAGE_SIZE - 1)) ? -EINVAL : -ENOMEM;
-	}
+	return vma_mprotect((uintptr_t)c->a[0], (size_t)c->a[1], (int)c->a[2]);
 }
 
 long sys_pkey_mprotect(struct sys_call *c)
 {
 	if (!vma_on())
 		return sys_forward(c);
-	switch (where((uintptr_t)c->a[0], (size_t)c->a[1])) {
-	case INSIDE:
-		/* no protection keys on enclave pages: only "none" (-1) */
-		if ((int)c->a[3] != -1)
-			return -EINVAL;
-		return vma_mprotect((uintptr_t)c->a[0], (size_t)c->a[1], (int)c->a[2]);
-	case OUTSIDE: return sys_forward(c);
-	default: return ((uintptr_t)c->a[0] & (RT_PAGE_SIZE - 1)) ? -EINVAL : -ENOMEM;
-	}
+	if (where((uintptr_t)c->a[0], (size_t)c->a[1]) == OUTSIDE)
+		return sys_forward(c);
+	/* no protection keys on enclave pages: only "none" (-1) */
+	if ((int)c->a[3] != -1)
+		return -EINVAL;
+	return vma_mprotect((uintptr_t)c->a[0], (size_t)c->a[1], (int)c->a[2]);
 }
 
 long sys_msync(struct sys_call *c)
 {
-	if (!vma_on())
+	if (!vma_on() || where((uintptr_t)c->a[0], (size_t)c->a[1]) == OUTSIDE)
 		return sys_forward(c);
-	switch (where((uintptr_t)c->a[0], (size_t)c->a[1])) {
-	case INSIDE: return vma_msync((uintptr_t)c->a[0], (size_t)c->a[1], (int)c->a[2]);
-	case OUTSIDE: return sys_forward(c);
-	default: return ((uintptr_t)c->a[0] & (RT_PAGE_SIZE - 1)) ? -EINVAL : -ENOMEM;
-	}
+	return vma_msync((uintptr_t)c->a[0], (size_t)c->a[1], (int)c->a[2]);
 }
 
 long sys_madvise(struct sys_call *c)
 {
-	if (!vma_on())
+	if (!vma_on() || where((uintptr_t)c->a[0], (size_t)c->a[1]) == OUTSIDE)
 		return sys_forward(c);
-	switch (where((uintptr_t)c->a[0], (size_t)c->a[1])) {
-	case INSIDE: return vma_madvise((uintptr_t)c->a[0], (size_t)c->a[1], (int)c->a[2]);
-	case OUTSIDE: return sys_forward(c);
-	default: return ((uintptr_t)c->a[0] & (RT_PAGE_SIZE - 1)) ? -EINVAL : -ENOMEM;
-	}
+	return vma_madvise((uintptr_t)c->a[0], (size_t)c->a[1], (int)c->a[2]);
+}
+
+long sys_mseal(struct sys_call *c)
+{
+	if (!vma_on() || where((uintptr_t)c->a[0], (size_t)c->a[1]) == OUTSIDE)
+		return sys_forward(c);
+	return vma_mseal((uintptr_t)c->a[0], (size_t)c->a[1], (unsigned long)c->a[2]);
 }
 
 long sys_brk(struct sys_call *c)

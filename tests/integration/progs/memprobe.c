@@ -64,6 +64,7 @@ static const char *err(long r)
 	case EACCES: return "EACCES";
 	case ENODEV: return "ENODEV";
 	case EBADF: return "EBADF";
+	case EPERM: return "EPERM";
 	default: return strerror(errno);
 	}
 }
@@ -272,6 +273,18 @@ static void c_errors(void)
 	printf("mremap unaligned: %s\n", merr(mremap((void *)0x300001, PG, PG, 0)));
 }
 
+static void c_seal(void)
+{
+	char *a = anon(3 * PG, PROT_READ);
+	printf("mseal: %s\n", err(syscall(462 /* mseal */, a + PG, PG, 0)));
+	printf("sealed munmap: %s\n", err(munmap(a, 3 * PG)));
+	printf("sealed mprotect: %s\n", err(mprotect(a + PG, PG, PROT_READ | PROT_WRITE)));
+	printf("sealed mremap: %s\n", merr(mremap(a + PG, PG, 2 * PG, MREMAP_MAYMOVE)));
+	printf("sealed fixed over: %s\n", merr(mmap(a + PG, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)));
+	printf("sealed dontneed: %s\n", err(madvise(a + PG, PG, MADV_DONTNEED)));
+	printf("unsealed munmap: %s\n", err(munmap(a, PG)));
+}
+
 static void c_fork(void)
 {
 	char *s = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -346,7 +359,7 @@ int main(int argc, char **argv)
 		{ "hint", c_hint, 1 },       { "fixed", c_fixed, 1 },     { "munmap", c_munmap, 1 },
 		{ "mprotect", c_mprotect, 1 }, { "mremap", c_mremap, 1 }, { "brk", c_brk, 1 },
 		{ "madvise", c_madvise, 1 }, { "file", c_file, 1 },       { "errors", c_errors, 1 },
-		{ "fork", c_fork, 1 },       { "faults", c_faults, 0 },   { "where", c_where, 0 },
+		{ "fork", c_fork, 1 },       { "seal", c_seal, 1 },       { "faults", c_faults, 0 },   { "where", c_where, 0 },
 		{ "outside", c_outside, 0 }, { "hostile", c_hostile, 0 },
 	};
 	struct sigaction sa = { .sa_handler = on_segv };
