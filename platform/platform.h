@@ -122,6 +122,10 @@ struct plat_boot_info {
 	 * every application mapping from, and how its pages behave. */
 	uintptr_t app_mem_lo, app_mem_hi;
 	enum plat_app_mem app_mem;
+	/* PLAT_APP_MEM_FIXED: the range's pages hold zeros at boot, vouched for
+	 * (measured, or the host's fresh memory where the host is trusted
+	 * anyway); if not, the runtime zeroes each page before first use. */
+	bool app_mem_zeroed;
 };
 
 /* Leave the enclave: the whole process exits with `status`. */

@@ -226,6 +226,15 @@ static void app_memory(struct plat_boot_info *bi)
 	bi->app_mem_lo = (uintptr_t)a;
 	bi->app_mem_hi = (uintptr_t)a + DIRECT_APP_MEM_SIZE;
 	bi->app_mem = fixed ? PLAT_APP_MEM_FIXED : PLAT_APP_MEM_RANGE;
+	if (fixed) {
+		/* Play the host of pages added without EEXTEND: their contents
+		 * are the host's choice. Where the program's first mappings go
+		 * (the program and break low, the stack and ld.so high), leave
+		 * a pattern; the runtime must hand out zeros all the same. */
+		memset((void *)bi->app_mem_lo, 0xcc, 4UL << 20);
+		memset((void *)(bi->app_mem_hi - (16UL << 20)), 0xcc, 16UL << 20);
+	}
+	bi->app_mem_zeroed = false;
 }
 
 __attribute__((noreturn, used)) void direct_start(uintptr_t *sp);

@@ -440,7 +440,7 @@ void rt_main(const struct plat_boot_info *bi)
 	if (mm_init(bi->image_lo, bi->image_hi))
 		boot_fail(COFFER_EXIT_ENCLAVE, "cannot reserve runtime memory");
 	if (bi->app_mem != PLAT_APP_MEM_HOST &&
-	    vma_init(bi->app_mem_lo, bi->app_mem_hi, bi->app_mem == PLAT_APP_MEM_FIXED))
+	    vma_init(bi->app_mem_lo, bi->app_mem_hi, bi->app_mem == PLAT_APP_MEM_FIXED, bi->app_mem_zeroed))
 		boot_fail(COFFER_EXIT_ENCLAVE, "the platform's range for application memory (%p-%p) is unusable",
 			  (void *)bi->app_mem_lo, (void *)bi->app_mem_hi);
 	cfg.bi = bi;

@@ -59,9 +59,12 @@ static struct vma *v;       /* sorted by lo */
 static size_t n, cap;
 static uintptr_t mmap_base; /* top-down placement starts below */
 static uintptr_t brk_start, brk_cur;
-/* FIXED only: one bit per page of the range that may hold something other
- * than zeros (it was mapped writable, or the runtime wrote a file into it). */
-static uint64_t *dirty;
+/* FIXED only, one bit per page of the range. dirty: the page may hold
+ * something other than zeros (it was mapped writable, the runtime wrote a
+ * file into it, or the platform does not vouch for its first contents).
+ * owed: the program was given a zero page it cannot reach yet (PROT_NONE),
+ * to be zeroed if dirty when it becomes reachable. */
+static uint64_t *dirty, *owed;
 
 static bool is_err(long r)
 {
@@ -215,38 +218,54 @@ static size_t page_index(uintptr_t a)
 	return (a - vma_lo) / PAGE;
 }
 
-static void mark_dirty(uintptr_t a, size_t len)
+static void set_bits(uint64_t *map, uintptr_t a, size_t len, bool on)
 {
-	for (size_t p = page_index(a), e = page_index(a + len); p < e; p++)
-		dirty[p / 64] |= 1ULL << (p % 64);
-}
-
-/* Zero the pages of [a, a+len) that may not be zero, and forget them. */
-static void zero_dirty(uintptr_t a, size_t len)
-{
-	size_t p = page_index(a), e = page_index(a + len);
-	while (p < e) {
-		if (!(p % 64) && p + 64 <= e && !dirty[p / 64]) {
-			p += 64;
-			continue;
-		}
-		size_t s = p;
-		while (p < e && (dirty[p / 64] & (1ULL << (p % 64)))) {
-			dirty[p / 64] &= ~(1ULL << (p % 64));
-			p++;
-		}
-		if (p > s)
-			memset((void *)(vma_lo + s * PAGE), 0, (p - s) * PAGE);
+	for (size_t p = page_index(a), e = page_index(a + len); p < e; p++) {
+		if (on)
+			map[p / 64] |= 1ULL << (p % 64);
 		else
-			p++;
+			map[p / 64] &= ~(1ULL << (p % 64));
 	}
 }
 
-/* Make [a, a+len) fresh zero pages with protection prot. */
+static void mark_dirty(uintptr_t a, size_t len)
+{
+	set_bits(dirty, a, len, true);
+}
+
+/* Zero the pages of [a, a+len) that may not be zero (those also `owed`
+ * only, if owed_only) and forget that they were dirty or owed. */
+static void zero_pages(uintptr_t a, size_t len, bool owed_only)
+{
+	size_t p = page_index(a), e = page_index(a + len);
+	while (p < e) {
+		uint64_t w = dirty[p / 64] & (owed_only ? owed[p / 64] : ~0ULL);
+		if (!(p % 64) && p + 64 <= e && !w) {
+			owed[p / 64] = 0;
+			p += 64;
+			continue;
+		}
+		uint64_t bit = 1ULL << (p % 64);
+		if ((dirty[p / 64] & bit) && (!owed_only || (owed[p / 64] & bit))) {
+			memset((void *)(vma_lo + p * PAGE), 0, PAGE);
+			dirty[p / 64] &= ~bit;
+		}
+		owed[p / 64] &= ~bit;
+		p++;
+	}
+}
+
+/* Make [a, a+len) fresh zero pages with protection prot. FIXED: a page the
+ * program cannot reach yet (PROT_NONE, as a JVM reserves gigabytes) is only
+ * marked owed and zeroed when it becomes reachable (pages_protect). */
 static long pages_fresh(uintptr_t a, size_t len, int prot, bool shared)
 {
 	if (fixed_pages) {
-		zero_dirty(a, len);
+		if (!(prot & PROT_MASK)) {
+			set_bits(owed, a, len, true);
+			return 0;
+		}
+		zero_pages(a, len, false);
 		if (prot & PROT_WRITE)
 			mark_dirty(a, len);
 		return 0;
@@ -270,6 +289,8 @@ static void pages_release(uintptr_t a, size_t len)
 static long pages_protect(uintptr_t a, size_t len, int prot)
 {
 	if (fixed_pages) {
+		if (prot & PROT_MASK)
+			zero_pages(a, len, true); /* what was owed */
 		if (prot & PROT_WRITE)
 			mark_dirty(a, len);
 		return 0;
@@ -323,13 +344,17 @@ static uintptr_t place(uintptr_t hint, size_t len, bool low32)
 
 /* ---- boot --------------------------------------------------------------- */
 
-int vma_init(uintptr_t lo, uintptr_t hi, bool fixed)
+int vma_init(uintptr_t lo, uintptr_t hi, bool fixed, bool zeroed)
 {
 	if ((lo | hi) & (PAGE - 1) || hi <= lo || !mm_user_ok(lo, hi - lo))
 		return -EINVAL;
-	size_t pages = (hi - lo) / PAGE;
-	if (fixed && !(dirty = rt_zalloc((pages + 63) / 64 * 8)))
-		return -ENOMEM;
+	size_t words = ((hi - lo) / PAGE + 63) / 64;
+	if (fixed) {
+		if (!(dirty = rt_alloc(words * 8)) || !(owed = rt_zalloc(words * 8)))
+			return -ENOMEM;
+		/* pages added without EEXTEND hold what the host put there */
+		memset(dirty, zeroed ? 0 : 0xff, words * 8);
+	}
 	if (ensure(8))
 		return -ENOMEM;
 	vma_lo = lo;
@@ -601,10 +626,12 @@ static long move_pages(uintptr_t old, uintptr_t new, size_t len, const struct vm
 {
 	bool shared_anon = (x->flags & (VMA_SHARED | VMA_FILE)) == VMA_SHARED;
 	if (fixed_pages) {
+		zero_pages(old, len, true); /* what old owes is zeros */
 		memcpy((void *)new, (const void *)old, len);
+		set_bits(owed, new, len, false);
 		mark_dirty(new, len);
 		if (dontunmap)
-			zero_dirty(old, len);
+			zero_pages(old, len, false);
 		return 0;
 	}
 	/* The host moves page tables without copying; if the range is not one
@@ -737,7 +764,7 @@ static long advise_piece(const struct vma *x, uintptr_t a, uintptr_t e, int advi
 		if (!private_anon)
 			return 0;
 		if (fixed_pages) {
-			zero_dirty(a, e - a);
+			zero_pages(a, e - a, false);
 			if (x->prot & PROT_WRITE)
 				mark_dirty(a, e - a);
 			return 0;

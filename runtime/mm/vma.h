@@ -13,9 +13,10 @@
  *
  * Pages change through the platform in one of two ways (enum plat_app_mem):
  * RANGE asks the host for fresh zero pages and protection changes, FIXED
- * (SGX1) has every page RWX for good: the runtime zeroes a page it hands out
- * again if it may have been written (a bitmap of such pages), and a mapping's
- * protection is only what /proc/self/maps and mprotect's checks see.
+ * (SGX1) has every page RWX for good: the runtime zeroes a page before the
+ * program can reach it if it may hold anything else (bitmaps of such pages),
+ * and a mapping's protection is only what /proc/self/maps and mprotect's
+ * checks see.
  *
  * Lock: one lock (vma_lock in vma.c) guards the list, the break and the
  * bitmap; it is taken before the allocator's and around fork (thread.c).
@@ -67,8 +68,10 @@ static inline bool vma_overlaps(uintptr_t a, size_t len)
 	return a < vma_hi && a + len > vma_lo;
 }
 
-/* At boot, with the platform's range; `fixed`: PLAT_APP_MEM_FIXED. */
-int vma_init(uintptr_t lo, uintptr_t hi, bool fixed);
+/* At boot, with the platform's range; `fixed`: PLAT_APP_MEM_FIXED, whose
+ * pages hold zeros at boot if `zeroed` (else the runtime zeroes each before
+ * the program can reach it). */
+int vma_init(uintptr_t lo, uintptr_t hi, bool fixed, bool zeroed);
 
 /* The application's calls; arguments as the system calls take them, results
  * as Linux gives them. `f`/`fd` name the file of a file mapping (NULL: an
