@@ -896,3 +896,25 @@ long vma_mseal(uintptr_t addr, size_t len, unsigned long flags)
 	/* the host's page tables need no seal: only the runtime changes them */
 	return r;
 }
+
+long vma_mlock(uintptr_t addr, size_t len, bool lock)
+{
+	/* mlock rounds the start down and the length up, as Linux does */
+	uintptr_t a = RT_ALIGN_DOWN(addr, PAGE);
+	size_t alen = RT_ALIGN_UP(len + (addr - a), PAGE);
+	uintptr_t e = a + alen;
+
+	if (alen < len || e < a)
+		return -EINVAL;
+	if (!alen)
+		return 0;
+	rt_lock(&vma_lock);
+	long r = range_mapped(a, e) ? ensure(2) : -ENOMEM;
+	if (!r) {
+		for (size_t i = isolate(a, e); i < n && v[i].lo < e; i++)
+			v[i].flags = lock ? v[i].flags | VMA_LOCKED : v[i].flags & ~(uint32_t)VMA_LOCKED;
+		merge();
+	}
+	rt_unlock(&vma_lock);
+	return r;
+}

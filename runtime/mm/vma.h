@@ -85,6 +85,9 @@ long vma_madvise(uintptr_t addr, size_t len, int advice);
 long vma_mincore(uintptr_t addr, size_t len, uintptr_t vec);
 long vma_msync(uintptr_t addr, size_t len, int flags);
 long vma_mseal(uintptr_t addr, size_t len, unsigned long flags);
+/* mlock/munlock: recorded (msync's EBUSY), the range checked; the pages
+ * are never the host's to lock. */
+long vma_mlock(uintptr_t addr, size_t len, bool lock);
 
 /* For the loader: the initial thread's stack, `size` bytes at the top of
  * the range (returns its top or 0); the program break starts at `start`. */

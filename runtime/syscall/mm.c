@@ -209,6 +209,51 @@ long sys_mseal(struct sys_call *c)
 	return vma_mseal((uintptr_t)c->a[0], (size_t)c->a[1], (unsigned long)c->a[2]);
 }
 
+/*
+ * Locking. Enclave pages are not the host's to page out (on SGX1 the CPU
+ * pages EPC, encrypted, whatever the program asks), so with enclave memory
+ * the runtime checks the range (ENOMEM for a hole) and records the lock,
+ * and mlockall is accepted without the host, which would otherwise lock
+ * every page of the reserved range. RLIMIT_MEMLOCK is not applied.
+ */
+long sys_mlock(struct sys_call *c)
+{
+	if (!vma_on() || where((uintptr_t)c->a[0], (size_t)c->a[1]) == OUTSIDE)
+		return sys_forward(c);
+	return vma_mlock((uintptr_t)c->a[0], (size_t)c->a[1], true);
+}
+
+long sys_mlock2(struct sys_call *c)
+{
+	if (!vma_on() || where((uintptr_t)c->a[0], (size_t)c->a[1]) == OUTSIDE)
+		return sys_forward(c);
+	if ((unsigned long)c->a[2] & ~1UL /* MLOCK_ONFAULT */)
+		return -EINVAL;
+	return vma_mlock((uintptr_t)c->a[0], (size_t)c->a[1], true);
+}
+
+long sys_munlock(struct sys_call *c)
+{
+	if (!vma_on() || where((uintptr_t)c->a[0], (size_t)c->a[1]) == OUTSIDE)
+		return sys_forward(c);
+	return vma_mlock((uintptr_t)c->a[0], (size_t)c->a[1], false);
+}
+
+long sys_mlockall(struct sys_call *c)
+{
+	if (!vma_on())
+		return sys_forward(c);
+	unsigned long fl = (unsigned long)c->a[0];
+	if (!fl || (fl & ~(unsigned long)(MCL_CURRENT | MCL_FUTURE | 4 /* MCL_ONFAULT */)) || fl == 4)
+		return -EINVAL;
+	return 0;
+}
+
+long sys_munlockall(struct sys_call *c)
+{
+	return vma_on() ? 0 : sys_forward(c);
+}
+
 long sys_brk(struct sys_call *c)
 {
 	if (vma_on())

@@ -65,6 +65,7 @@ static const char *err(long r)
 	case ENODEV: return "ENODEV";
 	case EBADF: return "EBADF";
 	case EPERM: return "EPERM";
+	case EBUSY: return "EBUSY";
 	default: return strerror(errno);
 	}
 }
@@ -317,6 +318,20 @@ static void c_zeros(void)
 	printf("break zero: %d\n", all_zero(b, t - b));
 }
 
+static void c_lock(void)
+{
+	char *a = anon(3 * PG, PROT_READ | PROT_WRITE);
+	printf("mlock: %s\n", err(mlock(a + 100, PG)));
+	printf("msync invalidate locked: %s\n", err(msync(a, PG, MS_INVALIDATE)));
+	printf("munlock: %s\n", err(munlock(a, 2 * PG)));
+	printf("msync invalidate unlocked: %s\n", err(msync(a, PG, MS_INVALIDATE)));
+	munmap(a + 2 * PG, PG);
+	printf("mlock hole: %s\n", err(mlock(a, 3 * PG)));
+	printf("mlock2 bad flags: %s\n", err(syscall(SYS_mlock2, a, PG, 8)));
+	printf("mlockall none: %s\n", err(mlockall(0)));
+	printf("munlockall: %s\n", err(munlockall()));
+}
+
 static void c_fork(void)
 {
 	char *s = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -391,7 +406,7 @@ int main(int argc, char **argv)
 		{ "hint", c_hint, 1 },       { "fixed", c_fixed, 1 },     { "munmap", c_munmap, 1 },
 		{ "mprotect", c_mprotect, 1 }, { "mremap", c_mremap, 1 }, { "brk", c_brk, 1 },
 		{ "madvise", c_madvise, 1 }, { "file", c_file, 1 },       { "errors", c_errors, 1 },
-		{ "fork", c_fork, 1 },       { "seal", c_seal, 1 },      { "zeros", c_zeros, 1 },       { "faults", c_faults, 0 },   { "where", c_where, 0 },
+		{ "fork", c_fork, 1 },       { "seal", c_seal, 1 },      { "zeros", c_zeros, 1 },     { "lock", c_lock, 1 },       { "faults", c_faults, 0 },   { "where", c_where, 0 },
 		{ "outside", c_outside, 0 }, { "hostile", c_hostile, 0 },
 	};
 	struct sigaction sa = { .sa_handler = on_segv };
