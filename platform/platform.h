@@ -291,6 +291,15 @@ void rt_deliver_held(struct kucontext *ctx);
  * application must not map, unmap or change anything there. */
 void rt_reserve(uintptr_t lo, uintptr_t hi);
 
+/* With enclave memory (plat_boot_info.app_mem): a region of `len` bytes
+ * of the application's range less than `reach` from `near`, readable,
+ * writable and executable, hidden from the application and reserved as
+ * runtime memory (rt_reserve done), for the platform's code that must sit
+ * next to the application's (call-site trampolines: on sgx they must be
+ * enclave pages). 0 with host memory or when there is no room: the
+ * platform then finds its own. */
+uintptr_t rt_code_region(uintptr_t near, size_t len, size_t reach);
+
 /* The host thread ids of the other live threads of this process (at most
  * max); for the platform's stop-the-world in plat_patch_syscall. */
 size_t rt_thread_tids(int *out, size_t max);

@@ -476,6 +476,8 @@ struct encl_maps {
 static void vma_line(void *arg, const struct vma *x)
 {
 	struct pbuf *b = arg;
+	if (x->flags & VMA_RUNTIME)
+		return;
 	char perms[5] = { x->prot & PROT_READ ? 'r' : '-', x->prot & PROT_WRITE ? 'w' : '-',
 			  x->prot & PROT_EXEC ? 'x' : '-', x->flags & VMA_SHARED ? 's' : 'p', 0 };
 	const char *name = (x->flags & VMA_STACK) ? "[stack]"

@@ -435,6 +435,39 @@ static void file_ids(struct file *f, long fd, struct vma *x)
 	}
 }
 
+/*
+ * ld.so maps a library's whole span from the file first, then each segment
+ * over it with MAP_FIXED at the same file offsets: the second copy would
+ * read again the bytes the first put there. If [x->lo, x->hi) lies wholly
+ * on copies of the same file at the same offsets that were never writable,
+ * only the protection changes. Returns x->lo, -errno, or -ENOENT (copy).
+ */
+static long remap_pristine(const struct vma *x, size_t alen)
+{
+	uintptr_t a = x->lo, e = x->lo + alen;
+	if (!range_mapped(a, e))
+		return -ENOENT;
+	for (size_t i = find(a); i < n && v[i].lo < e; i++) {
+		const struct vma *y = &v[i];
+		uintptr_t at = RT_MAX(a, y->lo);
+		if (!(y->flags & VMA_PRISTINE) || (y->flags & (VMA_SEALED | VMA_SHARED)) || y->dev != x->dev ||
+		    y->ino != x->ino || !y->name || !x->name || strcmp(y->name->s, x->name->s) ||
+		    y->off + (at - y->lo) != x->off + (at - a))
+			return -ENOENT;
+	}
+	long r = pages_protect(a, alen, (int)x->prot);
+	if (r)
+		return r;
+	size_t i = isolate(a, e);
+	while (i < n && v[i].lo < e) {
+		v[i].prot = x->prot;
+		v[i].flags = x->flags | ((x->prot & PROT_WRITE) ? 0 : VMA_PRISTINE);
+		i++;
+	}
+	merge();
+	return (long)a;
+}
+
 long vma_mmap(uintptr_t addr, size_t len, int prot, int flags, struct file *f, long fd, long off)
 {
 	int type = flags & 0x0f; /* MAP_TYPE */
@@ -493,6 +526,10 @@ long vma_mmap(uintptr_t addr, size_t len, int prot, int flags, struct file *f, l
 	}
 	x.lo = a;
 	x.hi = a + alen;
+	if (f && want_fixed && type == MAP_PRIVATE && (r = remap_pristine(&x, alen)) != -ENOENT)
+		goto fail; /* done, or failed: x was not inserted either way */
+	if (f && !(x.prot & PROT_WRITE))
+		x.flags |= VMA_PRISTINE;
 	bool was_mapped = !range_free(a, a + alen);
 	if (was_mapped) {
 		isolate(a, a + alen);
@@ -504,6 +541,8 @@ long vma_mmap(uintptr_t addr, size_t len, int prot, int flags, struct file *f, l
 	if (f) {
 		if (fixed_pages)
 			mark_dirty(a, alen);
+		else /* one call to fault in what the copy fills, not a fault a page */
+			plat_call(__NR_madvise, (long)a, (long)alen, 23 /* MADV_POPULATE_WRITE */, 0, 0, 0);
 		if ((r = vfs_file_copy_in(f, fd, a, len, off)) ||
 		    (x.prot != (PROT_READ | PROT_WRITE) && (r = pages_protect(a, alen, (int)x.prot))))
 			goto fail_pages;
@@ -580,8 +619,11 @@ long vma_mprotect(uintptr_t addr, size_t len, int prot)
 	}
 	if ((r = ensure(2)) || (r = pages_protect(addr, alen, prot & PROT_MASK)))
 		goto out;
-	for (size_t i = isolate(addr, e); i < n && v[i].lo < e; i++)
+	for (size_t i = isolate(addr, e); i < n && v[i].lo < e; i++) {
 		v[i].prot = (uint32_t)prot & PROT_MASK;
+		if (prot & PROT_WRITE)
+			v[i].flags &= ~(uint32_t)VMA_PRISTINE;
+	}
 	merge();
 	r = 0;
 out:
@@ -917,4 +959,35 @@ long vma_mlock(uintptr_t addr, size_t len, bool lock)
 	}
 	rt_unlock(&vma_lock);
 	return r;
+}
+
+/*
+ * The platform's code next to the application's (call-site trampolines,
+ * platform/direct/patch.c): they must be within a rel32 jump of the site,
+ * and with enclave memory everything within reach is the range. A region is
+ * cut out of the range like a mapping (so placement avoids it), made RWX,
+ * hidden from /proc/self/maps and reserved as runtime memory (rt_reserve),
+ * which keeps every application call off it. On sgx trampolines must be
+ * enclave pages anyway.
+ */
+uintptr_t rt_code_region(uintptr_t near, size_t len, size_t reach)
+{
+	if (!vma_on() || reach <= len)
+		return 0;
+	int rwx = PROT_READ | PROT_WRITE | PROT_EXEC;
+	uintptr_t floor = near > vma_lo + (reach - len) ? near - (reach - len) : vma_lo;
+	uintptr_t ceil = vma_hi - near > reach ? near + reach : vma_hi;
+	rt_lock(&vma_lock);
+	uintptr_t a = 0;
+	if (!ensure(1) && !(a = top_down(floor, RT_MIN(near, vma_hi), len)))
+		a = top_down(RT_MAX(near, vma_lo), ceil, len);
+	if (a && pages_fresh(a, len, rwx, false))
+		a = 0;
+	if (a) {
+		struct vma r = { .lo = a, .hi = a + len, .prot = (uint32_t)rwx, .flags = VMA_RUNTIME };
+		insert_at(find(a), &r);
+		rt_reserve(a, a + len);
+	}
+	rt_unlock(&vma_lock);
+	return a;
 }

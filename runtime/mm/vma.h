@@ -37,6 +37,8 @@ enum {
 	VMA_GROWSDOWN = 1u << 5, /* asked with MAP_GROWSDOWN (it does not grow) */
 	VMA_LOCKED = 1u << 6,    /* MAP_LOCKED */
 	VMA_SEALED = 1u << 7,    /* mseal: no unmap, protect, move, replace */
+	VMA_RUNTIME = 1u << 8,   /* the platform's code (rt_code_region): not shown */
+	VMA_PRISTINE = 1u << 9,  /* a file copy never writable since: still the file's bytes */
 };
 
 /* Name of a file mapping, shared by the pieces a split makes. */

@@ -80,6 +80,13 @@ static long mmap_enclave(struct sys_call *c)
 	long r;
 	int type = flags & 0x0f;
 	int acc = f->flags & O_ACCMODE;
+	if (f->ops->host) {
+		/* the host object's own mode (a memfd, a socket's fd... were
+		 * installed without one): it only picks the kind of mapping */
+		long fl = plat_call(__NR_fcntl, c->a[4], F_GETFL, 0, 0, 0, 0);
+		if (fl >= 0)
+			acc = (int)(fl & O_ACCMODE);
+	}
 	if (f->ops->host && (type == MAP_SHARED || type == 3 /* MAP_SHARED_VALIDATE */) && acc == O_RDWR)
 		r = mmap_host_shared(c, len);
 	else if (acc == O_WRONLY)
