@@ -918,6 +918,21 @@ long vma_msync(uintptr_t addr, size_t len, int flags)
 	return r;
 }
 
+/* Set or clear a flag on every mapping of [a, e), which must all be
+ * mapped (ENOMEM). */
+static long set_flag(uintptr_t a, uintptr_t e, uint32_t flag, bool on)
+{
+	rt_lock(&vma_lock);
+	long r = range_mapped(a, e) ? ensure(2) : -ENOMEM;
+	if (!r) {
+		for (size_t i = isolate(a, e); i < n && v[i].lo < e; i++)
+			v[i].flags = on ? v[i].flags | flag : v[i].flags & ~flag;
+		merge();
+	}
+	rt_unlock(&vma_lock);
+	return r;
+}
+
 long vma_mseal(uintptr_t addr, size_t len, unsigned long flags)
 {
 	size_t alen = RT_ALIGN_UP(len, PAGE);
@@ -925,18 +940,8 @@ long vma_mseal(uintptr_t addr, size_t len, unsigned long flags)
 
 	if (flags || (addr & (PAGE - 1)) || alen < len || e < addr)
 		return -EINVAL;
-	if (!alen)
-		return 0;
-	rt_lock(&vma_lock);
-	long r = range_mapped(addr, e) ? ensure(2) : -ENOMEM;
-	if (!r) {
-		for (size_t i = isolate(addr, e); i < n && v[i].lo < e; i++)
-			v[i].flags |= VMA_SEALED;
-		merge();
-	}
-	rt_unlock(&vma_lock);
 	/* the host's page tables need no seal: only the runtime changes them */
-	return r;
+	return alen ? set_flag(addr, e, VMA_SEALED, true) : 0;
 }
 
 long vma_mlock(uintptr_t addr, size_t len, bool lock)
@@ -948,17 +953,7 @@ long vma_mlock(uintptr_t addr, size_t len, bool lock)
 
 	if (alen < len || e < a)
 		return -EINVAL;
-	if (!alen)
-		return 0;
-	rt_lock(&vma_lock);
-	long r = range_mapped(a, e) ? ensure(2) : -ENOMEM;
-	if (!r) {
-		for (size_t i = isolate(a, e); i < n && v[i].lo < e; i++)
-			v[i].flags = lock ? v[i].flags | VMA_LOCKED : v[i].flags & ~(uint32_t)VMA_LOCKED;
-		merge();
-	}
-	rt_unlock(&vma_lock);
-	return r;
+	return alen ? set_flag(a, e, VMA_LOCKED, lock) : 0;
 }
 
 /*
