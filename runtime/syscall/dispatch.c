@@ -163,9 +163,8 @@ RT_HOT static long check_args(const struct sys_entry *e, const long *a)
 		case 'b':
 			/* msgrcv answers a negative size before it looks at the
 			 * buffer (EINVAL), which may then reach anything */
-			if (e == &sys_table[__NR_msgrcv] && a[i + 1] < 0)
-				break;
-			if (v && !buffer_ok(v, (unsigned long)a[i + 1]))
+			if (v && !buffer_ok(v, (unsigned long)a[i + 1]) &&
+			    !(e == &sys_table[__NR_msgrcv] && a[i + 1] < 0))
 				return -EFAULT;
 			break;
 		case 'v':
