@@ -59,6 +59,11 @@ enum bb_flags {
 	BB_F_TRACE = 1u << 1,   /* print every intercepted system call */
 	BB_F_FIRST = 1u << 2,   /* first enclave of this run (not an execve) */
 	BB_F_NO_PATCH = 1u << 3, /* do not patch call sites (COFFER_PATCH=0) */
+	/* Testing switch of the direct platform (COFFER_MEMORY): serve the
+	 * application's memory from a range as on sgx (PLAT_APP_MEM_RANGE),
+	 * or from a range of fixed RWX pages as on SGX1 (PLAT_APP_MEM_FIXED). */
+	BB_F_MEM_RANGE = 1u << 4,
+	BB_F_MEM_FIXED = 1u << 5,
 };
 
 struct bb_writer {

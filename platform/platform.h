@@ -33,6 +33,26 @@
 
 #include "abi.h"
 
+/* How the application's memory is provided (plat_boot_info.app_mem; docs/
+ * platforms.md, "Application memory inside ELRANGE"). */
+enum plat_app_mem {
+	/* The host maps it: application mmap and friends are forwarded and
+	 * checked against runtime memory (direct's default). */
+	PLAT_APP_MEM_HOST,
+	/* The runtime serves it from [app_mem_lo, app_mem_hi), which the host
+	 * keeps reserved and in which plat_mem_map(MAP_FIXED) replaces pages
+	 * with fresh zero pages of the asked protection (MAP_SHARED: shared
+	 * with forked children) and plat_mem_protect changes protection: the
+	 * runtime keeps the mappings' list, the host page tables follow it, so
+	 * PROT_NONE faults. (direct's COFFER_MEMORY=enclave; EDMM later.) */
+	PLAT_APP_MEM_RANGE,
+	/* The runtime serves it from [app_mem_lo, app_mem_hi), whose pages all
+	 * exist, readable, writable and executable, from the start and never
+	 * change: the runtime zeroes what it hands out again, and protection is
+	 * bookkeeping only (SGX1 after EINIT; direct's COFFER_MEMORY=sgx1). */
+	PLAT_APP_MEM_FIXED,
+};
+
 /* ---- per-thread block shared by platform and runtime -------------------- */
 
 struct plat_tls {
@@ -99,6 +119,15 @@ struct plat_boot_info {
 	unsigned long uid, euid, gid, egid;
 	const char *platform_name;
 	bool simulated; /* identity, keys and quotes are simulated */
+	/* Where the application's memory comes from (see "memory" below):
+	 * app_mem_hi == 0 for host memory, else the range the runtime serves
+	 * every application mapping from, and how its pages behave. */
+	uintptr_t app_mem_lo, app_mem_hi;
+	enum plat_app_mem app_mem;
+	/* PLAT_APP_MEM_FIXED: the range's pages hold zeros at boot, vouched for
+	 * (measured, or the host's fresh memory where the host is trusted
+	 * anyway); if not, the runtime zeroes each page before first use. */
+	bool app_mem_zeroed;
 };
 
 /* Leave the enclave: the whole process exits with `status`. */
@@ -111,12 +140,22 @@ long plat_exec(int boot_fd, const char *title);
 
 /* ---- memory (the runtime's own) ---------------------------------------- */
 
+/* Also used on the application's range with PLAT_APP_MEM_RANGE: only
+ * MAP_FIXED anonymous maps inside it (fresh zero pages), and protect. */
 long plat_mem_map(uintptr_t addr, size_t len, int prot, int flags, int fd, long off);
 long plat_mem_unmap(uintptr_t addr, size_t len);
 long plat_mem_protect(uintptr_t addr, size_t len, int prot);
 /* Fault in [addr, addr + len) writable now (MADV_POPULATE_WRITE), so that
  * later touches cannot fail for lack of memory. */
 long plat_mem_populate(uintptr_t addr, size_t len);
+/* For application memory the runtime serves from its own range when that
+ * range is host memory (PLAT_APP_MEM_RANGE): madvise, mremap of whole host
+ * mappings, and mincore into `vec` (one byte per page, inside the range).
+ * Results are -errno, or for plat_mem_remap the new address, which the
+ * runtime compares with the one it asked for. */
+long plat_mem_advise(uintptr_t addr, size_t len, int advice);
+long plat_mem_remap(uintptr_t old, size_t old_len, size_t new_len, int flags, uintptr_t new_addr);
+long plat_mem_incore(uintptr_t addr, size_t len, uint8_t *vec);
 
 /* ---- forwarded application system calls -------------------------------- */
 
@@ -407,6 +446,15 @@ void rt_deliver_held(struct kucontext *ctx);
 /* The platform mapped [lo, hi) for itself (call-site trampolines): the
  * application must not map, unmap or change anything there. */
 void rt_reserve(uintptr_t lo, uintptr_t hi);
+
+/* With enclave memory (plat_boot_info.app_mem): a region of `len` bytes
+ * of the application's range less than `reach` from `near`, readable,
+ * writable and executable, hidden from the application and reserved as
+ * runtime memory (rt_reserve done), for the platform's code that must sit
+ * next to the application's (call-site trampolines: on sgx they must be
+ * enclave pages). 0 with host memory or when there is no room: the
+ * platform then finds its own. */
+uintptr_t rt_code_region(uintptr_t near, size_t len, size_t reach);
 
 /* The host thread ids of the other live threads of this process (at most
  * max); for the platform's stop-the-world in plat_patch_syscall. */

@@ -89,6 +89,9 @@ static void run_usage(FILE *out)
 		"  COFFER_LOG      default log level\n"
 		"  COFFER_PATCH    0: every system call traps; 1 (default): call sites are\n"
 		"                  patched after their first trap (the fast path)\n"
+		"  COFFER_MEMORY   host (default): the host maps the program's memory;\n"
+		"                  enclave: the runtime serves it from one reserved range\n"
+		"                  as on sgx; sgx1: the same with fixed RWX pages (testing)\n"
 		"  COFFER_ENCLAVE  path of the enclave image (default: next to coffer)\n");
 }
 
@@ -118,6 +121,16 @@ int run_env_level(struct run_opts *o)
 		return COFFER_EXIT_USAGE;
 	}
 	o->no_patch = env_patch && !strcmp(env_patch, "0");
+	const char *env_mem = getenv("COFFER_MEMORY");
+	o->mem_flags = 0;
+	if (env_mem && !strcmp(env_mem, "enclave"))
+		o->mem_flags = BB_F_MEM_RANGE;
+	else if (env_mem && !strcmp(env_mem, "sgx1"))
+		o->mem_flags = BB_F_MEM_FIXED;
+	else if (env_mem && *env_mem && strcmp(env_mem, "host")) {
+		fprintf(stderr, "coffer: COFFER_MEMORY=%s: expected host (the default), enclave or sgx1\n", env_mem);
+		return COFFER_EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -255,7 +268,7 @@ static int write_bootblock(const struct run_opts *o, const struct run_target *t)
 	char *paths[1024];
 	int nfds = inherited_fds(!t->bundle, fds, paths, 1024);
 	uint32_t flags = BB_F_FIRST | (o->trace ? BB_F_TRACE : 0) | (t->bundle ? 0 : BB_F_DEV_RUN) |
-			 (o->no_patch ? BB_F_NO_PATCH : 0);
+			 (o->no_patch ? BB_F_NO_PATCH : 0) | o->mem_flags;
 
 	uint8_t *buf = NULL;
 	size_t len = 0;

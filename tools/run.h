@@ -15,6 +15,7 @@ struct run_opts {
 	bool trace;
 	int log_level;
 	bool no_patch; /* COFFER_PATCH=0 */
+	uint32_t mem_flags; /* COFFER_MEMORY: BB_F_MEM_* */
 	bool have_mre, have_mrs;
 	uint8_t mre[32], mrs[32];
 	int record_fd; /* development runs: where the runtime reports paths, or -1 */

@@ -79,6 +79,23 @@ long plat_mem_populate(uintptr_t addr, size_t len)
 	return sys3(__NR_madvise, addr, len, 23 /* MADV_POPULATE_WRITE */);
 }
 
+long plat_mem_advise(uintptr_t addr, size_t len, int advice)
+{
+	return sys3(__NR_madvise, addr, len, advice);
+}
+
+long plat_mem_remap(uintptr_t old, size_t old_len, size_t new_len, int flags, uintptr_t new_addr)
+{
+	long r = sys5(__NR_mremap, old, old_len, new_len, flags, new_addr);
+	direct_maps_call(__NR_mremap, 0);
+	return r;
+}
+
+long plat_mem_incore(uintptr_t addr, size_t len, uint8_t *vec)
+{
+	return sys3(__NR_mincore, addr, len, (long)vec);
+}
+
 RT_HOT long plat_forward(long nr, const long a[6])
 {
 	struct plat_tls *t = plat_tls();

@@ -369,6 +369,22 @@ static bool find_overlap(void *arg, uintptr_t a, uintptr_t b, const char *perms)
 	return o->found || a >= o->hi; /* the listing is in address order */
 }
 
+/* Start using the mapped, reserved region at a. */
+static long region_add(uintptr_t a)
+{
+	uint8_t *h = (uint8_t *)a;
+	*(uint64_t *)h = (uint64_t)(uintptr_t)direct_fast_entry;
+	if (!resume_stub) {
+		static const uint8_t stub[4] = { 0x0f, 0x05, 0x0f, 0x0b }; /* syscall; ud2 */
+		memcpy(h + 8, stub, sizeof stub);
+		__atomic_store_n(&resume_stub, a + 8, __ATOMIC_RELEASE);
+	}
+	regions[nregions].lo = a;
+	regions[nregions].used = REGION_HDR;
+	__atomic_store_n(&nregions, nregions + 1, __ATOMIC_RELEASE); /* for in_region */
+	return nregions - 1;
+}
+
 /* A region within reach of `site` with room for one more trampoline. */
 static long region_near(uintptr_t site)
 {
@@ -380,12 +396,17 @@ static long region_near(uintptr_t site)
 	}
 	if (nregions == MAX_REGIONS)
 		return -ENOSPC;
+	/* With enclave memory everything near the site is the application's
+	 * range: the runtime cuts the region out of it (and reserves it). */
+	uintptr_t a = rt_code_region(site, REGION_SIZE, REACH);
+	if (a)
+		return region_add(a);
 	/* Look for a free hole below the site first (above a static program
 	 * lies its heap, which must stay free to grow), then above. */
 	uintptr_t base = RT_ALIGN_DOWN(site, REGION_SIZE);
 	for (int dir = -1; dir <= 1; dir += 2) {
 		for (uintptr_t k = 1; k <= 1024; k++) {
-			uintptr_t a = dir < 0 ? base - k * MB : base + k * MB;
+			a = dir < 0 ? base - k * MB : base + k * MB;
 			if (dir < 0 && (base < k * MB + MB))
 				break;
 			long r = sys6(__NR_mmap, a, REGION_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
@@ -409,18 +430,8 @@ static long region_near(uintptr_t site)
 				sys2(__NR_munmap, r, REGION_SIZE);
 				continue;
 			}
-			uint8_t *h = (uint8_t *)a;
-			*(uint64_t *)h = (uint64_t)(uintptr_t)direct_fast_entry;
-			if (!resume_stub) {
-				static const uint8_t stub[4] = { 0x0f, 0x05, 0x0f, 0x0b }; /* syscall; ud2 */
-				memcpy(h + 8, stub, sizeof stub);
-				__atomic_store_n(&resume_stub, a + 8, __ATOMIC_RELEASE);
-			}
 			rt_reserve(a, a + REGION_SIZE);
-			regions[nregions].lo = a;
-			regions[nregions].used = REGION_HDR;
-			__atomic_store_n(&nregions, nregions + 1, __ATOMIC_RELEASE); /* for in_region */
-			return nregions - 1;
+			return region_add(a);
 		}
 	}
 	return -ENOMEM;

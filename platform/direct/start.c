@@ -14,7 +14,10 @@
  *   4. for a signed bundle, establishes the enclave's identity and refuses
  *      to go on if it is not what was signed (verify.c), then gives up the
  *      host privileges a container would not have (caps.c);
- *   5. hands everything to the runtime (rt_main).
+ *   5. with the testing switch COFFER_MEMORY (a boot-block flag), reserves
+ *      the range the application's memory is served from, as sgx gives
+ *      the enclave's (app_memory);
+ *   6. hands everything to the runtime (rt_main).
  * On the sgx platform the same facts come from the untrusted loader and are
  * checked inside the enclave; here the host is the CPU as well.
  */
@@ -185,6 +188,58 @@ static void establish_identity(struct plat_boot_info *bi)
 	}
 }
 
+/*
+ * The testing switch COFFER_MEMORY=enclave|sgx1: the application's memory
+ * comes from one range reserved here, as an enclave's comes from ELRANGE.
+ * It sits low (from 64 KiB, the usual vm.mmap_min_addr) so that non-PIE
+ * programs, linked at 4 MiB, fit in it as they would in an enclave whose
+ * base is 0; where that is taken, anywhere. NORESERVE: the host commits
+ * only what is touched, so a big range is free. With sgx1 every page is
+ * RWX from the start, as SGX1 pages are after EINIT.
+ */
+#define DIRECT_APP_MEM_LO 0x10000UL
+#define DIRECT_APP_MEM_SIZE (64UL << 30)
+
+static void app_memory(struct plat_boot_info *bi)
+{
+	struct bb_reader r;
+	struct bb_record rec;
+	uint32_t flags = 0;
+
+	if (bb_reader_init(&r, bi->bootblock, bi->bootblock_len))
+		return;
+	while (bb_next(&r, &rec) > 0)
+		if (rec.type == BB_FLAGS && !bb_get_u32(&rec, &flags))
+			flags = 0;
+	if (!(flags & (BB_F_MEM_RANGE | BB_F_MEM_FIXED)))
+		return;
+	bool fixed = flags & BB_F_MEM_FIXED;
+	int prot = fixed ? PROT_READ | PROT_WRITE | PROT_EXEC : PROT_NONE;
+	int mflags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+	long a = sys6(__NR_mmap, DIRECT_APP_MEM_LO, DIRECT_APP_MEM_SIZE, prot, mflags | MAP_FIXED_NOREPLACE, -1, 0);
+	if (a != (long)DIRECT_APP_MEM_LO) {
+		if (a > 0 || a < -4095)
+			sys2(__NR_munmap, a, DIRECT_APP_MEM_SIZE); /* an old kernel's hint */
+		a = sys6(__NR_mmap, 0, DIRECT_APP_MEM_SIZE, prot, mflags, -1, 0);
+	}
+	if (a < 0 && a > -4096) {
+		direct_early_error("coffer: cannot reserve the application's memory range (COFFER_MEMORY)\n");
+		sys1(__NR_exit_group, COFFER_EXIT_ENCLAVE);
+	}
+	bi->app_mem_lo = (uintptr_t)a;
+	bi->app_mem_hi = (uintptr_t)a + DIRECT_APP_MEM_SIZE;
+	bi->app_mem = fixed ? PLAT_APP_MEM_FIXED : PLAT_APP_MEM_RANGE;
+	if (fixed) {
+		/* Play the host of pages added without EEXTEND: their contents
+		 * are the host's choice. Where the program's first mappings go
+		 * (the program and break low, the stack and ld.so high), leave
+		 * a pattern; the runtime must hand out zeros all the same. */
+		memset((void *)bi->app_mem_lo, 0xcc, 4UL << 20);
+		memset((void *)(bi->app_mem_hi - (16UL << 20)), 0xcc, 16UL << 20);
+	}
+	bi->app_mem_zeroed = false;
+}
+
 __attribute__((noreturn, used)) void direct_start(uintptr_t *sp);
 
 void direct_start(uintptr_t *sp)
@@ -247,5 +302,6 @@ void direct_start(uintptr_t *sp)
 booted:
 	setup_fs();
 	establish_identity(&bi);
+	app_memory(&bi);
 	rt_main(&bi);
 }

@@ -21,6 +21,7 @@
 #include "../../common/sgx.h"
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
+#include "../mm/vma.h"
 #include "../proc/pidtab.h"
 #include "../proc/proc.h"
 #include "../syscall/sys.h"
@@ -443,6 +444,10 @@ void rt_main(const struct plat_boot_info *bi)
 	plat_sig_setmask(~0ULL);
 	if (mm_init(bi->image_lo, bi->image_hi))
 		boot_fail(COFFER_EXIT_ENCLAVE, "cannot reserve runtime memory");
+	if (bi->app_mem != PLAT_APP_MEM_HOST &&
+	    vma_init(bi->app_mem_lo, bi->app_mem_hi, bi->app_mem == PLAT_APP_MEM_FIXED, bi->app_mem_zeroed))
+		boot_fail(COFFER_EXIT_ENCLAVE, "the platform's range for application memory (%p-%p) is unusable",
+			  (void *)bi->app_mem_lo, (void *)bi->app_mem_hi);
 	cfg.bi = bi;
 	parse_bootblock(bi, &cfg);
 	rt_log_level = (int)RT_MIN(cfg.log_level, (uint32_t)RT_LOG_DEBUG);

@@ -8,6 +8,11 @@
  *    span, placed by the host, and their segments inside it;
  *  - ET_EXEC images go at their link addresses, which must not touch runtime
  *    memory.
+ * With enclave memory (mm/vma.h) everything the program gets is placed in
+ * the platform's range by the runtime: the initial stack at its top, the
+ * program low in it with the break right after, ld.so top-down below the
+ * stack like any mapping; no vDSO (the host's lies outside the range), and
+ * a non-PIE program whose link address is outside the range cannot run.
  * Headers read from the file are untrusted input: counts, sizes and offsets
  * are bounded before use.
  */
@@ -19,6 +24,7 @@
 
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
+#include "../mm/vma.h"
 #include "../proc/proc.h"
 #include "loader.h"
 #include "../lib/host.h"
@@ -30,6 +36,7 @@
 #define BINPRM_BUF_SIZE 256
 #define MAX_PHNUM 1024
 #define MAX_ARG_BYTES (2UL << 20)
+#define ENCLAVE_STACK_SIZE (8UL << 20) /* Linux's default RLIMIT_STACK */
 
 /* ---- string vectors ----------------------------------------------------- */
 
@@ -293,7 +300,7 @@ fail:
 /* ---- mapping ------------------------------------------------------------------ */
 
 struct elf_loaded {
-	uintptr_t base, entry, phdr;
+	uintptr_t base, entry, phdr, end;
 	unsigned phnum;
 	char interp[RT_PATH_MAX];
 	bool has_interp;
@@ -328,21 +335,24 @@ static long map_segment(struct file *f, long fd, uintptr_t base, const Elf64_Phd
 		if (zero_tail) {
 			memset((void *)file_end, 0, RT_ALIGN_UP(file_end, RT_PAGE_SIZE) - file_end);
 			if (!(prot & PROT_WRITE))
-				plat_mem_protect(page, len, prot);
+				vma_on() ? vma_mprotect(page, len, prot) : plat_mem_protect(page, len, prot);
 		}
 	}
 	uintptr_t anon = RT_ALIGN_UP(ph->p_filesz ? file_end : start, RT_PAGE_SIZE);
 	if (!ph->p_filesz)
 		anon = page;
 	if (mem_end > anon) {
-		r = plat_mem_map(anon, mem_end - anon, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		int fl = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
+		r = vma_on() ? vma_mmap(anon, mem_end - anon, prot, fl, NULL, -1, 0)
+			     : plat_mem_map(anon, mem_end - anon, prot, fl, -1, 0);
 		if (is_err(r))
 			return r;
 	}
 	return 0;
 }
 
-static long load_elf(const char *path, struct elf_loaded *out, char *why, size_t whylen)
+/* hint: where an ET_DYN image should go in enclave memory (0: anywhere). */
+static long load_elf(const char *path, uintptr_t hint, struct elf_loaded *out, char *why, size_t whylen)
 {
 	Elf64_Ehdr eh;
 	Elf64_Phdr *ph = NULL;
@@ -401,7 +411,8 @@ static long load_elf(const char *path, struct elf_loaded *out, char *why, size_t
 		goto out;
 	}
 	if (eh.e_type == ET_DYN) {
-		long a = plat_mem_map(0, hi - lo, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		long a = vma_on() ? vma_mmap(hint, hi - lo, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, NULL, -1, 0)
+				  : plat_mem_map(0, hi - lo, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (is_err(a)) {
 			r = a;
 			goto out;
@@ -413,6 +424,13 @@ static long load_elf(const char *path, struct elf_loaded *out, char *why, size_t
 		rt_snprintf(why, whylen, "cannot execute: its load address collides with the runtime");
 		r = -ENOMEM;
 		goto out;
+	} else if (vma_on() && (lo < vma_lo || hi > vma_hi)) {
+		rt_snprintf(why, whylen,
+			    "cannot execute: a non-PIE program linked at %p, outside the enclave's memory "
+			    "range %p-%p (build it as PIE)",
+			    (void *)lo, (void *)vma_lo, (void *)vma_hi);
+		r = -ENOMEM;
+		goto out;
 	}
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		if (ph[i].p_type == PT_LOAD && (r = map_segment(f, fd, out->base, &ph[i]))) {
@@ -421,6 +439,7 @@ static long load_elf(const char *path, struct elf_loaded *out, char *why, size_t
 		}
 	}
 	out->entry = out->base + eh.e_entry;
+	out->end = out->base + hi;
 	out->phnum = eh.e_phnum;
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		if (ph[i].p_type == PT_PHDR)
@@ -464,16 +483,28 @@ long loader_load(const struct loader_prog *prog, struct loader_env *env, struct 
 {
 	const struct plat_boot_info *bi = env->bi;
 	struct elf_loaded app, interp;
-	long r = load_elf(prog->elf, &app, why, whylen);
+	uintptr_t stack_top = bi->stack_top, vdso = bi->vdso;
+	long r;
 
+	if (vma_on()) {
+		/* first, so that everything mapped later goes below it */
+		vdso = 0;
+		if (!(stack_top = vma_stack(ENCLAVE_STACK_SIZE))) {
+			rt_snprintf(why, whylen, "no room for the stack in the enclave's memory range");
+			return -ENOMEM;
+		}
+	}
+	r = load_elf(prog->elf, vma_on() ? RT_ALIGN_UP(vma_lo, 1UL << 20) : 0, &app, why, whylen);
 	if (r)
 		return r;
+	if (vma_on())
+		vma_brk_init(app.end);
 	uintptr_t start = app.entry;
 	uintptr_t interp_base = 0;
 	if (app.has_interp) {
 		char ibuf[RT_PATH_MAX];
 		str_copy(ibuf, app.interp, sizeof ibuf);
-		r = load_elf(ibuf, &interp, why, whylen);
+		r = load_elf(ibuf, 0, &interp, why, whylen);
 		if (r) {
 			if (r == -ENOENT)
 				rt_snprintf(why, whylen, "cannot execute: its loader %s is missing", ibuf);
@@ -492,7 +523,7 @@ long loader_load(const struct loader_prog *prog, struct loader_env *env, struct 
 		rt_snprintf(why, whylen, "Argument list too long");
 		return -E2BIG;
 	}
-	struct stack_builder b = { bi->stack_top, bi->stack_top - (6UL << 20) };
+	struct stack_builder b = { stack_top, stack_top - (6UL << 20) };
 	uintptr_t execfn = push_str(&b, env->execfn);
 	char **uenv = rt_alloc((env->envc + 1) * sizeof *uenv);
 	char **uarg = rt_alloc((prog->argv.n + 1) * sizeof *uarg);
@@ -517,7 +548,7 @@ long loader_load(const struct loader_prog *prog, struct loader_env *env, struct 
 	uintptr_t random = push_bytes(&b, rnd, sizeof rnd);
 
 	uint64_t aux[][2] = {
-		{ AT_SYSINFO_EHDR, bi->vdso },
+		{ AT_SYSINFO_EHDR, vdso },
 		{ AT_MINSIGSTKSZ, bi->minsigstksz },
 		{ AT_HWCAP, bi->hwcap },
 		{ AT_PAGESZ, RT_PAGE_SIZE },
@@ -539,7 +570,7 @@ long loader_load(const struct loader_prog *prog, struct loader_env *env, struct 
 		{ AT_PLATFORM, platform },
 		{ AT_NULL, 0 },
 	};
-	size_t naux = RT_ARRAY_LEN(aux) - (bi->vdso ? 0 : 1);
+	size_t naux = RT_ARRAY_LEN(aux) - (vdso ? 0 : 1);
 	size_t words = 1 + prog->argv.n + 1 + env->envc + 1 + naux * 2;
 	uintptr_t sp = RT_ALIGN_DOWN(b.sp - words * 8, 16);
 	if (!execfn || !random || sp < b.limit) {
@@ -557,7 +588,7 @@ long loader_load(const struct loader_prog *prog, struct loader_env *env, struct 
 		*w++ = (uint64_t)uenv[i];
 	*w++ = 0;
 	env->view.auxv = w;
-	for (size_t i = bi->vdso ? 0 : 1; i < RT_ARRAY_LEN(aux); i++) {
+	for (size_t i = vdso ? 0 : 1; i < RT_ARRAY_LEN(aux); i++) {
 		*w++ = aux[i][0];
 		*w++ = aux[i][1];
 	}

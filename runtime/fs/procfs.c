@@ -11,6 +11,8 @@
  *    in the process's fd and fdinfo directories: listing one lists the
  *    application's fd table (CPython's subprocess and the JVM close fds by
  *    listing /proc/self/fd), and naming a runtime fd there is ENOENT;
+ *  - with enclave memory (mm/vma.h), maps is the runtime's list, as in a
+ *    bundle (the host's would show one reservation);
  *  - sys/kernel/hostname and domainname are the enclave's names (uts.c), as
  *    in a bundle: the generated files, which cannot be written (writing the
  *    host's would rename the host).
@@ -21,6 +23,7 @@
  */
 #include <linux/fcntl.h>
 
+#include "../mm/vma.h"
 #include "../proc/proc.h"
 #include "procfs.h"
 
@@ -136,7 +139,8 @@ static bool uts_entry(const char *rel)
 
 static long proc_open(const struct vfs_path *p, int flags, unsigned mode, struct file **out)
 {
-	if (uts_entry(p->rel))
+	/* with enclave memory, the runtime's list of mappings (procinfo.c) */
+	if (uts_entry(p->rel) || (vma_on() && own_entry(p->rel, "maps")))
 		return procfs_ops.open(p, flags, mode, out);
 	if (own_entry(p->rel, "mem") && (flags & O_ACCMODE) != O_RDONLY)
 		return -EACCES;

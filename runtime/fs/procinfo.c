@@ -22,9 +22,11 @@
  */
 #include <asm/stat.h>
 #include <linux/fcntl.h>
+#include <linux/mman.h>
 #include <linux/utsname.h>
 
 #include "../mm/mm.h"
+#include "../mm/vma.h"
 #include "../proc/pidtab.h"
 #include "../proc/proc.h"
 #include "../syscall/sys.h"
@@ -462,10 +464,68 @@ static void maps_line(void *arg, char *line)
 		put_mapping(arg, &m);
 }
 
+/* Enclave memory (mm/vma.h): the runtime's list of mappings is the truth
+ * for the range; the host's lines count only outside it (shared file
+ * mappings, SysV shared memory), without the host's stack, heap and vDSO,
+ * which are not the program's. */
+struct encl_maps {
+	struct pbuf *b;
+	bool shown; /* the range's lines are out */
+};
+
+static void vma_line(void *arg, const struct vma *x)
+{
+	struct pbuf *b = arg;
+	if (x->flags & VMA_RUNTIME)
+		return;
+	char perms[5] = { x->prot & PROT_READ ? 'r' : '-', x->prot & PROT_WRITE ? 'w' : '-',
+			  x->prot & PROT_EXEC ? 'x' : '-', x->flags & VMA_SHARED ? 's' : 'p', 0 };
+	const char *name = (x->flags & VMA_STACK) ? "[stack]"
+			   : (x->flags & VMA_HEAP) ? "[heap]"
+			   : x->name ? x->name->s : "";
+	/* Linux's encoding of dev_t (new_encode_dev) */
+	unsigned maj = (unsigned)(((x->dev >> 8) & 0xfff) | ((x->dev >> 32) & ~0xfffULL));
+	unsigned min = (unsigned)((x->dev & 0xff) | ((x->dev >> 12) & ~0xffULL));
+	char line[128];
+	int w = rt_snprintf(line, sizeof line, "%08lx-%08lx %s %08lx %02x:%02x %lu", (unsigned long)x->lo,
+			    (unsigned long)x->hi, perms, (unsigned long)x->off, maj, min, (unsigned long)x->ino);
+	pb_putn(b, line, (size_t)w);
+	if (*name) {
+		for (; w < 72; w++)
+			pb_putn(b, " ", 1);
+		pb_putn(b, " ", 1);
+		pb_puts(b, name);
+	}
+	pb_putn(b, "\n", 1);
+}
+
+static void encl_maps_line(void *arg, char *line)
+{
+	struct encl_maps *e = arg;
+	struct mapping m;
+	if (!parse_mapping(line, &m) || runtime_range(m.lo, m.hi) || vma_overlaps(m.lo, m.hi - m.lo))
+		return;
+	if (!strcmp(m.name, "[stack]") || !strcmp(m.name, "[heap]") || !strcmp(m.name, "[vdso]") ||
+	    str_starts(m.name, "[vvar"))
+		return;
+	if (!e->shown && m.lo >= vma_lo) {
+		vma_each(vma_line, e->b);
+		e->shown = true;
+	}
+	put_mapping(e->b, &m);
+}
+
 static long gen_maps(struct pbuf *b, const struct proc_node *n)
 {
 	char path[64];
 	node_file(n, "maps", path, sizeof path);
+	if (vma_on() && n->own) {
+		struct encl_maps e = { b, false };
+		long r = host_lines(path, encl_maps_line, &e);
+		if (!r && !e.shown)
+			vma_each(vma_line, b);
+		return r;
+	}
 	return host_lines(path, maps_line, b);
 }
 

@@ -346,6 +346,10 @@ void vfs_file_close(struct file *f, long fd);
 long vfs_file_mmap(struct file *f, long fd, uintptr_t addr, size_t len, int prot, int flags, long off);
 /* Read from a file at an offset into runtime memory (program loading). */
 long vfs_file_pread(struct file *f, long fd, void *buf, size_t n, long off);
+/* Copy the file's bytes from off into application memory at a (a file
+ * mapping in enclave memory, mm/vma.h); 0 or -errno (ENODEV: the file has
+ * no bytes to map). */
+long vfs_file_copy_in(struct file *f, long fd, uintptr_t a, size_t len, long off);
 
 /* coffer manifest record: report a path the program used (record.c); kind
  * is S (looked up), R (read), W (written), X (executed) or P (a process

@@ -12,6 +12,7 @@
  */
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
+#include "../mm/vma.h"
 #include "proc.h"
 #include "../lib/host.h"
 
@@ -239,6 +240,7 @@ void fork_lock_all(void)
 	rt_lock(&slot_lock);
 	rt_lock(&p->lock);
 	rt_lock(&current()->fdt->lock);
+	vma_fork_lock(); /* before the allocator's, as vma.c takes them */
 	rt_alloc_lock();
 }
 
@@ -246,6 +248,7 @@ void fork_unlock_all(void)
 {
 	struct rt_proc *p = current()->proc;
 	rt_alloc_unlock();
+	vma_fork_unlock();
 	rt_unlock(&current()->fdt->lock);
 	rt_unlock(&p->lock);
 	rt_unlock(&slot_lock);

@@ -168,7 +168,10 @@ RT_HOT static long check_args(const struct sys_entry *e, const long *a)
 				return -EFAULT;
 			break;
 		case 'b':
-			if (v && !buffer_ok(v, (unsigned long)a[i + 1]))
+			/* msgrcv answers a negative size before it looks at the
+			 * buffer (EINVAL), which may then reach anything */
+			if (v && !buffer_ok(v, (unsigned long)a[i + 1]) &&
+			    !(e == &sys_table[__NR_msgrcv] && a[i + 1] < 0))
 				return -EFAULT;
 			break;
 		case 'v':

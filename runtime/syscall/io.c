@@ -17,6 +17,7 @@
 
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
+#include "../mm/vma.h"
 #include "../proc/proc.h"
 #include "sys.h"
 #include "../lib/host.h"
@@ -419,8 +420,32 @@ long vfs_file_pread(struct file *f, long fd, void *buf, size_t n, long off)
 	return r;
 }
 
+long vfs_file_copy_in(struct file *f, long fd, uintptr_t a, size_t len, long off)
+{
+	long r;
+	if (f->ops->host) {
+		r = vfs_file_pread(f, fd, (void *)a, len, off);
+	} else {
+		if (!f->ops->pread)
+			return -ENODEV;
+		rt_lock(&f->lock);
+		r = f->ops->pread(f, (void *)a, len, off, true);
+		rt_unlock(&f->lock);
+	}
+	if (r == -ESPIPE || r == -EISDIR || r == -EINVAL)
+		return -ENODEV; /* a pipe, socket or directory cannot be mapped */
+	return r < 0 ? r : 0;
+}
+
 long vfs_file_mmap(struct file *f, long fd, uintptr_t addr, size_t len, int prot, int flags, long off)
 {
+	if (vma_on()) {
+		if (!readable(f))
+			return -EACCES;
+		if ((flags & MAP_SHARED) && (prot & PROT_WRITE))
+			return -EACCES; /* served as a copy: syscall/mm.c sends the others to the host */
+		return vma_mmap(addr, len, prot, flags, f, fd, off);
+	}
 	if (f->ops->host)
 		return plat_mem_map(addr, len, prot, flags, (int)fd, off);
 	/* A runtime-backed file is copied into private memory: the host must

@@ -25,6 +25,7 @@
 #include <linux/shm.h>
 
 #include "../mm/mm.h"
+#include "../mm/vma.h"
 #include "../proc/pidtab.h"
 #include "sys.h"
 #include "../lib/host.h"
@@ -118,9 +119,15 @@ long sys_shmat(struct sys_call *c)
 {
 	if (!pidtab_ipc_has(PIDTAB_SHM, (int)c->a[0]))
 		return -EINVAL;
+	/* with enclave memory the segment is the host's, outside the range
+	 * (mm/vma.h): an address inside it is one the host cannot map */
+	if (vma_on() && c->a[1] && vma_overlaps((uintptr_t)c->a[1], 1))
+		return -EINVAL;
 	long r = sys_forward(c);
 	if (r >= 0 && !mm_user_ok((uintptr_t)r, 0))
 		rt_panic("the host attached shared memory inside runtime memory");
+	if (r >= 0 && vma_on() && vma_overlaps((uintptr_t)r, 1))
+		rt_panic("the host attached shared memory inside the enclave range");
 	return r;
 }
 

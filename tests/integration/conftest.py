@@ -16,6 +16,17 @@ BUILD = pathlib.Path(os.environ.get("COFFER_BUILD", ROOT / "build")).resolve()
 COFFER = BUILD / "coffer"
 PROGS = BUILD / "tests"
 HERE = pathlib.Path(__file__).resolve().parent
+# Switches of `coffer run` that a whole test run may set (COFFER_MEMORY=enclave
+# runs the suite with enclave memory); tests that build their own environment
+# pass them on with run_env().
+RUN_SWITCHES = ("COFFER_MEMORY",)
+
+
+def run_env(env):
+    """env plus the run-wide switches set for this test run."""
+    return {**env, **{k: os.environ[k] for k in RUN_SWITCHES if k in os.environ}}
+
+
 NOTICE = "coffer: development run on the simulated direct platform: no manifest, nothing is protected"
 
 

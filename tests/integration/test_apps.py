@@ -18,10 +18,10 @@ import time
 
 import pytest
 
-from conftest import COFFER, HERE, cli, native, stderr_lines
+from conftest import COFFER, HERE, cli, native, stderr_lines, run_env
 
 PROGRAMS = HERE / "programs"
-ENV = {"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "LANG": "C.UTF-8"}
+ENV = run_env({"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "LANG": "C.UTF-8"})
 NODE, JAVA, JAVAC = "/usr/bin/node", "/usr/bin/java", "/usr/bin/javac"
 REDIS, REDIS_CLI = "/usr/bin/redis-server", "/usr/bin/redis-cli"
 NGINX, MEMCACHED, CURL = "/usr/sbin/nginx", "/usr/bin/memcached", "/usr/bin/curl"

@@ -21,14 +21,14 @@ import time
 
 import pytest
 
-from conftest import BUILD, cli
+from conftest import BUILD, cli, run_env
 
 BINS = sorted((os.path.dirname(p) for p in glob.glob("/usr/lib/postgresql/*/bin/postgres")),
               key=lambda p: int(p.split("/")[-2]))
 pytestmark = pytest.mark.skipif(not BINS, reason="PostgreSQL is not installed (scripts/install-deps.sh)")
 BIN = BINS[-1] if BINS else ""
 PORT = "5432"  # only the name of the socket file: no TCP
-ENV = {"PATH": "/usr/bin:/bin", "LANG": "C"}
+ENV = run_env({"PATH": "/usr/bin:/bin", "LANG": "C"})
 
 
 def server_user():

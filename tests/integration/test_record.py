@@ -12,10 +12,10 @@ import subprocess
 
 import pytest
 
-from conftest import cli
+from conftest import cli, run_env
 
 PYTHON = "/usr/bin/python3"
-ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+ENV = run_env({"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
 
 APP = '''\
 import json, sqlite3, ssl, sys, threading, urllib.request

@@ -1,6 +1,9 @@
 """Signals and memory protection (issue 2, acceptance item 5 and the
 runtime's self-protection)."""
+import os
 import signal
+
+import pytest
 
 from conftest import native, run, stderr_lines
 
@@ -39,6 +42,9 @@ def test_the_program_inherits_the_signal_mask_and_ignored_signals():
 
 
 def test_application_cannot_touch_the_runtime(prog):
+    if os.environ.get("COFFER_MEMORY", "host") not in ("", "host"):
+        pytest.skip("protect finds the runtime in a development run's /proc/self/maps, which enclave memory's "
+                    "list does not show; test_encmem.py aims the same calls at it")
     c = run([prog("protect")])
     assert c.returncode == 0, c.stderr
     assert c.stdout.splitlines() == [
