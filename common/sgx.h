@@ -123,6 +123,10 @@ void sgx_measure_ecreate(struct sgx_measure *m, const struct sgx_sha256 *sha, ui
 			 uint64_t size);
 void sgx_measure_eadd(struct sgx_measure *m, uint64_t offset, uint64_t secinfo_flags);
 void sgx_measure_eextend(struct sgx_measure *m, uint64_t offset, const uint8_t data[256]);
+/* EADD n pages from offset on with the same SECINFO and no EEXTEND: the
+ * same records as n sgx_measure_eadd() calls, hashed in batches (the heap of
+ * a large enclave is millions of them). */
+void sgx_measure_eadd_run(struct sgx_measure *m, uint64_t offset, uint64_t n, uint64_t secinfo_flags);
 /* EADD a page and EEXTEND all 16 of its 256-byte chunks (NULL: zeros). */
 void sgx_measure_add_page(struct sgx_measure *m, uint64_t offset, uint64_t secinfo_flags,
 			  const uint8_t *page, bool extend);
@@ -132,6 +136,47 @@ int sgx_measure_finish(struct sgx_measure *m, uint8_t mrenclave[SGX_HASH_SIZE]);
 /* Replay an SGXS stream (the records as measured, EEXTEND data inline) into
  * m; returns 0, or -1 if the stream is malformed. */
 int sgx_measure_sgxs(struct sgx_measure *m, const struct sgx_sha256 *sha, const uint8_t *s, size_t len);
+
+/* ---- SECS, TCS and SSA values of the enclave layout (common/layout.h) ---- */
+
+/* XFRM (XCR0 bits an enclave runs with: SDM vol. 1 13.1, vol. 3D 38.7.2).
+ * x87 and SSE are always on; the others are all-or-nothing groups. */
+#define SGX_XFRM_X87 0x01ULL
+#define SGX_XFRM_SSE 0x02ULL
+#define SGX_XFRM_AVX 0x04ULL            /* YMM upper halves */
+#define SGX_XFRM_AVX512 0xe0ULL         /* opmask, ZMM_Hi256, Hi16_ZMM */
+#define SGX_XFRM_PKRU 0x200ULL          /* protection keys */
+#define SGX_XFRM_AMX 0x60000ULL         /* XTILECFG, XTILEDATA */
+#define SGX_XFRM_KNOWN (SGX_XFRM_LEGACY | SGX_XFRM_AVX | SGX_XFRM_AVX512 | SGX_XFRM_PKRU | SGX_XFRM_AMX)
+/* Why xfrm is not an XFRM Coffer can launch an enclave with, or NULL: x87
+ * and SSE set, only the bits above, groups whole, AVX-512 only with AVX (the
+ * rules XSETBV and ECREATE apply to XCR0 and XFRM). */
+const char *sgx_xfrm_fault(uint64_t xfrm);
+
+/* MISCSELECT: what AEX saves in the SSA's MISC region besides GPRSGX */
+#define SGX_MISC_EXINFO 0x01u /* page-fault and #GP details, 16 bytes */
+#define SGX_MISC_KNOWN SGX_MISC_EXINFO
+
+/* SSA frame (SDM 38.9): the XSAVE area from offset 0, MISC regions just
+ * below GPRSGX, GPRSGX in the last 184 bytes of the frame. */
+#define SGX_GPRSGX_SIZE 184u
+#define SGX_EXINFO_SIZE 16u
+#define SGX_XSAVE_LEGACY_SIZE 576u /* legacy region 512 + XSAVE header 64 */
+
+/* TCS (SDM 38.8): 4096 bytes; everything not listed is reserved (zero) */
+enum sgx_tcs_offset {
+	TCS_STAGE = 0,    /* u64, was reserved */
+	TCS_FLAGS = 8,    /* u64: DBGOPTIN (bit 0) and AEXNOTIFY (bit 1) */
+	TCS_OSSA = 16,    /* u64: first SSA frame, from the enclave base, page aligned */
+	TCS_CSSA = 24,    /* u32: current SSA frame, 0 when added */
+	TCS_NSSA = 28,    /* u32: number of SSA frames */
+	TCS_OENTRY = 32,  /* u64: entry point, from the enclave base */
+	TCS_AEP = 40,     /* u64: written by EENTER */
+	TCS_OFSBASE = 48, /* u64: FS base, from the enclave base, page aligned */
+	TCS_OGSBASE = 56, /* u64: GS base, likewise */
+	TCS_OFSLIMIT = 64, /* u32: FS limit (32-bit enclaves only) */
+	TCS_OGSLIMIT = 68, /* u32: GS limit (32-bit enclaves only) */
+};
 
 /* ---- little-endian helpers ------------------------------------------------ */
 

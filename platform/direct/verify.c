@@ -11,8 +11,10 @@
  *      its own modulus, and Q1 and Q2 are the quotients EINIT checks
  *      (common/sgx.c: a SIGSTRUCT hardware would refuse is refused here);
  *      MRSIGNER = SHA-256 of that modulus;
- *   4. the attributes the enclave is launched with (64-bit, and DEBUG if the
- *      manifest asks) satisfy ATTRIBUTES under ATTRIBUTEMASK, as EINIT checks;
+ *   4. the attributes the enclave is launched with (64-bit, DEBUG if the
+ *      manifest asks, XFRM and MISCSELECT from the manifest) satisfy
+ *      ATTRIBUTES under ATTRIBUTEMASK and MISCSELECT under MISCMASK, as
+ *      EINIT checks;
  *   5. MRENCLAVE and MRSIGNER equal what the user pinned, if anything.
  * Each refusal says what differs. On sgx the CPU does 2-4 and the platform
  * only 5.
@@ -97,8 +99,10 @@ int direct_verify(struct plat_boot_info *bi, const uint8_t *expect_mre, const ui
 	struct rt_sha256_ctx sctx;
 	struct sgx_sha256 sha = rt_sha256_ops(&sctx);
 	struct layout_result lr;
-	int lerr = layout_measure(img, img_len, bi->manifest, bi->manifest_len, m.config.enclave_size,
-				  m.config.threads, &sha, &lr, &reason);
+	struct layout_params lp = { .image = img, .image_len = img_len, .manifest = bi->manifest,
+				    .manifest_len = bi->manifest_len, .sha = &sha };
+	layout_params_from_config(&lp, &m.config);
+	int lerr = layout_build(&lp, NULL, NULL, &lr, &reason);
 	sys2(__NR_munmap, img, img_len);
 	if (lerr) {
 		rt_snprintf(why, whylen, "the enclave cannot be laid out: %s", reason);
@@ -121,14 +125,20 @@ int direct_verify(struct plat_boot_info *bi, const uint8_t *expect_mre, const ui
 		rt_snprintf(why, whylen, "the SIGSTRUCT's %s", reason);
 		return -1;
 	}
-	uint64_t flags = SGX_FLAGS_MODE64BIT | ((m.config.flags & MAN_F_DEBUG) ? SGX_FLAGS_DEBUG : 0);
-	uint64_t xfrm = SGX_XFRM_LEGACY;
+	/* the SECS values the layout launches with (from the manifest) */
+	uint64_t flags = lr.attributes, xfrm = lr.xfrm;
 	if ((flags & ss.mask_flags) != (ss.attr_flags & ss.mask_flags) ||
 	    (xfrm & ss.mask_xfrm) != (ss.attr_xfrm & ss.mask_xfrm)) {
 		rt_snprintf(why, whylen,
-			    "the launch attributes (flags %#lx) do not satisfy the SIGSTRUCT's ATTRIBUTES %#lx under "
-			    "ATTRIBUTEMASK %#lx",
-			    (unsigned long)flags, (unsigned long)ss.attr_flags, (unsigned long)ss.mask_flags);
+			    "the launch attributes (flags %#lx, XFRM %#lx) do not satisfy the SIGSTRUCT's ATTRIBUTES "
+			    "%#lx/%#lx under ATTRIBUTEMASK %#lx/%#lx",
+			    (unsigned long)flags, (unsigned long)xfrm, (unsigned long)ss.attr_flags,
+			    (unsigned long)ss.attr_xfrm, (unsigned long)ss.mask_flags, (unsigned long)ss.mask_xfrm);
+		return -1;
+	}
+	if ((lr.miscselect & ss.miscmask) != (ss.miscselect & ss.miscmask)) {
+		rt_snprintf(why, whylen, "the launch MISCSELECT %#x does not satisfy the SIGSTRUCT's %#x under MISCMASK %#x",
+			    lr.miscselect, ss.miscselect, ss.miscmask);
 		return -1;
 	}
 	if (m.config.isvprodid != ss.isvprodid || m.config.isvsvn != ss.isvsvn) {
@@ -144,7 +154,7 @@ int direct_verify(struct plat_boot_info *bi, const uint8_t *expect_mre, const ui
 	id->isvsvn = ss.isvsvn;
 	id->attributes = flags | SGX_FLAGS_INIT;
 	id->xfrm = xfrm;
-	id->miscselect = ss.miscselect;
+	id->miscselect = lr.miscselect;
 
 	if (expect_mre && rt_memcmp_ct(expect_mre, id->mrenclave, 32)) {
 		hex(id->mrenclave, 32, a);
