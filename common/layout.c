@@ -166,6 +166,34 @@ static void zero_run(struct build *b, uint64_t offset, uint64_t n, uint64_t si)
 	}
 }
 
+/* The heap: n pages from offset 0, right after ECREATE. What is hashed up
+ * to the k-th heap record depends only on SIZE, SSAFRAMESIZE and k, so a
+ * SHA-256 state computed once for the same (SIZE, SSAFRAMESIZE, k) and kept
+ * in trusted memory (p->midstates: the direct platform's table, built into
+ * the enclave image) stands for those records exactly; the rest are hashed. */
+static void heap_run(struct build *b, const struct layout_params *p, uint64_t n, uint32_t ssa)
+{
+	const struct layout_midstate *best = NULL;
+
+	for (size_t i = 0; p->sha->resume && i < p->nmidstates; i++) {
+		const struct layout_midstate *s = &p->midstates[i];
+		if (s->size == p->size && s->ssaframesize == ssa && s->pages <= n && (!best || s->pages > best->pages))
+			best = s;
+	}
+	uint64_t done = 0;
+	if (best) {
+		p->sha->resume(p->sha->ctx, best->h, SGX_MEASURE_RECORD * (1 + best->pages));
+		done = best->pages;
+	}
+	sgx_measure_eadd_run(&b->m, done * PAGE, n - done, LAYOUT_HEAP_SECINFO);
+	b->pages += n;
+	for (uint64_t i = 0; b->add && !b->refused && i < n; i++) {
+		struct layout_page pg = { i * PAGE, LAYOUT_HEAP_SECINFO, NULL, false };
+		if (b->add(b->ctx, &pg))
+			b->refused = true;
+	}
+}
+
 /* The image pages: each page gets the union of the permissions of the
  * segments that touch it, and its bytes from the file where a segment has
  * file bytes there. Pages no segment touches are holes: not added. */
@@ -338,21 +366,25 @@ int layout_build(const struct layout_params *p, layout_add_fn add, void *ctx, st
 	out->xfrm = p->xfrm;
 	out->miscselect = p->miscselect;
 	out->threads = p->threads;
-	/* offsets: none of these can overflow (the image span is below 4 GiB,
-	 * the manifest below MAN_MAX_SIZE, the threads' regions below 2^33) */
-	out->manifest_offset = 0;
+	/* from the top of ELRANGE down: threads, image, guard, manifest, guard;
+	 * the heap is the rest, from offset 0. None of these sums can overflow:
+	 * the image span is below 4 GiB, the manifest below MAN_MAX_SIZE, the
+	 * threads' regions below 2^33. */
 	out->manifest_size = ((uint64_t)p->manifest_len + PAGE - 1) / PAGE * PAGE;
-	out->image_offset = out->manifest_size + PAGE;
 	out->image_size = im.span;
+	out->thread_stride = (1 + LAYOUT_STACK_PAGES + 1 + (uint64_t)LAYOUT_NSSA * ssa + LAYOUT_BLOCK_PAGES) * PAGE;
+	uint64_t top = out->manifest_size + PAGE + im.span + (uint64_t)p->threads * out->thread_stride;
+	if (p->manifest_len > MAN_MAX_SIZE || !p->manifest_len || top + 2 * PAGE > p->size)
+		FAIL("the enclave size is too small for the manifest, the image and the threads");
+	out->manifest_offset = p->size - top;
+	out->image_offset = out->manifest_offset + out->manifest_size + PAGE;
 	out->entry = out->image_offset + entry;
 	out->thread0 = out->image_offset + im.span;
-	out->thread_stride = (1 + LAYOUT_STACK_PAGES + 1 + (uint64_t)LAYOUT_NSSA * ssa + LAYOUT_BLOCK_PAGES) * PAGE;
-	out->heap_offset = out->thread0 + (uint64_t)p->threads * out->thread_stride + PAGE;
-	if (p->manifest_len > MAN_MAX_SIZE || !p->manifest_len || out->heap_offset >= p->size)
-		FAIL("the enclave size is too small for the manifest, the image and the threads");
-	out->heap_size = p->size - out->heap_offset;
+	out->heap_offset = 0;
+	out->heap_size = out->manifest_offset - PAGE;
 
 	sgx_measure_ecreate(&b.m, p->sha, ssa, p->size);
+	heap_run(&b, p, out->heap_size / PAGE, ssa);
 	for (uint64_t off = 0; off < p->manifest_len; off += PAGE) {
 		size_t n = p->manifest_len - off < PAGE ? (size_t)(p->manifest_len - off) : PAGE;
 		memset(buf, 0, sizeof buf);
@@ -378,8 +410,6 @@ int layout_build(const struct layout_params *p, layout_add_fn add, void *ctx, st
 			page(&b, th.block + (uint64_t)i * PAGE, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W, NULL,
 			     true);
 	}
-	zero_run(&b, out->heap_offset, out->heap_size / PAGE,
-		 SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W | SGX_SECINFO_X);
 	out->pages = b.pages;
 	out->measured_pages = b.measured;
 	if (sgx_measure_finish(&b.m, out->mrenclave))

@@ -7,22 +7,27 @@
  * sgx loaders (simulated and hardware) EADD exactly these pages, in this
  * order, with these SECINFOs, and EEXTEND those marked measured.
  *
- * ELRANGE (offsets from the enclave base, which the loader aligns to SIZE):
+ * ELRANGE (offsets from the enclave base, which the loader aligns to SIZE;
+ * the part above the heap is placed from the top of ELRANGE down):
  *
- *   0            the binary manifest, R, measured, zero-padded to a page
+ *   0            the heap: every page up to the guard below the manifest,
+ *                RWX, not measured
+ *                (one guard page, not added)
+ *   manifest     the binary manifest, R, measured, zero-padded to a page
  *                (one guard page, not added)
  *   image        the enclave image's PT_LOAD segments at their link
  *                offsets, with their permissions, measured (.bss as zeros)
- *   per thread t, at thread0 + t * thread_stride:
+ *   per thread t, at thread0 + t * thread_stride, up to SIZE:
  *                one guard page (not added)
  *                stack    LAYOUT_STACK_PAGES, RW, not measured
  *                TCS      measured (OSSA, NSSA 2, OENTRY, OFS/OGSBASE)
  *                SSA      NSSA frames of SSAFRAMESIZE pages, RW, not measured
  *                block    the thread block (%gs base), RW, measured zeros
- *                (one guard page, not added)
- *   heap         every page up to SIZE, RWX, not measured
  *
- * Pages are added in ascending offset order, which is the order above.
+ * Pages are added in ascending offset order, which is the order above: the
+ * heap's EADD records come first after ECREATE, so that what is hashed
+ * before the k-th of them depends on SIZE, SSAFRAMESIZE and k only (see
+ * struct layout_midstate).
  * SGX1: all of it exists from EINIT and no permission changes afterwards.
  * Pages not measured hold whatever the host put in them: nothing reads them
  * before writing them (SSA frames are written by AEX, stacks by their
@@ -46,6 +51,21 @@
  * resolves with no dynamic relocation). */
 #define LAYOUT_NOTE_NAME "Coffer"
 #define LAYOUT_NOTE_SGX_ENTRY 0x53475831u /* "SGX1" */
+
+#define LAYOUT_HEAP_SECINFO (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W | SGX_SECINFO_X)
+
+/* The SHA-256 state after ECREATE(ssaframesize, size) and the EADD records
+ * of heap pages 0 to pages-1: a function of these three numbers only, so a
+ * table of them computed at build time (the direct platform's, built into
+ * the enclave image, tools/gen_midstates.c) lets a start-up verification
+ * skip hashing millions of identical-but-for-the-offset records without
+ * trusting anything it did not compute from the same input. */
+struct layout_midstate {
+	uint64_t size;
+	uint32_t ssaframesize;
+	uint32_t pages;
+	uint32_t h[8];
+};
 
 struct layout_page {
 	uint64_t offset;     /* from the enclave base (ELRANGE start), page aligned */
@@ -71,6 +91,9 @@ struct layout_params {
 	uint32_t ssaframesize;   /* SECS.SSAFRAMESIZE in pages; 0: layout_ssa_pages() */
 	bool sgx_entry;          /* the image must have the sgx entry note */
 	const struct sgx_sha256 *sha;
+	/* optional, used only if sha->resume exists: trusted precomputed states */
+	const struct layout_midstate *midstates;
+	size_t nmidstates;
 };
 
 /* Where thread t's pages are (offsets from the enclave base). */
@@ -94,7 +117,7 @@ struct layout_result {
 	uint64_t entry;                          /* OENTRY */
 	bool entry_from_note;                    /* false: the ELF's e_entry */
 	uint32_t threads;
-	uint64_t thread0, thread_stride;         /* per-thread regions, guard first */
+	uint64_t thread0, thread_stride;         /* per-thread regions, guard first, up to size */
 	uint64_t heap_offset, heap_size;
 	uint64_t pages, measured_pages;          /* EADDs, and of them EEXTENDed */
 };

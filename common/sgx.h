@@ -96,6 +96,9 @@ struct sgx_sha256 {
 	void (*init)(void *ctx);
 	void (*update)(void *ctx, const void *data, size_t len);
 	void (*final)(void *ctx, uint8_t out[SGX_HASH_SIZE]);
+	/* Optional (may be NULL): continue from a state h after len bytes, len
+	 * a multiple of 64 (struct layout_midstate). */
+	void (*resume)(void *ctx, const uint32_t h[8], uint64_t len);
 };
 
 /* ---- measurement ------------------------------------------------------------------ */
@@ -113,6 +116,7 @@ struct sgx_sha256 {
 /* MRENCLAVE as ECREATE, EADD and EEXTEND extend it (SDM 38.7): each
  * operation appends a 64-byte record; EEXTEND also the 256 bytes it
  * measures. */
+#define SGX_MEASURE_RECORD 64u /* bytes of one record */
 struct sgx_measure {
 	const struct sgx_sha256 *sha;
 	uint64_t size; /* enclave size from ECREATE: offsets must stay below it */

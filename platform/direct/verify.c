@@ -6,7 +6,9 @@
  *   1. the SIGSTRUCT and the manifest parse (common/sgx.c, common/manifest.c);
  *   2. MRENCLAVE is recomputed over this enclave image (the file the host
  *      started, /proc/self/exe) and the manifest, with the layout every
- *      platform uses (common/layout.c), and must equal ENCLAVEHASH;
+ *      platform uses (common/layout.c), and must equal ENCLAVEHASH; the
+ *      heap's EADD records resume from a SHA-256 state built into this
+ *      image for the same SIZE and SSAFRAMESIZE (midstates.h);
  *   3. the RSA-3072 signature over the SIGSTRUCT's signed bytes verifies with
  *      its own modulus, and Q1 and Q2 are the quotients EINIT checks
  *      (common/sgx.c: a SIGSTRUCT hardware would refuse is refused here);
@@ -27,6 +29,7 @@
 #include "../../common/manifest.h"
 #include "../../runtime/lib/crypto.h"
 #include "direct.h"
+#include "midstates.h"
 
 static void hex(const uint8_t *p, size_t n, char *out)
 {
@@ -100,7 +103,8 @@ int direct_verify(struct plat_boot_info *bi, const uint8_t *expect_mre, const ui
 	struct sgx_sha256 sha = rt_sha256_ops(&sctx);
 	struct layout_result lr;
 	struct layout_params lp = { .image = img, .image_len = img_len, .manifest = bi->manifest,
-				    .manifest_len = bi->manifest_len, .sha = &sha };
+				    .manifest_len = bi->manifest_len, .sha = &sha, .midstates = direct_midstates,
+				    .nmidstates = direct_nmidstates };
 	layout_params_from_config(&lp, &m.config);
 	int lerr = layout_build(&lp, NULL, NULL, &lr, &reason);
 	sys2(__NR_munmap, img, img_len);
