@@ -1083,6 +1083,29 @@ def test_xsave_refused(good, key, value, message):
     assert r.returncode == 3 and message in r.stderr, r.stderr
 
 
+@pytest.mark.parametrize("at, value, reason", [
+    (40, 0x20, "CONFIG's XSAVE features are not a valid XFRM beyond x87 and SSE"),     # part of AVX-512
+    (40, 0xe0, "CONFIG's XSAVE features are not a valid XFRM beyond x87 and SSE"),     # AVX-512 without AVX
+    (40, 0x8, "CONFIG's XSAVE features are not a valid XFRM beyond x87 and SSE"),      # MPX
+    (40, 0x2, "CONFIG's XSAVE features are not a valid XFRM beyond x87 and SSE"),      # SSE is not "beyond"
+    (44, 0x1, "CONFIG has non-zero reserved bytes"),
+])
+def test_bad_xsave_in_a_bundle_refused(good, key, at, value, reason):
+    """A binary manifest with XSAVE bits sign would never write: refused by the shared check."""
+    _, out = sign(good, key)
+    b = bytearray(out.read_bytes())
+    moff = struct.unpack_from("<I", b, 12)[0]
+    nsec = struct.unpack_from("<I", b, moff + 16)[0]
+    config = next(off for t, off, _, _ in (struct.unpack_from("<4I", b, moff + 24 + 16 * i) for i in range(nsec))
+                  if t == 2)
+    struct.pack_into("<I", b, moff + config + at, value)
+    bad = good.base / "bad.coffer"
+    bad.write_bytes(bytes(b))
+    m = cli("measure", bad)
+    assert m.returncode == 1 and f"manifest:  INVALID: {reason} (byte {config + at})" in m.stdout, m.stdout
+    assert cli("run", bad).returncode == 125
+
+
 # ---- SIGSTRUCT ------------------------------------------------------------------------------
 
 FORTANIX = {
