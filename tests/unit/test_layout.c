@@ -159,23 +159,33 @@ static void expect(uint64_t off, uint64_t si, bool measure, const uint8_t *src, 
 #define TCS (1 << 8)
 
 /* SDM 38.7 records, hashed with OpenSSL's SHA-256 directly */
+static void kat_start(SHA256_CTX *c, uint64_t size, uint32_t ssa)
+{
+	uint8_t r[64] = "ECREATE";
+
+	SHA256_Init(c);
+	put32(r + 8, ssa);
+	put64(r + 12, size);
+	SHA256_Update(c, r, 64);
+}
+
+static void kat_eadd(SHA256_CTX *c, uint64_t offset, uint64_t secinfo)
+{
+	uint8_t r[64] = "EADD";
+
+	put64(r + 8, offset);
+	put64(r + 16, secinfo);
+	SHA256_Update(c, r, 64);
+}
+
 static void kat_mrenclave(uint64_t size, uint32_t ssa, uint8_t out[32])
 {
 	SHA256_CTX c;
 	uint8_t r[64];
 
-	SHA256_Init(&c);
-	memset(r, 0, 64);
-	memcpy(r, "ECREATE", 7);
-	put32(r + 8, ssa);
-	put64(r + 12, size);
-	SHA256_Update(&c, r, 64);
+	kat_start(&c, size, ssa);
 	for (size_t i = 0; i < nexps; i++) {
-		memset(r, 0, 64);
-		memcpy(r, "EADD", 4);
-		put64(r + 8, exps[i].offset);
-		put64(r + 16, exps[i].secinfo);
-		SHA256_Update(&c, r, 64);
+		kat_eadd(&c, exps[i].offset, exps[i].secinfo);
 		for (unsigned k = 0; exps[i].measure && k < 16; k++) {
 			memset(r, 0, 64);
 			memcpy(r, "EEXTEND", 7);
@@ -470,21 +480,10 @@ static void rt_resume(void *c, const uint32_t h[8], uint64_t len)
 static void midstate(uint64_t size, uint32_t ssa, uint32_t k, uint32_t h[8])
 {
 	SHA256_CTX c;
-	uint8_t r[64];
 
-	SHA256_Init(&c);
-	memset(r, 0, 64);
-	memcpy(r, "ECREATE", 7);
-	put32(r + 8, ssa);
-	put64(r + 12, size);
-	SHA256_Update(&c, r, 64);
-	for (uint64_t i = 0; i < k; i++) {
-		memset(r, 0, 64);
-		memcpy(r, "EADD", 4);
-		put64(r + 8, i * PG);
-		put64(r + 16, REG | R | W | X);
-		SHA256_Update(&c, r, 64);
-	}
+	kat_start(&c, size, ssa);
+	for (uint64_t i = 0; i < k; i++)
+		kat_eadd(&c, i * PG, REG | R | W | X);
 	memcpy(h, c.h, 32);
 }
 
