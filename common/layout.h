@@ -74,8 +74,9 @@ struct layout_page {
 	bool measure;        /* EEXTEND all 16 256-byte chunks after the EADD */
 };
 
-/* Called once per page, in order; a non-zero return stops layout_build,
- * which then returns -1 with "the loader refused a page". */
+/* Called once per page, in order; p->data is valid only during the call
+ * (copy it: EADD does). A non-zero return stops the calls, and
+ * layout_build then returns -1 with "the loader refused a page". */
 typedef int (*layout_add_fn)(void *ctx, const struct layout_page *p);
 
 struct layout_params {
