@@ -7,7 +7,9 @@
  * the MRENCLAVE of a 4 GiB enclave hashes a million records (64 MiB) that
  * differ only in their offset. The direct platform recomputes MRENCLAVE at
  * every start; with this table it resumes from the state after the largest
- * tabled k and hashes at most MIDSTATE_STEP records more. The states are a
+ * tabled k and hashes at most MIDSTATE_STEP records more, or MIDSTATE_FINE
+ * when the heap ends in the last MIDSTATE_STEP pages of ELRANGE (threads,
+ * image and manifest take less than 256 MiB). The states are a
  * function of (SIZE, SSAFRAMESIZE, k) only, because the layout puts the heap
  * at offset 0 and adds it right after ECREATE; the table is computed here,
  * at build time, with the same record code (common/sgx.c), and lives inside
@@ -64,7 +66,12 @@ int main(int argc, char **argv)
 		for (uint64_t size = MIDSTATE_MIN_SIZE; size <= MIDSTATE_MAX_SIZE; size <<= 1) {
 			sgx_measure_ecreate(&m, &sha, ssas[s], size);
 			uint64_t done = 0;
-			for (uint64_t k = MIDSTATE_STEP; k < size / SGX_PAGE_SIZE; k += MIDSTATE_STEP) {
+			uint64_t all = size / SGX_PAGE_SIZE;
+			for (uint64_t k = MIDSTATE_FINE; k < all; k += MIDSTATE_FINE) {
+				/* every STEP pages, and every FINE pages in the last STEP
+				 * pages of ELRANGE, where the heap of most enclaves ends */
+				if (k % MIDSTATE_STEP && k + MIDSTATE_STEP < all)
+					continue;
 				sgx_measure_eadd_run(&m, done * SGX_PAGE_SIZE, k - done, LAYOUT_HEAP_SECINFO);
 				done = k;
 				if (m.failed || ctx.len != SGX_MEASURE_RECORD * (1 + k)) {

@@ -534,10 +534,13 @@ static void test_midstates(void)
 	for (size_t i = 0; i < direct_nmidstates; i++) {
 		const struct layout_midstate *m = &direct_midstates[i];
 		CHECK(m->size >= MIDSTATE_MIN_SIZE && m->size <= MIDSTATE_MAX_SIZE && !(m->size & (m->size - 1)));
-		CHECK(m->pages % MIDSTATE_STEP == 0 && m->pages > 0 && m->pages < m->size / PG);
+		CHECK(m->pages % MIDSTATE_FINE == 0 && m->pages > 0 && m->pages < m->size / PG);
+		CHECK(m->pages % MIDSTATE_STEP == 0 || m->pages + MIDSTATE_STEP >= m->size / PG);
+		CHECK(i == 0 || direct_midstates[i - 1].size != m->size || direct_midstates[i - 1].pages < m->pages);
 		CHECK(m->ssaframesize == 1 || m->ssaframesize == 3);
 		bool *seen = m->ssaframesize == 1 ? &seen1 : &seen3;
-		if (!*seen) {
+		bool last = i + 1 == direct_nmidstates || direct_midstates[i + 1].size != m->size;
+		if (!*seen || (last && m->size == MIDSTATE_MIN_SIZE)) {
 			uint32_t h[8];
 			midstate(m->size, m->ssaframesize, m->pages, h);
 			CHECK(!memcmp(h, m->h, 32));
