@@ -167,9 +167,9 @@ const char *sgx_xfrm_fault(uint64_t xfrm);
 #define SGX_EXINFO_SIZE 16u
 #define SGX_XSAVE_LEGACY_SIZE 576u /* legacy region 512 + XSAVE header 64 */
 
-/* TCS (SDM 38.8): 4096 bytes; everything not listed is reserved (zero) */
+/* TCS (SDM 38.8): 4096 bytes; everything not listed (the first 8 bytes,
+ * and from byte 72 on) is reserved and zero when added */
 enum sgx_tcs_offset {
-	TCS_STAGE = 0,    /* u64, was reserved */
 	TCS_FLAGS = 8,    /* u64: DBGOPTIN (bit 0) and AEXNOTIFY (bit 1) */
 	TCS_OSSA = 16,    /* u64: first SSA frame, from the enclave base, page aligned */
 	TCS_CSSA = 24,    /* u32: current SSA frame, 0 when added */
