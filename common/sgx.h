@@ -182,6 +182,45 @@ enum sgx_tcs_offset {
 	TCS_OGSLIMIT = 68, /* u32: GS limit (32-bit enclaves only) */
 };
 
+/* ---- SECS (4096 bytes): what ECREATE is given (hardware path) ------------- */
+
+/* SDM 38.7 "SGX Enclave Control Structure (SECS)"; every byte not named here
+ * is reserved and must be zero. platform/sgx/host builds it; MRENCLAVE and
+ * MRSIGNER are computed by the CPU, ECREATE ignores what is passed. */
+#define SECS_SIZE_BYTES 4096u
+enum secs_offset {
+	SECS_SIZE = 0,          /* u64: ELRANGE size, a power of two */
+	SECS_BASEADDR = 8,      /* u64: ELRANGE base, aligned to SIZE */
+	SECS_SSAFRAMESIZE = 16, /* u32: pages per SSA frame */
+	SECS_MISCSELECT = 20,   /* u32 */
+	SECS_ATTRIBUTES = 48,   /* u64 FLAGS, then u64 XFRM */
+	SECS_XFRM = 56,
+	SECS_MRENCLAVE = 64,    /* 32 */
+	SECS_MRSIGNER = 128,    /* 32 */
+	SECS_CONFIGID = 192,    /* 64 */
+	SECS_ISVPRODID = 256,   /* u16 */
+	SECS_ISVSVN = 258,      /* u16 */
+	SECS_CONFIGSVN = 260,   /* u16 */
+};
+
+/* SECINFO: FLAGS (u64) then 56 reserved zero bytes; 64-byte aligned. */
+#define SECINFO_SIZE 64u
+#define SGX_SECINFO_PERM_MASK 0x07ULL
+#define SGX_SECINFO_TYPE_MASK 0xff00ULL
+
+/* Error codes of ENCLS/ENCLU in RAX (SDM vol. 3D, instruction reference,
+ * "Error or Information Codes for Intel SGX Instructions"): the ones EINIT
+ * returns. */
+enum sgx_error_code {
+	SGX_INVALID_SIG_STRUCT = 1,
+	SGX_INVALID_ATTRIBUTE = 2,
+	SGX_INVALID_MEASUREMENT = 4,
+	SGX_INVALID_SIGNATURE = 8,
+	SGX_INVALID_EINITTOKEN = 16,
+	SGX_INVALID_CPUSVN = 32,
+	SGX_UNMASKED_EVENT = 128,
+};
+
 /* ---- little-endian helpers ------------------------------------------------ */
 
 static inline uint16_t sgx_le16(const uint8_t *p)
@@ -216,5 +255,226 @@ static inline void sgx_put_le64(uint8_t *p, uint64_t v)
 	sgx_put_le32(p, (uint32_t)v);
 	sgx_put_le32(p + 4, (uint32_t)(v >> 32));
 }
+
+/* ==== Keys and local attestation (sgxkeys.c, cmac.c) ========================
+ *
+ * REPORT, TARGETINFO and KEYREQUEST with the SDM's offsets (volume 3D,
+ * "REPORT", "TARGETINFO", "KEYREQUEST" in the chapter on enclave data
+ * structures), and EREPORT and EGETKEY done in software after the SDM's
+ * pseudo-code, for the sgx-sim platform (docs/platforms.md, "Keys and local
+ * attestation on sgx-sim"). CET fields of newer SDM editions are reserved
+ * here: Coffer's enclaves do not enable CET, and a zero byte is what the
+ * hardware reports then.
+ */
+
+/* Zero secrets with stores the compiler may not drop as dead. */
+static inline void sgx_wipe(void *p, size_t n)
+{
+	volatile uint8_t *v = p;
+	while (n--)
+		*v++ = 0;
+}
+
+/* ---- AES-128 and AES-128-CMAC (RFC 4493), AES supplied by the caller ---- */
+
+/* One AES-128 block encryption under a key set beforehand (BearSSL's
+ * br_aes_x86ni or br_aes_ct in the enclave, OpenSSL in tools and tests). */
+struct sgx_aes128 {
+	void *ctx;
+	void (*set_key)(void *ctx, const uint8_t key[16]);
+	void (*encrypt)(void *ctx, const uint8_t in[16], uint8_t out[16]);
+};
+
+/* AES-CMAC of msg under key (RFC 4493): the derivation function of EGETKEY
+ * and the REPORT MAC. Leaves the AES context keyed with key. */
+void sgx_cmac(const struct sgx_aes128 *aes, const uint8_t key[16], const void *msg, size_t len,
+	      uint8_t mac[16]);
+
+/* ---- REPORT (432 bytes): REPORTBODY (384), KEYID, MAC --------------------- */
+
+#define SGX_REPORT_SIZE 432u
+#define SGX_REPORT_BODY_SIZE 384u
+#define SGX_REPORTDATA_SIZE 64u
+enum sgx_report_offset {
+	RP_CPUSVN = 0,         /* 16 */
+	RP_MISCSELECT = 16,    /* u32 */
+	/* 20..31 reserved (CET_ATTRIBUTES at 20 where CET is enabled) */
+	RP_ISVEXTPRODID = 32,  /* 16 */
+	RP_ATTRIBUTES = 48,    /* 16: flags u64, xfrm u64 */
+	RP_MRENCLAVE = 64,     /* 32 */
+	/* 96..127 reserved */
+	RP_MRSIGNER = 128,     /* 32 */
+	/* 160..191 reserved */
+	RP_CONFIGID = 192,     /* 64 */
+	RP_ISVPRODID = 256,    /* u16 */
+	RP_ISVSVN = 258,       /* u16 */
+	RP_CONFIGSVN = 260,    /* u16 */
+	/* 262..303 reserved */
+	RP_ISVFAMILYID = 304,  /* 16 */
+	RP_REPORTDATA = 320,   /* 64 */
+	RP_KEYID = 384,        /* 32: not MACed */
+	RP_MAC = 416,          /* 16: CMAC over bytes [0, 384) */
+};
+
+/* ---- TARGETINFO (512 bytes) ------------------------------------------------ */
+
+#define SGX_TARGETINFO_SIZE 512u
+enum sgx_targetinfo_offset {
+	TI_MEASUREMENT = 0,    /* 32: the target's MRENCLAVE */
+	TI_ATTRIBUTES = 32,    /* 16 */
+	/* 48..49 reserved (CET_ATTRIBUTES at 48) */
+	TI_CONFIGSVN = 50,     /* u16 */
+	TI_MISCSELECT = 52,    /* u32 */
+	/* 56..63 reserved */
+	TI_CONFIGID = 64,      /* 64 */
+	/* 128..511 reserved */
+};
+
+/* ---- KEYREQUEST (512 bytes) ------------------------------------------------ */
+
+#define SGX_KEYREQUEST_SIZE 512u
+enum sgx_keyrequest_offset {
+	KR_KEYNAME = 0,        /* u16 */
+	KR_KEYPOLICY = 2,      /* u16 */
+	KR_ISVSVN = 4,         /* u16 */
+	/* 6..7 reserved (CET_ATTRIBUTES_MASK at 6) */
+	KR_CPUSVN = 8,         /* 16 */
+	KR_ATTRIBUTEMASK = 24, /* 16 */
+	KR_KEYID = 40,         /* 32 */
+	KR_MISCMASK = 72,      /* u32 */
+	KR_CONFIGSVN = 76,     /* u16 */
+	/* 78..511 reserved */
+};
+
+/* KEYNAME */
+#define SGX_KEYNAME_EINITTOKEN 0
+#define SGX_KEYNAME_PROVISION 1
+#define SGX_KEYNAME_PROVISION_SEAL 2
+#define SGX_KEYNAME_REPORT 3
+#define SGX_KEYNAME_SEAL 4
+
+/* KEYPOLICY; bits 15:6 are reserved, bits 5:2 need ATTRIBUTES.KSS */
+#define SGX_KEYPOLICY_MRENCLAVE 0x0001
+#define SGX_KEYPOLICY_MRSIGNER 0x0002
+#define SGX_KEYPOLICY_NOISVPRODID 0x0004
+#define SGX_KEYPOLICY_CONFIGID 0x0008
+#define SGX_KEYPOLICY_ISVFAMILYID 0x0010
+#define SGX_KEYPOLICY_ISVEXTPRODID 0x0020
+#define SGX_KEYPOLICY_KSS_BITS 0x003c
+#define SGX_KEYPOLICY_RESERVED 0xffc0
+
+#define SGX_FLAGS_LAUNCHKEY SGX_FLAGS_EINITTOKENKEY
+
+/* ENCLU error codes in RAX (SDM "Error codes"; the Linux kernel's
+ * enum sgx_return_code has the same values). */
+#define SGX_INVALID_ATTRIBUTE 2
+#define SGX_INVALID_CPUSVN 32
+#define SGX_INVALID_ISVSVN 64
+#define SGX_INVALID_KEYNAME 256
+/* Not an error code: the instruction faults with #GP(0) (a reserved field
+ * or KEYPOLICY bit set, KSS bits without ATTRIBUTES.KSS). The simulator
+ * delivers it to the enclave as the exception hardware would raise. */
+#define SGX_SIM_GP (-1)
+
+/* ---- the simulated machine and enclave ------------------------------------ */
+
+/* What the CPU holds and software never reads, simulated. key plays the
+ * package's fused key (the derivation key of every EGETKEY and EREPORT);
+ * ownerepoch is CR_SGXOWNEREPOCH, seal_fuses CR_SEAL_FUSES, cpusvn
+ * CR_CPUSVN; report_keyid is CR_REPORT_KEYID, which hardware draws at
+ * reset: the simulator draws it once per host process. */
+struct sgx_sim_root {
+	uint8_t key[16];
+	uint8_t ownerepoch[16];
+	uint8_t seal_fuses[16];
+	uint8_t cpusvn[16];
+	uint8_t report_keyid[32];
+};
+
+/* The machine's lasting part on the host (docs/platforms.md): 72 bytes,
+ *   "CSGXSIM\1" | key | ownerepoch | seal_fuses | cpusvn   (16 bytes each)
+ * tools/simroot.c keeps it per user, created once from random bytes;
+ * report_keyid is not in it (a new one each boot, i.e. each host process). */
+#define SGX_SIM_ROOT_FILE_SIZE 72u
+extern const uint8_t sgx_sim_root_magic[8];
+/* Decode a root file's bytes (report_keyid left zero for the caller to
+ * draw). Returns 0, or -1 with a static reason in *why. */
+int sgx_sim_root_parse(const uint8_t *buf, size_t len, struct sgx_sim_root *out, const char **why);
+void sgx_sim_root_format(const struct sgx_sim_root *r, uint8_t out[SGX_SIM_ROOT_FILE_SIZE]);
+
+/* The SECS fields EREPORT and EGETKEY read: the running enclave's identity
+ * as EINIT fixed it. SECS.PADDING is not here: EINIT only accepts
+ * signatures with PKCS#1 v1.5 SHA-256 padding, so it always equals the
+ * SDM's HARDCODED_PKCS1_5_PADDING (sgx_pkcs1_5_padding). */
+struct sgx_enclave_identity {
+	uint8_t mrenclave[SGX_HASH_SIZE];
+	uint8_t mrsigner[SGX_HASH_SIZE];
+	uint64_t attr_flags, attr_xfrm;
+	uint32_t miscselect;
+	uint16_t isvprodid, isvsvn, configsvn;
+	uint8_t configid[64];
+	uint8_t isvfamilyid[16];
+	uint8_t isvextprodid[16];
+};
+
+/* HARDCODED_PKCS1_5_PADDING (352 bytes): 00 01, 330 bytes of FF, 00 and
+ * the DER DigestInfo prefix of SHA-256, in the order the SDM's bit ranges
+ * give (bit 0 is the first byte). */
+extern const uint8_t sgx_pkcs1_5_padding[352];
+
+/* The key derivation data (the SDM's TMP_KEYDEPENDENCIES). The SDM names
+ * the fields but does not fix how the CPU packs them; this is Coffer's
+ * packing, in the SDM's order, integers little-endian. */
+#define SGX_KEYDEP_SIZE 642u
+enum sgx_keydep_offset {
+	KD_KEYNAME = 0,        /* u16 */
+	KD_ISVPRODID = 2,      /* u16 */
+	KD_ISVSVN = 4,         /* u16 */
+	KD_OWNEREPOCH = 6,     /* 16 */
+	KD_ATTRIBUTES = 22,    /* 16 */
+	KD_ATTRIBUTESMASK = 38,/* 16 */
+	KD_MRENCLAVE = 54,     /* 32 */
+	KD_MRSIGNER = 86,      /* 32 */
+	KD_KEYID = 118,        /* 32 */
+	KD_SEAL_KEY_FUSES = 150, /* 16 */
+	KD_CPUSVN = 166,       /* 16 */
+	KD_PADDING = 182,      /* 352 */
+	KD_MISCSELECT = 534,   /* u32 */
+	KD_MISCMASK = 538,     /* u32 */
+	KD_KEYPOLICY = 542,    /* u16 */
+	KD_CONFIGSVN = 544,    /* u16 */
+	KD_ISVEXTPRODID = 546, /* 16 */
+	KD_ISVFAMILYID = 562,  /* 16 */
+	KD_CONFIGID = 578,     /* 64 */
+};
+
+/* EREPORT: the REPORT of enclave id for the target described by
+ * targetinfo (512 bytes), with reportdata (64 bytes), MACed with the
+ * target's report key. Cannot fail (the SDM's EREPORT has no error code). */
+void sgx_sim_ereport(const struct sgx_aes128 *aes, const struct sgx_sim_root *root,
+		     const struct sgx_enclave_identity *id, const uint8_t targetinfo[SGX_TARGETINFO_SIZE],
+		     const uint8_t reportdata[SGX_REPORTDATA_SIZE], uint8_t report[SGX_REPORT_SIZE]);
+
+/* EGETKEY for enclave id: 0 and the key, an SGX_INVALID_* error code (key
+ * untouched), or SGX_SIM_GP for a request hardware would fault on. */
+int sgx_sim_egetkey(const struct sgx_aes128 *aes, const struct sgx_sim_root *root,
+		    const struct sgx_enclave_identity *id, const uint8_t keyrequest[SGX_KEYREQUEST_SIZE],
+		    uint8_t key[16]);
+
+/* The identity a REPORT states (the peer's, in local attestation). */
+void sgx_report_identity(const uint8_t report[SGX_REPORT_SIZE], struct sgx_enclave_identity *out);
+
+/* The TARGETINFO that lets another enclave make reports for the enclave
+ * that made report (as the SDK's self-target: any report of oneself). */
+void sgx_targetinfo_from_report(const uint8_t report[SGX_REPORT_SIZE], uint8_t ti[SGX_TARGETINFO_SIZE]);
+
+/* Check the MAC of a REPORT made for us, given our REPORT_KEY for the
+ * report's KEYID (EGETKEY with sgx_keyrequest_report). Constant time.
+ * Returns 0 if it matches, -1 if not. */
+int sgx_report_check_mac(const struct sgx_aes128 *aes, const uint8_t report_key[16],
+			 const uint8_t report[SGX_REPORT_SIZE]);
+
+/* A KEYREQUEST for our REPORT_KEY under the KEYID of report. */
+void sgx_keyrequest_report(const uint8_t report[SGX_REPORT_SIZE], uint8_t kr[SGX_KEYREQUEST_SIZE]);
 
 #endif

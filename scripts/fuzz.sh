@@ -22,7 +22,7 @@ root=$(pwd)
 seconds=${1:-${FUZZ_SECONDS:-60}}
 out=${BUILD:-build}/fuzz
 vectors=$root/tests/vectors
-targets="manifest sigstruct"
+targets="manifest sigstruct la"
 
 die() {
 	echo "fuzz.sh: $*" >&2
@@ -84,6 +84,7 @@ for t in $targets; do
 	case $t in
 	manifest) srcs="common/manifest.c common/path.c common/bundle.c common/sgx.c" ;;
 	sigstruct) srcs="common/sgx.c" ;;
+	la) srcs="common/cmac.c common/sgxkeys.c runtime/attest/la.c -lbearssl" ;;
 	esac
 	# shellcheck disable=SC2086
 	"$CLANG" $flags -o "$out/fuzz_$t" "tests/fuzz/fuzz_$t.c" $srcs || die "building fuzz_$t failed"
@@ -94,7 +95,7 @@ done
 # Extra seeds: the public SGX vectors, copied into the build directory so
 # that the fuzzer never writes into the repository.
 rm -rf "$out/seeds"
-mkdir -p "$out/seeds/manifest" "$out/seeds/sigstruct"
+mkdir -p "$out/seeds/manifest" "$out/seeds/sigstruct" "$out/seeds/la"
 for f in "$vectors"/*.sig "$vectors"/*.sigstruct.bin "$vectors"/*.sgxs; do
 	if [ -f "$f" ]; then cp "$f" "$out/seeds/sigstruct/"; fi
 done
