@@ -6,6 +6,7 @@
 
 #include "cstring.h"
 #include "path.h"
+#include "sgx.h"
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -157,7 +158,8 @@ static int check_config(struct manifest *m, const uint8_t *p, const char **why, 
 	c->host_args = le32(p + 28);
 	c->hostname = le32(p + 32);
 	c->domainname = le32(p + 36);
-	for (int i = 40; i < 48; i++)
+	c->xsave = le32(p + 40);
+	for (int i = 44; i < 48; i++)
 		if (p[i])
 			FAIL("CONFIG has non-zero reserved bytes", at + i);
 	if (!str_ok(m, c->entrypoint) || !path_canonical(man_str(m, c->entrypoint)))
@@ -169,8 +171,10 @@ static int check_config(struct manifest *m, const uint8_t *p, const char **why, 
 		FAIL("the enclave size is not a power of two between 1 MiB and 1 TiB", at + 8);
 	if (c->threads < MAN_MIN_THREADS || c->threads > MAN_MAX_THREADS)
 		FAIL("the thread count is not from 1 to 4096", at + 16);
-	if (c->flags & ~(MAN_F_DEBUG | MAN_F_TERMINAL))
+	if (c->flags & ~(MAN_F_DEBUG | MAN_F_TERMINAL | MAN_F_EXINFO))
 		FAIL("CONFIG has unknown flags", at + 20);
+	if ((c->xsave & SGX_XFRM_LEGACY) || sgx_xfrm_fault(SGX_XFRM_LEGACY | c->xsave))
+		FAIL("CONFIG's XSAVE features are not a valid XFRM beyond x87 and SSE", at + 40);
 	if (c->host_args > MAN_ARGS_APPEND)
 		FAIL("CONFIG has an unknown host argument mode", at + 28);
 	if (!str_ok(m, c->hostname) || !uts_name_ok(man_str(m, c->hostname)))

@@ -68,12 +68,17 @@ struct man_config {
 	uint32_t host_args; /* enum man_host_args */
 	uint32_t hostname;   /* string: the enclave's host name ("": localhost) */
 	uint32_t domainname; /* string: its domain name ("": "(none)") */
-	uint8_t reserved[8];
+	/* XSAVE features the application uses beyond x87 and SSE: SECS.XFRM is
+	 * SGX_XFRM_LEGACY | xsave (common/sgx.h: AVX, AVX-512, PKRU, AMX). 0 in
+	 * a manifest written before the key existed, which keeps its bytes. */
+	uint32_t xsave;
+	uint8_t reserved[4];
 };
 /* Longest host or domain name (Linux's __NEW_UTS_LEN); printable ASCII. */
 #define MAN_UTS_NAME_MAX 64u
 #define MAN_F_DEBUG 1u
 #define MAN_F_TERMINAL 2u /* may make pseudo-terminals (/dev/ptmx) */
+#define MAN_F_EXINFO 4u   /* MISCSELECT.EXINFO: fault details in the SSA */
 
 enum man_mount_type {
 	MAN_MOUNT_TRUSTED = 1,

@@ -191,6 +191,29 @@ void sgx_measure_eadd(struct sgx_measure *m, uint64_t offset, uint64_t secinfo_f
 		record(m, "EADD\0\0\0\0", offset, secinfo_flags, 8);
 }
 
+void sgx_measure_eadd_run(struct sgx_measure *m, uint64_t offset, uint64_t n, uint64_t secinfo_flags)
+{
+	uint8_t batch[64][64];
+
+	if (!n)
+		return;
+	if (offset + (n - 1) * SGX_PAGE_SIZE < offset || !offset_ok(m, offset + (n - 1) * SGX_PAGE_SIZE, 1) ||
+	    !offset_ok(m, offset, SGX_PAGE_SIZE))
+		return;
+	memset(batch, 0, sizeof batch);
+	for (unsigned i = 0; i < 64; i++) {
+		memcpy(batch[i], "EADD\0\0\0\0", 8);
+		sgx_put_le64(batch[i] + 16, secinfo_flags);
+	}
+	while (n) {
+		unsigned k = n < 64 ? (unsigned)n : 64;
+		for (unsigned i = 0; i < k; i++, offset += SGX_PAGE_SIZE)
+			sgx_put_le64(batch[i] + 8, offset);
+		m->sha->update(m->sha->ctx, batch, 64u * k);
+		n -= k;
+	}
+}
+
 void sgx_measure_eextend(struct sgx_measure *m, uint64_t offset, const uint8_t data[256])
 {
 	if (!offset_ok(m, offset, 256))
@@ -272,4 +295,21 @@ enum sgx_einit_err sgx_einit_check(const struct sgx_sigstruct *ss, const uint8_t
 		return SGX_EINIT_MISCSELECT;
 	}
 	return SGX_EINIT_OK;
+}
+
+/* ---- XFRM ------------------------------------------------------------------------- */
+
+const char *sgx_xfrm_fault(uint64_t xfrm)
+{
+	if ((xfrm & SGX_XFRM_LEGACY) != SGX_XFRM_LEGACY)
+		return "XFRM must include x87 and SSE (bits 0 and 1)";
+	if (xfrm & ~SGX_XFRM_KNOWN)
+		return "XFRM has an XSAVE feature Coffer does not know (only AVX, AVX-512, PKRU and AMX)";
+	if ((xfrm & SGX_XFRM_AVX512) && (xfrm & SGX_XFRM_AVX512) != SGX_XFRM_AVX512)
+		return "XFRM has part of AVX-512 (bits 5 to 7 go together)";
+	if ((xfrm & SGX_XFRM_AMX) && (xfrm & SGX_XFRM_AMX) != SGX_XFRM_AMX)
+		return "XFRM has part of AMX (bits 17 and 18 go together)";
+	if ((xfrm & SGX_XFRM_AVX512) && !(xfrm & SGX_XFRM_AVX))
+		return "XFRM has AVX-512 without AVX";
+	return NULL;
 }

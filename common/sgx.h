@@ -96,6 +96,9 @@ struct sgx_sha256 {
 	void (*init)(void *ctx);
 	void (*update)(void *ctx, const void *data, size_t len);
 	void (*final)(void *ctx, uint8_t out[SGX_HASH_SIZE]);
+	/* Optional (may be NULL): continue from a state h after len bytes, len
+	 * a multiple of 64 (struct layout_midstate). */
+	void (*resume)(void *ctx, const uint32_t h[8], uint64_t len);
 };
 
 /* ---- measurement ------------------------------------------------------------------ */
@@ -113,6 +116,7 @@ struct sgx_sha256 {
 /* MRENCLAVE as ECREATE, EADD and EEXTEND extend it (SDM 38.7): each
  * operation appends a 64-byte record; EEXTEND also the 256 bytes it
  * measures. */
+#define SGX_MEASURE_RECORD 64u /* bytes of one record */
 struct sgx_measure {
 	const struct sgx_sha256 *sha;
 	uint64_t size; /* enclave size from ECREATE: offsets must stay below it */
@@ -123,6 +127,10 @@ void sgx_measure_ecreate(struct sgx_measure *m, const struct sgx_sha256 *sha, ui
 			 uint64_t size);
 void sgx_measure_eadd(struct sgx_measure *m, uint64_t offset, uint64_t secinfo_flags);
 void sgx_measure_eextend(struct sgx_measure *m, uint64_t offset, const uint8_t data[256]);
+/* EADD n pages from offset on with the same SECINFO and no EEXTEND: the
+ * same records as n sgx_measure_eadd() calls, hashed in batches (the heap of
+ * a large enclave is millions of them). */
+void sgx_measure_eadd_run(struct sgx_measure *m, uint64_t offset, uint64_t n, uint64_t secinfo_flags);
 /* EADD a page and EEXTEND all 16 of its 256-byte chunks (NULL: zeros). */
 void sgx_measure_add_page(struct sgx_measure *m, uint64_t offset, uint64_t secinfo_flags,
 			  const uint8_t *page, bool extend);
@@ -157,6 +165,35 @@ enum sgx_einit_err {
 enum sgx_einit_err sgx_einit_check(const struct sgx_sigstruct *ss, const uint8_t mrenclave[SGX_HASH_SIZE],
 				   uint64_t flags, uint64_t xfrm, uint32_t miscselect,
 				   int (*rsa_verify)(const uint8_t *sigstruct), const char **why);
+/* ---- SECS, TCS and SSA values of the enclave layout (common/layout.h) ---- */
+
+/* XFRM (XCR0 bits an enclave runs with: SDM vol. 1 13.1, vol. 3D 38.7.2).
+ * x87 and SSE are always on; the others are all-or-nothing groups. */
+#define SGX_XFRM_X87 0x01ULL
+#define SGX_XFRM_SSE 0x02ULL
+#define SGX_XFRM_AVX 0x04ULL            /* YMM upper halves */
+#define SGX_XFRM_AVX512 0xe0ULL         /* opmask, ZMM_Hi256, Hi16_ZMM */
+#define SGX_XFRM_PKRU 0x200ULL          /* protection keys */
+#define SGX_XFRM_AMX 0x60000ULL         /* XTILECFG, XTILEDATA */
+#define SGX_XFRM_KNOWN (SGX_XFRM_LEGACY | SGX_XFRM_AVX | SGX_XFRM_AVX512 | SGX_XFRM_PKRU | SGX_XFRM_AMX)
+/* Why xfrm is not an XFRM Coffer can launch an enclave with, or NULL: x87
+ * and SSE set, only the bits above, groups whole, AVX-512 only with AVX (the
+ * rules XSETBV and ECREATE apply to XCR0 and XFRM). */
+const char *sgx_xfrm_fault(uint64_t xfrm);
+
+/* MISCSELECT: what AEX saves in the SSA's MISC region besides GPRSGX */
+/* SGX_MISC_EXINFO (bit 0, page-fault and #GP details, 16 bytes): sgx_arch.h */
+#define SGX_MISC_KNOWN SGX_MISC_EXINFO
+
+/* SSA frame (SDM 38.9): the XSAVE area from offset 0, MISC regions just
+ * below GPRSGX, GPRSGX in the last 184 bytes of the frame. */
+#define SGX_GPRSGX_SIZE 184u
+#define SGX_EXINFO_SIZE 16u
+#define SGX_XSAVE_LEGACY_SIZE 576u /* legacy region 512 + XSAVE header 64 */
+
+/* TCS field offsets (SDM 38.8; TCS_FLAGS ... TCS_OGSLIMIT): sgx_arch.h. Everything
+ * not listed there (the first 8 bytes, and from byte 72 on) is reserved and
+ * zero when added. */
 
 /* ---- SECS (4096 bytes): what ECREATE is given (hardware path) ------------- */
 

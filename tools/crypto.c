@@ -228,7 +228,7 @@ static void ops_final(void *ctx, uint8_t out[32])
 
 struct sgx_sha256 sha256_ops(void)
 {
-	struct sgx_sha256 s = { EVP_MD_CTX_new(), ops_init, ops_update, ops_final };
+	struct sgx_sha256 s = { EVP_MD_CTX_new(), ops_init, ops_update, ops_final, NULL }; /* no resume: EVP has no midstate API */
 	return s;
 }
 

@@ -85,8 +85,10 @@ int cmd_measure(int argc, char **argv)
 	} else {
 		struct sgx_sha256 sha = sha256_ops();
 		struct layout_result lr;
-		if (layout_measure(img, img_len, b.manifest, b.manifest_len, m.config.enclave_size, m.config.threads, &sha,
-				   &lr, &why)) {
+		struct layout_params lp = { .image = img, .image_len = img_len, .manifest = b.manifest,
+					    .manifest_len = b.manifest_len, .sha = &sha };
+		layout_params_from_config(&lp, &m.config);
+		if (layout_build(&lp, NULL, NULL, &lr, &why)) {
 			printf("enclave:   INVALID: %s\n", why);
 			rc = 1;
 		} else if (memcmp(lr.mrenclave, ss.enclavehash, 32)) {

@@ -65,15 +65,17 @@ int spec_to_manifest(const struct spec *s, const struct tfile *files, size_t nfi
 	put32(&sec[MAN_CONFIG], str(&strings, s->cwd));
 	put64(&sec[MAN_CONFIG], s->enclave_size);
 	put32(&sec[MAN_CONFIG], s->threads);
-	put32(&sec[MAN_CONFIG], (s->debug ? MAN_F_DEBUG : 0) | (s->terminal ? MAN_F_TERMINAL : 0));
+	put32(&sec[MAN_CONFIG], (s->debug ? MAN_F_DEBUG : 0) | (s->terminal ? MAN_F_TERMINAL : 0) |
+					(s->exinfo ? MAN_F_EXINFO : 0));
 	uint8_t ids[4] = { (uint8_t)s->isvprodid, (uint8_t)(s->isvprodid >> 8), (uint8_t)s->isvsvn,
 			   (uint8_t)(s->isvsvn >> 8) };
 	put(&sec[MAN_CONFIG], ids, 4);
 	put32(&sec[MAN_CONFIG], s->host_args);
 	put32(&sec[MAN_CONFIG], str(&strings, s->hostname ? s->hostname : ""));
 	put32(&sec[MAN_CONFIG], str(&strings, s->domainname ? s->domainname : ""));
-	static const uint8_t zero[8];
-	put(&sec[MAN_CONFIG], zero, 8);
+	put32(&sec[MAN_CONFIG], s->xsave);
+	static const uint8_t zero[4];
+	put(&sec[MAN_CONFIG], zero, 4);
 	count[MAN_CONFIG] = 1;
 
 	for (size_t i = 0; i < s->nargv; i++)

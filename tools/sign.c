@@ -18,6 +18,7 @@
 
 #include "../common/bundle.h"
 #include "../common/layout.h"
+#include "../common/manifest.h"
 #include "../common/path.h"
 #include "coffer.h"
 #include "crypto.h"
@@ -258,7 +259,16 @@ int cmd_sign(int argc, char **argv)
 		goto out;
 	}
 	struct layout_result lr;
-	if (layout_measure(img, img_len, man, man_len, s.enclave_size, s.threads, &sha, &lr, &why)) {
+	struct manifest mo;
+	size_t where;
+	if (man_open(&mo, man, man_len, &why, &where)) { /* what we just wrote: a bug if it fails */
+		fprintf(stderr, "coffer: the binary manifest written is invalid: %s (byte %zu)\n", why, where);
+		goto out;
+	}
+	struct layout_params lp = { .image = img, .image_len = img_len, .manifest = man, .manifest_len = man_len,
+				    .sha = &sha };
+	layout_params_from_config(&lp, &mo.config);
+	if (layout_build(&lp, NULL, NULL, &lr, &why)) {
 		if (strstr(why, "enclave size")) {
 			/* the manifest's fault: say where */
 			fprintf(stderr, "%s:%d:%d: the enclave size %llu is too small for the manifest (%zu bytes), the "
@@ -276,12 +286,15 @@ int cmd_sign(int argc, char **argv)
 	sgx_put_le32(ss + SS_VENDOR, 0);
 	sgx_put_le32(ss + SS_DATE, date);
 	memcpy(ss + SS_HEADER2, sgx_sigstruct_header2, 16);
-	sgx_put_le32(ss + SS_MISCSELECT, 0);
+	/* the SECS values the layout launches with, exactly: the SSA frame is
+	 * sized for this XFRM and MISCSELECT, and a loader takes them from the
+	 * same manifest */
+	sgx_put_le32(ss + SS_MISCSELECT, lr.miscselect);
 	sgx_put_le32(ss + SS_MISCMASK, 0xffffffffu);
-	sgx_put_le64(ss + SS_ATTRIBUTES, SGX_FLAGS_MODE64BIT | (s.debug ? SGX_FLAGS_DEBUG : 0));
-	sgx_put_le64(ss + SS_ATTRIBUTES + 8, SGX_XFRM_LEGACY);
+	sgx_put_le64(ss + SS_ATTRIBUTES, lr.attributes);
+	sgx_put_le64(ss + SS_ATTRIBUTES + 8, lr.xfrm);
 	sgx_put_le64(ss + SS_ATTRIBUTEMASK, ~SGX_FLAGS_INIT);
-	sgx_put_le64(ss + SS_ATTRIBUTEMASK + 8, 0xffffffffffffff1bULL);
+	sgx_put_le64(ss + SS_ATTRIBUTEMASK + 8, ~0ULL);
 	memcpy(ss + SS_ENCLAVEHASH, lr.mrenclave, 32);
 	sgx_put_le16(ss + SS_ISVPRODID, s.isvprodid);
 	sgx_put_le16(ss + SS_ISVSVN, s.isvsvn);

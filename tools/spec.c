@@ -31,6 +31,7 @@
 #include <yaml.h>
 
 #include "../common/path.h"
+#include "../common/sgx.h"
 #include "spec.h"
 
 struct ctx {
@@ -539,6 +540,47 @@ static void load_mount(struct ctx *c, yaml_node_t *n, struct spec *s, size_t ind
 	s->mounts[s->nmounts++] = m;
 }
 
+/* enclave.xsave: names of XSAVE feature groups -> XFRM bits beyond x87|SSE
+ * (common/sgx.h). The names are those of Gramine's sgx.require_* keys. */
+static const struct {
+	const char *name;
+	uint32_t bits;
+} xsave_names[] = {
+	{ "avx", (uint32_t)SGX_XFRM_AVX },
+	{ "avx512", (uint32_t)SGX_XFRM_AVX512 },
+	{ "pkru", (uint32_t)SGX_XFRM_PKRU },
+	{ "amx", (uint32_t)SGX_XFRM_AMX },
+};
+
+static void load_xsave(struct ctx *c, yaml_node_t *n, struct spec *s)
+{
+	if (n->type != YAML_SEQUENCE_NODE) {
+		err(c, n, "enclave.xsave must be a list of XSAVE features (avx, avx512, pkru, amx), not %s",
+		    kind_name(n));
+		return;
+	}
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *item = node(c, *it);
+		char what[64];
+		snprintf(what, sizeof what, "enclave.xsave[%zu]", (size_t)(it - n->data.sequence.items.start));
+		char *name = get_str_kind(c, item, what, STR_NAME);
+		if (!name)
+			continue;
+		size_t k = 0;
+		while (k < sizeof xsave_names / sizeof *xsave_names && strcmp(name, xsave_names[k].name))
+			k++;
+		if (k == sizeof xsave_names / sizeof *xsave_names)
+			err(c, item, "%s: unknown XSAVE feature '%s' (known: avx, avx512, pkru, amx)", what, name);
+		else if (s->xsave & xsave_names[k].bits)
+			err(c, item, "%s: '%s' is listed twice", what, name);
+		else
+			s->xsave |= xsave_names[k].bits;
+		free(name);
+	}
+	if ((s->xsave & SGX_XFRM_AVX512) && !(s->xsave & SGX_XFRM_AVX))
+		err(c, n, "enclave.xsave: avx512 needs avx too (the CPU enables AVX-512 only with AVX)");
+}
+
 static void load_enclave(struct ctx *c, yaml_node_t *n, struct spec *s)
 {
 	uint64_t v;
@@ -571,8 +613,12 @@ static void load_enclave(struct ctx *c, yaml_node_t *n, struct spec *s)
 		} else if (!strcmp(k, "isvsvn")) {
 			if (get_uint(c, vn, "isvsvn", 0, 65535, &v))
 				s->isvsvn = (uint16_t)v;
+		} else if (!strcmp(k, "xsave")) {
+			load_xsave(c, vn, s);
+		} else if (!strcmp(k, "exinfo")) {
+			get_bool(c, vn, "exinfo", &s->exinfo);
 		} else {
-			unknown_key(c, kn, k, "enclave", "size, threads, debug, isvprodid, isvsvn");
+			unknown_key(c, kn, k, "enclave", "size, threads, debug, isvprodid, isvsvn, xsave, exinfo");
 		}
 	}
 }

@@ -54,6 +54,8 @@ struct spec {
 	bool debug;
 	bool terminal; /* may make pseudo-terminals */
 	uint16_t isvprodid, isvsvn;
+	uint32_t xsave; /* XFRM bits beyond x87 and SSE (enclave.xsave) */
+	bool exinfo;    /* MISCSELECT.EXINFO (enclave.exinfo) */
 };
 
 #define SPEC_DEFAULT_SIZE (4ULL << 30)

@@ -6,13 +6,17 @@
  *   1. the SIGSTRUCT and the manifest parse (common/sgx.c, common/manifest.c);
  *   2. MRENCLAVE is recomputed over this enclave image (the file the host
  *      started, /proc/self/exe) and the manifest, with the layout every
- *      platform uses (common/layout.c), and must equal ENCLAVEHASH;
+ *      platform uses (common/layout.c), and must equal ENCLAVEHASH; the
+ *      heap's EADD records resume from a SHA-256 state built into this
+ *      image for the same SIZE and SSAFRAMESIZE (midstates.h);
  *   3. the RSA-3072 signature over the SIGSTRUCT's signed bytes verifies with
  *      its own modulus, and Q1 and Q2 are the quotients EINIT checks
  *      (common/sgx.c: a SIGSTRUCT hardware would refuse is refused here);
  *      MRSIGNER = SHA-256 of that modulus;
- *   4. the attributes the enclave is launched with (64-bit, and DEBUG if the
- *      manifest asks) satisfy ATTRIBUTES under ATTRIBUTEMASK, as EINIT checks;
+ *   4. the attributes the enclave is launched with (64-bit, DEBUG if the
+ *      manifest asks, XFRM and MISCSELECT from the manifest) satisfy
+ *      ATTRIBUTES under ATTRIBUTEMASK and MISCSELECT under MISCMASK, as
+ *      EINIT checks;
  *   5. MRENCLAVE and MRSIGNER equal what the user pinned, if anything.
  * 2-4 are EINIT's checks, made by common/sgx.c (sgx_einit_check), which the
  * simulated EINIT of sgx-sim shares. Each refusal says what differs. On sgx
@@ -26,6 +30,7 @@
 #include "../../common/manifest.h"
 #include "../../runtime/lib/crypto.h"
 #include "direct.h"
+#include "midstates.h"
 
 static void hex(const uint8_t *p, size_t n, char *out)
 {
@@ -98,16 +103,19 @@ int direct_verify(struct plat_boot_info *bi, const uint8_t *expect_mre, const ui
 	struct rt_sha256_ctx sctx;
 	struct sgx_sha256 sha = rt_sha256_ops(&sctx);
 	struct layout_result lr;
-	int lerr = layout_measure(img, img_len, bi->manifest, bi->manifest_len, m.config.enclave_size,
-				  m.config.threads, &sha, &lr, &reason);
+	struct layout_params lp = { .image = img, .image_len = img_len, .manifest = bi->manifest,
+				    .manifest_len = bi->manifest_len, .sha = &sha, .midstates = direct_midstates,
+				    .nmidstates = direct_nmidstates };
+	layout_params_from_config(&lp, &m.config);
+	int lerr = layout_build(&lp, NULL, NULL, &lr, &reason);
 	sys2(__NR_munmap, img, img_len);
 	if (lerr) {
 		rt_snprintf(why, whylen, "the enclave cannot be laid out: %s", reason);
 		return -1;
 	}
-	uint64_t flags = SGX_FLAGS_MODE64BIT | ((m.config.flags & MAN_F_DEBUG) ? SGX_FLAGS_DEBUG : 0);
-	uint64_t xfrm = SGX_XFRM_LEGACY;
-	switch (sgx_einit_check(&ss, lr.mrenclave, flags, xfrm, ss.miscselect, rt_sigstruct_verify, &reason)) {
+	/* the SECS values the layout launches with (from the manifest) */
+	uint64_t flags = lr.attributes, xfrm = lr.xfrm;
+	switch (sgx_einit_check(&ss, lr.mrenclave, flags, xfrm, lr.miscselect, rt_sigstruct_verify, &reason)) {
 	case SGX_EINIT_OK:
 		break;
 	case SGX_EINIT_HASH:
@@ -123,11 +131,16 @@ int direct_verify(struct plat_boot_info *bi, const uint8_t *expect_mre, const ui
 		return -1;
 	case SGX_EINIT_ATTRIBUTES:
 		rt_snprintf(why, whylen,
-			    "the launch attributes (flags %#lx) do not satisfy the SIGSTRUCT's ATTRIBUTES %#lx under "
-			    "ATTRIBUTEMASK %#lx",
-			    (unsigned long)flags, (unsigned long)ss.attr_flags, (unsigned long)ss.mask_flags);
+			    "the launch attributes (flags %#lx, XFRM %#lx) do not satisfy the SIGSTRUCT's ATTRIBUTES "
+			    "%#lx/%#lx under ATTRIBUTEMASK %#lx/%#lx",
+			    (unsigned long)flags, (unsigned long)xfrm, (unsigned long)ss.attr_flags,
+			    (unsigned long)ss.attr_xfrm, (unsigned long)ss.mask_flags, (unsigned long)ss.mask_xfrm);
 		return -1;
-	default: /* Q1/Q2 (reason names which); MISCSELECT cannot differ: it is the SIGSTRUCT's own */
+	case SGX_EINIT_MISCSELECT:
+		rt_snprintf(why, whylen, "the launch MISCSELECT %#x does not satisfy the SIGSTRUCT's %#x under MISCMASK %#x",
+			    lr.miscselect, ss.miscselect, ss.miscmask);
+		return -1;
+	default: /* Q1/Q2: the reason names which */
 		rt_snprintf(why, whylen, "the SIGSTRUCT's %s", reason);
 		return -1;
 	}
@@ -144,7 +157,7 @@ int direct_verify(struct plat_boot_info *bi, const uint8_t *expect_mre, const ui
 	id->isvsvn = ss.isvsvn;
 	id->attributes = flags | SGX_FLAGS_INIT;
 	id->xfrm = xfrm;
-	id->miscselect = ss.miscselect;
+	id->miscselect = lr.miscselect;
 
 	if (expect_mre && rt_memcmp_ct(expect_mre, id->mrenclave, 32)) {
 		hex(id->mrenclave, 32, a);

@@ -185,7 +185,14 @@ static void check_layout(const struct manifest *m, const uint8_t *raw, size_t si
 	REQUIRE(cf->flags == rd32(c + 20) && cf->host_args == rd32(c + 28));
 	REQUIRE(cf->isvprodid == (uint16_t)(c[24] | c[25] << 8) && cf->isvsvn == (uint16_t)(c[26] | c[27] << 8));
 	REQUIRE(cf->hostname == rd32(c + 32) && cf->domainname == rd32(c + 36));
-	for (int i = 40; i < 48; i++)
+	/* 40-43: the XSAVE features beyond x87 and SSE, as XCR0 allows them:
+	 * AVX (2), AVX-512 (5-7, whole, with AVX), PKRU (9), AMX (17-18, whole) */
+	uint32_t xs = rd32(c + 40);
+	REQUIRE(cf->xsave == xs);
+	REQUIRE((xs & ~(0x4u | 0xe0u | 0x200u | 0x60000u)) == 0);
+	REQUIRE((xs & 0xe0u) == 0 || ((xs & 0xe0u) == 0xe0u && (xs & 0x4u)));
+	REQUIRE((xs & 0x60000u) == 0 || (xs & 0x60000u) == 0x60000u);
+	for (int i = 44; i < 48; i++)
 		REQUIRE(c[i] == 0);
 	REQUIRE(cf->entrypoint < m->strings_size && cf->cwd < m->strings_size);
 	REQUIRE(cf->hostname < m->strings_size && cf->domainname < m->strings_size);
@@ -205,7 +212,7 @@ static void check_layout(const struct manifest *m, const uint8_t *raw, size_t si
 	uint64_t s = cf->enclave_size;
 	REQUIRE(s >= (1u << 20) && s <= (1ULL << 40) && (s & (s - 1)) == 0);
 	REQUIRE(cf->threads >= 1 && cf->threads <= 4096);
-	REQUIRE((cf->flags & ~(MAN_F_DEBUG | MAN_F_TERMINAL)) == 0);
+	REQUIRE((cf->flags & ~(MAN_F_DEBUG | MAN_F_TERMINAL | MAN_F_EXINFO)) == 0);
 	REQUIRE(cf->host_args == MAN_ARGS_NONE || cf->host_args == MAN_ARGS_APPEND);
 }
 

@@ -832,7 +832,8 @@ def parse_manifest(bundle):
 
     c = sec[2][0]
     entry, cwd, size, threads, flags, prodid, svn, host_args = struct.unpack_from("<IIQIIHHI", b, c)
-    assert b[c + 32:c + 48] == bytes(16)
+    xsave = struct.unpack_from("<I", b, c + 40)[0]
+    assert b[c + 32:c + 40] == bytes(8) and b[c + 44:c + 48] == bytes(4)
     mounts = []
     off, _, count = sec[6]
     for i in range(count):
@@ -858,7 +859,7 @@ def parse_manifest(bundle):
     return {
         "sections": sorted(sec), "strings": strings,
         "config": {"entrypoint": s(entry), "cwd": s(cwd), "enclave_size": size, "threads": threads,
-                   "flags": flags, "isvprodid": prodid, "isvsvn": svn, "host_args": host_args},
+                   "flags": flags, "isvprodid": prodid, "isvsvn": svn, "host_args": host_args, "xsave": xsave},
         "argv": strv(3), "env": strv(4), "env_host": strv(5), "mounts": mounts, "files": files,
         "files_at": files_at, "mtimes": mtimes, "string_at": string_at, "raw": b,
     }
@@ -869,7 +870,7 @@ def test_binary_manifest(good, key):
     m = parse_manifest(out.read_bytes())
     assert m["sections"] == [1, 2, 3, 4, 5, 6, 7]
     assert m["config"] == {"entrypoint": "/app/bin/tool", "cwd": "/app", "enclave_size": 256 << 20, "threads": 8,
-                           "flags": 1, "isvprodid": 42, "isvsvn": 7, "host_args": 1}
+                           "flags": 1, "isvprodid": 42, "isvsvn": 7, "host_args": 1, "xsave": 0}
     assert m["argv"] == ["tool", "--config", "/app/etc/tool.conf"]
     assert m["env"] == ["LANG=C.UTF-8", "GREETING=hello world", "EMPTY="]
     assert m["env_host"] == ["TERM", "TZ"]
@@ -946,7 +947,9 @@ def test_enclave_sizes(good, key, written, size):
 
 
 def load_segments(img):
-    """PT_LOAD segments of an ELF image: (flags, vaddr, offset, filesz, memsz), and the entry point."""
+    """PT_LOAD segments of an ELF image: (flags, vaddr, offset, filesz, memsz), and the entry point: the
+    sgx entry note's (name "Coffer", type 0x53475831, the entry's distance from the description) if the
+    image has one, else e_entry."""
     assert img[:4] == b"\x7fELF"
     entry, phoff = struct.unpack_from("<QQ", img, 24)
     phentsize, phnum = struct.unpack_from("<HH", img, 54)
@@ -956,32 +959,55 @@ def load_segments(img):
         ptype, flags, offset, vaddr, _, filesz, memsz = struct.unpack_from("<IIQQQQQ", img, p)
         if ptype == 1:
             segs.append((flags, vaddr, offset, filesz, memsz))
+        elif ptype == 4:
+            at = 0
+            while filesz - at >= 12:
+                namesz, descsz, ntype = struct.unpack_from("<III", img, offset + at)
+                desc = at + 12 + (namesz + 3) // 4 * 4
+                if img[offset + at + 12:offset + at + 12 + namesz] == b"Coffer\0" and ntype == 0x53475831:
+                    entry = (vaddr + desc + struct.unpack_from("<q", img, offset + desc)[0]) % (1 << 64)
+                at = desc + (descsz + 3) // 4 * 4
     return segs, entry
 
 
+def ssa_pages(xfrm, exinfo):
+    """SSAFRAMESIZE: the XSAVE area at Intel's offsets, EXINFO, GPRSGX (184 bytes), in pages."""
+    comps = {2: (576, 256), 5: (1088, 64), 6: (1152, 512), 7: (1664, 1024), 9: (2688, 8), 17: (2752, 64),
+             18: (2816, 8192)}
+    size = max([576] + [o + n for bit, (o, n) in comps.items() if xfrm >> bit & 1])
+    return -(-(size + (16 if exinfo else 0) + 184) // 4096)
+
+
 def mrenclave(bundle_path, image=ENCLAVE):
-    """MRENCLAVE as common/layout.h describes it, from the bundle and the enclave image."""
+    """MRENCLAVE as docs/platforms.md ("The enclave layout") describes it, from the bundle and the enclave
+    image: written from the documentation, not from common/layout.c."""
     raw = bundle_path.read_bytes()
     parsed = parse_manifest(raw)
     man, cfg = parsed["raw"], parsed["config"]
     img = image.read_bytes()
     segs, entry = load_segments(img)
-    page = 4096
+    page, size, threads = 4096, cfg["enclave_size"], cfg["threads"]
+    ssa = ssa_pages(3 | cfg["xsave"], cfg["flags"] & 4)
     h = hashlib.sha256()
-    h.update(b"ECREATE\0" + struct.pack("<IQ", 1, cfg["enclave_size"]) + bytes(44))
+    h.update(b"ECREATE\0" + struct.pack("<IQ", ssa, size) + bytes(44))
 
-    def add(offset, secinfo, data):
+    def add(offset, secinfo, data=None):
         h.update(b"EADD\0\0\0\0" + struct.pack("<QQ", offset, secinfo) + bytes(40))
-        for i in range(16):
+        for i in range(16 if data is not None else 0):
             h.update(b"EEXTEND\0" + struct.pack("<Q", offset + 256 * i) + bytes(48))
             h.update(data[256 * i:256 * (i + 1)])
 
     REG, TCS, R, W, X = 0x200, 0x100, 1, 2, 4
-    npages = (len(man) + page - 1) // page
-    for i in range(npages):
-        add(i * page, REG | R, man[i * page:(i + 1) * page].ljust(page, b"\0"))
-    base = npages * page
     span = (segs[-1][1] + segs[-1][4] + page - 1) // page * page
+    npages = (len(man) + page - 1) // page
+    stride = (1 + 64 + 1 + 2 * ssa + 1) * page      # guard, stack, TCS, SSA frames, thread block
+    thread0 = size - threads * stride
+    image_at = thread0 - span
+    manifest_at = image_at - page - npages * page
+    for pg in range(0, manifest_at - page, page):   # the heap, up to the guard below the manifest
+        add(pg, REG | R | W | X)
+    for i in range(npages):
+        add(manifest_at + i * page, REG | R, man[i * page:(i + 1) * page].ljust(page, b"\0"))
     for pg in range(0, span, page):
         perm, used, data = 0, False, bytearray(page)
         for flags, vaddr, offset, filesz, memsz in segs:
@@ -993,18 +1019,23 @@ def mrenclave(bundle_path, image=ENCLAVE):
             if hi > lo:
                 data[lo - pg:hi - pg] = img[offset + lo - vaddr:offset + hi - vaddr]
         if used:
-            add(base + pg, REG | perm, bytes(data))
-    tcs0 = base + span
-    for t in range(cfg["threads"]):
-        tcs = tcs0 + 3 * page * t
+            add(image_at + pg, REG | perm, bytes(data))
+    for t in range(threads):
+        stack = thread0 + t * stride + page
+        tcs = stack + 64 * page
+        block = tcs + page + 2 * ssa * page
+        for i in range(64):
+            add(stack + i * page, REG | R | W)
         tp = bytearray(page)
-        struct.pack_into("<Q", tp, 16, tcs + page)      # OSSA
-        struct.pack_into("<I", tp, 28, 2)               # NSSA
-        struct.pack_into("<Q", tp, 32, base + entry)    # OENTRY
-        struct.pack_into("<II", tp, 64, 0xfff, 0xfff)   # OFSLIMIT, OGSLIMIT
+        struct.pack_into("<Q", tp, 16, tcs + page)             # OSSA
+        struct.pack_into("<I", tp, 28, 2)                      # NSSA
+        struct.pack_into("<Q", tp, 32, image_at + entry)       # OENTRY
+        struct.pack_into("<QQ", tp, 48, block, block)          # OFSBASE, OGSBASE
+        struct.pack_into("<II", tp, 64, 0xfff, 0xfff)          # OFSLIMIT, OGSLIMIT
         add(tcs, TCS, bytes(tp))
-        add(tcs + page, REG | R | W, bytes(page))
-        add(tcs + 2 * page, REG | R | W, bytes(page))
+        for i in range(2 * ssa):
+            add(tcs + page + i * page, REG | R | W)
+        add(block, REG | R | W, bytes(page))
     return h.hexdigest()
 
 
@@ -1014,6 +1045,65 @@ def test_mrenclave_is_manifest_image_and_threads(good, key):
     # and the SIGSTRUCT's ENCLAVEHASH is that value
     ss = out.read_bytes()[-SIGSTRUCT_SIZE:]
     assert ss[960:992].hex() == mrenclave_line(r)
+
+
+@pytest.mark.parametrize("keys, xfrm, misc, ssa", [
+    ("", 0x3, 0, 1),
+    ("  xsave: [avx]\n", 0x7, 0, 1),
+    ("  xsave: [avx512, avx, pkru]\n  exinfo: true\n", 0x2e7, 1, 1),
+    ("  xsave: [amx]\n", 0x60003, 0, 3),
+])
+def test_xsave_and_exinfo(good, key, keys, xfrm, misc, ssa):
+    """enclave.xsave and enclave.exinfo: in the manifest, in the SIGSTRUCT's ATTRIBUTES.XFRM and
+    MISCSELECT, and through SSAFRAMESIZE in MRENCLAVE."""
+    text = (MANIFESTS / "good.yaml").read_text().replace("  threads: 8\n", "  threads: 8\n" + keys)
+    good.write(text)
+    r, out = sign(good, key)
+    cfg = parse_manifest(out.read_bytes())["config"]
+    assert (3 | cfg["xsave"], cfg["flags"] & 4) == (xfrm, 4 * misc)
+    assert ssa_pages(xfrm, misc) == ssa
+    assert mrenclave(out) == mrenclave_line(r)
+    f = fields(cli("sigstruct", out).stdout)
+    assert f["xfrm"] == f"0x{xfrm:016x}" and f["xfrmmask"] == "0xffffffffffffffff"
+    assert f["miscselect"] == f"0x{misc:08x}"
+    m = cli("measure", out)
+    assert m.returncode == 0 and "enclave:   matches" in m.stdout, m.stdout
+
+
+@pytest.mark.parametrize("value, message", [
+    ("[sse]", "enclave.xsave[0]: unknown XSAVE feature 'sse' (known: avx, avx512, pkru, amx)"),
+    ("[avx, avx]", "enclave.xsave[1]: 'avx' is listed twice"),
+    ("[avx512]", "enclave.xsave: avx512 needs avx too (the CPU enables AVX-512 only with AVX)"),
+    ("avx", "enclave.xsave must be a list of XSAVE features (avx, avx512, pkru, amx), not a scalar"),
+])
+def test_xsave_refused(good, key, value, message):
+    text = (MANIFESTS / "good.yaml").read_text().replace("  threads: 8\n", f"  threads: 8\n  xsave: {value}\n")
+    good.write(text)
+    r = cli("sign", "--key", key, good.yaml, "-o", good.base / "o.coffer")
+    assert r.returncode == 3 and message in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("at, value, reason", [
+    (40, 0x20, "CONFIG's XSAVE features are not a valid XFRM beyond x87 and SSE"),     # part of AVX-512
+    (40, 0xe0, "CONFIG's XSAVE features are not a valid XFRM beyond x87 and SSE"),     # AVX-512 without AVX
+    (40, 0x8, "CONFIG's XSAVE features are not a valid XFRM beyond x87 and SSE"),      # MPX
+    (40, 0x2, "CONFIG's XSAVE features are not a valid XFRM beyond x87 and SSE"),      # SSE is not "beyond"
+    (44, 0x1, "CONFIG has non-zero reserved bytes"),
+])
+def test_bad_xsave_in_a_bundle_refused(good, key, at, value, reason):
+    """A binary manifest with XSAVE bits sign would never write: refused by the shared check."""
+    _, out = sign(good, key)
+    b = bytearray(out.read_bytes())
+    moff = struct.unpack_from("<I", b, 12)[0]
+    nsec = struct.unpack_from("<I", b, moff + 16)[0]
+    config = next(off for t, off, _, _ in (struct.unpack_from("<4I", b, moff + 24 + 16 * i) for i in range(nsec))
+                  if t == 2)
+    struct.pack_into("<I", b, moff + config + at, value)
+    bad = good.base / "bad.coffer"
+    bad.write_bytes(bytes(b))
+    m = cli("measure", bad)
+    assert m.returncode == 1 and f"manifest:  INVALID: {reason} (byte {config + at})" in m.stdout, m.stdout
+    assert cli("run", bad).returncode == 125
 
 
 # ---- SIGSTRUCT ------------------------------------------------------------------------------
@@ -1112,7 +1202,7 @@ def test_sigstruct_of_a_bundle(good, key):
     assert f["attributes"] == "0x0000000000000006 (DEBUG|MODE64BIT)"
     assert f["xfrm"] == "0x0000000000000003"
     assert f["attributemask"] == "0xfffffffffffffffe"
-    assert f["xfrmmask"] == "0xffffffffffffff1b"
+    assert f["xfrmmask"] == "0xffffffffffffffff"
     assert (f["miscselect"], f["miscmask"]) == ("0x00000000", "0xffffffff")
     assert (f["isvprodid"], f["isvsvn"]) == ("42", "7")
     assert f["signature"] == VALID

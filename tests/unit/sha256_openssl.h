@@ -23,7 +23,7 @@ static void ossl_final(void *ctx, uint8_t out[32])
 
 static inline struct sgx_sha256 sha256_openssl(void)
 {
-	struct sgx_sha256 s = { EVP_MD_CTX_new(), ossl_init, ossl_update, ossl_final };
+	struct sgx_sha256 s = { EVP_MD_CTX_new(), ossl_init, ossl_update, ossl_final, NULL };
 	return s;
 }
 

@@ -248,6 +248,29 @@ int main(void)
 	CHECK(sgx_measure_finish(&m, mr) == -1);
 	sgx_measure_ecreate(&m, &sha, 1, 3 << 12); /* not a power of two */
 	CHECK(sgx_measure_finish(&m, mr) == -1);
+
+	/* a run of EADDs is the same records as one EADD each (130: more than
+	 * two batches), and refused if it leaves the enclave or is misaligned */
+	uint8_t one[32];
+	sgx_measure_ecreate(&m, &sha, 1, 1 << 20);
+	for (unsigned i = 0; i < 130; i++)
+		sgx_measure_eadd(&m, 8192 + i * 4096u, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W);
+	CHECK(sgx_measure_finish(&m, one) == 0);
+	sgx_measure_ecreate(&m, &sha, 1, 1 << 20);
+	sgx_measure_eadd_run(&m, 8192, 130, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W);
+	CHECK(sgx_measure_finish(&m, mr) == 0 && !memcmp(mr, one, 32));
+	sgx_measure_ecreate(&m, &sha, 1, 1 << 20);
+	sgx_measure_eadd_run(&m, (1 << 20) - 2 * 4096, 3, SGX_SECINFO_REG);
+	CHECK(sgx_measure_finish(&m, mr) == -1);
+	sgx_measure_ecreate(&m, &sha, 1, 1 << 20);
+	sgx_measure_eadd_run(&m, 100, 1, SGX_SECINFO_REG);
+	CHECK(sgx_measure_finish(&m, mr) == -1);
+
+	/* XFRM values Coffer launches with */
+	CHECK(sgx_xfrm_fault(0x3) == NULL && sgx_xfrm_fault(0x7) == NULL && sgx_xfrm_fault(0xe7) == NULL);
+	CHECK(sgx_xfrm_fault(0x602e7) == NULL && sgx_xfrm_fault(0x60003) == NULL && sgx_xfrm_fault(0x203) == NULL);
+	CHECK(sgx_xfrm_fault(0x1) && sgx_xfrm_fault(0x6) && sgx_xfrm_fault(0x27) && sgx_xfrm_fault(0xe3));
+	CHECK(sgx_xfrm_fault(0x20003) && sgx_xfrm_fault(0xb) && sgx_xfrm_fault(0x80003));
 	EVP_MD_CTX_free(sha.ctx);
 	return CHECK_DONE();
 }

@@ -105,7 +105,7 @@ typedef int (*sgxhw_exit_handler)(long rdi, long rsi, long rdx, long ursp, long 
 
 /* ---- the page list (common/layout.h, layout branch) ------------------------ */
 
-#include "pagelist.h"
+/* struct layout_page and layout_add_fn: common/layout.h. */
 
 /* Calls add(add_ctx, page) for every page of the enclave in the one fixed
  * order of the EADDs (in production: layout_build). Returns 0, the first

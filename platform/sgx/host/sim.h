@@ -30,7 +30,7 @@
 #include "../../../common/layout.h"
 #include "../../../common/sgx.h"
 
-#include "pagelist.h"
+#include "../../../common/layout.h"
 
 /* What ECREATE takes from the SECS. */
 struct sim_secs {
