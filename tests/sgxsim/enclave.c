@@ -5,7 +5,10 @@
  * registers only, linked flat (enclave.ld); the host side is host.c, which
  * checks the answers. The numbers are shared through test.h.
  */
+#include <bearssl.h>
+
 #include "../../platform/sgx/enclave/enclave.h"
+#include "../../common/sgx.h"
 #include "test.h"
 
 /* the compiler may call these; written so that it cannot turn them into
@@ -26,6 +29,39 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) void *memset(void 
 		*a++ = (uint8_t)c;
 	return d;
 }
+
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) void *memmove(void *d, const void *s, size_t n)
+{
+	uint8_t *a = d;
+	const uint8_t *b = s;
+	if (a < b)
+		while (n--)
+			*a++ = *b++;
+	else
+		while (n--)
+			a[n] = b[n];
+	return d;
+}
+
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) int memcmp(const void *x, const void *y, size_t n)
+{
+	const uint8_t *a = x, *b = y;
+	for (; n; n--, a++, b++)
+		if (*a != *b)
+			return *a - *b;
+	return 0;
+}
+
+/* Debian's libbearssl.a is built with the stack protector: its canary is
+ * %fs:0x28, a measured word of the thread block here (OFSBASE), constant */
+void __stack_chk_fail(void);
+void __stack_chk_fail(void)
+{
+	__builtin_trap();
+}
+
+/* what tells the two test images (T_VARIANT 0 and 1) apart */
+__attribute__((used)) static const volatile uint8_t variant = T_VARIANT;
 
 extern const char __image_end[];
 static uint64_t scratch[8];
@@ -107,10 +143,125 @@ static long spin(void)
 	return async_seen;
 }
 
-static long enclu_report(void)
+/* ---- EREPORT and EGETKEY, as real ENCLU ------------------------------------ */
+
+static void enclu_ereport(const void *ti, const void *rd, void *report)
 {
+	__asm__ volatile("enclu" : : "a"((uint64_t)ENCLU_EREPORT), "b"(ti), "c"(rd), "d"(report) : "memory");
+}
+
+/* RAX, and ZF (set on error) in *zf */
+static long enclu_egetkey(const void *kr, void *key, int *zf)
+{
+	long rax = ENCLU_EGETKEY;
+	uint8_t z;
+	__asm__ volatile("enclu\n\tsetz %1" : "+a"(rax), "=q"(z) : "b"(kr), "c"(key) : "memory", "cc");
+	*zf = z;
+	return rax;
+}
+
+/* AES-128 on BearSSL's constant-time code, called directly (the flat test
+ * image has no relocations, so no vtables) */
+static br_aes_ct_cbcenc_keys aes_keys;
+static void aes_set_key(void *ctx, const uint8_t key[16])
+{
+	br_aes_ct_cbcenc_init(ctx, key, 16);
+}
+static void aes_encrypt(void *ctx, const uint8_t in[16], uint8_t out[16])
+{
+	uint8_t iv[16] = { 0 };
+	memcpy(out, in, 16);
+	br_aes_ct_cbcenc_run(ctx, iv, out, 16);
+}
+static struct sgx_aes128 aes; /* filled at run time: no relocations */
+
+static _Alignas(512) uint8_t ti[SGX_TARGETINFO_SIZE], report[SGX_REPORT_SIZE], kr[SGX_KEYREQUEST_SIZE];
+static _Alignas(512) uint8_t rdata[SGX_REPORTDATA_SIZE];
+static _Alignas(16) uint8_t key[16];
+
+/* EREPORT for ourselves (the TARGETINFO from a first report), then our
+ * REPORT_KEY, and the MAC checked here: 1, and the report in the buffer */
+static long report_self(void)
+{
+	uint8_t *out = sgx_ubuf(SGX_REPORT_SIZE);
+	int zf;
+	if (!out)
+		return -12;
+	aes.ctx = &aes_keys;
+	aes.set_key = aes_set_key;
+	aes.encrypt = aes_encrypt;
+	memset(ti, 0, sizeof ti);
+	memset(rdata, 0, sizeof rdata);
+	enclu_ereport(ti, rdata, report);
+	sgx_targetinfo_from_report(report, ti);
+	for (unsigned i = 0; i < sizeof rdata; i++)
+		rdata[i] = (uint8_t)(T_RDATA_BYTE + i);
+	enclu_ereport(ti, rdata, report);
+	sgx_keyrequest_report(report, kr);
+	if (enclu_egetkey(kr, key, &zf) || zf)
+		return -2;
+	if (sgx_report_check_mac(&aes, key, report))
+		return -3;
+	report[RP_REPORTDATA] ^= 1; /* one changed byte: the MAC must fail */
+	int forged = sgx_report_check_mac(&aes, key, report);
+	report[RP_REPORTDATA] ^= 1;
+	if (!forged)
+		return -4;
+	memcpy(out, report, SGX_REPORT_SIZE);
+	return 1;
+}
+
+/* SEAL keys under MRENCLAVE and MRSIGNER policy, at our own ISVSVN and the
+ * CPUSVN the report states (+svn_up on the ISVSVN): 0 and the two keys in
+ * the buffer, or -(RAX) with ZF, or -1000 if the key was written on error */
+static long seal_keys(uint16_t svn_up)
+{
+	uint8_t *out = sgx_ubuf(32);
+	int zf;
+	if (!out)
+		return -12;
+	memset(ti, 0, sizeof ti);
+	enclu_ereport(ti, rdata, report);
+	for (unsigned k = 0; k < 2; k++) {
+		memset(kr, 0, sizeof kr);
+		sgx_put_le16(kr + KR_KEYNAME, SGX_KEYNAME_SEAL);
+		sgx_put_le16(kr + KR_KEYPOLICY, k ? SGX_KEYPOLICY_MRSIGNER : SGX_KEYPOLICY_MRENCLAVE);
+		sgx_put_le16(kr + KR_ISVSVN, (uint16_t)(sgx_le16(report + RP_ISVSVN) + svn_up));
+		memcpy(kr + KR_CPUSVN, report + RP_CPUSVN, 16);
+		sgx_put_le64(kr + KR_ATTRIBUTEMASK, ~0ULL);
+		memset(key, 0xee, sizeof key);
+		long e = enclu_egetkey(kr, key, &zf);
+		if (e || zf) {
+			for (unsigned i = 0; i < sizeof key; i++)
+				if (key[i] != 0xee)
+					return -1000;
+			return -(e * 2 + zf);
+		}
+		memcpy(out + 16 * k, key, 16);
+	}
+	return 0;
+}
+
+/* Operands EREPORT and EGETKEY refuse with #GP: the count of #GPs seen */
+static long leaf_gp(void)
+{
+	uint8_t *guard = (uint8_t *)sgx_tb() + 4096; /* the thread block's guard page: not added */
+	uint8_t *outside = (uint8_t *)(sgx_tb()->base - 4096);
 	gp_seen = 0;
-	__asm__ volatile("xor %%eax, %%eax\n\tenclu" : : : "rax", "rbx", "rcx", "rdx", "memory");
+	enclu_ereport(ti + 64, rdata, report);    /* TARGETINFO not 512-aligned */
+	enclu_ereport(ti, rdata + 64, report);    /* REPORTDATA not 128-aligned */
+	enclu_ereport(ti, rdata, report + 16);    /* REPORT not 512-aligned */
+	enclu_ereport(ti, rdata, outside);        /* REPORT outside ELRANGE */
+	enclu_ereport(ti, rdata, guard);          /* REPORT in a page never added */
+	int zf;
+	memset(kr, 0, sizeof kr);
+	sgx_put_le16(kr + KR_KEYNAME, SGX_KEYNAME_SEAL);
+	enclu_egetkey(kr + 256, key, &zf);        /* KEYREQUEST not 512-aligned */
+	enclu_egetkey(kr, key + 8, &zf);          /* key not 16-aligned */
+	enclu_egetkey(outside, key, &zf);         /* KEYREQUEST outside ELRANGE */
+	kr[100] = 1;
+	enclu_egetkey(kr, key, &zf);              /* a reserved byte of KEYREQUEST */
+	kr[100] = 0;
 	return gp_seen;
 }
 
@@ -143,8 +294,19 @@ long sgx_main(long code)
 		return check_ptr();
 	case T_EC_SPIN:
 		return spin();
-	case T_EC_ENCLU_REPORT:
-		return enclu_report();
+	case T_EC_LEAF_GP:
+		return leaf_gp();
+	case T_EC_REPORT_SELF:
+		return report_self();
+	case T_EC_SEAL_KEYS:
+		return seal_keys(0);
+	case T_EC_SEAL_SVN_UP:
+		return seal_keys(1);
+	case T_EC_OCALLS:
+		for (long i = 0; i < T_OCALLS; i++)
+			if (sgx_ocall(T_OC_NOP, NULL) != T_NOP_ANSWER)
+				return -1;
+		return 0;
 	case T_EC_THREAD:
 		return per_thread(200);
 	case T_EC_BENCH_OCALL:

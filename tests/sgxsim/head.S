@@ -3,6 +3,7 @@
 	.ascii "CFSIMENC"
 	.quad sgx_entry
 	.quad __image_end
+	.quad sgx_eexit_enclu
 
 /* long t_syscall_xmm(long nr, uint64_t v, uint64_t *back): `syscall` with v
  * in XMM5, which must hold v again after the #UD's AEX and ERESUME */

@@ -60,12 +60,18 @@ static struct {
 	struct sgx_measure m;
 	uint8_t mrenclave[SGX_HASH_SIZE];
 	struct sgx_enclave_identity id;       /* what EINIT fixed: for EREPORT/EGETKEY */
-	uint8_t *added;                       /* per page: 0 free, else 1 + page type */
+	uint8_t *added;                       /* per page: 0 free, else 1 + page type | R/W/X << 4 */
 	struct sim_tcs *tcs;
 	unsigned ntcs;
 	uint64_t text_lo, text_hi;
 	sim_host_signal_fn host_signal;
 	sim_leaf_fn leaf_hook;
+	bool have_root;
+	struct sgx_sim_root root;             /* the simulated CPU's secrets (sim_set_root) */
+	struct sgx_aes128 aes;
+	int leaf_lock;                        /* one EREPORT/EGETKEY at a time: aes has one context */
+	unsigned mode;                        /* SIM_FAST_* */
+	uint64_t eexit_site;                  /* the rewritten EEXIT, or 0 */
 	struct sim_thread *threads[MAX_THREADS];
 	unsigned nthreads;
 	struct sim_stats stats;
@@ -96,10 +102,21 @@ static bool in_elrange(uint64_t a)
 	return a - sim.base < sim.size;
 }
 
-static void set_fs_gs(uint64_t fs, uint64_t gs)
+/* Load FS/GS base on this thread; t->fs/t->gs say what is loaded, so a
+ * base already in place is not written again (each write is a system call:
+ * this CPU has no usable FSGSBASE). */
+static void set_fs_gs(struct sim_thread *t, uint64_t fs, uint64_t gs)
 {
-	sys(__NR_arch_prctl, ARCH_SET_FS, fs, 0, 0, 0, 0);
-	sys(__NR_arch_prctl, ARCH_SET_GS, gs, 0, 0, 0, 0);
+	if (t->fs != fs) {
+		sys(__NR_arch_prctl, ARCH_SET_FS, fs, 0, 0, 0, 0);
+		t->fs = fs;
+		t->fsgs_writes++;
+	}
+	if (t->gs != gs) {
+		sys(__NR_arch_prctl, ARCH_SET_GS, gs, 0, 0, 0, 0);
+		t->gs = gs;
+		t->fsgs_writes++;
+	}
 }
 
 static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
@@ -271,7 +288,7 @@ int sim_add_page(void *ctx, const struct layout_page *p)
 	if (sys(__NR_mprotect, page, SGX_PAGE_SIZE, prot, 0, 0, 0))
 		FAIL("mprotect of an ELRANGE page failed");
 	sgx_measure_add_page(&sim.m, p->offset, p->secinfo, p->data, p->measure); /* the bytes just copied */
-	sim.added[p->offset / SGX_PAGE_SIZE] = (uint8_t)(1 + type);
+	sim.added[p->offset / SGX_PAGE_SIZE] = (uint8_t)((1 + type) | perm << 4);
 	return 0;
 }
 
@@ -288,7 +305,7 @@ int sim_einit(const uint8_t sigstruct[SIGSTRUCT_SIZE], int (*rsa_verify)(const u
 	for (unsigned i = 0; i < sim.ntcs; i++) {
 		const struct sim_tcs *tc = &sim.tcs[i];
 		for (uint64_t a = tc->ossa; a < tc->ossa + tc->nssa * sim.frame_bytes; a += SGX_PAGE_SIZE)
-			if (sim.added[(a - sim.base) / SGX_PAGE_SIZE] != 1 + SGX_PT_REG)
+			if ((sim.added[(a - sim.base) / SGX_PAGE_SIZE] & 15) != 1 + SGX_PT_REG)
 				FAIL("a TCS's SSA frames are not all added REG pages");
 	}
 	if (sgx_sigstruct_parse(sigstruct, SIGSTRUCT_SIZE, &ss, why))
@@ -395,7 +412,7 @@ long sim_eenter_prepare(struct sim_call *c, uint64_t ursp, uint64_t urbp, uint64
 	tc->fsbase = tc->ofsbase;
 	tc->gsbase = tc->ogsbase;
 	t->tcs = tc; /* from here a signal finds the thread inside */
-	set_fs_gs(tc->fsbase, tc->gsbase);
+	set_fs_gs(t, tc->fsbase, tc->gsbase);
 	c->cssa = tc->cssa;
 	count(&sim.stats.eenters);
 	return (long)tc->oentry;
@@ -511,9 +528,14 @@ static void host_fault(int sig, uint64_t rip, const char *what)
 	sys(__NR_kill, sys(__NR_getpid, 0, 0, 0, 0, 0, 0), sig, 0, 0, 0, 0);
 }
 
+/* EEXIT and AEX: the TCS free, the thread out of enclave mode, and the
+ * host's FS/GS back, unless they are switched lazily (SIM_FAST_TLS): then
+ * the enclave's stay loaded until the host asks for its own
+ * (sim_host_tls) or a host signal handler runs. */
 static void leave_enclave(struct sim_thread *t, struct sim_tcs *tc)
 {
-	set_fs_gs(t->host_fsbase, t->host_gsbase);
+	if (!(sim.mode & SIM_FAST_TLS))
+		set_fs_gs(t, t->host_fsbase, t->host_gsbase);
 	t->tcs = NULL;
 	tcs_drop(tc);
 }
@@ -612,6 +634,166 @@ static void aex(struct sim_thread *t, int sig, const siginfo_t *si, struct ucont
 	leave_enclave(t, tc);
 }
 
+/* ---- EREPORT and EGETKEY ----------------------------------------------------------- */
+
+/* An operand's page: added as a REG page with the access (EPCM's check).
+ * Hardware raises #PF when it is not; the simulator folds that into the
+ * #GP of a bad operand, which is what the enclave sees for an address it
+ * should not have used either way. */
+static bool operand_ok(uint64_t a, uint64_t align, unsigned perm)
+{
+	if ((a & (align - 1)) || !in_elrange(a))
+		return false;
+	uint8_t p = sim.added[(a - sim.base) / SGX_PAGE_SIZE];
+	return (p & 15) == 1 + SGX_PT_REG && ((p >> 4) & perm) == perm;
+}
+
+static void leaf_lock(void)
+{
+	while (__atomic_exchange_n(&sim.leaf_lock, 1, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+}
+
+static void leaf_unlock(void)
+{
+	__atomic_store_n(&sim.leaf_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* ENCLU[EREPORT] (SDM vol. 3D): RBX = TARGETINFO (512-aligned), RCX =
+ * REPORTDATA (128-aligned), RDX = the REPORT to write (512-aligned), all
+ * in ELRANGE, else #GP. No error code, flags untouched. 0, or -1 for #GP. */
+static int ereport(struct sigcontext *mc)
+{
+	uint8_t ti[SGX_TARGETINFO_SIZE], rd[SGX_REPORTDATA_SIZE], report[SGX_REPORT_SIZE];
+
+	if (!operand_ok(mc->rbx, 512, SGX_SECINFO_R) || !operand_ok(mc->rcx, 128, SGX_SECINFO_R) ||
+	    !operand_ok(mc->rdx, 512, SGX_SECINFO_R | SGX_SECINFO_W))
+		return -1;
+	memcpy(ti, (const void *)mc->rbx, sizeof ti); /* read once: other threads share the pages */
+	memcpy(rd, (const void *)mc->rcx, sizeof rd);
+	leaf_lock();
+	sgx_sim_ereport(&sim.aes, &sim.root, &sim.id, ti, rd, report);
+	leaf_unlock();
+	memcpy((void *)mc->rdx, report, sizeof report);
+	return 0;
+}
+
+/* ENCLU[EGETKEY]: RBX = KEYREQUEST (512-aligned), RCX = the 16-byte key
+ * to write (16-aligned), both in ELRANGE, else #GP; a reserved field set
+ * is #GP too. RAX = 0 or the error code, ZF set on error and the key not
+ * written; CF, PF, AF, OF, SF cleared. 0, or -1 for #GP. */
+static int egetkey(struct sigcontext *mc)
+{
+	uint8_t kr[SGX_KEYREQUEST_SIZE], key[16];
+
+	if (!operand_ok(mc->rbx, 512, SGX_SECINFO_R) || !operand_ok(mc->rcx, 16, SGX_SECINFO_R | SGX_SECINFO_W))
+		return -1;
+	memcpy(kr, (const void *)mc->rbx, sizeof kr);
+	leaf_lock();
+	int e = sgx_sim_egetkey(&sim.aes, &sim.root, &sim.id, kr, key);
+	leaf_unlock();
+	if (e == SGX_SIM_GP)
+		return -1;
+	if (!e)
+		memcpy((void *)mc->rcx, key, sizeof key);
+	sgx_wipe(key, sizeof key);
+	mc->rax = (uint64_t)e;
+	mc->eflags &= ~(uint64_t)(0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x800); /* CF PF AF ZF SF OF */
+	if (e)
+		mc->eflags |= 0x40;
+	return 0;
+}
+
+int sim_set_root(int fd, const struct sgx_aes128 *aes, const char **why)
+{
+	uint8_t buf[SGX_SIM_ROOT_FILE_SIZE + 1];
+	size_t n = 0;
+	long r = 0;
+	int ret = -1;
+
+	while (n < sizeof buf && (r = sys(__NR_read, fd, buf + n, sizeof buf - n, 0, 0, 0)) > 0)
+		n += (size_t)r;
+	sys(__NR_close, fd, 0, 0, 0, 0, 0);
+	if (r < 0)
+		*why = "cannot read the simulated CPU secret from its descriptor";
+	else if (!sgx_sim_root_parse(buf, n, &sim.root, why)) {
+		/* CR_REPORT_KEYID: drawn once per boot, here per host process */
+		if (sys(__NR_getrandom, sim.root.report_keyid, sizeof sim.root.report_keyid, 0, 0, 0, 0) !=
+		    (long)sizeof sim.root.report_keyid)
+			*why = "getrandom failed for the REPORT KEYID";
+		else {
+			sim.aes = *aes;
+			sim.have_root = true;
+			ret = 0;
+		}
+	}
+	sgx_wipe(buf, sizeof buf);
+	return ret;
+}
+
+/* ---- the fast variant (SIM_FAST_*) -------------------------------------------------- */
+
+/* The one EEXIT of the entry code (platform/sgx/enclave/entry.S, .Leexit):
+ * mov $ENCLU_EEXIT, %eax; add $0, %eax; enclu. */
+static const uint8_t eexit_bytes[11] = { 0xb8, ENCLU_EEXIT, 0, 0, 0, 0x83, 0xc0, 0x00, 0x0f, 0x01, 0xd7 };
+
+int sim_fast(unsigned mode, uint64_t eexit_off, const char **why)
+{
+	if (sim.state != SIM_INITIALIZED)
+		FAIL("the fast variant is chosen after EINIT");
+	if (mode & ~(unsigned)(SIM_FAST_TLS | SIM_FAST_EEXIT))
+		FAIL("unknown SIM_FAST_* bits");
+	if ((mode & SIM_FAST_EEXIT) && !sim.eexit_site) {
+		uint64_t off = eexit_off - (sizeof eexit_bytes - 3);
+		if (eexit_off < sizeof eexit_bytes - 3 || eexit_off > sim.size - 3 ||
+		    off / SGX_PAGE_SIZE != (eexit_off + 2) / SGX_PAGE_SIZE)
+			FAIL("the EEXIT site is outside ELRANGE or its bytes cross a page");
+		uint8_t p = sim.added[off / SGX_PAGE_SIZE];
+		unsigned perm = p >> 4;
+		if ((p & 15) != 1 + SGX_PT_REG || !(perm & SGX_SECINFO_X) || !(perm & SGX_SECINFO_R))
+			FAIL("the EEXIT site is not in an executable page of the enclave");
+		uint8_t *site = (uint8_t *)(sim.base + off);
+		if (memcmp(site, eexit_bytes, sizeof eexit_bytes))
+			FAIL("the bytes at the EEXIT site are not the entry code's EEXIT (mov $4, %eax; add $0, %eax; enclu)");
+		uint8_t *page = (uint8_t *)(sim.base + (off & ~(uint64_t)(SGX_PAGE_SIZE - 1)));
+		int prot = PROT_READ | PROT_EXEC | ((perm & SGX_SECINFO_W) ? PROT_WRITE : 0);
+		if (sys(__NR_mprotect, page, SGX_PAGE_SIZE, PROT_READ | PROT_WRITE, 0, 0, 0))
+			FAIL("mprotect of the EEXIT site's page failed");
+		/* jmp *%rbx; nop: to the EEXIT target, where the host's landing
+		 * (enclu.S, .Lafter) does the rest of EEXIT */
+		site[8] = 0xff;
+		site[9] = 0xe3;
+		site[10] = 0x90;
+		if (sys(__NR_mprotect, page, SGX_PAGE_SIZE, prot, 0, 0, 0))
+			FAIL("mprotect of the EEXIT site's page failed");
+		sim.eexit_site = sim.base + eexit_off;
+	}
+	sim.mode = mode;
+	return 0;
+}
+
+void sim_host_tls(struct sim_thread *t)
+{
+	set_fs_gs(t, t->host_fsbase, t->host_gsbase);
+}
+
+/* enclu.S, where every EEXIT lands (.Lafter): after the rewritten EEXIT
+ * the thread is still in enclave mode, and the rest of the leaf (the TCS
+ * free, the thread out of enclave mode, counted) is done here; after a
+ * trapped one the handler did it already. */
+void sim_eexit_landed(struct sim_call *c);
+void sim_eexit_landed(struct sim_call *c)
+{
+	struct sim_thread *t = c->thread;
+	struct sim_tcs *tc = t->tcs;
+
+	if (!tc)
+		return;
+	t->exits++;
+	count(&sim.stats.eexits);
+	leave_enclave(t, tc);
+}
+
 /* ENCLU executed inside the enclave. True when the leaf was performed. */
 static bool enclave_enclu(struct sim_thread *t, struct sigcontext *mc)
 {
@@ -635,13 +817,21 @@ static bool enclave_enclu(struct sim_thread *t, struct sigcontext *mc)
 	}
 	if (leaf == ENCLU_EREPORT || leaf == ENCLU_EGETKEY) {
 		uint64_t rax = mc->rax;
-		if (sim.leaf_hook && !sim.leaf_hook(leaf, mc->rbx, mc->rcx, mc->rdx, &rax)) {
+		if (sim.leaf_hook) {
+			if (sim.leaf_hook(leaf, mc->rbx, mc->rcx, mc->rdx, &rax))
+				return false;
 			mc->rax = rax;
 			mc->rip += 3;
 			return true;
 		}
-		put(leaf == ENCLU_EREPORT ? "sgx-sim: ENCLU[EREPORT] is not simulated yet: #GP\n"
-					  : "sgx-sim: ENCLU[EGETKEY] is not simulated yet: #GP\n");
+		if (!sim.have_root) {
+			put("sgx-sim: EREPORT/EGETKEY without the simulated CPU secret (sim_set_root): #GP\n");
+			return false;
+		}
+		if (leaf == ENCLU_EREPORT ? ereport(mc) : egetkey(mc))
+			return false;
+		mc->rip += 3;
+		return true;
 	}
 	return false; /* EENTER/ERESUME inside, or an unknown leaf: #GP as on hardware */
 }
@@ -689,7 +879,7 @@ static void eresume(struct sim_thread *t, struct ucontext *uc)
 	tc->fsbase = sgx_le64(gpr + GPR_FSBASE);
 	tc->gsbase = sgx_le64(gpr + GPR_GSBASE);
 	t->tcs = tc;
-	set_fs_gs(tc->fsbase, tc->gsbase);
+	set_fs_gs(t, tc->fsbase, tc->gsbase);
 	count(&sim.stats.eresumes);
 	return;
 drop:
@@ -715,6 +905,9 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	struct sim_thread *t = current_thread();
 	bool fault = is_fault(sig, si);
 	uint64_t rip = mc->rip;
+
+	if (t)
+		t->signals++;
 
 	if (sim.size && in_elrange(rip)) {
 		if (!t || !t->tcs) {
@@ -745,12 +938,14 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	/* asynchronous, for the host: with its own %fs, even when it came
 	 * between EENTER's switch and the jump */
 	if (sim.host_signal) {
-		struct sim_tcs *tc = t ? t->tcs : NULL;
-		if (tc)
-			set_fs_gs(t->host_fsbase, t->host_gsbase);
+		if (!t) {
+			sim.host_signal(sig);
+			return;
+		}
+		uint64_t fs = t->fs, gs = t->gs;
+		set_fs_gs(t, t->host_fsbase, t->host_gsbase);
 		sim.host_signal(sig);
-		if (tc)
-			set_fs_gs(tc->fsbase, tc->gsbase);
+		set_fs_gs(t, fs, gs);
 	}
 }
 
@@ -795,6 +990,8 @@ struct sim_thread *sim_thread_init(const char **why)
 	}
 	sys(__NR_arch_prctl, ARCH_GET_FS, &t->host_fsbase, 0, 0, 0, 0);
 	sys(__NR_arch_prctl, ARCH_GET_GS, &t->host_gsbase, 0, 0, 0, 0);
+	t->fs = t->host_fsbase;
+	t->gs = t->host_gsbase;
 	/* SUD: system calls from outside the host's text raise SIGSYS; there is
 	 * no selector byte, so nothing in ELRANGE can turn it off */
 	if (sys(__NR_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, sim.text_lo, sim.text_hi - sim.text_lo,
