@@ -66,7 +66,8 @@ __attribute__((used)) static const volatile uint8_t variant = T_VARIANT;
 extern const char __image_end[];
 static uint64_t scratch[8];
 static volatile int async_seen;
-static int pf_fixed, gp_seen;
+static int pf_fixed, gp_seen, leaf_pf_seen;
+static uint64_t leaf_pf_addr;
 
 static const uint8_t *ro_page(void)
 {
@@ -252,7 +253,6 @@ static long leaf_gp(void)
 	enclu_ereport(ti, rdata + 64, report);    /* REPORTDATA not 128-aligned */
 	enclu_ereport(ti, rdata, report + 16);    /* REPORT not 512-aligned */
 	enclu_ereport(ti, rdata, outside);        /* REPORT outside ELRANGE */
-	enclu_ereport(ti, rdata, guard);          /* REPORT in a page never added */
 	int zf;
 	memset(kr, 0, sizeof kr);
 	sgx_put_le16(kr + KR_KEYNAME, SGX_KEYNAME_SEAL);
@@ -262,7 +262,13 @@ static long leaf_gp(void)
 	kr[100] = 1;
 	enclu_egetkey(kr, key, &zf);              /* a reserved byte of KEYREQUEST */
 	kr[100] = 0;
-	return gp_seen;
+	/* a page never added, or without W: #PF at that address */
+	leaf_pf_seen = 0;
+	leaf_pf_addr = (uint64_t)guard;
+	enclu_ereport(ti, rdata, guard);
+	leaf_pf_addr = (uint64_t)ro_page();
+	enclu_egetkey(kr, (void *)ro_page(), &zf);
+	return leaf_pf_seen == 2 ? gp_seen : -1;
 }
 
 static long per_thread(long rounds)
@@ -363,6 +369,14 @@ bool sgx_on_exception(struct sgx_event *ev)
 		sgx_gpr_set(ev, GPR_RIP, rip + 2);
 		return true;
 	case SGX_VEC_PF:
+		if (insn[0] == 0x0f && insn[1] == 0x01 && insn[2] == 0xd7) {
+			/* EREPORT/EGETKEY with an operand in a page it may not use */
+			if (ev->maddr != leaf_pf_addr)
+				return false;
+			leaf_pf_seen++;
+			sgx_gpr_set(ev, GPR_RIP, rip + 3);
+			return true;
+		}
 		if (ev->maddr != (uint64_t)ro_page() + 8) /* MADDR: the exact address */
 			return false;
 		/* the store goes to a writable buffer instead, and is retried */

@@ -495,7 +495,7 @@ int main(int argc, char **argv)
 
 	/* bad operands: #GP into the enclave's exception handler */
 	e = sim_ecall(t, tcs, T_EC_LEAF_GP, ubuf, sizeof ubuf, ocall, t, &r);
-	CHECK(!e && r == T_LEAF_GPS, "EREPORT/EGETKEY with misaligned operands, outside ELRANGE, a page never added, a reserved byte: %ld of %d #GP",
+	CHECK(!e && r == T_LEAF_GPS, "EREPORT/EGETKEY: misaligned operands, outside ELRANGE, a reserved byte: %ld of %d #GP; a page never added or read-only: #PF there",
 	      r, T_LEAF_GPS);
 
 	/* OCALLs */

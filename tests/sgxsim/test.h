@@ -11,7 +11,7 @@ enum {
 	T_EC_SEGV_FIX,        /* a store to a read-only page, fixed from the SSA: 1 */
 	T_EC_CHECK_PTR,       /* OCALL GETPTR: 0 if outside ELRANGE, -14 if inside */
 	T_EC_SPIN,            /* spin until a host signal's exception entry: count */
-	T_EC_LEAF_GP,         /* EREPORT/EGETKEY with bad operands: the #GPs seen */
+	T_EC_LEAF_GP,         /* EREPORT/EGETKEY with bad operands: the #GPs seen (-1: the two #PFs not) */
 	T_EC_THREAD,          /* 200 OCALLs and #UDs: the thread's TCS offset */
 	T_EC_BENCH_OCALL,     /* T_BENCH_ROUNDS OCALLs */
 	T_EC_BENCH_UD,        /* T_BENCH_ROUNDS #UDs handled inside */
@@ -23,7 +23,7 @@ enum {
 	T_EC_SEAL_SVN_UP,     /* the same at ISVSVN + 1: -(RAX * 2 + ZF) */
 	T_EC_OCALLS,          /* T_OCALLS OCALLs: 0 */
 };
-#define T_LEAF_GPS 9
+#define T_LEAF_GPS 8
 #define T_OCALLS 10
 #define T_RDATA_BYTE 0x40
 enum { T_OC_WRITE = 1, T_OC_TIME, T_OC_GETPID, T_OC_GETPTR, T_OC_NOP };

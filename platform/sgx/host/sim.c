@@ -636,16 +636,31 @@ static void aex(struct sim_thread *t, int sig, const siginfo_t *si, struct ucont
 
 /* ---- EREPORT and EGETKEY ----------------------------------------------------------- */
 
-/* An operand's page: added as a REG page with the access (EPCM's check).
- * Hardware raises #PF when it is not; the simulator folds that into the
- * #GP of a bad operand, which is what the enclave sees for an address it
- * should not have used either way. */
-static bool operand_ok(uint64_t a, uint64_t align, unsigned perm)
+/* The operands of EREPORT/EGETKEY, checked in the SDM's order: every one
+ * aligned and inside ELRANGE, else #GP(0); then each one's page an added
+ * REG page with the access (the EPCM's check), else #PF at that address
+ * (error code: P when the page exists, W for the output, U, and SGX for an
+ * EPCM refusal). Each operand lies in one page (its size is at most its
+ * alignment). 0, or the vector with *fault the #PF's address and *errcd. */
+struct operand {
+	uint64_t addr, align;
+	unsigned perm;
+};
+
+static int operands_check(const struct operand *o, unsigned n, uint64_t *fault, uint32_t *errcd)
 {
-	if ((a & (align - 1)) || !in_elrange(a))
-		return false;
-	uint8_t p = sim.added[(a - sim.base) / SGX_PAGE_SIZE];
-	return (p & 15) == 1 + SGX_PT_REG && ((p >> 4) & perm) == perm;
+	for (unsigned i = 0; i < n; i++)
+		if ((o[i].addr & (o[i].align - 1)) || !in_elrange(o[i].addr))
+			return SGX_VEC_GP;
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t p = sim.added[(o[i].addr - sim.base) / SGX_PAGE_SIZE];
+		if ((p & 15) != 1 + SGX_PT_REG || ((p >> 4) & o[i].perm) != o[i].perm) {
+			*fault = o[i].addr;
+			*errcd = 4 | ((o[i].perm & SGX_SECINFO_W) ? 2 : 0) | (p ? 1 | 0x8000 : 0);
+			return SGX_VEC_PF;
+		}
+	}
+	return 0;
 }
 
 static void leaf_lock(void)
@@ -661,14 +676,19 @@ static void leaf_unlock(void)
 
 /* ENCLU[EREPORT] (SDM vol. 3D): RBX = TARGETINFO (512-aligned), RCX =
  * REPORTDATA (128-aligned), RDX = the REPORT to write (512-aligned), all
- * in ELRANGE, else #GP. No error code, flags untouched. 0, or -1 for #GP. */
-static int ereport(struct sigcontext *mc)
+ * in ELRANGE, else #GP. No error code, flags untouched. 0, or the vector
+ * of the fault (operands_check). */
+static int ereport(struct sigcontext *mc, uint64_t *fault, uint32_t *errcd)
 {
 	uint8_t ti[SGX_TARGETINFO_SIZE], rd[SGX_REPORTDATA_SIZE], report[SGX_REPORT_SIZE];
-
-	if (!operand_ok(mc->rbx, 512, SGX_SECINFO_R) || !operand_ok(mc->rcx, 128, SGX_SECINFO_R) ||
-	    !operand_ok(mc->rdx, 512, SGX_SECINFO_R | SGX_SECINFO_W))
-		return -1;
+	const struct operand o[] = {
+		{ mc->rbx, 512, SGX_SECINFO_R },
+		{ mc->rcx, 128, SGX_SECINFO_R },
+		{ mc->rdx, 512, SGX_SECINFO_R | SGX_SECINFO_W },
+	};
+	int v = operands_check(o, 3, fault, errcd);
+	if (v)
+		return v;
 	memcpy(ti, (const void *)mc->rbx, sizeof ti); /* read once: other threads share the pages */
 	memcpy(rd, (const void *)mc->rcx, sizeof rd);
 	leaf_lock();
@@ -681,19 +701,23 @@ static int ereport(struct sigcontext *mc)
 /* ENCLU[EGETKEY]: RBX = KEYREQUEST (512-aligned), RCX = the 16-byte key
  * to write (16-aligned), both in ELRANGE, else #GP; a reserved field set
  * is #GP too. RAX = 0 or the error code, ZF set on error and the key not
- * written; CF, PF, AF, OF, SF cleared. 0, or -1 for #GP. */
-static int egetkey(struct sigcontext *mc)
+ * written; CF, PF, AF, OF, SF cleared. 0, or the vector of the fault. */
+static int egetkey(struct sigcontext *mc, uint64_t *fault, uint32_t *errcd)
 {
 	uint8_t kr[SGX_KEYREQUEST_SIZE], key[16];
-
-	if (!operand_ok(mc->rbx, 512, SGX_SECINFO_R) || !operand_ok(mc->rcx, 16, SGX_SECINFO_R | SGX_SECINFO_W))
-		return -1;
+	const struct operand o[] = {
+		{ mc->rbx, 512, SGX_SECINFO_R },
+		{ mc->rcx, 16, SGX_SECINFO_R | SGX_SECINFO_W },
+	};
+	int v = operands_check(o, 2, fault, errcd);
+	if (v)
+		return v;
 	memcpy(kr, (const void *)mc->rbx, sizeof kr);
 	leaf_lock();
 	int e = sgx_sim_egetkey(&sim.aes, &sim.root, &sim.id, kr, key);
 	leaf_unlock();
 	if (e == SGX_SIM_GP)
-		return -1;
+		return SGX_VEC_GP;
 	if (!e)
 		memcpy((void *)mc->rcx, key, sizeof key);
 	sgx_wipe(key, sizeof key);
@@ -794,8 +818,9 @@ void sim_eexit_landed(struct sim_call *c)
 	leave_enclave(t, tc);
 }
 
-/* ENCLU executed inside the enclave. True when the leaf was performed. */
-static bool enclave_enclu(struct sim_thread *t, struct sigcontext *mc)
+/* ENCLU executed inside the enclave: 0 when the leaf was performed, else
+ * the vector of the exception it raises (#PF: *fault, *errcd). */
+static int enclave_enclu(struct sim_thread *t, struct sigcontext *mc, uint64_t *fault, uint32_t *errcd)
 {
 	struct sim_tcs *tc = t->tcs;
 	uint64_t leaf = mc->rax;
@@ -806,34 +831,35 @@ static bool enclave_enclu(struct sim_thread *t, struct sigcontext *mc)
 			/* hardware: #GP if not canonical; inside ELRANGE the next fetch
 			 * gets abort-page bytes. Both kill the host thread here. */
 			host_fault(SIGILL, mc->rip, "EEXIT to an address inside ELRANGE or not canonical");
-			return true;
+			return 0;
 		}
 		mc->rip = target;
 		mc->rcx = tc->aep;
 		t->exits++;
 		count(&sim.stats.eexits);
 		leave_enclave(t, tc);
-		return true;
+		return 0;
 	}
 	if (leaf == ENCLU_EREPORT || leaf == ENCLU_EGETKEY) {
 		uint64_t rax = mc->rax;
 		if (sim.leaf_hook) {
 			if (sim.leaf_hook(leaf, mc->rbx, mc->rcx, mc->rdx, &rax))
-				return false;
+				return SGX_VEC_GP;
 			mc->rax = rax;
 			mc->rip += 3;
-			return true;
+			return 0;
 		}
 		if (!sim.have_root) {
 			put("sgx-sim: EREPORT/EGETKEY without the simulated CPU secret (sim_set_root): #GP\n");
-			return false;
+			return SGX_VEC_GP;
 		}
-		if (leaf == ENCLU_EREPORT ? ereport(mc) : egetkey(mc))
-			return false;
+		int v = leaf == ENCLU_EREPORT ? ereport(mc, fault, errcd) : egetkey(mc, fault, errcd);
+		if (v)
+			return v;
 		mc->rip += 3;
-		return true;
+		return 0;
 	}
-	return false; /* EENTER/ERESUME inside, or an unknown leaf: #GP as on hardware */
+	return SGX_VEC_GP; /* EENTER/ERESUME inside, or an unknown leaf: #GP as on hardware */
 }
 
 /* ENCLU[ERESUME] at the AEP (enclu.S). */
@@ -917,9 +943,17 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 		if (sig == SIGILL && fault) {
 			const uint8_t *i = (const uint8_t *)rip;
 			if (i[0] == 0x0f && i[1] == 0x01 && i[2] == 0xd7) {
-				if (enclave_enclu(t, mc))
+				uint64_t addr = 0;
+				uint32_t errcd = 0;
+				int v = enclave_enclu(t, mc, &addr, &errcd);
+				if (!v)
 					return;
-				aex(t, sig, si, uc, true, SGX_VEC_GP);
+				siginfo_t pf = *si; /* the #PF's address and error code, as the kernel would give them */
+				if (v == SGX_VEC_PF) {
+					pf.si_addr = (void *)addr;
+					mc->err = errcd;
+				}
+				aex(t, sig, &pf, uc, true, v);
 				return;
 			}
 		}
