@@ -308,6 +308,11 @@ long sgx_main(long code)
 		return seal_keys(0);
 	case T_EC_SEAL_SVN_UP:
 		return seal_keys(1);
+	case T_EC_BENCH_EGETKEY:
+		for (long i = 0; i < T_BENCH_ROUNDS; i++)
+			if (seal_keys(0))
+				return -1;
+		return 0;
 	case T_EC_OCALLS:
 		for (long i = 0; i < T_OCALLS; i++)
 			if (sgx_ocall(T_OC_NOP, NULL) != T_NOP_ANSWER)

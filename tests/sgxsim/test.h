@@ -22,6 +22,7 @@ enum {
 	T_EC_SEAL_KEYS,       /* SEAL keys, MRENCLAVE and MRSIGNER policy: 0, 32 bytes */
 	T_EC_SEAL_SVN_UP,     /* the same at ISVSVN + 1: -(RAX * 2 + ZF) */
 	T_EC_OCALLS,          /* T_OCALLS OCALLs: 0 */
+	T_EC_BENCH_EGETKEY,   /* T_BENCH_ROUNDS times T_EC_SEAL_KEYS (EREPORT, 2 EGETKEY) */
 };
 #define T_LEAF_GPS 8
 #define T_OCALLS 10
