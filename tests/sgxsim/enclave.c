@@ -6,9 +6,11 @@
  * checks the answers. The numbers are shared through test.h.
  */
 #include <bearssl.h>
+#include <elf.h>
 
 #include "../../platform/sgx/enclave/enclave.h"
 #include "../../common/sgx.h"
+#include "../../runtime/attest/la.h"
 #include "test.h"
 
 /* the compiler may call these; written so that it cannot turn them into
@@ -62,6 +64,71 @@ void __stack_chk_fail(void)
 
 /* what tells the two test images (T_VARIANT 0 and 1) apart */
 __attribute__((used)) static const volatile uint8_t variant = T_VARIANT;
+
+/* Debian's libbearssl.a is built with _FORTIFY_SOURCE */
+void *__memcpy_chk(void *d, const void *s, size_t n, size_t room);
+void *__memcpy_chk(void *d, const void *s, size_t n, size_t room)
+{
+	if (n > room)
+		__builtin_trap();
+	return memcpy(d, s, n);
+}
+
+void *__memset_chk(void *d, int c, size_t n, size_t room);
+void *__memset_chk(void *d, int c, size_t n, size_t room)
+{
+	if (n > room)
+		__builtin_trap();
+	return memset(d, c, n);
+}
+
+void *__memmove_chk(void *d, const void *s, size_t n, size_t room);
+void *__memmove_chk(void *d, const void *s, size_t n, size_t room)
+{
+	if (n > room)
+		__builtin_trap();
+	return memmove(d, s, n);
+}
+
+size_t strlen(const char *str)
+{
+	size_t n = 0;
+	while (str[n])
+		n++;
+	return n;
+}
+
+/* The image is a static PIE linked at 0 (enclave.ld): the pointers in its
+ * data (BearSSL's vtables) are relocated here, at the first ECALL, before
+ * anything reads them. Idempotent (each word gets base + addend), so a
+ * second thread racing through it writes the same values. */
+extern Elf64_Dyn _DYNAMIC[];
+static void relocate(void)
+{
+	static volatile int done;
+	uint64_t base = sgx_tb()->base;
+	const Elf64_Rela *rela = NULL;
+	uint64_t relasz = 0, relaent = sizeof(Elf64_Rela);
+
+	if (done)
+		return;
+	for (const Elf64_Dyn *d = _DYNAMIC; d->d_tag != DT_NULL; d++) {
+		if (d->d_tag == DT_RELA)
+			rela = (const Elf64_Rela *)(base + d->d_un.d_ptr);
+		else if (d->d_tag == DT_RELASZ)
+			relasz = d->d_un.d_val;
+		else if (d->d_tag == DT_RELAENT)
+			relaent = d->d_un.d_val;
+	}
+	for (uint64_t off = 0; rela && off + relaent <= relasz; off += relaent) {
+		const Elf64_Rela *r = (const Elf64_Rela *)((const char *)rela + off);
+		if (ELF64_R_TYPE(r->r_info) == R_X86_64_RELATIVE)
+			*(uint64_t *)(base + r->r_offset) = base + (uint64_t)r->r_addend;
+		else if (ELF64_R_TYPE(r->r_info) != R_X86_64_NONE)
+			__builtin_trap();
+	}
+	done = 1;
+}
 
 extern const char __image_end[];
 static uint64_t scratch[8];
@@ -243,6 +310,112 @@ static long seal_keys(uint16_t svn_up)
 	return 0;
 }
 
+/* ---- local attestation (runtime/attest/la.c) with real ENCLU ------------- */
+
+/* la.c's buffers are not aligned as ENCLU wants: copied through ours */
+static void la_ereport(void *ctx, const uint8_t t[SGX_TARGETINFO_SIZE], const uint8_t rd[SGX_REPORTDATA_SIZE],
+		       uint8_t out[SGX_REPORT_SIZE])
+{
+	(void)ctx;
+	memcpy(ti, t, sizeof ti);
+	memcpy(rdata, rd, sizeof rdata);
+	enclu_ereport(ti, rdata, report);
+	memcpy(out, report, SGX_REPORT_SIZE);
+}
+
+static int la_egetkey(void *ctx, const uint8_t k[SGX_KEYREQUEST_SIZE], uint8_t out[16])
+{
+	int zf;
+	(void)ctx;
+	memcpy(kr, k, sizeof kr);
+	long e = enclu_egetkey(kr, key, &zf);
+	if (!e)
+		memcpy(out, key, 16);
+	sgx_wipe(key, sizeof key);
+	return (int)e;
+}
+
+static int la_random(void *ctx, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	(void)ctx;
+	while (len) {
+		uint64_t v;
+		uint8_t ok = 0;
+		for (int tries = 0; tries < 10 && !ok; tries++)
+			__asm__ volatile("rdrand %0\n\tsetc %1" : "=r"(v), "=q"(ok) : : "cc");
+		if (!ok)
+			return -1;
+		size_t n = len < 8 ? len : 8;
+		memcpy(p, &v, n);
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* The transport: the host carries bytes over its socket, untrusted */
+static long la_send(const void *buf, size_t len)
+{
+	struct t_write *w = sgx_ubuf(sizeof *w + len);
+	if (!w)
+		return -12;
+	w->len = len;
+	memcpy(w->data, buf, len);
+	return sgx_ocall(T_OC_SEND, w) == (long)len ? 0 : -5;
+}
+
+static long la_recv(void *buf, size_t len)
+{
+	struct t_write *w = sgx_ubuf(sizeof *w + len);
+	if (!w)
+		return -12;
+	w->len = len;
+	if (sgx_ocall(T_OC_RECV, w) != (long)len)
+		return -5;
+	memcpy(buf, w->data, len);
+	return 0;
+}
+
+static const char ping[] = "ping from the initiator", pong[] = "pong from the responder";
+#define LA_MSG 23
+
+/* The handshake, then one message each way on the channel: 1, or the
+ * negative error of the step that failed */
+static long la_run(bool initiator)
+{
+	static struct la_session s;
+	static struct la_channel c;
+	static uint8_t m1[LA_M1_SIZE], m2[LA_M2_SIZE], m3[LA_M3_SIZE], frame[LA_MSG + LA_OVERHEAD], msg[LA_MSG];
+	struct la_ops ops = { NULL, la_ereport, la_egetkey, la_random };
+	long e;
+	size_t n;
+
+	aes.ctx = &aes_keys;
+	aes.set_key = aes_set_key;
+	aes.encrypt = aes_encrypt;
+	if (initiator) {
+		if ((e = la_initiator_start(&s, &ops, m1)) || (e = la_send(m1, sizeof m1)) ||
+		    (e = la_recv(m2, sizeof m2)) || (e = la_initiator_finish(&s, m2, m3, &c)) ||
+		    (e = la_send(m3, sizeof m3)))
+			return e;
+		if (la_seal(&c, 1, ping, LA_MSG, frame) != (ssize_t)sizeof frame || (e = la_send(frame, sizeof frame)) ||
+		    (e = la_recv(frame, sizeof frame)))
+			return e ? e : -5;
+		if (la_open(&c, frame, sizeof frame, msg, &n) != 1 || n != LA_MSG || memcmp(msg, pong, LA_MSG))
+			return -74; /* EBADMSG */
+		return 1;
+	}
+	if ((e = la_recv(m1, sizeof m1)) || (e = la_responder_reply(&s, &ops, m1, m2)) || (e = la_send(m2, sizeof m2)) ||
+	    (e = la_recv(m3, sizeof m3)) || (e = la_responder_finish(&s, m3, &c)) || (e = la_recv(frame, sizeof frame)))
+		return e;
+	if (la_open(&c, frame, sizeof frame, msg, &n) != 1 || n != LA_MSG || memcmp(msg, ping, LA_MSG))
+		return -74;
+	if (la_seal(&c, 1, pong, LA_MSG, frame) != (ssize_t)sizeof frame || (e = la_send(frame, sizeof frame)))
+		return e ? e : -5;
+	return 1;
+}
+
 /* Operands EREPORT and EGETKEY refuse with #GP: the count of #GPs seen */
 static long leaf_gp(void)
 {
@@ -287,7 +460,12 @@ static long per_thread(long rounds)
 
 long sgx_main(long code)
 {
+	relocate();
 	switch (code) {
+	case T_EC_LA_INITIATOR:
+		return la_run(true);
+	case T_EC_LA_RESPONDER:
+		return la_run(false);
 	case T_EC_HELLO:
 		return say("hello from the enclave\n");
 	case T_EC_TIME:

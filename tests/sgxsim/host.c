@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <asm/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <x86intrin.h>
@@ -90,6 +91,7 @@ static uint8_t *slurp(const char *path, size_t *len)
 }
 
 static bool faithful;
+static int la_fd = -1; /* the socket OCALL SEND/RECV carry local attestation over */
 static const char *root_path;
 
 /* AES-128 with AES-NI for the simulator's EREPORT/EGETKEY: it runs in the
@@ -177,6 +179,21 @@ static long ocall(void *ctx, long code, uint64_t args)
 		return (long)ptr_answer;
 	case T_OC_NOP:
 		return T_NOP_ANSWER;
+	case T_OC_SEND: {
+		struct t_write *w = (struct t_write *)args;
+		return w->len <= 4096 && write(la_fd, w->data, w->len) == (ssize_t)w->len ? (long)w->len : -EIO;
+	}
+	case T_OC_RECV: {
+		struct t_write *w = (struct t_write *)args;
+		size_t got = 0;
+		while (w->len <= 4096 && got < w->len) {
+			ssize_t n = read(la_fd, w->data + got, w->len - got);
+			if (n <= 0)
+				return -EIO;
+			got += (size_t)n;
+		}
+		return (long)got;
+	}
 	}
 	return -ENOSYS;
 }
@@ -278,21 +295,33 @@ static void bench(struct sim_thread *t, uint64_t tcs, uint64_t *ubuf, size_t len
 }
 
 /* A fresh enclave of img in a child process (sgx-sim has one per
- * process), on the machine whose secret is at path: its two seal keys
- * (T_EC_SEAL_KEYS) into out. 0, or -1. */
-static int instance_keys(const uint8_t *img, size_t img_len, const uint8_t *ss, const char *path, uint8_t out[32])
+ * process), on the machine whose secret is at path, running one ECALL
+ * (OCALL SEND/RECV on sock). Forked before the parent builds its own. */
+struct child {
+	pid_t pid;
+	int out; /* the ECALL's result and the first 32 bytes of its buffer */
+};
+
+static struct child spawn(const uint8_t *img, size_t img_len, const uint8_t *ss, const char *path, long code, int sock)
 {
 	int p[2];
+	struct child c = { -1, -1 };
 	if (pipe(p))
-		return -1;
-	pid_t child = fork();
-	if (child == 0) {
+		return c;
+	c.pid = fork();
+	if (c.pid == 0) {
 		static uint64_t ubuf[512];
 		struct sgx_sim_root root;
 		struct tl_result lr;
 		const char *why = "";
 		uint64_t lo, hi, base;
 		long r = -1;
+		/* only its socket and its pipe: another child's socket end held
+		 * here would keep that child from seeing the end of its stream */
+		for (int fd = 3; fd < 1024; fd++)
+			if (fd != sock && fd != p[1])
+				close(fd);
+		la_fd = sock;
 		text_range(&lo, &hi);
 		struct sgx_sha256 sha = sha256_ops();
 		struct sim_secs secs = { .ssaframesize = 1, .attributes = SGX_FLAGS_MODE64BIT,
@@ -303,18 +332,41 @@ static int instance_keys(const uint8_t *img, size_t img_len, const uint8_t *ss, 
 		    tl_build(img, img_len, &lr, sim_add_page, &why) || sim_einit(ss, rsa_verify, &why) ||
 		    sim_set_root(root_fd(path, &root), &aes, &why) ||
 		    (!faithful && sim_fast(SIM_FAST_TLS | SIM_FAST_EEXIT, ((const struct tl_head *)img)->eexit, &why)) ||
-		    sim_ecall(t, sim_tcs_addr(0), T_EC_SEAL_KEYS, ubuf, sizeof ubuf, ocall, t, &r) || r) {
-			fprintf(stderr, "an enclave instance failed: %s (%ld)\n", why ? why : "", r);
+		    sim_ecall(t, sim_tcs_addr(0), code, ubuf, sizeof ubuf, ocall, t, &r)) {
+			fprintf(stderr, "an enclave instance failed: %s\n", why ? why : "");
 			_exit(1);
 		}
-		_exit(write(p[1], ubuf, 32) == 32 ? 0 : 1);
+		_exit(write(p[1], &r, sizeof r) == sizeof r && write(p[1], ubuf, 32) == 32 ? 0 : 1);
 	}
 	close(p[1]);
-	ssize_t n = read(p[0], out, 32);
-	close(p[0]);
+	c.out = p[0];
+	return c;
+}
+
+/* The child's ECALL result and buffer: 0, or -1 if it did not get there */
+static int reap(struct child c, long *r, uint8_t out[32])
+{
+	uint8_t buf[40];
+	size_t got = 0;
+	ssize_t n;
+	while (got < sizeof buf && (n = read(c.out, buf + got, sizeof buf - got)) > 0)
+		got += (size_t)n;
+	close(c.out);
 	int status;
-	waitpid(child, &status, 0);
-	return n == 32 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+	waitpid(c.pid, &status, 0);
+	if (got != sizeof buf || !WIFEXITED(status) || WEXITSTATUS(status))
+		return -1;
+	memcpy(r, buf, 8);
+	if (out)
+		memcpy(out, buf + 8, 32);
+	return 0;
+}
+
+/* Seal keys of a fresh instance */
+static int instance_keys(const uint8_t *img, size_t img_len, const uint8_t *ss, const char *path, uint8_t out[32])
+{
+	long r;
+	return reap(spawn(img, img_len, ss, path, T_EC_SEAL_KEYS, -1), &r, out) || r ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -359,6 +411,20 @@ int main(int argc, char **argv)
 	CHECK(memcmp(k_a1, k_b, 16) && !memcmp(k_a1 + 16, k_b + 16, 16),
 	      "another image (one byte changed): another MRENCLAVE-policy key, the same MRSIGNER-policy key");
 	CHECK(memcmp(k_a1, k_m2, 16) && memcmp(k_a1 + 16, k_m2 + 16, 16), "another machine's secret: other keys");
+
+	/* local attestation responders, waiting for this process's enclave:
+	 * the same image, another image, the same image on another machine */
+	struct { const uint8_t *img; size_t len; const uint8_t *ss; const char *path; int sock; struct child c; }
+	la[3] = { { img, img_len, ss, path1, -1, { -1, -1 } }, { img2, img2_len, ss2, path1, -1, { -1, -1 } },
+		  { img, img_len, ss, path2, -1, { -1, -1 } } };
+	for (int i = 0; i < 3; i++) {
+		int sv[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+			return 1;
+		la[i].c = spawn(la[i].img, la[i].len, la[i].ss, la[i].path, T_EC_LA_RESPONDER, sv[1]);
+		close(sv[1]);
+		la[i].sock = sv[0];
+	}
 	if (ss_len != SIGSTRUCT_SIZE || tl_plan(img, img_len, THREADS, &lr, &why)) {
 		fprintf(stderr, "bad inputs: %s\n", why ? why : "SIGSTRUCT size");
 		return 1;
@@ -494,6 +560,27 @@ int main(int argc, char **argv)
 	e = sim_ecall(t, tcs, T_EC_SEAL_SVN_UP, ubuf, sizeof ubuf, ocall, t, &r);
 	CHECK(!e && r == -(SGX_INVALID_ISVSVN * 2 + 1),
 	      "EGETKEY with an ISVSVN above the enclave's: RAX = SGX_INVALID_ISVSVN, ZF set, key not written (%ld)", r);
+
+	/* local attestation (runtime/attest/la.c) between this enclave and
+	 * each responder, over the host's socket */
+	long lr_res[3];
+	long li_res[3];
+	for (int i = 0; i < 3; i++) {
+		la_fd = la[i].sock;
+		e = sim_ecall(t, tcs, T_EC_LA_INITIATOR, ubuf, sizeof ubuf, ocall, t, &li_res[i]);
+		if (e)
+			li_res[i] = -1000 + e;
+		close(la[i].sock); /* a refused responder sees the end of its stream */
+		if (reap(la[i].c, &lr_res[i], NULL))
+			lr_res[i] = -2000;
+	}
+	CHECK(li_res[0] == 1 && lr_res[0] == 1,
+	      "local attestation between two enclaves of one image (la.c, real ENCLU): handshake, a message each way (%ld %ld)",
+	      li_res[0], lr_res[0]);
+	CHECK(li_res[1] == -EACCES && lr_res[1] < 0, "an enclave of another image is refused (%ld; responder %ld)",
+	      li_res[1], lr_res[1]);
+	CHECK(li_res[2] == -EACCES && lr_res[2] < 0, "an enclave on another machine is refused (%ld; responder %ld)",
+	      li_res[2], lr_res[2]);
 
 	/* bad operands: #GP into the enclave's exception handler */
 	e = sim_ecall(t, tcs, T_EC_LEAF_GP, ubuf, sizeof ubuf, ocall, t, &r);

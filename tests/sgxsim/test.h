@@ -22,12 +22,14 @@ enum {
 	T_EC_SEAL_KEYS,       /* SEAL keys, MRENCLAVE and MRSIGNER policy: 0, 32 bytes */
 	T_EC_SEAL_SVN_UP,     /* the same at ISVSVN + 1: -(RAX * 2 + ZF) */
 	T_EC_OCALLS,          /* T_OCALLS OCALLs: 0 */
+	T_EC_LA_INITIATOR,    /* local attestation (la.c) as initiator over OCALL SEND/RECV: 1 */
+	T_EC_LA_RESPONDER,    /* ... as responder: 1, or la.c's negative error */
 	T_EC_BENCH_EGETKEY,   /* T_BENCH_ROUNDS times T_EC_SEAL_KEYS (EREPORT, 2 EGETKEY) */
 };
 #define T_LEAF_GPS 8
 #define T_OCALLS 10
 #define T_RDATA_BYTE 0x40
-enum { T_OC_WRITE = 1, T_OC_TIME, T_OC_GETPID, T_OC_GETPTR, T_OC_NOP };
+enum { T_OC_WRITE = 1, T_OC_TIME, T_OC_GETPID, T_OC_GETPTR, T_OC_NOP, T_OC_SEND, T_OC_RECV };
 #define T_NOP_ANSWER 77
 #define T_NR_INSIDE 500     /* a system call number the enclave serves itself */
 #define T_NR_BAD_XSAVE 501  /* one whose handler spoils the XSAVE header */
