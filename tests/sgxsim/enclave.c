@@ -1,8 +1,12 @@
 /*
  * enclave.c - the sgx-sim test enclave: a few ECALLs that exercise every
  * crossing of platform/sgx/enclave (OCALLs, exception entries after #UD,
- * #PF, #GP and a host signal, the pointer checks). Freestanding, general
- * registers only, linked flat (enclave.ld); the host side is host.c, which
+ * #PF, #GP and a host signal, the pointer checks), EREPORT and EGETKEY as
+ * real ENCLU (a report for itself checked with BearSSL's AES, seal keys,
+ * the faults of bad operands), and local attestation with
+ * runtime/attest/la.c. Freestanding, general registers only in its own
+ * code (BearSSL may use vector registers), linked flat as a static PIE
+ * that relocates itself (enclave.ld); the host side is host.c, which
  * checks the answers. The numbers are shared through test.h.
  */
 #include <bearssl.h>

@@ -11,7 +11,9 @@
  * simulated CPU secret (tools/simroot.c, handed over through a descriptor):
  * a report for itself checked inside, seal keys equal across instances of
  * one image and different for another image or machine, an ISVSVN above
- * the enclave's refused, bad operands #GP. The fast variant (sim_fast) is
+ * the enclave's refused, bad operands #GP or #PF; local attestation
+ * (la.c) with instances in child processes, over a socket, accepted for
+ * the same image and refused for another image or machine. The fast variant (sim_fast) is
  * used unless COFFER_SGX_SIM_FAITHFUL=1; the exit counts of each are checked.
  *
  *   test_sgxsim IMAGE SIGSTRUCT IMAGE2 SIGSTRUCT2 [--bench]
