@@ -10,9 +10,9 @@
  * checks the answers. The numbers are shared through test.h.
  */
 #include <bearssl.h>
-#include <elf.h>
 
 #include "../../platform/sgx/enclave/enclave.h"
+#include "../../common/elfreloc.h"
 #include "../../common/sgx.h"
 #include "../../runtime/attest/la.h"
 #include "test.h"
@@ -104,33 +104,16 @@ size_t strlen(const char *str)
 
 /* The image is a static PIE linked at 0 (enclave.ld): the pointers in its
  * data (BearSSL's vtables) are relocated here, at the first ECALL, before
- * anything reads them. Idempotent (each word gets base + addend), so a
- * second thread racing through it writes the same values. */
+ * anything reads them (common/elfreloc.h; a second thread racing through
+ * it writes the same values). */
 extern Elf64_Dyn _DYNAMIC[];
 static void relocate(void)
 {
 	static volatile int done;
-	uint64_t base = sgx_tb()->base;
-	const Elf64_Rela *rela = NULL;
-	uint64_t relasz = 0, relaent = sizeof(Elf64_Rela);
-
 	if (done)
 		return;
-	for (const Elf64_Dyn *d = _DYNAMIC; d->d_tag != DT_NULL; d++) {
-		if (d->d_tag == DT_RELA)
-			rela = (const Elf64_Rela *)(base + d->d_un.d_ptr);
-		else if (d->d_tag == DT_RELASZ)
-			relasz = d->d_un.d_val;
-		else if (d->d_tag == DT_RELAENT)
-			relaent = d->d_un.d_val;
-	}
-	for (uint64_t off = 0; rela && off + relaent <= relasz; off += relaent) {
-		const Elf64_Rela *r = (const Elf64_Rela *)((const char *)rela + off);
-		if (ELF64_R_TYPE(r->r_info) == R_X86_64_RELATIVE)
-			*(uint64_t *)(base + r->r_offset) = base + (uint64_t)r->r_addend;
-		else if (ELF64_R_TYPE(r->r_info) != R_X86_64_NONE)
-			__builtin_trap();
-	}
+	if (elf_relocate_self(sgx_tb()->base, _DYNAMIC))
+		__builtin_trap();
 	done = 1;
 }
 
