@@ -498,6 +498,19 @@ int main(int argc, char **argv)
 	int tcs0 = sim_tcs_acquire();
 	uint64_t tcs = sim_tcs_addr((unsigned)tcs0);
 
+	if (!faithful) {
+		struct tl_head h;
+		memcpy(&h, img, sizeof h);
+		CHECK(sim_fast(SIM_FAST_EEXIT, h.eexit + 1, &why) && strstr(why, "EEXIT"),
+		      "the fast variant refuses an EEXIT site whose bytes differ: %s", why);
+		why = "";
+		CHECK(!sim_fast(SIM_FAST_TLS | SIM_FAST_EEXIT, h.eexit, &why), "the fast variant (%s)", why);
+		CHECK(!memcmp(sim_mrenclave(), ss + SS_ENCLAVEHASH, 32) &&
+			      !memcmp(img + h.eexit, "\x0f\x01\xd7", 3) &&
+			      !memcmp((uint8_t *)enclave_base + h.eexit, "\xff\xe3\x90", 3),
+		      "the image and MRENCLAVE are unchanged, the simulator's copy has the jump");
+	}
+
 	/* EREPORT and EGETKEY need the machine's secret first */
 	uint64_t aex0 = t->aexs;
 	e = sim_ecall(t, tcs, T_EC_REPORT_SELF, ubuf, sizeof ubuf, ocall, t, &r);
@@ -512,19 +525,8 @@ int main(int argc, char **argv)
 	why = "";
 	CHECK(!sim_set_root(root_fd(root_path, &root), &aes, &why), "the simulated CPU secret through a descriptor (%s)",
 	      why);
-	if (!faithful) {
-		struct tl_head h;
-		memcpy(&h, img, sizeof h);
-		CHECK(sim_fast(SIM_FAST_EEXIT, h.eexit + 1, &why) && strstr(why, "EEXIT"),
-		      "the fast variant refuses an EEXIT site whose bytes differ: %s", why);
-		why = "";
-		CHECK(!sim_fast(SIM_FAST_TLS | SIM_FAST_EEXIT, h.eexit, &why), "the fast variant (%s)", why);
-		CHECK(!memcmp(sim_mrenclave(), ss + SS_ENCLAVEHASH, 32) &&
-			      !memcmp(img + h.eexit, "\x0f\x01\xd7", 3) &&
-			      !memcmp((uint8_t *)enclave_base + h.eexit, "\xff\xe3\x90", 3),
-		      "the image and MRENCLAVE are unchanged, the simulator's copy has the jump");
-	}
-
+	CHECK(sim_fast(SIM_FAST_TLS, 0, &why) && strstr(why, "first EENTER"), "the variant cannot change once entered: %s",
+	      why);
 	/* exit counts: an ECALL making T_OCALLS OCALLs */
 	uint64_t sig0 = t->signals, wr0 = t->fsgs_writes, ex0 = t->exits;
 	e = sim_ecall(t, tcs, T_EC_OCALLS, ubuf, sizeof ubuf, ocall, t, &r);

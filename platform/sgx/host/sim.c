@@ -72,6 +72,7 @@ static struct {
 	int leaf_lock;                        /* one EREPORT/EGETKEY at a time: aes has one context */
 	unsigned mode;                        /* SIM_FAST_* */
 	uint64_t eexit_site;                  /* the rewritten EEXIT, or 0 */
+	bool entered;                         /* an EENTER happened: code may be running */
 	struct sim_thread *threads[MAX_THREADS];
 	unsigned nthreads;
 	struct sim_stats stats;
@@ -409,6 +410,7 @@ long sim_eenter_prepare(struct sim_call *c, uint64_t ursp, uint64_t urbp, uint64
 	sgx_put_le64(gpr + GPR_URSP, ursp);
 	sgx_put_le64(gpr + GPR_URBP, urbp);
 	tc->aep = aep;
+	sim.entered = true;
 	tc->fsbase = tc->ofsbase;
 	tc->gsbase = tc->ogsbase;
 	t->tcs = tc; /* from here a signal finds the thread inside */
@@ -767,6 +769,8 @@ int sim_fast(unsigned mode, uint64_t eexit_off, const char **why)
 		FAIL("the fast variant is chosen after EINIT");
 	if (mode & ~(unsigned)(SIM_FAST_TLS | SIM_FAST_EEXIT))
 		FAIL("unknown SIM_FAST_* bits");
+	if (sim.entered)
+		FAIL("the fast variant is chosen before the first EENTER (its code is rewritten)");
 	if ((mode & SIM_FAST_EEXIT) && !sim.eexit_site) {
 		uint64_t off = eexit_off - (sizeof eexit_bytes - 3);
 		if (eexit_off < sizeof eexit_bytes - 3 || eexit_off > sim.size - 3 ||

@@ -181,7 +181,10 @@ void sim_set_leaf_hook(sim_leaf_fn fn);
  *                   `jmp *%rbx; nop` in the simulator's copy of the page;
  *                   the host's landing (enclu.S) finishes the leaf, so an
  *                   OCALL takes no signal. Every other ENCLU still traps.
- * 0, or -1 with *why (the site's bytes are not the EEXIT sequence). */
+ * Host code that sim_ecall reaches (OCALL servers, an on_aex step) runs
+ * with the enclave's FS/GS under SIM_FAST_TLS. Chosen after EINIT and
+ * before the first EENTER. 0, or -1 with *why (the site's bytes are not
+ * the EEXIT sequence, or an EENTER happened already). */
 enum { SIM_FAST_TLS = 1, SIM_FAST_EEXIT = 2 };
 int sim_fast(unsigned mode, uint64_t eexit_off, const char **why);
 void sim_host_tls(struct sim_thread *t);
