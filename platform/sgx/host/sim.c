@@ -1,10 +1,13 @@
 /*
  * sim.c - sgx-sim's simulated CPU: the enclave's memory in ELRANGE, the
  * measurement and EINIT, the state hardware keeps per TCS (CSSA, busy, AEP,
- * the host's FS/GS), and the signal handler that performs EEXIT and ERESUME
- * when the real ENCLU instruction raises #UD, and the AEX when any other
- * signal interrupts a thread inside ELRANGE (SDM vol. 3D ch. 37-40; sim.h
- * has the overview, docs/platforms.md what differs from hardware).
+ * the host's FS/GS), and the signal handler that performs EEXIT, ERESUME,
+ * EREPORT and EGETKEY (common/sgxkeys.c) when the real ENCLU instruction
+ * raises #UD, and the AEX when any other signal interrupts a thread inside
+ * ELRANGE (SDM vol. 3D ch. 37-40; sim.h has the overview, docs/platforms.md
+ * what differs from hardware). The fast variant (sim_fast) switches FS/GS
+ * lazily and rewrites the entry code's EEXIT into a jump whose landing
+ * (sim_eexit_landed) finishes the leaf.
  *
  * State. `sim` is written by one thread while the enclave is built
  * (sim_ecreate .. sim_einit) and only read afterwards, except the per-TCS
