@@ -174,4 +174,64 @@ struct kfpx_sw_bytes {
 
 #define K_SIGBIT(sig) (1ULL << ((sig)-1))
 
+/* ---- structures the host fills for the runtime's own calls (platform.h) -- */
+
+struct ktimespec {
+	int64_t tv_sec;
+	int64_t tv_nsec;
+};
+
+/* struct stat (x86-64, arch/x86/include/uapi/asm/stat.h): 144 bytes. */
+struct kstat {
+	uint64_t st_dev, st_ino, st_nlink;
+	uint32_t st_mode, st_uid, st_gid;
+	int32_t pad0;
+	uint64_t st_rdev;
+	int64_t st_size, st_blksize, st_blocks;
+	uint64_t st_atime_sec, st_atime_nsec;
+	uint64_t st_mtime_sec, st_mtime_nsec;
+	uint64_t st_ctime_sec, st_ctime_nsec;
+	int64_t unused[3];
+};
+
+struct kstatx_timestamp {
+	int64_t tv_sec;
+	uint32_t tv_nsec;
+	int32_t reserved;
+};
+
+/* struct statx (include/uapi/linux/stat.h): 256 bytes. */
+struct kstatx {
+	uint32_t stx_mask, stx_blksize;
+	uint64_t stx_attributes;
+	uint32_t stx_nlink, stx_uid, stx_gid;
+	uint16_t stx_mode, pad0;
+	uint64_t stx_ino, stx_size, stx_blocks, stx_attributes_mask;
+	struct kstatx_timestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+	uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
+	uint64_t spare[14];
+};
+
+/* struct statfs (x86-64): 120 bytes. */
+struct kstatfs {
+	int64_t f_type, f_bsize;
+	uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+	int32_t f_fsid[2];
+	int64_t f_namelen, f_frsize, f_flags, f_spare[4];
+};
+
+struct krlimit {
+	uint64_t rlim_cur, rlim_max;
+};
+
+/* struct new_utsname */
+struct kutsname {
+	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+
+_Static_assert(sizeof(struct kstat) == 144, "x86-64 struct stat");
+_Static_assert(sizeof(struct kstatx) == 256, "struct statx");
+_Static_assert(sizeof(struct kstatfs) == 120, "x86-64 struct statfs");
+_Static_assert(sizeof(struct kutsname) == 390, "struct new_utsname");
+
 #endif

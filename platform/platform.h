@@ -13,6 +13,8 @@
  *   start and stop     rt_main, plat_exit_group, plat_exec
  *   memory             plat_mem_*           (the runtime's own memory)
  *   forwarded calls    plat_forward         (application calls, checked)
+ *   the runtime's own  plat_host_*, plat_futex_*, plat_clock_gettime, ...
+ *   host calls         (files, directories, identity, time, signals)
  *   threads, processes plat_thread_*, plat_fork, plat_enter_app
  *   signals            plat_sig_*
  *   misc               plat_log_write, plat_random
@@ -112,6 +114,9 @@ long plat_exec(int boot_fd, const char *title);
 long plat_mem_map(uintptr_t addr, size_t len, int prot, int flags, int fd, long off);
 long plat_mem_unmap(uintptr_t addr, size_t len);
 long plat_mem_protect(uintptr_t addr, size_t len, int prot);
+/* Fault in [addr, addr + len) writable now (MADV_POPULATE_WRITE), so that
+ * later touches cannot fail for lack of memory. */
+long plat_mem_populate(uintptr_t addr, size_t len);
 
 /* ---- forwarded application system calls -------------------------------- */
 
@@ -124,10 +129,153 @@ long plat_mem_protect(uintptr_t addr, size_t len, int prot);
  * description (runtime/syscall/table.h). */
 long plat_forward(long nr, const long args[6]);
 
-/* The same for the runtime's own host calls: not interrupted by the
- * application's signals (retries on EINTR where that is safe is the
- * caller's business). */
-long plat_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+/* The same, never interrupted by the application's signals: for forwarded
+ * calls that do not wait (the table's calls without SYS_BLOCK, fcntl
+ * commands that never block) and for the retry of an interrupted read,
+ * write or open of a regular file, which Linux never interrupts. */
+long plat_forward_now(long nr, const long args[6]);
+
+/* ---- the runtime's own host calls ---------------------------------------
+ *
+ * What the runtime itself asks of the host's kernel, one typed function per
+ * service, grouped as Gramine's PAL groups them. Arguments are values, or
+ * buffers with explicit lengths that the platform copies (on sgx, across
+ * the boundary); strings are NUL-terminated runtime strings. Each returns
+ * the host's result: a value >= 0, or -errno (-4095..-1). None is
+ * interrupted by the application's signals. Nothing here is trusted: the
+ * runtime checks every result where it uses it (runtime/lib/host.h; the
+ * list per call is in docs/platforms.md, "The boundary: the runtime's own
+ * host calls"). "Checks:" below says what the runtime checks.
+ *
+ * A host fd is the host's number; the runtime's fd table (runtime/fs)
+ * decides which of them the application may use. */
+
+/* -- files and streams -- */
+/* Checks: the fd is in [0, FD_MAX) (runtime/fs/vfs.h). */
+long plat_host_openat(int dirfd, const char *path, int flags, unsigned mode);
+/* openat2 with struct open_how { flags, mode, resolve }. Checks: as openat. */
+long plat_host_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve);
+long plat_host_close(int fd);
+long plat_host_close_range(unsigned lo, unsigned hi, unsigned flags);
+/* Checks: the count is at most len. */
+long plat_host_read(int fd, void *buf, size_t len);
+long plat_host_write(int fd, const void *buf, size_t len);
+long plat_host_pread(int fd, void *buf, size_t len, long off);
+/* Checks: the offset is >= 0. */
+long plat_host_lseek(int fd, long off, int whence);
+/* Checks: the mode's type bits name a file type (or none: anonymous
+ * inodes), size and blocks are >= 0. */
+long plat_host_fstat(int fd, struct kstat *out);
+long plat_host_fstatat(int dirfd, const char *path, struct kstat *out, int flags);
+/* Checks: as fstat, for the fields stx_mask says were filled. */
+long plat_host_statx(int dirfd, const char *path, int flags, unsigned mask, struct kstatx *out);
+long plat_host_fstatfs(int fd, struct kstatfs *out);
+long plat_host_statfs(const char *path, struct kstatfs *out);
+long plat_host_ftruncate(int fd, long len);
+long plat_host_truncate(const char *path, long len);
+/* fcntl with an integer argument (F_GETFD, F_SETFD, F_DUPFD_CLOEXEC,
+ * F_SETLEASE); commands with a pointer are forwarded application calls.
+ * Checks: F_DUPFD*: as openat. */
+long plat_host_fcntl(int fd, int cmd, long arg);
+/* Checks: as openat; dup2 and dup3 return newfd. */
+long plat_host_dup(int fd);
+long plat_host_dup2(int oldfd, int newfd);
+long plat_host_dup3(int oldfd, int newfd, int flags);
+/* Checks: both fds as openat, and different. */
+long plat_host_pipe2(int fds[2], int flags);
+long plat_host_socketpair(int domain, int type, int protocol, int fds[2]);
+long plat_host_memfd_create(const char *name, unsigned flags);
+long plat_host_signalfd(int fd, uint64_t mask, int flags);
+long plat_host_inotify_add_watch(int fd, const char *path, uint32_t mask);
+/* TIOCGPTN: the number of the pseudo-terminal whose master is fd. */
+long plat_host_pty_number(int fd, unsigned *out);
+/* Checks: *len (in: the buffer's size, out: the value's) fits the buffer. */
+long plat_host_getsockopt(int fd, int level, int opt, void *val, unsigned *len);
+/* Checks: *len (in: the buffer's size, out: the address's) fits the buffer. */
+long plat_host_getpeername(int fd, void *addr, unsigned *len);
+/* Extended attributes of path. Checks: get and list return at most size. */
+enum plat_xattr_op {
+	PLAT_XATTR_GET,
+	PLAT_XATTR_SET,
+	PLAT_XATTR_LIST,
+	PLAT_XATTR_REMOVE,
+};
+long plat_host_xattr(enum plat_xattr_op op, bool nofollow, const char *path, const char *name, void *value,
+		     size_t size, int flags);
+
+/* -- directories and names -- */
+/* Checks: the byte count is at most len, and each record's length keeps
+ * it inside the count, holds its header and a NUL-terminated name. */
+long plat_host_getdents(int fd, void *buf, size_t len);
+/* Checks: the length is at most len (no NUL is written). */
+long plat_host_readlinkat(int dirfd, const char *path, char *buf, size_t len);
+long plat_host_mkdirat(int dirfd, const char *path, unsigned mode);
+long plat_host_mknodat(int dirfd, const char *path, unsigned mode, unsigned dev);
+long plat_host_unlinkat(int dirfd, const char *path, int flags);
+long plat_host_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags);
+long plat_host_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags);
+long plat_host_symlinkat(const char *target, int dirfd, const char *path);
+long plat_host_fchmodat(int dirfd, const char *path, unsigned mode, int flags);
+long plat_host_fchownat(int dirfd, const char *path, unsigned uid, unsigned gid, int flags);
+/* times: 2 timespecs, or NULL for now; path NULL: dirfd itself. */
+long plat_host_utimensat(int dirfd, const char *path, const struct ktimespec *times, int flags);
+long plat_host_faccessat(int dirfd, const char *path, int mode, int flags);
+/* Checks: the length (with its NUL) is at most len, the NUL is there. */
+long plat_host_getcwd(char *buf, size_t len);
+long plat_host_chdir(const char *path);
+long plat_host_fchdir(int fd);
+/* Returns the previous mask. */
+long plat_host_umask(unsigned mask);
+
+/* -- processes and identity -- */
+/* Checks: ids are in (0, PID_MAX] (runtime/lib/host.h). */
+long plat_host_getpid(void);
+long plat_host_gettid(void);
+long plat_host_getppid(void);
+long plat_host_getpgrp(void);
+/* Checks: in [0, 2^32). */
+long plat_host_getuid(void);
+long plat_host_geteuid(void);
+long plat_host_getegid(void);
+/* Checks: cur <= max. */
+long plat_host_getrlimit(int resource, struct krlimit *out);
+/* Of host process pid. getpriority returns 20 - nice; checks: in [1, 40]. */
+long plat_host_getpriority(int pid);
+long plat_host_setpriority(int pid, int prio);
+long plat_host_ioprio_get(int pid);
+long plat_host_ioprio_set(int pid, int prio);
+long plat_host_unshare(unsigned long flags);
+/* Checks: every field is NUL-terminated (the runtime terminates them). */
+long plat_host_uname(struct kutsname *out);
+/* Checks: the fd as openat. */
+long plat_host_pidfd_open(int pid, unsigned flags);
+/* SysV IPC objects: remove one (kind: 0 shm, 1 sem, 2 msg), or ask if a
+ * segment still exists (IPC_STAT: 0 or -errno). */
+long plat_host_ipc_rmid(int kind, int id);
+long plat_host_shm_exists(int id);
+/* membarrier(MEMBARRIER_CMD_QUERY): the commands the host supports. */
+long plat_host_membarrier_query(void);
+/* Let another host thread run. */
+void plat_yield(void);
+
+/* -- time -- */
+/* Checks: tv_nsec in [0, 1e9), tv_sec >= 0. */
+long plat_clock_gettime(int clock, struct ktimespec *out);
+
+/* -- threads and futexes -- */
+/* Wake up to n waiters on the (shared, not private) futex word. */
+long plat_futex_wake(uint32_t *word, int n);
+
+/* -- signals -- */
+/* Send sig to host thread tid of process tgid, with info when not NULL
+ * (rt_tgsigqueueinfo), else as tgkill. */
+long plat_signal_thread(int tgid, int tid, int sig, const struct ksiginfo *info);
+/* rt_sigqueueinfo to host process pid. */
+long plat_signal_process(int pid, int sig, const struct ksiginfo *info);
+/* pidfd_send_signal (info NULL: as kill). */
+long plat_signal_pidfd(int pidfd, int sig, const struct ksiginfo *info);
+/* The host signals pending for the calling thread or its process. */
+long plat_sig_pending(uint64_t *set);
 
 /* ---- threads and processes --------------------------------------------- */
 

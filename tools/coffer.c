@@ -13,6 +13,10 @@
  * and relocating libcrypto costs a few milliseconds, which every `coffer run`
  * (and so every program start under Coffer) would otherwise pay
  * (docs/performance.md, "Start-up"). The user sees one command.
+ *
+ * `coffer`'s entry point is not _start but tools/front.c, which execs a
+ * plain development run straight into the enclave image before the C
+ * library starts; main here sees every other command line.
  */
 #include <errno.h>
 #include <limits.h>

@@ -14,7 +14,12 @@
  * it (PATH search for a name without '/'), the boot block gets the host's
  * argv, environment, working directory, umask, signal mask and open fds, and
  * the enclave image (coffer-enclave) is started with the block on an
- * inherited memfd (docs/design.md, section 2, step 1).
+ * inherited memfd (docs/design.md, section 2, step 1). A plain development
+ * run (common/devrun.h) rarely gets here: coffer's front (tools/front.c)
+ * execs the enclave image with the command line itself, and
+ * platform/direct/devrun.c does what this file does, with the same messages;
+ * this file is the path for every other form of the command line and for a
+ * coffer that has children.
  *
  * `coffer run` execs the enclave image in its own process: the program is the
  * process the shell (or subprocess.Popen) started, with its pid, parent,

@@ -22,6 +22,12 @@ void direct_sigreturn(void);
 
 void direct_fast_entry(void);
 
+/* devrun.c: the boot block of `coffer run -- PROGRAM` from this process's
+ * arguments, environment and state. Returns -EINVAL if the command line is
+ * not a plain development run (common/devrun.h); exits with coffer's
+ * status and message if the program cannot be run. */
+int direct_devrun(int argc, char **argv, char **envp, struct plat_boot_info *bi);
+
 /* Labels inside entry.S. */
 extern const char direct_cp_begin[], direct_cp_end[], direct_cp_cancel[];
 extern const char direct_exitwin_begin[], direct_exitwin_syscall[];

@@ -74,6 +74,11 @@ long plat_mem_protect(uintptr_t addr, size_t len, int prot)
 	return r;
 }
 
+long plat_mem_populate(uintptr_t addr, size_t len)
+{
+	return sys3(__NR_madvise, addr, len, 23 /* MADV_POPULATE_WRITE */);
+}
+
 RT_HOT long plat_forward(long nr, const long a[6])
 {
 	struct plat_tls *t = plat_tls();
@@ -87,10 +92,10 @@ RT_HOT long plat_forward(long nr, const long a[6])
 	}
 }
 
-RT_HOT long plat_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+RT_HOT long plat_forward_now(long nr, const long a[6])
 {
-	long r = direct_syscall6(nr, a0, a1, a2, a3, a4, a5);
-	direct_maps_call(nr, a3);
+	long r = direct_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	direct_maps_call(nr, a[3]);
 	return r;
 }
 

@@ -351,6 +351,24 @@ alone:
 	}
 }
 
+struct overlap {
+	uintptr_t lo, hi;   /* the range wanted */
+	uintptr_t mlo, mhi; /* the first mapping in its way */
+	bool found;
+};
+
+static bool find_overlap(void *arg, uintptr_t a, uintptr_t b, const char *perms)
+{
+	struct overlap *o = arg;
+	(void)perms;
+	if (a < o->hi && b > o->lo) {
+		o->mlo = a;
+		o->mhi = b;
+		o->found = true;
+	}
+	return o->found || a >= o->hi; /* the listing is in address order */
+}
+
 /* A region within reach of `site` with room for one more trampoline. */
 static long region_near(uintptr_t site)
 {
@@ -372,6 +390,19 @@ static long region_near(uintptr_t site)
 				break;
 			long r = sys6(__NR_mmap, a, REGION_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
 				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+			if (r == -EEXIST) {
+				/* Step over the mapping in the way at once: one
+				 * next to the site can be the runtime's 2 GiB
+				 * reservation, a thousand probes long. */
+				struct overlap o = { a, a + REGION_SIZE, 0, 0, false };
+				if (maps_each(find_overlap, &o) || !o.found)
+					continue;
+				if (dir < 0)
+					k = (base + REGION_SIZE - o.mlo + MB - 1) / MB - 1;
+				else
+					k = (o.mhi - base + MB - 1) / MB - 1;
+				continue;
+			}
 			if (r < 0 && r > -4096)
 				continue;
 			if ((uintptr_t)r != a) { /* a kernel without NOREPLACE */
@@ -737,7 +768,7 @@ static long patch_locked(int f, uintptr_t sc, uintptr_t s, const uint8_t *code, 
 		if (r)
 			return refuse(s, r); /* the moved return stays: harmless */
 	}
-	/* sys3, not plat_call: the mapping is as it was afterwards, so the
+	/* sys3, not plat_mem_protect: the mapping is as it was afterwards, so the
 	 * copy of /proc/self/maps stays good (private_code_prot) */
 	if (sys3(__NR_mprotect, page_lo, page_hi - page_lo, prot | PROT_WRITE))
 		return refuse(s, -EACCES);
@@ -755,7 +786,7 @@ static long patch_locked(int f, uintptr_t sc, uintptr_t s, const uint8_t *code, 
 			if (r) {
 				store16(s, (uint16_t)(code[0] | code[1] << 8));
 				sync_cores();
-				plat_call(__NR_mprotect, (long)page_lo, (long)(page_hi - page_lo), prot, 0, 0, 0);
+				plat_mem_protect(page_lo, page_hi - page_lo, prot);
 				return refuse(s, r); /* the moved return stays: harmless */
 			}
 		}

@@ -7,7 +7,10 @@
  *   1. applies its own R_X86_64_RELATIVE relocations (before any pointer in
  *      static data is read) and makes RELRO read-only;
  *   2. reads the host facts from the auxiliary vector;
- *   3. reads the boot block from the fd named by --boot-fd=N and closes it;
+ *   3. reads the boot block from the fd named by --boot-fd=N and closes it,
+ *      or, for `coffer run -- PROGRAM` exec'd here by coffer's front
+ *      (tools/front.c), builds it from this process's own arguments,
+ *      environment and state (devrun.c);
  *   4. for a signed bundle, establishes the enclave's identity and refuses
  *      to go on if it is not what was signed (verify.c), then gives up the
  *      host privileges a container would not have (caps.c);
@@ -204,6 +207,12 @@ void direct_start(uintptr_t *sp)
 	bi.stack_top = (uintptr_t)sp & ~(uintptr_t)15;
 
 	long boot_fd = -1;
+	if (argc >= 2 && !strcmp(argv[1], "run")) {
+		/* `coffer run -- PROGRAM` exec'd straight here (tools/front.c) */
+		if (direct_devrun((int)argc, argv, envp, &bi) == 0)
+			goto booted;
+		argc = 0; /* not a plain development run */
+	}
 	for (long i = 1; i < argc; i++) {
 		const char *v = arg_value(argv[i], "--boot-fd=");
 		if (v && !rt_parse_long(v, &boot_fd))
@@ -220,6 +229,7 @@ void direct_start(uintptr_t *sp)
 		direct_early_error("coffer-enclave: cannot read the boot block\n");
 		sys1(__NR_exit_group, COFFER_EXIT_ENCLAVE);
 	}
+booted:
 	setup_fs();
 	establish_identity(&bi);
 	rt_main(&bi);

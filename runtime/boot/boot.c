@@ -26,6 +26,7 @@
 #include "../syscall/sys.h"
 #include "boot.h"
 #include "loader.h"
+#include "../lib/host.h"
 
 uint32_t rt_boot_flags; /* BB_F_* of this enclave */
 /* A signed enclave's manifest and SIGSTRUCT (runtime copies; read-only after
@@ -150,13 +151,14 @@ static void setup_log(struct boot_cfg *cfg)
 			app_owned = true;
 	}
 	if (fd >= 0 && app_owned) {
-		long lim[2] = { 1024, 1024 };
-		plat_call(__NR_getrlimit, 7 /* RLIMIT_NOFILE */, (long)lim, 0, 0, 0, 0);
-		long base = RT_MIN(lim[0] - 16, 1000);
-		long r = plat_call(__NR_fcntl, fd, F_DUPFD_CLOEXEC, RT_MAX(base, 3), 0, 0, 0);
+		struct krlimit lim;
+		if (host_rlimit("getrlimit", plat_host_getrlimit(7 /* RLIMIT_NOFILE */, &lim), &lim))
+			lim.rlim_cur = 1024;
+		long base = RT_MIN((long)lim.rlim_cur - 16, 1000);
+		long r = host_fd("fcntl", plat_host_fcntl(fd, F_DUPFD_CLOEXEC, RT_MAX(base, 3)));
 		fd = r >= 0 ? (int)r : -1;
 	} else if (fd >= 0) {
-		if (plat_call(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC, 0, 0, 0) < 0)
+		if (plat_host_fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
 			fd = -1;
 	}
 	rt_boot_log_fd = fd;
@@ -169,8 +171,8 @@ static void reopen_trusted(uint32_t fd, uint64_t pos, const char *path)
 {
 	long nfd;
 	struct file *f = vfs_open_file(path, O_RDONLY, &nfd);
-	if (f && plat_call(__NR_dup2, nfd, fd, 0, 0, 0, 0) == (long)fd) {
-		plat_call(__NR_close, nfd, 0, 0, 0, 0, 0);
+	if (f && plat_host_dup2((int)nfd, (int)fd) == (long)fd) {
+		plat_host_close((int)nfd);
 		f->pos = (long)pos;
 		fd_install((int)fd, f);
 		return;
@@ -178,7 +180,7 @@ static void reopen_trusted(uint32_t fd, uint64_t pos, const char *path)
 	if (f)
 		vfs_file_close(f, nfd);
 	log_warn("fd %u (%s) cannot be opened again after execve (%ld); it is closed", fd, path, nfd);
-	plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	plat_host_close((int)fd);
 }
 
 static void setup_fds(struct boot_cfg *cfg)
@@ -190,7 +192,7 @@ static void setup_fds(struct boot_cfg *cfg)
 		if (!bb_get_fd(&cfg->fds[i], &fd, &kind, &pos, &path))
 			boot_fail(COFFER_EXIT_ENCLAVE, "the boot block has a malformed fd record");
 		if ((int)fd == rt_boot_log_fd || (int)fd == cfg->record_fd || (int)fd == cfg->pidtab_fd ||
-		    plat_call(__NR_fcntl, fd, F_GETFD, 0, 0, 0, 0) < 0)
+		    plat_host_fcntl((int)fd, F_GETFD, 0) < 0)
 			continue; /* closed on exec */
 		if (kind == BB_FD_TRUSTED)
 			reopen_trusted(fd, pos, path);
@@ -379,18 +381,21 @@ static void boot_continue(void *arg)
 	if (p->log_fd >= 0)
 		fd_runtime_add(p->log_fd);
 	if (cfg->record_fd >= 0 && !cfg->bi->manifest &&
-	    plat_call(__NR_fcntl, cfg->record_fd, F_SETFD, FD_CLOEXEC, 0, 0, 0) == 0) {
+	    plat_host_fcntl(cfg->record_fd, F_SETFD, FD_CLOEXEC) == 0) {
 		p->record_fd = cfg->record_fd;
 		fd_runtime_add(p->record_fd);
 		vfs_record_to(p->record_fd, 'P', cfg->program);
 	}
-	t->tid = (int)plat_call(__NR_gettid, 0, 0, 0, 0, 0, 0);
-	p->pid = (int)plat_call(__NR_getpid, 0, 0, 0, 0, 0, 0);
+	long tid = host_pid("gettid", plat_host_gettid()), pid = host_pid("getpid", plat_host_getpid());
+	if (tid < 0 || pid < 0)
+		boot_fail(COFFER_EXIT_ENCLAVE, "the host gave no valid process or thread id");
+	t->tid = (int)tid;
+	p->pid = (int)pid;
 	if (pidtab_boot(cfg->pidtab_fd, rt_boot_flags & BB_F_FIRST) < 0)
 		boot_fail(COFFER_EXIT_ENCLAVE, "cannot set up the process registry");
 	uts_boot();
 	p->umask = cfg->umask & 0777;
-	plat_call(__NR_umask, p->umask, 0, 0, 0, 0, 0);
+	plat_host_umask(p->umask);
 	sig_boot(p, cfg->sigmask, cfg->sigign);
 
 	if (rt_manifest.raw) {

@@ -21,6 +21,7 @@
 #include "../mm/mm.h"
 #include "../proc/proc.h"
 #include "loader.h"
+#include "../lib/host.h"
 
 #ifndef AT_MINSIGSTKSZ
 #define AT_MINSIGSTKSZ 51
@@ -72,9 +73,9 @@ void strvec_free(struct strvec *s)
  * and the file runs. */
 static bool busy_for_exec(long fd)
 {
-	long r = plat_call(__NR_fcntl, fd, F_SETLEASE, F_RDLCK, 0, 0, 0);
+	long r = plat_host_fcntl((int)fd, F_SETLEASE, F_RDLCK);
 	if (r == 0)
-		plat_call(__NR_fcntl, fd, F_SETLEASE, F_UNLCK, 0, 0, 0);
+		plat_host_fcntl((int)fd, F_SETLEASE, F_UNLCK);
 	return r == -EAGAIN;
 }
 

@@ -45,6 +45,7 @@
 #include "../boot/boot.h"
 #include "../proc/proc.h"
 #include "vfs.h"
+#include "../lib/host.h"
 
 enum dev_kind { DK_ROOT, DK_DEV, DK_LINK, DK_PTS, DK_PTY };
 
@@ -129,7 +130,7 @@ static bool held_ptys(bool (*fn)(void *arg, long pty), void *arg)
 		if (!host)
 			continue;
 		struct kstat_buf st;
-		if (plat_call(__NR_fstat, fd, (long)&st, 0, 0, 0, 0) || !S_ISCHR(st.st.st_mode))
+		if (host_stat("fstat", plat_host_fstat((int)fd, &st.k), &st.k) || !S_ISCHR(st.st.st_mode))
 			continue;
 		unsigned long rdev = st.st.st_rdev;
 		unsigned major = (unsigned)((rdev >> 8) & 0xfff), minor = (unsigned)((rdev & 0xff) | ((rdev >> 12) & 0xfff00));
@@ -138,7 +139,7 @@ static bool held_ptys(bool (*fn)(void *arg, long pty), void *arg)
 			pty = (long)(major - PTS_MAJOR_FIRST) * 256 + minor;
 		} else if (major == PTMX_MAJOR && minor == PTMX_MINOR) {
 			unsigned n;
-			if (plat_call(__NR_ioctl, fd, TIOCGPTN, (long)&n, 0, 0, 0) == 0)
+			if (host_zero("ioctl TIOCGPTN", plat_host_pty_number((int)fd, &n)) == 0 && n < (1U << 20))
 				pty = n;
 		}
 		if (pty >= 0 && fn(arg, pty))

@@ -21,6 +21,7 @@
 #include "../proc/pidtab.h"
 #include "../proc/proc.h"
 #include "vfs.h"
+#include "../lib/host.h"
 
 /* A host-backed file's priv is what the runtime remembers of it: a socket's
  * names (syscall/net.c). */
@@ -113,7 +114,7 @@ void fdt_sync_host(struct fd_table *t)
 {
 	rt_lock(&t->lock);
 	for (unsigned fd = 0; fd < t->cap; fd++)
-		if (t->files[fd] && plat_call(__NR_fcntl, fd, F_GETFD, 0, 0, 0, 0) == -EBADF) {
+		if (t->files[fd] && plat_host_fcntl((int)fd, F_GETFD, 0) == -EBADF) {
 			file_put(t->files[fd]);
 			t->files[fd] = NULL;
 		}
@@ -135,7 +136,7 @@ long fdt_unshare(void)
 	struct fd_table *t = fdt_copy(old);
 	if (!t)
 		return -ENOMEM;
-	long r = plat_call(__NR_unshare, CLONE_FILES, 0, 0, 0, 0, 0);
+	long r = host_zero("unshare", plat_host_unshare(CLONE_FILES));
 	if (r) {
 		fdt_put(t);
 		return r;
@@ -232,11 +233,12 @@ long fd_install(int fd, struct file *f)
 
 long fd_install_host(long fd, const char *path, int flags)
 {
+	fd = host_fd("new fd", fd); /* every host fd the table takes */
 	if (fd < 0)
 		return fd;
 	struct file *f = file_new(&host_file_ops, NULL, path, flags);
 	if (!f) {
-		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		plat_host_close((int)fd);
 		return -ENOMEM;
 	}
 	return fd_install((int)fd, f);
@@ -323,17 +325,18 @@ long fd_runtime_add(int fd)
 
 long fd_runtime_hide(long fd)
 {
-	long lim[2] = { 1024, 1024 };
+	struct krlimit lim;
 	if (fd < 0)
 		return fd;
-	plat_call(__NR_getrlimit, 7 /* RLIMIT_NOFILE */, (long)lim, 0, 0, 0, 0);
-	long base = RT_MAX(RT_MIN(lim[0] - 16, 1000), 3);
-	long r = plat_call(__NR_fcntl, fd, F_DUPFD_CLOEXEC, base, 0, 0, 0);
-	plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	if (host_rlimit("getrlimit", plat_host_getrlimit(7 /* RLIMIT_NOFILE */, &lim), &lim))
+		lim.rlim_cur = 1024;
+	long base = RT_MAX(RT_MIN((long)lim.rlim_cur - 16, 1000), 3);
+	long r = host_fd("fcntl", plat_host_fcntl((int)fd, F_DUPFD_CLOEXEC, base));
+	plat_host_close((int)fd);
 	if (r < 0)
 		return r;
 	if (fd_runtime_add((int)r)) {
-		plat_call(__NR_close, r, 0, 0, 0, 0, 0);
+		plat_host_close((int)r);
 		return -EMFILE;
 	}
 	return r;
@@ -373,7 +376,7 @@ long fd_runtime_evict(int fd)
 	if (fd != p->log_fd && fd != p->record_fd && fd != p->pidtab_fd)
 		return -EBUSY;
 	pidtab_begin();
-	long r = plat_call(__NR_fcntl, fd, F_DUPFD_CLOEXEC, fd + 1, 0, 0, 0);
+	long r = host_fd("fcntl", plat_host_fcntl(fd, F_DUPFD_CLOEXEC, fd + 1));
 	if (r < 0) {
 		pidtab_end();
 		return r;
@@ -385,7 +388,7 @@ long fd_runtime_evict(int fd)
 		p->record_fd = (int)r;
 	if (p->pidtab_fd == fd)
 		p->pidtab_fd = (int)r;
-	plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	plat_host_close(fd);
 	pidtab_end();
 	return 0;
 }

@@ -20,10 +20,7 @@
 
 #include "../proc/proc.h"
 #include "vfs.h"
-
-#ifndef __NR_fchmodat2
-#define __NR_fchmodat2 452 /* Linux 6.6; older uapi headers lack it */
-#endif
+#include "../lib/host.h"
 
 /* ---- confinement (mounts of a host directory other than "/") ------------- */
 
@@ -53,24 +50,18 @@ static long root_fd(const struct vfs_mount *m)
 static long host_open(long nr, long a[6], struct open_how *how)
 {
 	long flags = how ? (long)how->flags : a[2];
-	long r = (flags & O_PATH) ? -EINTR : plat_forward(nr, a);
+	long r = (flags & O_PATH) ? -EINTR : host_fd("open", plat_forward(nr, a));
 	if (r != -EINTR)
 		return r;
 	if (!(flags & O_PATH)) {
-		long probe[6] = { a[0], a[1], O_PATH | O_CLOEXEC | (flags & O_NOFOLLOW), 0, 0, 0 };
-		struct open_how h;
-		if (how) {
-			h = *how;
-			h.flags = (uint64_t)probe[2];
-			h.mode = 0;
-			probe[2] = (long)&h;
-			probe[3] = sizeof h;
-		}
-		long fd = plat_call(nr, probe[0], probe[1], probe[2], probe[3], 0, 0);
+		int probe = O_PATH | O_CLOEXEC | (int)(flags & O_NOFOLLOW);
+		const char *path = (const char *)a[1];
+		long fd = host_fd("openat", how ? plat_host_openat2((int)a[0], path, (uint64_t)probe, 0, how->resolve)
+					       : plat_host_openat((int)a[0], path, probe, 0));
 		if (fd >= 0) {
 			struct kstat_buf st;
-			long e = plat_call(__NR_fstat, fd, (long)&st, 0, 0, 0, 0);
-			plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+			long e = host_stat("fstat", plat_host_fstat((int)fd, &st.k), &st.k);
+			plat_host_close((int)fd);
 			unsigned type = st.st.st_mode & S_IFMT;
 			if (e || (type != S_IFREG && type != S_IFDIR))
 				return r;
@@ -78,7 +69,7 @@ static long host_open(long nr, long a[6], struct open_how *how)
 			return r;
 		}
 	}
-	return plat_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	return host_fd("open", plat_forward_now(nr, a));
 }
 
 /* Open rel inside the mount's root; the host resolves it but cannot leave. */
@@ -115,52 +106,76 @@ static void fd_path(long fd, char *buf, size_t n)
 
 static void close_fd(long fd)
 {
-	plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	plat_host_close((int)fd);
 }
 
-/* A call on an existing file: follow a final symlink inside the mount, or
- * act on the link itself (nofollow). Runs nr with (dirfd, name) as its
- * first two arguments and the rest from a[2..]. */
-static long on_file(const struct vfs_path *p, bool nofollow, long nr, long a2, long a3, long a4)
+/* How a call on a confined mount names its file to the host: (dirfd, name),
+ * and the fd that pins it, closed after the call. */
+struct host_ref {
+	int dirfd;
+	const char *name;
+	long fd;
+	char buf[256];
+};
+
+/* An existing file: its final symlink followed inside the mount (through
+ * /proc/self/fd/N of an O_PATH fd), or the link itself (nofollow: its
+ * directory's fd and its name). */
+static long file_ref(const struct vfs_path *p, bool nofollow, struct host_ref *at)
 {
-	char base[256];
-	long fd, r;
 	if (nofollow) {
-		fd = in_root_parent(p, base, sizeof base);
-		if (fd < 0)
-			return fd == -EBUSY ? on_file(p, false, nr, a2, a3, a4) : fd;
-		r = plat_call(nr, fd, (long)base, a2, a3, a4, 0);
+		at->fd = in_root_parent(p, at->buf, sizeof at->buf);
+		if (at->fd == -EBUSY)
+			return file_ref(p, false, at);
+		at->dirfd = (int)at->fd;
 	} else {
-		fd = in_root(p, O_PATH | O_CLOEXEC, 0);
-		if (fd < 0)
-			return fd;
-		char path[40];
-		fd_path(fd, path, sizeof path);
-		r = plat_call(nr, AT_FDCWD, (long)path, a2, a3, a4, 0);
+		at->fd = in_root(p, O_PATH | O_CLOEXEC, 0);
+		if (at->fd >= 0)
+			fd_path(at->fd, at->buf, sizeof at->buf);
+		at->dirfd = AT_FDCWD;
 	}
-	close_fd(fd);
-	return r;
+	at->name = at->buf;
+	return at->fd < 0 ? at->fd : 0;
 }
 
-/* A call that creates or removes the last component: (dirfd, name, ...). */
-static long on_name(const struct vfs_path *p, long nr, long a2, long a3)
+/* The last component, to create or remove: its directory's fd and name. */
+static long name_ref(const struct vfs_path *p, struct host_ref *at)
 {
-	char base[256];
-	long fd = in_root_parent(p, base, sizeof base);
-	if (fd < 0)
-		return fd == -EBUSY ? -EEXIST : fd;
-	long r = plat_call(nr, fd, (long)base, a2, a3, 0, 0);
-	close_fd(fd);
-	return r;
+	at->fd = in_root_parent(p, at->buf, sizeof at->buf);
+	at->dirfd = (int)at->fd;
+	at->name = at->buf;
+	return at->fd < 0 ? (at->fd == -EBUSY ? -EEXIST : at->fd) : 0;
 }
+
+/* Run `call` (which names the file as at.dirfd, at.name) on a confined
+ * mount's file or name, and close the pinning fd. */
+#define ON_FILE(p, nofollow, call)                               \
+	({                                                       \
+		struct host_ref at;                              \
+		long r_ = file_ref(p, nofollow, &at);            \
+		if (!r_) {                                       \
+			r_ = (call);                             \
+			close_fd(at.fd);                         \
+		}                                                \
+		r_;                                              \
+	})
+#define ON_NAME(p, call)                                         \
+	({                                                       \
+		struct host_ref at;                              \
+		long r_ = name_ref(p, &at);                      \
+		if (!r_) {                                       \
+			r_ = (call);                             \
+			close_fd(at.fd);                         \
+		}                                                \
+		r_;                                              \
+	})
 
 int passthrough_confine(struct vfs_mount *m)
 {
 	long *fd = rt_alloc(sizeof *fd);
 	if (!fd)
 		return -ENOMEM;
-	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC };
-	*fd = plat_call(__NR_openat2, AT_FDCWD, (long)m->host_root, (long)&how, sizeof how, 0, 0);
+	*fd = host_fd("openat2", plat_host_openat2(AT_FDCWD, m->host_root, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, 0));
 	if (*fd < 0) {
 		long r = *fd;
 		rt_free(fd);
@@ -209,7 +224,7 @@ static long pt_open(const struct vfs_path *p, int flags, unsigned mode, struct f
 		return fd;
 	*out = file_new(&host_file_ops, p->mnt, p->abs, flags);
 	if (!*out) {
-		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		close_fd(fd);
 		return -ENOMEM;
 	}
 	return fd;
@@ -217,34 +232,46 @@ static long pt_open(const struct vfs_path *p, int flags, unsigned mode, struct f
 
 static long pt_stat(const struct vfs_path *p, int at_flags, struct kstat_buf *st)
 {
-	if (confined(p->mnt))
-		return on_file(p, at_flags & AT_SYMLINK_NOFOLLOW, __NR_newfstatat, (long)st, at_flags & ~AT_SYMLINK_NOFOLLOW, 0);
-	HOST_PATH(p, hp);
-	return plat_call(__NR_newfstatat, AT_FDCWD, (long)hp, (long)st, at_flags, 0, 0);
+	long r;
+	if (confined(p->mnt)) {
+		r = ON_FILE(p, at_flags & AT_SYMLINK_NOFOLLOW,
+			    plat_host_fstatat(at.dirfd, at.name, &st->k, at_flags & ~AT_SYMLINK_NOFOLLOW));
+	} else {
+		HOST_PATH(p, hp);
+		r = plat_host_fstatat(AT_FDCWD, hp, &st->k, at_flags);
+	}
+	return host_stat("newfstatat", r, &st->k);
 }
 
 static long pt_statx(const struct vfs_path *p, int at_flags, unsigned mask, void *buf)
 {
-	if (confined(p->mnt))
-		return on_file(p, at_flags & AT_SYMLINK_NOFOLLOW, __NR_statx, at_flags & ~AT_SYMLINK_NOFOLLOW, mask, (long)buf);
-	HOST_PATH(p, hp);
-	return plat_call(__NR_statx, AT_FDCWD, (long)hp, at_flags, mask, (long)buf, 0);
+	long r;
+	if (confined(p->mnt)) {
+		r = ON_FILE(p, at_flags & AT_SYMLINK_NOFOLLOW,
+			    plat_host_statx(at.dirfd, at.name, at_flags & ~AT_SYMLINK_NOFOLLOW, mask, buf));
+	} else {
+		HOST_PATH(p, hp);
+		r = plat_host_statx(AT_FDCWD, hp, at_flags, mask, buf);
+	}
+	return host_statx("statx", r, buf);
 }
 
 static long pt_access(const struct vfs_path *p, int mode, int at_flags)
 {
 	if (confined(p->mnt))
-		return on_file(p, at_flags & AT_SYMLINK_NOFOLLOW, __NR_faccessat2, mode, at_flags & ~AT_SYMLINK_NOFOLLOW, 0);
+		return host_zero("faccessat2", ON_FILE(p, at_flags & AT_SYMLINK_NOFOLLOW,
+						      plat_host_faccessat(at.dirfd, at.name, mode,
+									  at_flags & ~AT_SYMLINK_NOFOLLOW)));
 	HOST_PATH(p, hp);
-	return plat_call(__NR_faccessat2, AT_FDCWD, (long)hp, mode, at_flags, 0, 0);
+	return host_zero("faccessat2", plat_host_faccessat(AT_FDCWD, hp, mode, at_flags));
 }
 
 static long pt_readlink(const struct vfs_path *p, char *buf, size_t n)
 {
 	if (confined(p->mnt))
-		return on_file(p, true, __NR_readlinkat, (long)buf, (long)n, 0);
+		return host_len("readlinkat", ON_FILE(p, true, plat_host_readlinkat(at.dirfd, at.name, buf, n)), n);
 	HOST_PATH(p, hp);
-	return plat_call(__NR_readlinkat, AT_FDCWD, (long)hp, (long)buf, (long)n, 0, 0);
+	return host_len("readlinkat", plat_host_readlinkat(AT_FDCWD, hp, buf, n), n);
 }
 
 #define WRITABLE(p)                       \
@@ -257,31 +284,31 @@ static long pt_mkdir(const struct vfs_path *p, unsigned mode)
 {
 	WRITABLE(p);
 	if (confined(p->mnt))
-		return on_name(p, __NR_mkdirat, mode, 0);
+		return host_zero("mkdirat", ON_NAME(p, plat_host_mkdirat(at.dirfd, at.name, mode)));
 	HOST_PATH(p, hp);
-	return plat_call(__NR_mkdirat, AT_FDCWD, (long)hp, mode, 0, 0, 0);
+	return host_zero("mkdirat", plat_host_mkdirat(AT_FDCWD, hp, mode));
 }
 
 static long pt_mknod(const struct vfs_path *p, unsigned mode, unsigned dev)
 {
 	WRITABLE(p);
 	if (confined(p->mnt))
-		return on_name(p, __NR_mknodat, mode, dev);
+		return host_zero("mknodat", ON_NAME(p, plat_host_mknodat(at.dirfd, at.name, mode, dev)));
 	HOST_PATH(p, hp);
-	return plat_call(__NR_mknodat, AT_FDCWD, (long)hp, mode, dev, 0, 0);
+	return host_zero("mknodat", plat_host_mknodat(AT_FDCWD, hp, mode, dev));
 }
 
 static long pt_unlink(const struct vfs_path *p, int at_flags)
 {
 	WRITABLE(p);
 	if (confined(p->mnt))
-		return on_name(p, __NR_unlinkat, at_flags, 0);
+		return host_zero("unlinkat", ON_NAME(p, plat_host_unlinkat(at.dirfd, at.name, at_flags)));
 	HOST_PATH(p, hp);
-	return plat_call(__NR_unlinkat, AT_FDCWD, (long)hp, at_flags, 0, 0, 0);
+	return host_zero("unlinkat", plat_host_unlinkat(AT_FDCWD, hp, at_flags));
 }
 
 /* rename and link between two names of one confined mount */
-static long two_names(const struct vfs_path *from, const struct vfs_path *to, long nr, long flags)
+static long two_names(const struct vfs_path *from, const struct vfs_path *to, bool link, unsigned flags)
 {
 	char b1[256], b2[256];
 	long f1 = in_root_parent(from, b1, sizeof b1);
@@ -292,30 +319,31 @@ static long two_names(const struct vfs_path *from, const struct vfs_path *to, lo
 		close_fd(f1);
 		return f2 == -EBUSY ? -EBUSY : f2;
 	}
-	long r = plat_call(nr, f1, (long)b1, f2, (long)b2, flags, 0);
+	long r = link ? plat_host_linkat((int)f1, b1, (int)f2, b2, (int)flags)
+		      : plat_host_renameat2((int)f1, b1, (int)f2, b2, flags);
 	close_fd(f1);
 	close_fd(f2);
-	return r;
+	return host_zero(link ? "linkat" : "renameat2", r);
 }
 
 static long pt_rename(const struct vfs_path *from, const struct vfs_path *to, unsigned flags)
 {
 	WRITABLE(from);
 	if (confined(from->mnt))
-		return two_names(from, to, __NR_renameat2, flags);
+		return two_names(from, to, false, flags);
 	HOST_PATH(from, h1);
 	HOST_PATH(to, h2);
-	return plat_call(__NR_renameat2, AT_FDCWD, (long)h1, AT_FDCWD, (long)h2, flags, 0);
+	return host_zero("renameat2", plat_host_renameat2(AT_FDCWD, h1, AT_FDCWD, h2, flags));
 }
 
 static long pt_link(const struct vfs_path *from, const struct vfs_path *to, int at_flags)
 {
 	WRITABLE(from);
 	if (confined(from->mnt))
-		return two_names(from, to, __NR_linkat, 0); /* links the name itself */
+		return two_names(from, to, true, 0); /* links the name itself */
 	HOST_PATH(from, h1);
 	HOST_PATH(to, h2);
-	return plat_call(__NR_linkat, AT_FDCWD, (long)h1, AT_FDCWD, (long)h2, at_flags, 0);
+	return host_zero("linkat", plat_host_linkat(AT_FDCWD, h1, AT_FDCWD, h2, at_flags));
 }
 
 static long pt_link_fd(int hostfd, bool empty_path, const struct vfs_path *to)
@@ -324,59 +352,44 @@ static long pt_link_fd(int hostfd, bool empty_path, const struct vfs_path *to)
 	 * CAP_DAC_READ_SEARCH, the /proc link does not */
 	char src[48];
 	rt_snprintf(src, sizeof src, "%s/fd/%d", fd_host_proc(), hostfd);
-	long from = empty_path ? hostfd : AT_FDCWD;
+	int from = empty_path ? hostfd : AT_FDCWD;
 	const char *name = empty_path ? "" : src;
 	int flags = empty_path ? AT_EMPTY_PATH : AT_SYMLINK_FOLLOW;
 	WRITABLE(to);
-	if (confined(to->mnt)) {
-		char base[256];
-		long dfd = in_root_parent(to, base, sizeof base);
-		if (dfd < 0)
-			return dfd == -EBUSY ? -EEXIST : dfd;
-		long r = plat_call(__NR_linkat, from, (long)name, dfd, (long)base, flags, 0);
-		close_fd(dfd);
-		return r;
-	}
+	if (confined(to->mnt))
+		return host_zero("linkat", ON_NAME(to, plat_host_linkat(from, name, at.dirfd, at.name, flags)));
 	HOST_PATH(to, h2);
-	return plat_call(__NR_linkat, from, (long)name, AT_FDCWD, (long)h2, flags, 0);
+	return host_zero("linkat", plat_host_linkat(from, name, AT_FDCWD, h2, flags));
 }
 
 static long pt_symlink(const char *target, const struct vfs_path *p)
 {
 	WRITABLE(p);
-	if (confined(p->mnt)) {
-		char base[256];
-		long fd = in_root_parent(p, base, sizeof base);
-		if (fd < 0)
-			return fd == -EBUSY ? -EEXIST : fd;
-		long r = plat_call(__NR_symlinkat, (long)target, fd, (long)base, 0, 0, 0);
-		close_fd(fd);
-		return r;
-	}
+	if (confined(p->mnt))
+		return host_zero("symlinkat", ON_NAME(p, plat_host_symlinkat(target, at.dirfd, at.name)));
 	HOST_PATH(p, hp);
-	return plat_call(__NR_symlinkat, (long)target, AT_FDCWD, (long)hp, 0, 0, 0);
+	return host_zero("symlinkat", plat_host_symlinkat(target, AT_FDCWD, hp));
 }
 
 static long pt_chmod(const struct vfs_path *p, unsigned mode, int at_flags)
 {
 	WRITABLE(p);
 	if (confined(p->mnt))
-		return at_flags ? on_file(p, true, __NR_fchmodat2, mode, at_flags, 0)
-				: on_file(p, false, __NR_fchmodat, mode, 0, 0);
+		return host_zero("fchmodat", at_flags ? ON_FILE(p, true, plat_host_fchmodat(at.dirfd, at.name, mode, at_flags))
+						      : ON_FILE(p, false, plat_host_fchmodat(at.dirfd, at.name, mode, 0)));
 	HOST_PATH(p, hp);
-	if (at_flags)
-		return plat_call(__NR_fchmodat2, AT_FDCWD, (long)hp, mode, at_flags, 0, 0);
-	return plat_call(__NR_fchmodat, AT_FDCWD, (long)hp, mode, 0, 0, 0);
+	return host_zero("fchmodat", plat_host_fchmodat(AT_FDCWD, hp, mode, at_flags));
 }
 
 static long pt_chown(const struct vfs_path *p, unsigned uid, unsigned gid, int at_flags)
 {
 	WRITABLE(p);
 	if (confined(p->mnt))
-		return on_file(p, at_flags & AT_SYMLINK_NOFOLLOW, __NR_fchownat, (int)uid, (int)gid,
-			       at_flags & AT_SYMLINK_NOFOLLOW);
+		return host_zero("fchownat", ON_FILE(p, at_flags & AT_SYMLINK_NOFOLLOW,
+						    plat_host_fchownat(at.dirfd, at.name, uid, gid,
+								       at_flags & AT_SYMLINK_NOFOLLOW)));
 	HOST_PATH(p, hp);
-	return plat_call(__NR_fchownat, AT_FDCWD, (long)hp, (int)uid, (int)gid, at_flags, 0);
+	return host_zero("fchownat", plat_host_fchownat(AT_FDCWD, hp, uid, gid, at_flags));
 }
 
 static long pt_truncate(const struct vfs_path *p, long len)
@@ -386,22 +399,23 @@ static long pt_truncate(const struct vfs_path *p, long len)
 		long fd = in_root(p, O_WRONLY | O_CLOEXEC, 0);
 		if (fd < 0)
 			return fd;
-		long r = plat_call(__NR_ftruncate, fd, len, 0, 0, 0, 0);
+		long r = plat_host_ftruncate((int)fd, len);
 		close_fd(fd);
-		return r;
+		return host_zero("ftruncate", r);
 	}
 	HOST_PATH(p, hp);
-	return plat_call(__NR_truncate, (long)hp, len, 0, 0, 0, 0);
+	return host_zero("truncate", plat_host_truncate(hp, len));
 }
 
 static long pt_utimens(const struct vfs_path *p, const void *times, int at_flags)
 {
 	WRITABLE(p);
 	if (confined(p->mnt))
-		return on_file(p, at_flags & AT_SYMLINK_NOFOLLOW, __NR_utimensat, (long)times,
-			       at_flags & AT_SYMLINK_NOFOLLOW, 0);
+		return host_zero("utimensat", ON_FILE(p, at_flags & AT_SYMLINK_NOFOLLOW,
+						     plat_host_utimensat(at.dirfd, at.name, times,
+									 at_flags & AT_SYMLINK_NOFOLLOW)));
 	HOST_PATH(p, hp);
-	return plat_call(__NR_utimensat, AT_FDCWD, (long)hp, (long)times, at_flags, 0, 0);
+	return host_zero("utimensat", plat_host_utimensat(AT_FDCWD, hp, times, at_flags));
 }
 
 static long pt_statfs(const struct vfs_path *p, void *buf)
@@ -410,37 +424,60 @@ static long pt_statfs(const struct vfs_path *p, void *buf)
 		long fd = in_root(p, O_PATH | O_CLOEXEC, 0);
 		if (fd < 0)
 			return fd;
-		long r = plat_call(__NR_fstatfs, fd, (long)buf, 0, 0, 0, 0);
+		long r = plat_host_fstatfs((int)fd, buf);
 		close_fd(fd);
-		return r;
+		return host_zero("fstatfs", r);
 	}
 	HOST_PATH(p, hp);
-	return plat_call(__NR_statfs, (long)hp, (long)buf, 0, 0, 0, 0);
+	return host_zero("statfs", plat_host_statfs(hp, buf));
 }
 
 static long pt_xattr(const struct vfs_path *p, long nr, uintptr_t name, uintptr_t value, size_t size,
 		     int flags)
 {
-	if (p->mnt->read_only && (nr == __NR_setxattr || nr == __NR_lsetxattr || nr == __NR_removexattr ||
-				  nr == __NR_lremovexattr))
+	enum plat_xattr_op op;
+	bool nofollow = nr == __NR_lgetxattr || nr == __NR_lsetxattr || nr == __NR_llistxattr ||
+			nr == __NR_lremovexattr;
+
+	switch (nr) {
+	case __NR_getxattr:
+	case __NR_lgetxattr:
+		op = PLAT_XATTR_GET;
+		break;
+	case __NR_setxattr:
+	case __NR_lsetxattr:
+		op = PLAT_XATTR_SET;
+		break;
+	case __NR_listxattr:
+	case __NR_llistxattr:
+		op = PLAT_XATTR_LIST;
+		break;
+	case __NR_removexattr:
+	case __NR_lremovexattr:
+		op = PLAT_XATTR_REMOVE;
+		break;
+	default:
+		return -ENOSYS;
+	}
+	if (p->mnt->read_only && (op == PLAT_XATTR_SET || op == PLAT_XATTR_REMOVE))
 		return -EROFS;
+	long r;
 	if (confined(p->mnt)) {
 		/* through the O_PATH fd's /proc/self/fd name (which the host follows) */
-		long fd = in_root(p, O_PATH | O_CLOEXEC | ((nr == __NR_lgetxattr || nr == __NR_lsetxattr ||
-							    nr == __NR_llistxattr || nr == __NR_lremovexattr)
-								   ? O_NOFOLLOW
-								   : 0),
-				  0);
+		long fd = in_root(p, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0), 0);
 		if (fd < 0)
 			return fd;
 		char path[40];
 		fd_path(fd, path, sizeof path);
-		long r = plat_call(nr, (long)path, (long)name, (long)value, (long)size, flags, 0);
+		r = plat_host_xattr(op, nofollow, path, (const char *)name, (void *)value, size, flags);
 		close_fd(fd);
-		return r;
+	} else {
+		HOST_PATH(p, hp);
+		r = plat_host_xattr(op, nofollow, hp, (const char *)name, (void *)value, size, flags);
 	}
-	HOST_PATH(p, hp);
-	return plat_call(nr, (long)hp, (long)name, (long)value, (long)size, flags, 0);
+	if (op == PLAT_XATTR_GET || op == PLAT_XATTR_LIST)
+		return size ? host_len("xattr", r, size) : host_ret("xattr", r);
+	return host_zero("xattr", r);
 }
 
 /*

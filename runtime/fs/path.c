@@ -18,6 +18,7 @@
 #include "../mm/mm.h"
 #include "../proc/proc.h"
 #include "vfs.h"
+#include "../lib/host.h"
 
 /* Follow the first symlink the runtime knows along abs (in place); sets
  * *changed. A missing directory on the way is ENOENT. */
@@ -113,7 +114,7 @@ void vfs_cwd(char *buf)
 	str_copy(buf, p->cwd, RT_PATH_MAX);
 	bool ask = p->cwd_host;
 	rt_unlock(&p->lock);
-	if (ask && plat_call(__NR_getcwd, (long)host, sizeof host, 0, 0, 0, 0) > 0)
+	if (ask && host_cwd("getcwd", plat_host_getcwd(host, sizeof host), host, sizeof host) > 0)
 		moved = host_renamed(host, buf, now);
 	if (!moved)
 		return;
@@ -139,13 +140,13 @@ bool vfs_cwd_attach(const char *abs)
 	if (vfs_resolve(VFS_AT_FDCWD, abs, base, &p) || p.mnt->ops != &passthrough_ops)
 		return false;
 	if (p.mnt->ops->host_path && !p.mnt->ops->host_path(&p, hp, sizeof hp)) {
-		ok = plat_call(__NR_chdir, (long)hp, 0, 0, 0, 0, 0) == 0;
+		ok = plat_host_chdir(hp) == 0;
 	} else {
 		/* a confined mount: through an fd it opens beneath its root */
 		long fd;
 		struct file *f = vfs_open_file(abs, O_PATH | O_DIRECTORY | O_CLOEXEC, &fd);
 		if (f) {
-			ok = f->ops->host && plat_call(__NR_fchdir, fd, 0, 0, 0, 0, 0) == 0;
+			ok = f->ops->host && plat_host_fchdir((int)fd) == 0;
 			vfs_file_close(f, fd);
 		}
 	}
@@ -158,7 +159,7 @@ void vfs_fd_path_now(int fd, const struct file *f, char *path)
 	if (!f->ops->host || !f->mnt || f->mnt->ops != &passthrough_ops)
 		return;
 	rt_snprintf(link, sizeof link, "%s/fd/%d", fd_host_proc(), fd);
-	long n = plat_call(__NR_readlink, (long)link, (long)host, sizeof host - 1, 0, 0, 0);
+	long n = host_len("readlinkat", plat_host_readlinkat(VFS_AT_FDCWD, link, host, sizeof host - 1), sizeof host - 1);
 	if (n <= 0 || n >= (long)sizeof host - 1)
 		return;
 	host[n] = 0;

@@ -38,6 +38,7 @@
 #include "../proc/pidtab.h"
 #include "../proc/proc.h"
 #include "procfs.h"
+#include "../lib/host.h"
 
 _Static_assert(sizeof(struct stat) == sizeof(((struct kstat_buf *)0)->raw), "struct stat is kstat_buf");
 
@@ -211,15 +212,13 @@ static uint64_t ino_of(const char *s, int a, int b)
 
 static uint64_t now(void)
 {
-	long ts[2] = { 0, 0 };
-	plat_call(__NR_clock_gettime, 0 /* CLOCK_REALTIME */, (long)ts, 0, 0, 0, 0);
-	return (uint64_t)ts[0];
+	return host_realtime_sec();
 }
 
 static long file_fstat(struct file *f, int fd, struct kstat_buf *st)
 {
 	if (f->ops->host)
-		return plat_call(__NR_fstat, fd, (long)st, 0, 0, 0, 0);
+		return host_stat("fstat", plat_host_fstat(fd, &st->k), &st->k);
 	return f->ops->stat ? f->ops->stat(f, st) : -f->ops->deny;
 }
 
@@ -266,8 +265,8 @@ static long node_stat(const struct proc_node *n, const char *abs, bool follow, s
 	struct stat *s = (struct stat *)st->raw;
 	if (n->kind != PK_DIR && n->kind != PK_FILE && n->kind != PK_LINK) {
 		/* a process's entries belong to the user it runs as */
-		s->st_uid = (unsigned)plat_call(__NR_geteuid, 0, 0, 0, 0, 0, 0);
-		s->st_gid = (unsigned)plat_call(__NR_getegid, 0, 0, 0, 0, 0, 0);
+		s->st_uid = host_euid();
+		s->st_gid = host_egid();
 	}
 	if (is_dir(n->kind))
 		s->st_size = 0;
@@ -498,7 +497,7 @@ static long open_file(const struct vfs_path *p, const struct proc_node *n, int f
 	*out = fd < 0 ? NULL : file_new(&proc_file_ops, p->mnt, p->abs, flags);
 	if (!*out) {
 		if (fd >= 0)
-			plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+			plat_host_close((int)fd);
 		pb_free(b);
 		rt_free(b);
 		return fd < 0 ? fd : -ENOMEM;
@@ -521,7 +520,7 @@ static long host_reopen(struct file *f, int fd, int flags, struct file **out)
 	if (nfd < 0)
 		return nfd;
 	if (!(*out = file_new(&host_file_ops, f->mnt, f->path, flags))) {
-		plat_call(__NR_close, nfd, 0, 0, 0, 0, 0);
+		plat_host_close((int)nfd);
 		return -ENOMEM;
 	}
 	return nfd;
@@ -587,7 +586,7 @@ static long m_access(const struct vfs_path *p, int mode, int at_flags)
 		/* a file with no path in the enclave: the host's object */
 		char path[32];
 		rt_snprintf(path, sizeof path, "%s/fd/%d", fd_host_proc(), n.fd);
-		return plat_call(439 /* faccessat2 */, VFS_AT_FDCWD, (long)path, mode, 0, 0, 0);
+		return host_zero("faccessat2", plat_host_faccessat(VFS_AT_FDCWD, path, mode, 0));
 	}
 	if (mode & 2)
 		return -EACCES; /* nothing here is writable */

@@ -29,6 +29,7 @@
 #include "../proc/proc.h"
 #include "../syscall/sys.h"
 #include "procfs.h"
+#include "../lib/host.h"
 
 /* ---- text buffers ------------------------------------------------------------ */
 
@@ -81,7 +82,7 @@ void pb_free(struct pbuf *b)
 
 static long host_open(const char *path)
 {
-	return plat_call(__NR_openat, VFS_AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	return host_fd("openat", plat_host_openat(VFS_AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0));
 }
 
 /* A whole (small) host file, at most max bytes. */
@@ -91,14 +92,14 @@ static long host_read(const char *path, struct pbuf *b, size_t max)
 	long fd = host_open(path), r;
 	if (fd < 0)
 		return fd;
-	while (b->len < max && (r = plat_call(__NR_read, fd, (long)chunk, sizeof chunk, 0, 0, 0)) != 0) {
+	while (b->len < max && (r = host_len("read", plat_host_read((int)fd, chunk, sizeof chunk), sizeof chunk)) != 0) {
 		if (r == -EINTR)
 			continue;
 		if (r < 0 || r > (long)sizeof chunk)
 			break;
 		pb_putn(b, chunk, RT_MIN((size_t)r, max - b->len));
 	}
-	plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	plat_host_close((int)fd);
 	return b->oom ? -ENOMEM : 0;
 }
 
@@ -117,7 +118,7 @@ static long host_lines(const char *path, void (*fn)(void *arg, char *line), void
 		return fd;
 	}
 	for (;;) {
-		long r = plat_call(__NR_read, fd, (long)(buf + have), (long)(SIZE - have), 0, 0, 0);
+		long r = host_len("read", plat_host_read((int)fd, buf + have, SIZE - have), SIZE - have);
 		if (r == -EINTR)
 			continue;
 		if (r < 0 || r > (long)(SIZE - have))
@@ -149,7 +150,7 @@ static long host_lines(const char *path, void (*fn)(void *arg, char *line), void
 		buf[have] = 0;
 		fn(arg, buf);
 	}
-	plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	plat_host_close((int)fd);
 	rt_free(buf);
 	return 0;
 }
@@ -300,8 +301,7 @@ long proc_fd_target(struct file *f, int fd, char *buf, size_t size)
 	 * "/memfd:name (deleted)" */
 	char path[32];
 	rt_snprintf(path, sizeof path, "%s/fd/%d", fd_host_proc(), fd);
-	long r = plat_call(__NR_readlinkat, VFS_AT_FDCWD, (long)path, (long)buf, (long)size, 0, 0);
-	return r > (long)size ? -EIO : r;
+	return host_len("readlinkat", plat_host_readlinkat(VFS_AT_FDCWD, path, buf, size), size);
 }
 
 /* The id of a mount in mountinfo (the synthetic root is 1). */
@@ -345,7 +345,7 @@ long proc_gen_fdinfo(struct pbuf *b, const struct proc_node *n)
 		r = host_lines(path, fdinfo_line, &ff);
 	} else {
 		struct kstat_buf st;
-		long cloexec = plat_call(__NR_fcntl, n->fd, F_GETFD, 0, 0, 0, 0);
+		long cloexec = host_ret("fcntl", plat_host_fcntl(n->fd, F_GETFD, 0));
 		f->ops->stat ? f->ops->stat(f, &st) : vfs_fill_stat(&st, 0, 0, 0, 0);
 		rt_lock(&f->lock);
 		long pos = f->pos;
@@ -818,10 +818,11 @@ static long gen_limits(struct pbuf *b, const struct proc_node *n)
 	(void)n;
 	pb_printf(b, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
 	for (unsigned i = 0; i < RT_ARRAY_LEN(lim); i++) {
-		unsigned long rl[2];
-		long r = plat_call(__NR_prlimit64, 0, i, 0, (long)rl, 0, 0);
+		struct krlimit k;
+		long r = host_rlimit("prlimit64", plat_host_getrlimit((int)i, &k), &k);
 		if (r)
 			return r;
+		unsigned long rl[2] = { k.rlim_cur, k.rlim_max };
 		pb_printf(b, "%-25s ", lim[i].name);
 		for (int k = 0; k < 2; k++) {
 			if (rl[k] == ~0UL)

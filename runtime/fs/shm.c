@@ -38,6 +38,7 @@
 
 #include "../proc/pidtab.h"
 #include "vfs.h"
+#include "../lib/host.h"
 
 #define SHM_HOST_DIR "/dev/shm"
 
@@ -62,15 +63,15 @@ struct vfs_mount *shm_mount_add(const char *path, unsigned index, const char **w
 		return NULL;
 	}
 	rt_snprintf(host, sizeof host, SHM_HOST_DIR "/coffer.%016lx.%u", (unsigned long)pidtab_token(), index);
-	long r = plat_call(__NR_mkdir, (long)host, 0700, 0, 0, 0, 0);
+	long r = plat_host_mkdirat(AT_FDCWD, host, 0700);
 	if (r < 0 && r != -EEXIST) {
 		*why = r == -ENOENT ? "the host has no " SHM_HOST_DIR : "the host refused to make its directory";
 		return NULL;
 	}
 	struct kstat_buf st;
-	long uid = plat_call(__NR_geteuid, 0, 0, 0, 0, 0, 0);
-	if (plat_call(__NR_newfstatat, AT_FDCWD, (long)host, (long)&st, AT_SYMLINK_NOFOLLOW, 0, 0) ||
-	    !S_ISDIR(st.st.st_mode) || (st.st.st_uid != (unsigned)uid && st.st.st_uid != 0) ||
+	uint32_t uid = host_euid();
+	if (host_stat("newfstatat", plat_host_fstatat(AT_FDCWD, host, &st.k, AT_SYMLINK_NOFOLLOW), &st.k) ||
+	    !S_ISDIR(st.st.st_mode) || (st.st.st_uid != uid && st.st.st_uid != 0) ||
 	    (st.st.st_mode & 077)) {
 		*why = "its host directory is not a private directory of this user";
 		return NULL;
@@ -96,24 +97,23 @@ struct vfs_mount *shm_mount_add(const char *path, unsigned index, const char **w
  * directory itself. */
 static void remove_dir(const char *dir)
 {
-	long fd = plat_call(__NR_openat, AT_FDCWD, (long)dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0, 0, 0);
+	long fd = host_fd("openat", plat_host_openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0));
 	if (fd < 0)
 		return;
 	char buf[1024];
 	long n;
-	while ((n = plat_call(__NR_getdents64, fd, (long)buf, sizeof buf, 0, 0, 0)) > 0) {
+	while ((n = host_dents("getdents64", plat_host_getdents((int)fd, buf, sizeof buf), buf, sizeof buf)) > 0) {
 		for (long off = 0; off < n;) {
 			const struct host_dirent *d = (const void *)(buf + off);
 			if (d->d_reclen == 0 || off + d->d_reclen > n)
 				break;
 			off += d->d_reclen;
 			if (strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
-				plat_call(__NR_unlinkat, fd, (long)d->d_name, d->d_type == 4 /* DT_DIR */ ? AT_REMOVEDIR : 0,
-					  0, 0, 0);
+				plat_host_unlinkat((int)fd, d->d_name, d->d_type == 4 /* DT_DIR */ ? AT_REMOVEDIR : 0);
 		}
 	}
-	plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
-	plat_call(__NR_rmdir, (long)dir, 0, 0, 0, 0, 0);
+	plat_host_close((int)fd);
+	plat_host_unlinkat(AT_FDCWD, dir, AT_REMOVEDIR);
 }
 
 void shm_run_end(void)

@@ -21,6 +21,7 @@
 #include "../mm/mm.h"
 #include "../proc/proc.h"
 #include "vfs.h"
+#include "../lib/host.h"
 
 /* utimensat's special nanosecond values (the kernel's include/linux/stat.h;
  * the uapi headers do not have them) */
@@ -50,9 +51,7 @@ struct tmpfs {
 
 static uint64_t now(void)
 {
-	long ts[2] = { 0, 0 };
-	plat_call(__NR_clock_gettime, 0 /* CLOCK_REALTIME */, (long)ts, 0, 0, 0, 0);
-	return (uint64_t)ts[0];
+	return host_realtime_sec();
 }
 
 static struct tnode *node_new(struct tmpfs *fs, unsigned mode, const char *name, size_t len)
@@ -363,7 +362,7 @@ static long tf_reopen(struct file *f, int flags, struct file **out)
 	if (fd < 0)
 		return fd;
 	if (!(*out = file_new(f->ops, f->mnt, f->path, flags))) {
-		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		plat_host_close((int)fd);
 		return -ENOMEM;
 	}
 	rt_lock(&fs->lock);
@@ -374,7 +373,7 @@ static long tf_reopen(struct file *f, int flags, struct file **out)
 	(*out)->priv = n;
 	if (r) {
 		file_put(*out); /* drops the open count again */
-		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		plat_host_close((int)fd);
 		return r;
 	}
 	return fd;
@@ -429,8 +428,8 @@ static long m_open(const struct vfs_path *p, int flags, unsigned mode, struct fi
 		if (!r && !(n = node_new(fs, S_IFREG | (mode & 07777 & ~current_umask()), name, len)))
 			r = -ENOMEM;
 		if (!r) {
-			n->uid = (uint32_t)plat_call(__NR_geteuid, 0, 0, 0, 0, 0, 0);
-			n->gid = (uint32_t)plat_call(__NR_getegid, 0, 0, 0, 0, 0, 0);
+			n->uid = host_euid();
+			n->gid = host_egid();
 			attach(dir, n);
 		}
 	} else if (!r) {
@@ -457,7 +456,7 @@ static long m_open(const struct vfs_path *p, int flags, unsigned mode, struct fi
 	*out = fd < 0 ? NULL : file_new(isdir ? &tmpfs_dir_ops : &tmpfs_file_ops, p->mnt, p->abs, flags);
 	if (!*out) {
 		if (fd >= 0)
-			plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+			plat_host_close((int)fd);
 		rt_lock(&fs->lock);
 		n->opens--;
 		rt_unlock(&fs->lock);
@@ -544,8 +543,8 @@ static long create(const struct vfs_path *p, unsigned mode, const char *target)
 		r = -ENOMEM;
 	}
 	if (!r) {
-		n->uid = (uint32_t)plat_call(__NR_geteuid, 0, 0, 0, 0, 0, 0);
-		n->gid = (uint32_t)plat_call(__NR_getegid, 0, 0, 0, 0, 0, 0);
+		n->uid = host_euid();
+		n->gid = host_egid();
 		attach(dir, n);
 	}
 	rt_unlock(&fs->lock);

@@ -26,6 +26,7 @@
 #include "../mm/mm.h"
 #include "../proc/proc.h"
 #include "vfs.h"
+#include "../lib/host.h"
 
 #define CHUNK (16u << 10)
 
@@ -81,7 +82,7 @@ static long pread_all(long fd, void *buf, size_t n, long off)
 {
 	size_t got = 0;
 	while (got < n) {
-		long r = plat_call(__NR_pread64, fd, (long)((char *)buf + got), (long)(n - got), off + (long)got, 0, 0);
+		long r = host_len("pread", plat_host_pread((int)fd, (char *)buf + got, n - got, off + (long)got), n - got);
 		if (r == -EINTR)
 			continue;
 		if (r <= 0)
@@ -117,7 +118,7 @@ static long verify_file(long index, const struct man_file *mf, const char *path,
 		rt_sha256_update(&whole, buf, n);
 	}
 	/* also nothing after the signed end */
-	if (r >= 0 && plat_call(__NR_pread64, fd, (long)buf, 1, (long)mf->size, 0, 0) != 0)
+	if (r >= 0 && plat_host_pread((int)fd, buf, 1, (long)mf->size) != 0)
 		r = -EIO;
 	rt_sha256_final(&whole, digest);
 	rt_free(buf);
@@ -323,7 +324,7 @@ static long t_open(const struct vfs_path *p, int flags, unsigned mode, struct fi
 		long a[6] = { VFS_AT_FDCWD, (long)host, O_RDONLY | (flags & O_CLOEXEC) };
 		fd = r ? r : plat_forward(__NR_openat, a);
 		if (fd >= 0 && !verified(index) && (r = verify_file(index, &mf, p->abs, host, fd))) {
-			plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+			plat_host_close((int)fd);
 			fd = r;
 		}
 		if (fd == -ENOENT)
@@ -336,7 +337,7 @@ static long t_open(const struct vfs_path *p, int flags, unsigned mode, struct fi
 	t->fd = fd;
 	*out = file_new(mf.kind == MAN_FILE_DIR ? &trusted_dir_ops : &trusted_file_ops, p->mnt, p->abs, flags);
 	if (!*out) {
-		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		plat_host_close((int)fd);
 		rt_free(t);
 		return -ENOMEM;
 	}

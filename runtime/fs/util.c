@@ -7,6 +7,7 @@
 
 #include "../mm/mm.h"
 #include "vfs.h"
+#include "../lib/host.h"
 
 void vfs_fill_stat(struct kstat_buf *st, unsigned mode, uint64_t size, uint64_t ino, uint64_t mtime)
 {
@@ -107,7 +108,7 @@ long file_open_runtime(const struct file_ops *ops, const struct vfs_path *p, int
 		return fd;
 	*out = file_new(ops, p->mnt, p->abs, flags);
 	if (!*out) {
-		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		plat_host_close((int)fd);
 		return -ENOMEM;
 	}
 	(*out)->priv = priv;
@@ -119,5 +120,5 @@ long file_placeholder(int flags)
 	/* MFD_CLOEXEC as the application asked; runtime-backed files other
 	 * than trusted ones do not survive execve, so always close on exec */
 	(void)flags;
-	return plat_call(__NR_memfd_create, (long)"coffer-file", 1 /* MFD_CLOEXEC */, 0, 0, 0, 0);
+	return host_fd("memfd_create", plat_host_memfd_create("coffer-file", 1 /* MFD_CLOEXEC */));
 }

@@ -33,6 +33,7 @@
 
 #include "../../common/path.h"
 #include "../lib/lock.h"
+#include "../lib/host.h"
 #include "../lib/rt.h"
 
 #define VFS_AT_FDCWD (-100)
@@ -52,6 +53,7 @@ struct vfs_path {
 struct kstat_buf {
 	union {
 		struct stat st;
+		struct kstat k; /* the same record, as platform/abi.h names it */
 		uint8_t raw[144];
 	};
 };
@@ -268,6 +270,7 @@ struct fd_table {
 };
 
 #define FD_MAX (1 << 20)
+_Static_assert(FD_MAX == HOST_FD_LIMIT, "host fds the runtime accepts (lib/host.h)");
 
 struct fd_table *fdt_new(void);
 struct fd_table *fdt_copy(struct fd_table *t);

@@ -29,7 +29,7 @@ static inline void rt_lock(struct rt_lock *l)
 		if (!l->held && !__atomic_exchange_n(&l->held, 1, __ATOMIC_ACQUIRE))
 			return;
 		if (spins > 200)
-			plat_call(__NR_sched_yield, 0, 0, 0, 0, 0, 0);
+			plat_yield();
 		else
 			__builtin_ia32_pause();
 	}
@@ -79,7 +79,7 @@ static inline void rt_olock(struct rt_olock *l)
 		if (o && !__atomic_load_n(&o->alive, __ATOMIC_ACQUIRE) &&
 		    __atomic_compare_exchange_n(&l->owner, &o, self, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			return; /* the holder is gone */
-		plat_call(__NR_sched_yield, 0, 0, 0, 0, 0, 0);
+		plat_yield();
 	}
 }
 

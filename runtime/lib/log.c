@@ -14,6 +14,7 @@
 #include "../../platform/platform.h"
 #include "../proc/proc.h"
 #include "rt.h"
+#include "host.h"
 
 int rt_log_level = RT_LOG_WARN;
 int rt_boot_log_fd = 2; /* until the first process exists */
@@ -37,7 +38,7 @@ static void vlog(int level, const char *fmt, va_list ap)
 	case RT_LOG_INFO: n = rt_snprintf(line, sizeof line, "coffer: "); break;
 	default:
 		n = rt_snprintf(line, sizeof line, "coffer[%ld]: debug: ",
-				plat_call(__NR_getpid, 0, 0, 0, 0, 0, 0));
+				plat_host_getpid()); /* only shown */
 		break;
 	}
 	n += rt_vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);

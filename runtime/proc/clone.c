@@ -33,6 +33,7 @@
 #include "../syscall/sys.h"
 #include "pidtab.h"
 #include "proc.h"
+#include "../lib/host.h"
 
 #define CSIGNAL_MASK 0xff
 
@@ -103,15 +104,26 @@ static long clone_vm(struct sys_call *c, unsigned long flags, uintptr_t stack, u
 	return r;
 }
 
+/* The calling thread's own id from the host: a thread or process that
+ * cannot name itself cannot go on (signals, the registry), so a lie ends
+ * the process with a message. */
+static int self_id(const char *call, long r)
+{
+	r = host_pid(call, r);
+	if (r < 0)
+		rt_panic("the host gave no valid id for %s", call);
+	return (int)r;
+}
+
 void rt_thread_start(struct plat_tls *self)
 {
 	struct rt_thread *t = (struct rt_thread *)self;
 
-	t->tid = (int)plat_call(__NR_gettid, 0, 0, 0, 0, 0, 0);
+	t->tid = self_id("gettid", plat_host_gettid());
 	if (t->fdt_sync)
 		fdt_sync_host(t->fdt);
 	if (t->proc->pid == 0) { /* a new process sharing our memory */
-		t->proc->pid = (int)plat_call(__NR_getpid, 0, 0, 0, 0, 0, 0);
+		t->proc->pid = self_id("getpid", plat_host_getpid());
 		pidtab_child_start(false);
 	}
 	if (t->set_child_tid) {
@@ -151,8 +163,8 @@ static long clone_fork(struct sys_call *c, unsigned long flags, uintptr_t stack,
 	if (plat_thread_arm(&t->tls))
 		rt_panic("cannot arm the forked child");
 	t->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
-	t->tid = (int)plat_call(__NR_gettid, 0, 0, 0, 0, 0, 0);
-	t->proc->pid = (int)plat_call(__NR_getpid, 0, 0, 0, 0, 0, 0);
+	t->tid = self_id("gettid", plat_host_gettid());
+	t->proc->pid = self_id("getpid", plat_host_getpid());
 	thread_after_fork_child(t);
 	pidtab_child_start(true);
 	vfs_record('P', t->proc->exe ? t->proc->exe : "/");
@@ -184,6 +196,9 @@ long sys_clone(struct sys_call *c)
 	if (flags & (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
 		     CLONE_NEWNET | CLONE_NEWCGROUP))
 		return -EPERM; /* namespaces belong to the host */
+	long r;
+	if (!(flags & CLONE_THREAD) && (r = pidtab_prepare()))
+		return r; /* a new process of the run: it must be in the registry */
 	if (flags & CLONE_VM)
 		return record_pidfd(clone_vm(c, flags, stack, ptid, ctid, tls), flags, ptid);
 	/* Two processes with one host fd table would each keep a table of
@@ -200,14 +215,16 @@ long sys_fork(struct sys_call *c)
 {
 	if (current()->tls.intr)
 		return SYS_RESTART_NOW;
-	return clone_fork(c, K_SIGCHLD, 0, 0, 0, 0);
+	long r = pidtab_prepare();
+	return r ? r : clone_fork(c, K_SIGCHLD, 0, 0, 0, 0);
 }
 
 long sys_vfork(struct sys_call *c)
 {
 	if (current()->tls.intr)
 		return SYS_RESTART_NOW;
-	return clone_vm(c, CLONE_VM | CLONE_VFORK | K_SIGCHLD, 0, 0, 0, 0);
+	long r = pidtab_prepare();
+	return r ? r : clone_vm(c, CLONE_VM | CLONE_VFORK | K_SIGCHLD, 0, 0, 0, 0);
 }
 
 long sys_set_tid_address(struct sys_call *c)
@@ -235,7 +252,7 @@ long sys_exit(struct sys_call *c)
 	if (t->clear_child_tid && mm_user_ok(t->clear_child_tid, sizeof(int))) {
 		int zero = 0;
 		if (!uaccess_copy_to(t->clear_child_tid, &zero, sizeof zero))
-			plat_call(__NR_futex, (long)t->clear_child_tid, FUTEX_WAKE, 1, 0, 0, 0);
+			plat_futex_wake((uint32_t *)t->clear_child_tid, 1);
 	}
 	sig_thread_exit(t); /* after the last access that could fault */
 	/* Its fds close with it if the table was its own (the host closes
@@ -314,6 +331,6 @@ long sys_unshare(struct sys_call *c)
 			return r;
 	}
 	if (flags & CLONE_SYSVSEM)
-		return plat_call(__NR_unshare, CLONE_SYSVSEM, 0, 0, 0, 0, 0);
+		return host_zero("unshare", plat_host_unshare(CLONE_SYSVSEM));
 	return 0;
 }

@@ -25,6 +25,7 @@
 #include "../syscall/sys.h"
 #include "pidtab.h"
 #include "proc.h"
+#include "../lib/host.h"
 
 #define MAX_ARGS (1 << 20)
 
@@ -128,13 +129,13 @@ static long make_boot_fd(const char *prog, const struct strvec *argv, const stru
 	size_t len = bb_finish(&w);
 	/* close-on-exec until the last moment, and a runtime fd meanwhile, so
 	 * that the application's other threads can neither inherit nor close it */
-	long fd = len ? plat_call(__NR_memfd_create, (long)"coffer-boot", MFD_CLOEXEC, 0, 0, 0, 0) : -E2BIG;
+	long fd = len ? host_fd("memfd_create", plat_host_memfd_create("coffer-boot", MFD_CLOEXEC)) : -E2BIG;
 	for (size_t off = 0; fd >= 0 && off < len;) {
-		long r = plat_call(__NR_write, fd, (long)(buf + off), (long)(len - off), 0, 0, 0);
+		long r = host_len("write", plat_host_write((int)fd, buf + off, len - off), len - off);
 		if (r == -EINTR)
 			continue;
 		if (r <= 0) {
-			plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+			plat_host_close((int)fd);
 			fd = r ? r : -EIO;
 			break;
 		}
@@ -208,30 +209,30 @@ static long exec_common(struct sys_call *c, int dirfd, uintptr_t upath, uintptr_
 		r = SYS_RESTART_NOW;
 		goto close_boot;
 	}
-	plat_call(__NR_fcntl, bfd, F_SETFD, 0, 0, 0, 0);
+	plat_host_fcntl((int)bfd, F_SETFD, 0);
 	int log_fd = current()->proc->log_fd, record_fd = current()->proc->record_fd;
 	int pidtab_fd = current()->proc->pidtab_fd;
 	if (log_fd >= 0)
-		plat_call(__NR_fcntl, log_fd, F_SETFD, 0, 0, 0, 0);
+		plat_host_fcntl(log_fd, F_SETFD, 0);
 	if (record_fd >= 0)
-		plat_call(__NR_fcntl, record_fd, F_SETFD, 0, 0, 0, 0);
+		plat_host_fcntl(record_fd, F_SETFD, 0);
 	if (pidtab_fd >= 0)
-		plat_call(__NR_fcntl, pidtab_fd, F_SETFD, 0, 0, 0, 0);
+		plat_host_fcntl(pidtab_fd, F_SETFD, 0);
 	sys_trace_now(c, "0");
 	r = plat_exec((int)bfd, prog);
 	/* still here: the host refused */
 	c->traced = false;
 	plat_sig_setmask(old);
 	if (log_fd >= 0)
-		plat_call(__NR_fcntl, log_fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
+		plat_host_fcntl(log_fd, F_SETFD, FD_CLOEXEC);
 	if (record_fd >= 0)
-		plat_call(__NR_fcntl, record_fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
+		plat_host_fcntl(record_fd, F_SETFD, FD_CLOEXEC);
 	if (pidtab_fd >= 0)
-		plat_call(__NR_fcntl, pidtab_fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
+		plat_host_fcntl(pidtab_fd, F_SETFD, FD_CLOEXEC);
 	log_debug("host execve of the enclave failed: %ld", r);
 close_boot:
 	fd_runtime_remove((int)bfd);
-	plat_call(__NR_close, bfd, 0, 0, 0, 0, 0);
+	plat_host_close((int)bfd);
 	pidtab_end();
 	return r;
 out:

@@ -1,12 +1,22 @@
 /*
  * pidtab.c - the registry of the application's processes (pidtab.h).
  *
- * The registry is a memfd, made by the first enclave of a run and mapped
- * MAP_SHARED into runtime memory (reserved like the arena, with a guard page
- * either side). A host fork keeps the mapping; a vfork child shares it; an
- * execve hands the fd to the new image in the boot block (BB_PIDTAB_FD),
- * where it is a hidden runtime fd like the log. So every process of the
- * application, and no other, sees the same table.
+ * The registry is a memfd mapped MAP_SHARED into runtime memory (reserved
+ * like the arena, with a guard page either side). A host fork keeps the
+ * mapping; a vfork child shares it; an execve hands the fd to the new image
+ * in the boot block (BB_PIDTAB_FD), where it is a hidden runtime fd like the
+ * log. So every process of the application, and no other, sees the same
+ * table.
+ *
+ * It is made when a process of the run first needs it, not at start: before
+ * the first fork, vfork or clone of another process (pidtab_prepare), at the
+ * first SysV object, POSIX message queue or shared-memory mount (which need
+ * the run's token), at the first sethostname. Until then the run is this one
+ * process (an execve of it hands nothing on, and the new image is alone
+ * too), which is all the view needs to answer: only itself is ours. A
+ * program that starts no other process never pays for the 1 GiB mapping,
+ * its page tables and its teardown at exit (docs/performance.md,
+ * "Start-up").
  *
  * The table is indexed by pid (Linux never hands out a pid at or above
  * PID_MAX_LIMIT, 4M on 64-bit): entry[pid].start is the start time of the
@@ -57,8 +67,10 @@
 
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
+#include "../syscall/sys.h"
 #include "pidtab.h"
 #include "proc.h"
+#include "../lib/host.h"
 
 #define PT_MAGIC 0x316261746469705fULL /* "_pidtab1" */
 #define PT_PID_LIMIT (4u << 20)        /* PID_MAX_LIMIT on 64-bit */
@@ -96,10 +108,16 @@ _Static_assert(sizeof(struct pt_entry) == 256, "entries are 256 bytes");
 #define PT_SIZE (PT_EXIT_OFF + PT_MAP_SIZE)
 #define PT_OVERFLOW 0xffffffffu
 
-/* The mapping; set at boot, the same in every process of one image. */
+/* The mapping, the same in every process of one image once it is set; NULL
+ * until the registry is needed (pidtab_prepare). Set under pt_wlock. */
 static struct pt_header *pt;
 /* Serialises this process's writers of its own entry. */
 static struct rt_olock pt_wlock = RT_OLOCK_INIT;
+/* Before the registry exists: the nesting of pidtab_begin (the entry's
+ * depth, which it becomes when the registry is made). Under pt_wlock. */
+static int pt_early_depth;
+/* Serialises the making of the registry by two threads. */
+static struct rt_olock pt_make_lock = RT_OLOCK_INIT;
 
 static uint64_t *pt_bitmap(void)
 {
@@ -125,11 +143,11 @@ static bool pid_in_range(int pid)
 
 static long read_small(const char *path, char *buf, size_t n)
 {
-	long fd = plat_call(__NR_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	long fd = host_fd("openat", plat_host_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0));
 	if (fd < 0)
 		return fd;
-	long len = plat_call(__NR_read, fd, (long)buf, (long)n - 1, 0, 0, 0);
-	plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	long len = host_len("read", plat_host_read((int)fd, buf, n - 1), n - 1);
+	plat_host_close((int)fd);
 	if (len < 0)
 		return len;
 	buf[len] = 0;
@@ -228,7 +246,7 @@ static void pt_enter_self(void)
 	pt_enter(p->pid, st.start);
 }
 
-static long pt_map(int fd, bool create)
+static long pt_map(int fd, bool create, struct pt_header **out)
 {
 	unsigned long total = PT_SIZE + 2 * RT_PAGE_SIZE; /* a guard page each side */
 	long a = plat_mem_map(0, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -253,60 +271,100 @@ static long pt_map(int fd, bool create)
 		return -EINVAL;
 	}
 	rt_reserve((uintptr_t)a, (uintptr_t)a + total);
-	pt = h;
+	*out = h;
 	return 0;
+}
+
+/* Make the registry's memfd and map it; returns the fd or -errno. */
+static long pt_make(struct pt_header **h)
+{
+	long fd = host_fd("memfd_create", plat_host_memfd_create("coffer-pidtab", MFD_CLOEXEC));
+	long r;
+	if (fd < 0)
+		return fd;
+	if ((r = host_zero("ftruncate", plat_host_ftruncate((int)fd, (long)PT_SIZE))) || (r = pt_map((int)fd, true, h))) {
+		plat_host_close((int)fd);
+		return r;
+	}
+	return fd;
+}
+
+/* Start using registry h (under pt_wlock: pidtab_begin and _end see either
+ * no registry and pt_early_depth, or the entry with that depth). The entry
+ * stays changing while the depth is not 0. */
+static void pt_install(struct pt_header *h)
+{
+	struct rt_proc *p = current()->proc;
+
+	rt_olock(&pt_wlock);
+	__atomic_store_n(&pt, h, __ATOMIC_RELEASE);
+	if (pid_in_range(p->pid)) {
+		struct pt_entry *e = pt_entry(p->pid);
+		e->depth = pt_early_depth;
+		if (e->depth && !(__atomic_load_n(&e->seq, __ATOMIC_RELAXED) & 1))
+			__atomic_add_fetch(&e->seq, 1, __ATOMIC_RELEASE);
+	}
+	rt_ounlock(&pt_wlock);
 }
 
 int pidtab_boot(int fd, bool first)
 {
 	struct rt_proc *p = current()->proc;
-	bool create = first || fd < 0;
-	long r;
+	struct pt_header *h;
 
-	if (!create) {
-		/* inherited from our own execve: it must be what we made */
-		long size = plat_call(__NR_lseek, fd, 0, SEEK_END, 0, 0, 0);
-		if (size != (long)PT_SIZE || (r = pt_map(fd, false))) {
-			log_warn("the process registry inherited at fd %d is unusable; starting a new one", fd);
-			create = true;
-		}
+	p->pidtab_fd = -1;
+	/* Publishing stays open until boot.c's pidtab_end. */
+	pt_early_depth = 1;
+	if (first || fd < 0)
+		return 0; /* made when needed */
+	/* inherited from our own execve: it must be what we made */
+	long size = host_ret("lseek", plat_host_lseek(fd, 0, SEEK_END));
+	if (size != (long)PT_SIZE || pt_map(fd, false, &h)) {
+		log_warn("the process registry inherited at fd %d is unusable; starting a new one when needed", fd);
+		plat_host_close(fd);
+		return 0;
 	}
-	if (create) {
-		fd = (int)plat_call(__NR_memfd_create, (long)"coffer-pidtab", MFD_CLOEXEC, 0, 0, 0, 0);
-		if (fd < 0)
-			return fd;
-		if ((r = plat_call(__NR_ftruncate, fd, (long)PT_SIZE, 0, 0, 0, 0)) || (r = pt_map(fd, true))) {
-			plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
-			return (int)r;
-		}
-	}
-	if (create) {
-		/* out of the application's way, as the other runtime fds */
-		long h = fd_runtime_hide(fd);
-		if (h < 0)
-			return (int)h;
-		fd = (int)h;
-	} else {
-		plat_call(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
-		fd_runtime_add(fd);
-	}
+	plat_host_fcntl(fd, F_SETFD, FD_CLOEXEC);
+	fd_runtime_add(fd);
 	p->pidtab_fd = fd;
+	pt_install(h);
 	pt_enter_self();
-	/* The old image (if any) left our entry changing; the new one finishes
-	 * the change when it has booted (pidtab_end in boot.c). */
-	struct pt_entry *e = pt_entry(p->pid);
-	if (pid_in_range(p->pid)) {
-		e->depth = 1;
-		if (!(__atomic_load_n(&e->seq, __ATOMIC_RELAXED) & 1))
-			__atomic_add_fetch(&e->seq, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+long pidtab_prepare(void)
+{
+	struct rt_proc *p = current()->proc;
+	struct pt_header *h;
+
+	if (__atomic_load_n(&pt, __ATOMIC_ACQUIRE))
+		return 0;
+	rt_olock(&pt_make_lock);
+	long fd = pt ? 0 : pt_make(&h);
+	if (fd > 0) {
+		pt_install(h);
+		pt_enter_self();
+		/* a runtime fd, and published: the first process another can name */
+		pidtab_begin();
+		long r = fd_runtime_hide(fd); /* out of the application's way */
+		if (r >= 0)
+			p->pidtab_fd = (int)r;
+		else
+			log_warn("the process registry has no fd (%ld): an execve will start a new one", r);
+		pidtab_end();
+		uts_registry_made();
+		fd = 0;
 	}
+	rt_ounlock(&pt_make_lock);
+	if (fd < 0)
+		log_warn("cannot make the process registry (%ld)", fd);
 	return fd;
 }
 
 void pidtab_add_child(int pid, bool clone_parent)
 {
 	struct pidtab_stat st;
-	int parent = clone_parent ? (int)plat_call(__NR_getppid, 0, 0, 0, 0, 0, 0) : current()->proc->pid;
+	int parent = clone_parent ? (int)host_pid("getppid", plat_host_getppid()) : current()->proc->pid;
 
 	if (pid > 0 && !pidtab_stat(pid, &st) && st.ppid == parent)
 		pt_enter(pid, st.start);
@@ -332,22 +390,32 @@ void pidtab_child_start(bool forked)
 void pidtab_begin(void)
 {
 	struct rt_proc *p = current()->proc;
-	if (!pt || !pid_in_range(p->pid))
+	if (!p || !pid_in_range(p->pid))
 		return;
-	struct pt_entry *e = pt_entry(p->pid);
 	rt_olock(&pt_wlock);
-	if (e->depth++ == 0 && !(e->seq & 1))
-		__atomic_add_fetch(&e->seq, 1, __ATOMIC_RELEASE);
+	if (!pt) {
+		pt_early_depth++;
+	} else {
+		struct pt_entry *e = pt_entry(p->pid);
+		if (e->depth++ == 0 && !(e->seq & 1))
+			__atomic_add_fetch(&e->seq, 1, __ATOMIC_RELEASE);
+	}
 	rt_ounlock(&pt_wlock);
 }
 
 void pidtab_end(void)
 {
 	struct rt_proc *p = current()->proc;
-	if (!pt || !pid_in_range(p->pid))
+	if (!p || !pid_in_range(p->pid))
 		return;
-	struct pt_entry *e = pt_entry(p->pid);
 	rt_olock(&pt_wlock);
+	if (!pt) {
+		RT_ASSERT(pt_early_depth > 0);
+		pt_early_depth--;
+		rt_ounlock(&pt_wlock);
+		return;
+	}
+	struct pt_entry *e = pt_entry(p->pid);
 	RT_ASSERT(e->depth > 0);
 	if (--e->depth == 0) {
 		const struct mm_layout *m = &mm_layout;
@@ -407,7 +475,9 @@ bool pidtab_last_exit(void)
 {
 	int self = self_pid(), top = pt ? __atomic_load_n(&pt->max_pid, __ATOMIC_ACQUIRE) : 0;
 
-	if (!pt || !pid_in_range(self))
+	if (!pt)
+		return true; /* no other process was ever started */
+	if (!pid_in_range(self))
 		return false;
 	/* Mark ourselves first, then look: of two processes exiting at once,
 	 * at least one sees the other's mark (both atomics are sequentially
@@ -464,7 +534,7 @@ int pidtab_list(int *out, int max)
 /* Has the process behind pidfd fd been reaped? (A zombie has not.) */
 static bool pidfd_alive(long fd)
 {
-	long r = plat_call(__NR_pidfd_send_signal, fd, 0, 0, 0, 0, 0);
+	long r = host_zero("pidfd_send_signal", plat_signal_pidfd((int)fd, 0, NULL));
 	return r == 0 || r == -EPERM;
 }
 
@@ -477,11 +547,11 @@ long pidtab_pidfd(int pid, unsigned flags)
 	bool self = pid == self_pid();
 	if (!self && (!pt || !pid_in_range(pid) || !__atomic_load_n(&pt_entry(pid)->start, __ATOMIC_ACQUIRE)))
 		return -ESRCH;
-	long fd = plat_call(__NR_pidfd_open, pid, flags, 0, 0, 0, 0);
+	long fd = host_fd("pidfd_open", plat_host_pidfd_open(pid, flags));
 	if (fd < 0 || self)
 		return fd;
 	if (!pt_matches(pid, &st) || !pidfd_alive(fd)) {
-		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		plat_host_close((int)fd);
 		return -ESRCH;
 	}
 	return fd;
@@ -497,14 +567,14 @@ long pidtab_thread_pidfd(int tgid, int tid)
 
 	if (tid <= 0 || tgid <= 0)
 		return -ESRCH;
-	long fd = plat_call(__NR_pidfd_open, tid, PIDFD_THREAD, 0, 0, 0, 0);
+	long fd = host_fd("pidfd_open", plat_host_pidfd_open(tid, PIDFD_THREAD));
 	if (fd == -EINVAL)
 		return -ENOSYS; /* before Linux 6.9 */
 	if (fd < 0)
 		return -ESRCH;
 	/* while the thread lives (before and after), tgid is its group's */
 	if (status_field(tid, "Tgid:", &owner) || owner != tgid || !pidtab_owned(tgid) || !pidfd_alive(fd)) {
-		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		plat_host_close((int)fd);
 		return -ESRCH;
 	}
 	return fd;
@@ -538,7 +608,7 @@ long pidtab_fd_target(int fd)
 		 * below another directory fd, an fd received from elsewhere). */
 		char dir[64];
 		rt_snprintf(path, sizeof path, "%s/fd/%d", fd_host_proc(), fd);
-		long n = plat_call(__NR_readlinkat, AT_FDCWD, (long)path, (long)dir, sizeof dir - 1, 0, 0);
+		long n = host_len("readlinkat", plat_host_readlinkat(AT_FDCWD, path, dir, sizeof dir - 1), sizeof dir - 1);
 		if (n < 0)
 			return -EBADF;
 		dir[n] = 0;
@@ -581,7 +651,7 @@ long pidtab_view(int pid, struct pidtab_view *v)
 			return 1;
 		uint32_t s1 = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
 		if ((s1 & 1) || __atomic_load_n(&e->pstart, __ATOMIC_RELAXED) != st.start) {
-			plat_call(__NR_sched_yield, 0, 0, 0, 0, 0, 0);
+			plat_yield();
 			continue;
 		}
 		v->seq = s1;
@@ -684,7 +754,7 @@ bool pidtab_ipc_has(int kind, int id)
 long pidtab_ipc_add(int kind, int id)
 {
 	uint64_t k = ipc_key(kind, id);
-	if (!pt || id < 0)
+	if (pidtab_prepare() || id < 0)
 		return -ENOSPC;
 	if (pidtab_ipc_has(kind, id))
 		return 0;
@@ -707,5 +777,5 @@ void pidtab_ipc_remove(int kind, int id)
 
 uint64_t pidtab_token(void)
 {
-	return pt ? pt->token : 0;
+	return pidtab_prepare() ? 0 : pt->token;
 }

@@ -33,11 +33,15 @@ int pidtab_list(int *out, int max);
 /* ---- the registry's life (boot, fork, exec) ------------------------------ */
 
 /* At boot, before the application runs: map the registry inherited through
- * host fd `fd` (-1: none, or the first enclave of a run: make a new one),
- * and enter this process. Returns the host fd now holding the registry (a
- * runtime fd, close-on-exec) or -errno. Publishing stays open until
- * pidtab_end(). */
+ * host fd `fd` and enter this process. With none (-1, or the first enclave
+ * of a run) there is no registry until pidtab_prepare makes one. The fd
+ * becomes a runtime fd, close-on-exec. Returns 0 or -errno. Publishing
+ * stays open until pidtab_end(). */
 int pidtab_boot(int fd, bool first);
+/* Make the registry if there is none yet: before this process starts
+ * another (fork, vfork, clone without CLONE_THREAD), and for the run's
+ * host-wide objects (which need its token or its table). 0 or -errno. */
+long pidtab_prepare(void);
 /* The parent, as soon as the host fork or clone returned `pid`: enter the
  * child (its parent is us, or our parent with CLONE_PARENT). */
 void pidtab_add_child(int pid, bool clone_parent);
@@ -55,7 +59,7 @@ void pidtab_begin(void);
 void pidtab_end(void);
 
 /* The run's shared area for its host and domain names (syscall/uts.c lays
- * it out; zero in a new registry), or NULL before the registry is mapped. */
+ * it out; zero in a new registry), or NULL while there is no registry. */
 #define PIDTAB_UTS_SIZE 512
 void *pidtab_uts(void);
 
@@ -116,8 +120,9 @@ enum { PIDTAB_SHM = 1, PIDTAB_SEM = 2, PIDTAB_MSG = 3 };
 bool pidtab_ipc_has(int kind, int id);
 long pidtab_ipc_add(int kind, int id);
 void pidtab_ipc_remove(int kind, int id);
-/* A random number of this run (made with the registry): the prefix of the
- * host names of its POSIX message queues. */
+/* A random number of this run (made with the registry, which this makes if
+ * needed; 0 if it cannot be made): the prefix of the host names of its POSIX
+ * message queues and shared-memory mounts. */
 uint64_t pidtab_token(void);
 
 /* Facts from /proc/PID/stat and status of a host process (any process; the

@@ -24,6 +24,7 @@
 #include "../mm/mm.h"
 #include "../syscall/sys.h"
 #include "proc.h"
+#include "../lib/host.h"
 
 #define UNBLOCKABLE (K_SIGBIT(K_SIGKILL) | K_SIGBIT(K_SIGSTOP))
 #define SYNC_SIGNALS                                                                 \
@@ -167,8 +168,8 @@ static bool thread_directed(int sig, const struct ksiginfo *info)
 static void requeue(struct rt_thread *t, int sig, struct ksiginfo *info)
 {
 	long r = thread_directed(sig, info)
-			 ? plat_call(__NR_rt_tgsigqueueinfo, t->proc->pid, t->tid, sig, (long)info, 0, 0)
-			 : plat_call(__NR_rt_sigqueueinfo, t->tid, sig, (long)info, 0, 0, 0);
+			 ? plat_signal_thread(t->proc->pid, t->tid, sig, info)
+			 : plat_signal_process(t->tid, sig, info);
 	if (r)
 		log_warn("signal %d could not be queued again (%ld) and is lost", sig, r);
 }
@@ -187,7 +188,7 @@ static void host_default(struct rt_thread *t, struct kucontext *ctx, int sig)
 	rt_unlock(&p->lock);
 	plat_sig_set_mode(sig, PLAT_SIG_DEFAULT, 0);
 	ctx->uc_sigmask &= ~K_SIGBIT(sig);
-	plat_call(__NR_tgkill, p->pid, t->tid, sig, 0, 0, 0);
+	plat_signal_thread(p->pid, t->tid, sig, NULL);
 }
 
 static void dispatch(struct rt_thread *t, struct kucontext *ctx, int sig, struct ksiginfo *info);

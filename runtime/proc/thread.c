@@ -13,6 +13,7 @@
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
 #include "proc.h"
+#include "../lib/host.h"
 
 static struct rt_lock slot_lock = RT_LOCK_INIT;
 static struct rt_thread *slots[MM_SLOTS];
@@ -65,8 +66,7 @@ struct rt_thread *thread_boot(void)
 	rt_unlock(&slot_lock);
 	if (t) {
 		uintptr_t lo = RT_ALIGN_DOWN(t->tls.stack_hi - BOOT_STACK_POPULATE, RT_PAGE_SIZE);
-		plat_call(__NR_madvise, (long)lo, (long)(t->tls.stack_hi - lo), 23 /* MADV_POPULATE_WRITE */, 0, 0,
-			  0); /* Linux 5.14; without it the pages fault in as used */
+		plat_mem_populate(lo, t->tls.stack_hi - lo); /* Linux 5.14; without it the pages fault in as used */
 	}
 	return t;
 }

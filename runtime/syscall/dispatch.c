@@ -16,6 +16,7 @@
 #include "../mm/mm.h"
 #include "../proc/proc.h"
 #include "sys.h"
+#include "../lib/host.h"
 
 bool sys_trace;
 bool sys_patch;
@@ -32,18 +33,24 @@ const struct sys_entry sys_table[SYS_NR_MAX] = {
 #undef NOSYS
 #undef FALLBACK
 
+/* The interruptible path for calls that may wait (SYS_BLOCK), the direct
+ * one for the others. */
+static inline long host_forward(const struct sys_call *c, const long a[6])
+{
+	if (c->e && (c->e->flags & SYS_BLOCK))
+		return plat_forward(c->nr, a);
+	return plat_forward_now(c->nr, a);
+}
+
 RT_HOT long sys_host(struct sys_call *c, long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	if (c->e && (c->e->flags & SYS_BLOCK)) {
-		long a[6] = { a0, a1, a2, a3, a4, a5 };
-		return plat_forward(c->nr, a);
-	}
-	return plat_call(c->nr, a0, a1, a2, a3, a4, a5);
+	long a[6] = { a0, a1, a2, a3, a4, a5 };
+	return host_forward(c, a);
 }
 
 RT_HOT long sys_forward(struct sys_call *c)
 {
-	return sys_host(c, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+	return host_forward(c, c->a); /* the arguments as they are: no copy */
 }
 
 /* Warn once per call number and process (the bitmap is copied by fork). */

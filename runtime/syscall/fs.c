@@ -21,6 +21,7 @@
 #include "../proc/pidtab.h"
 #include "../proc/proc.h"
 #include "sys.h"
+#include "../lib/host.h"
 
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -76,7 +77,7 @@ static long fd_stat(int fd, struct kstat_buf *st)
 	struct file *f = fd_get(fd);
 	if (!f)
 		return -EBADF;
-	long r = f->ops->host ? plat_call(__NR_fstat, fd, (long)st, 0, 0, 0, 0) : file_stat(f, st);
+	long r = f->ops->host ? host_stat("fstat", plat_host_fstat(fd, &st->k), &st->k) : file_stat(f, st);
 	file_put(f);
 	return r;
 }
@@ -123,7 +124,7 @@ struct file *vfs_open_file(const char *abs, int flags, long *fd)
 
 void vfs_file_close(struct file *f, long fd)
 {
-	plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	plat_host_close((int)fd);
 	file_put(f);
 }
 
@@ -258,7 +259,7 @@ static long do_access(int dirfd, uintptr_t upath, int mode, int flags)
 		return r;
 	if (empty) {
 		if (dirfd != VFS_AT_FDCWD)
-			return fd_owned(dirfd, true) ? plat_call(439, dirfd, (long)"", mode, flags, 0, 0)
+			return fd_owned(dirfd, true) ? host_zero("faccessat2", plat_host_faccessat(dirfd, "", mode, flags))
 						      : ((mode & 2) ? -EACCES : 0);
 		r = vfs_resolve(VFS_AT_FDCWD, ".", u.abs, &u.p);
 		if (r)
@@ -302,7 +303,7 @@ static long do_readlink(int dirfd, uintptr_t upath, uintptr_t ubuf, long size)
 	if (empty) {
 		if (dirfd == VFS_AT_FDCWD)
 			return -ENOENT;
-		return plat_call(__NR_readlinkat, dirfd, (long)"", (long)ubuf, size, 0, 0);
+		return host_len("readlinkat", plat_host_readlinkat(dirfd, "", (char *)ubuf, (size_t)size), (size_t)size);
 	}
 	NEED_OP(&u, readlink);
 	r = OP(&u, readlink)(&u.p, buf, RT_MIN((size_t)size, sizeof buf));
@@ -609,7 +610,7 @@ static long do_utimens(int dirfd, uintptr_t upath, const struct kts *times, int 
 			return 0; /* runtime-backed: times are not kept */
 		if (fd_on_readonly_mount(dirfd))
 			return -EROFS;
-		return plat_call(__NR_utimensat, dirfd, 0, (long)times, flags, 0, 0);
+		return host_zero("utimensat", plat_host_utimensat(dirfd, NULL, (const struct ktimespec *)times, flags));
 	}
 	if ((r = resolve_f(dirfd, upath, &u, NULL, nofollow_if(flags))))
 		return r;
@@ -808,7 +809,7 @@ long sys_inotify_add_watch(struct sys_call *c)
 		return r;
 	if (!OP(&u, host_path) || (r = OP(&u, host_path)(&u.p, hp, sizeof hp)))
 		return r ? r : -EACCES;
-	return plat_call(__NR_inotify_add_watch, c->a[0], (long)hp, c->a[2], 0, 0, 0);
+	return host_ret("inotify_add_watch", plat_host_inotify_add_watch((int)c->a[0], hp, (uint32_t)c->a[2]));
 }
 
 /* ---- working directory, umask -------------------------------------------------------- */
@@ -879,7 +880,7 @@ long sys_umask(struct sys_call *c)
 	unsigned old = p->umask;
 	p->umask = (unsigned)c->a[0] & 0777;
 	rt_unlock(&p->lock);
-	plat_call(__NR_umask, c->a[0] & 0777, 0, 0, 0, 0, 0);
+	plat_host_umask((unsigned)c->a[0] & 0777);
 	return old;
 }
 
@@ -892,7 +893,7 @@ long sys_close(struct sys_call *c)
 
 	if (!f)
 		return -EBADF;
-	long r = plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	long r = host_zero("close", plat_host_close(fd));
 	file_put(f);
 	return r == -EBADF ? 0 : r;
 }
@@ -900,7 +901,7 @@ long sys_close(struct sys_call *c)
 /* Close (or mark close-on-exec) [lo, hi] on the host and in the table. */
 static long close_span(unsigned lo, unsigned hi, unsigned flags)
 {
-	long r = plat_call(__NR_close_range, lo, hi, flags, 0, 0, 0);
+	long r = host_zero("close_range", plat_host_close_range(lo, hi, flags));
 	if (r || (flags & CLOSE_RANGE_CLOEXEC))
 		return r;
 	struct fd_table *t = fdt_current();
@@ -964,15 +965,15 @@ static long dup_to_free(int oldfd, int newfd, int flags)
 	int cmd = (flags & O_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD;
 
 	for (int tries = 0; tries < 64; tries++) {
-		long r = plat_call(__NR_fcntl, oldfd, cmd, newfd, 0, 0, 0);
+		long r = host_fd("fcntl", plat_host_fcntl(oldfd, cmd, newfd));
 		if (r == -EINVAL)
 			return -EBADF; /* newfd past RLIMIT_NOFILE, as dup2 says it */
 		if (r < 0 || r == newfd)
 			return r;
-		plat_call(__NR_close, r, 0, 0, 0, 0, 0);
+		plat_host_close((int)r);
 		if (fd_owned(newfd, false))
 			return 1;
-		plat_call(__NR_sched_yield, 0, 0, 0, 0, 0, 0);
+		plat_yield();
 	}
 	return -EBUSY;
 }
@@ -1002,11 +1003,13 @@ static long dup_to(int oldfd, int newfd, int flags, long nr)
 		}
 	}
 	if (nr == __NR_dup)
-		r = plat_call(__NR_dup, oldfd, 0, 0, 0, 0, 0);
+		r = host_fd("dup", plat_host_dup(oldfd));
 	else if (nr == __NR_dup2)
-		r = plat_call(__NR_dup2, oldfd, newfd, 0, 0, 0, 0);
+		r = host_fd("dup2", plat_host_dup2(oldfd, newfd));
 	else
-		r = plat_call(__NR_dup3, oldfd, newfd, flags, 0, 0, 0);
+		r = host_fd("dup3", plat_host_dup3(oldfd, newfd, flags));
+	if (nr != __NR_dup && r >= 0 && r != newfd)
+		r = host_refuse("dup2", r, "not the fd asked for");
 	if (r < 0) {
 		file_put(f);
 		return r;
@@ -1047,7 +1050,7 @@ long sys_fcntl(struct sys_call *c)
 		struct file *f = fd_get(fd);
 		if (!f)
 			return -EBADF;
-		long r = plat_call(__NR_fcntl, fd, cmd, c->a[2], 0, 0, 0);
+		long r = host_fd("fcntl", plat_host_fcntl(fd, cmd, c->a[2]));
 		if (r < 0) {
 			file_put(f);
 			return r;
@@ -1066,7 +1069,7 @@ long sys_fcntl(struct sys_call *c)
 		long r = pidtab_owner_ok((int)c->a[2]);
 		if (r)
 			return r;
-		return plat_call(__NR_fcntl, fd, cmd, c->a[2], 0, 0, 0);
+		return host_zero("fcntl", plat_host_fcntl(fd, cmd, c->a[2]));
 	}
 	case F_SETOWN_EX: {
 		struct f_owner_ex own;
@@ -1081,7 +1084,8 @@ long sys_fcntl(struct sys_call *c)
 			r = pidtab_owner_ok(own.pid);
 		if (r)
 			return r;
-		return plat_call(__NR_fcntl, fd, cmd, (long)&own, 0, 0, 0);
+		long a[6] = { fd, cmd, (long)&own };
+		return plat_forward_now(__NR_fcntl, a);
 	}
 	case F_GETLK:
 	case F_SETLK:
@@ -1095,7 +1099,8 @@ long sys_fcntl(struct sys_call *c)
 		/* Never waits, so never interrupted on Linux: the
 		 * interruptible path would fail it with EINTR whenever a
 		 * signal is already held. */
-		return plat_call(__NR_fcntl, fd, cmd, c->a[2], 0, 0, 0);
+		long a[6] = { fd, cmd, c->a[2] };
+		return plat_forward_now(__NR_fcntl, a);
 	}
 }
 
@@ -1115,20 +1120,20 @@ static long install_pair(long r, int *fds, uintptr_t ufds, int flags)
 long sys_pipe(struct sys_call *c)
 {
 	int fds[2];
-	return install_pair(plat_call(__NR_pipe2, (long)fds, 0, 0, 0, 0, 0), fds, (uintptr_t)c->a[0], 0);
+	return install_pair(host_pair("pipe2", plat_host_pipe2(fds, 0), fds), fds, (uintptr_t)c->a[0], 0);
 }
 
 long sys_pipe2(struct sys_call *c)
 {
 	int fds[2];
-	return install_pair(plat_call(__NR_pipe2, (long)fds, c->a[1], 0, 0, 0, 0), fds, (uintptr_t)c->a[0],
+	return install_pair(host_pair("pipe2", plat_host_pipe2(fds, (int)c->a[1]), fds), fds, (uintptr_t)c->a[0],
 			    (int)c->a[1]);
 }
 
 long sys_socketpair(struct sys_call *c)
 {
 	int fds[2];
-	return install_pair(plat_call(__NR_socketpair, c->a[0], c->a[1], c->a[2], (long)fds, 0, 0), fds,
+	return install_pair(host_pair("socketpair", plat_host_socketpair((int)c->a[0], (int)c->a[1], (int)c->a[2], fds), fds), fds,
 			    (uintptr_t)c->a[3], 0);
 }
 
@@ -1153,7 +1158,7 @@ long sys_memfd_create(struct sys_call *c)
 	if (r < 0)
 		return r == -ENAMETOOLONG ? -EINVAL : r;
 	rt_snprintf(path, sizeof path, "/memfd:%s", name);
-	return fd_install_host(plat_call(__NR_memfd_create, (long)name, c->a[1], 0, 0, 0, 0), path, 0);
+	return fd_install_host(plat_host_memfd_create(name, (unsigned)c->a[1]), path, 0);
 }
 
 static long signalfd_common(struct sys_call *c, int flags)
@@ -1166,7 +1171,7 @@ static long signalfd_common(struct sys_call *c, int flags)
 	if (uaccess_copy_from(&mask, (uintptr_t)c->a[1], 8))
 		return -EFAULT;
 	mask = sig_host_mask(mask);
-	long r = plat_call(__NR_signalfd4, fd, (long)&mask, 8, flags, 0, 0);
+	long r = host_ret("signalfd4", plat_host_signalfd(fd, mask, flags));
 	if (fd == -1)
 		return fd_install_host(r, NULL, 0);
 	return r;
@@ -1266,9 +1271,10 @@ static long events_check(const long *a)
 
 static int64_t monotonic_ns(void)
 {
-	long ts[2] = { 0, 0 };
-	plat_call(__NR_clock_gettime, 1 /* CLOCK_MONOTONIC */, (long)ts, 0, 0, 0, 0);
-	return (int64_t)ts[0] * 1000000000 + ts[1];
+	struct ktimespec ts;
+	if (host_time("clock_gettime", plat_clock_gettime(1 /* CLOCK_MONOTONIC */, &ts), &ts))
+		return 0;
+	return ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /*

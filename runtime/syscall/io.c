@@ -19,6 +19,7 @@
 #include "../mm/mm.h"
 #include "../proc/proc.h"
 #include "sys.h"
+#include "../lib/host.h"
 
 /* The runtime-backed file behind fd (one reference), or NULL: then *err is
  * 0 for a host-backed fd (forward the call) or -EBADF. */
@@ -123,12 +124,12 @@ static long host_rw(struct sys_call *c)
 	if (r != -EINTR)
 		return r;
 	struct kstat_buf st;
-	if (plat_call(__NR_fstat, c->a[0], (long)&st, 0, 0, 0, 0))
+	if (host_stat("fstat", plat_host_fstat((int)c->a[0], &st.k), &st.k))
 		return r;
 	unsigned type = st.st.st_mode & S_IFMT;
 	if (type != S_IFREG && type != S_IFBLK)
 		return r;
-	return plat_call(c->nr, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+	return plat_forward_now(c->nr, c->a);
 }
 
 static long rw_one(struct sys_call *c, bool write, long off)
@@ -399,7 +400,7 @@ long vfs_file_pread(struct file *f, long fd, void *buf, size_t n, long off)
 	if (f->ops->host) {
 		size_t got = 0;
 		while (got < n) {
-			long r = plat_call(__NR_pread64, fd, (long)((char *)buf + got), (long)(n - got), off + (long)got, 0, 0);
+			long r = host_len("pread", plat_host_pread((int)fd, (char *)buf + got, n - got, off + (long)got), n - got);
 			if (r == -EINTR)
 				continue;
 			if (r < 0)
@@ -421,7 +422,7 @@ long vfs_file_pread(struct file *f, long fd, void *buf, size_t n, long off)
 long vfs_file_mmap(struct file *f, long fd, uintptr_t addr, size_t len, int prot, int flags, long off)
 {
 	if (f->ops->host)
-		return plat_call(__NR_mmap, (long)addr, (long)len, prot, flags, fd, off);
+		return plat_mem_map(addr, len, prot, flags, (int)fd, off);
 	/* A runtime-backed file is copied into private memory: the host must
 	 * not be able to change what the application mapped. */
 	if (!f->ops->pread)
@@ -434,7 +435,7 @@ long vfs_file_mmap(struct file *f, long fd, uintptr_t addr, size_t len, int prot
 		return -EINVAL;
 	int aflags = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_NORESERVE | MAP_32BIT | MAP_GROWSDOWN)) |
 		     MAP_PRIVATE | MAP_ANONYMOUS;
-	long a = plat_call(__NR_mmap, (long)addr, (long)len, PROT_READ | PROT_WRITE, aflags, -1, 0);
+	long a = plat_mem_map(addr, len, PROT_READ | PROT_WRITE, aflags, -1, 0);
 	if (a < 0 && a > -4096)
 		return a;
 	if (!mm_user_ok((uintptr_t)a, len))
@@ -444,15 +445,14 @@ long vfs_file_mmap(struct file *f, long fd, uintptr_t addr, size_t len, int prot
 	 * page fault each (a program's text is thousands of pages). */
 	long size = f->ops->size ? f->ops->size(f) : -1;
 	if (size > off)
-		plat_call(__NR_madvise, a, (long)RT_MIN(len, (size_t)(size - off)), 23 /* MADV_POPULATE_WRITE */, 0,
-			  0, 0);
+		plat_mem_populate((uintptr_t)a, RT_MIN(len, (size_t)(size - off)));
 	long r = f->ops->pread(f, (void *)a, len, off, true);
 	rt_unlock(&f->lock);
 	if (r < 0) {
-		plat_call(__NR_munmap, a, (long)len, 0, 0, 0, 0);
+		plat_mem_unmap((uintptr_t)a, len);
 		return r;
 	}
 	if (prot != (PROT_READ | PROT_WRITE))
-		plat_call(__NR_mprotect, a, (long)len, prot, 0, 0, 0);
+		plat_mem_protect((uintptr_t)a, len, prot);
 	return a;
 }

@@ -27,6 +27,7 @@
 #include "../mm/mm.h"
 #include "../proc/pidtab.h"
 #include "sys.h"
+#include "../lib/host.h"
 
 /* The commands of shmctl, semctl and msgctl that take an index or report
  * on every object of the host (their numbers overlap between the kinds). */
@@ -69,8 +70,7 @@ static long ipc_get(struct sys_call *c, int kind, int flg_arg)
 	}
 	if (r >= 0 && pidtab_ipc_add(kind, (int)r)) {
 		/* an id we could not record would be lost to us: undo */
-		plat_call(kind == PIDTAB_SHM ? __NR_shmctl : kind == PIDTAB_SEM ? __NR_semctl : __NR_msgctl, r,
-			  kind == PIDTAB_SEM ? 0 : IPC_RMID, kind == PIDTAB_SEM ? IPC_RMID : 0, 0, 0, 0);
+		plat_host_ipc_rmid(kind == PIDTAB_SHM ? 0 : kind == PIDTAB_SEM ? 1 : 2, (int)r);
 		return -ENOSPC;
 	}
 	return r;
@@ -93,8 +93,7 @@ static long ipc_ctl(struct sys_call *c, int kind, int cmd_arg)
 	if (kind == PIDTAB_SHM && (cmd & ~IPC_64) == IPC_RMID && r == 0) {
 		/* the id stays valid while attached; Linux lets IPC_STAT find
 		 * it until then, so it is forgotten when shmctl says EINVAL */
-		struct { char b[128]; } ds;
-		if (plat_call(__NR_shmctl, id, IPC_STAT, (long)&ds, 0, 0, 0) < 0)
+		if (plat_host_shm_exists(id) < 0)
 			pidtab_ipc_remove(kind, id);
 	}
 	return r;
@@ -137,7 +136,10 @@ static long mq_name(uintptr_t uname, char *out, size_t n)
 	long r = uaccess_strncpy(name, uname, sizeof name);
 	if (r < 0)
 		return r;
-	if ((size_t)rt_snprintf(out, n, "coffer.%016lx.%s", (unsigned long)pidtab_token(), name) > MQ_NAME_MAX)
+	uint64_t token = pidtab_token();
+	if (!token)
+		return -ENOMEM; /* no registry, so no name of this run's own */
+	if ((size_t)rt_snprintf(out, n, "coffer.%016lx.%s", (unsigned long)token, name) > MQ_NAME_MAX)
 		return -ENAMETOOLONG;
 	return 0;
 }

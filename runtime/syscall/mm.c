@@ -10,6 +10,7 @@
 #include "../fs/vfs.h"
 #include "../mm/mm.h"
 #include "sys.h"
+#include "../lib/host.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -121,7 +122,7 @@ long sys_membarrier(struct sys_call *c)
 	if (reg && !(__atomic_load_n(&app_membarrier, __ATOMIC_RELAXED) & reg)) {
 		/* the host would answer for the runtime's registration: check
 		 * the command is one it serves, then answer for the program */
-		long q = plat_call(__NR_membarrier, MB_QUERY, 0, 0, 0, 0, 0);
+		long q = host_ret("membarrier", plat_host_membarrier_query());
 		return q >= 0 && (q & cmd) ? -EPERM : -EINVAL;
 	}
 	return sys_forward(c);

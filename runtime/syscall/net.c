@@ -33,6 +33,7 @@
 #include "../mm/mm.h"
 #include "../proc/proc.h"
 #include "sys.h"
+#include "../lib/host.h"
 
 /* <sys/socket.h> values the uapi headers leave out */
 #ifndef AF_NETLINK
@@ -133,8 +134,10 @@ static uint32_t recall(int fd, bool bound, union saddr *a)
 
 static long sock_opt(int fd, int opt)
 {
-	int v = 0, len = sizeof v;
-	long r = plat_call(__NR_getsockopt, fd, SOL_SOCKET, opt, (long)&v, (long)&len, 0);
+	int v = 0;
+	unsigned len = sizeof v;
+	long r = plat_host_getsockopt(fd, SOL_SOCKET, opt, &v, &len);
+	r = host_fits("getsockopt", r, len, sizeof v);
 	return r < 0 ? r : v;
 }
 
@@ -257,7 +260,7 @@ static void addr_done(struct addr_in *in, long r)
 		vfs_record('U', in->abs);
 	in->record = false;
 	if (in->hold >= 0)
-		plat_call(__NR_close, in->hold, 0, 0, 0, 0, 0);
+		plat_host_close((int)in->hold);
 	in->hold = -1;
 }
 
@@ -397,12 +400,15 @@ long sys_getpeername(struct sys_call *c)
 long sys_getsockopt(struct sys_call *c)
 {
 	union saddr a;
-	int klen = SS_MAX, len;
+	unsigned klen = SS_MAX;
+	int len;
 
 	if (vfs_host_view || c->a[1] != SOL_SOCKET || c->a[2] != SO_PEERNAME)
 		return sys_forward(c);
-	long r = plat_call(__NR_getpeername, c->a[0], (long)&a, (long)&klen, 0, 0, 0);
+	long r = plat_host_getpeername((int)c->a[0], &a, &klen);
 	if (r == -ENOTSOCK)
+		return r;
+	if ((r = host_fits("getpeername", r, klen, SS_MAX)) == -EIO)
 		return r;
 	if (uaccess_copy_from(&len, (uintptr_t)c->a[4], sizeof len))
 		return -EFAULT;
@@ -434,7 +440,7 @@ static long do_accept(struct sys_call *c, long flags)
 		uint32_t n = addr_out(lfd, &a, (uint32_t)klen, NAME_OTHER);
 		long r = addr_to_user(&a, n, (uintptr_t)c->a[1], (uintptr_t)c->a[2]);
 		if (r) { /* as Linux: the connection is dropped */
-			plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+			plat_host_close((int)fd);
 			return r;
 		}
 	}

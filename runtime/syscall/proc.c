@@ -26,6 +26,7 @@
 #include "../proc/pidtab.h"
 #include "../proc/proc.h"
 #include "sys.h"
+#include "../lib/host.h"
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
@@ -112,7 +113,7 @@ long sys_futex(struct sys_call *c)
 	bool waits = cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_WAIT_REQUEUE_PI ||
 		     cmd == FUTEX_LOCK_PI || cmd == FUTEX_LOCK_PI2;
 	if (!waits)
-		return plat_call(__NR_futex, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+		return plat_forward_now(__NR_futex, c->a);
 	long r = sys_forward(c);
 	if (r == -EINTR && waits && c->a[3])
 		c->no_restart = true;
@@ -256,8 +257,8 @@ long sys_kcmp(struct sys_call *c)
 static int who_select(int which, long who, int *out, int max)
 {
 	if (who == 0)
-		who = which == PRIO_PGRP ? plat_call(__NR_getpgid, 0, 0, 0, 0, 0, 0)
-					: plat_call(__NR_getuid, 0, 0, 0, 0, 0, 0);
+		who = which == PRIO_PGRP ? host_pid("getpgid", plat_host_getpgrp())
+					: host_id("getuid", plat_host_getuid());
 	return pidtab_select(which == PRIO_PGRP ? PIDTAB_PGRP : PIDTAB_UID, who, out, max);
 }
 
@@ -273,7 +274,10 @@ long sys_getpriority(struct sys_call *c)
 	int n = who_select(which, c->a[1], pids, RT_ARRAY_LEN(pids));
 	long best = -ESRCH;
 	for (int i = 0; i < n; i++) {
-		long r = plat_call(__NR_getpriority, PRIO_PROCESS, pids[i], 0, 0, 0, 0);
+		long r = plat_host_getpriority(pids[i]);
+		if (r > 40)
+			r = host_refuse("getpriority", r, "not 20 - nice");
+		r = host_ret("getpriority", r);
 		if (r > best)
 			best = r;
 	}
@@ -291,7 +295,7 @@ long sys_setpriority(struct sys_call *c)
 	int n = who_select(which, c->a[1], pids, RT_ARRAY_LEN(pids));
 	long err = -ESRCH;
 	for (int i = 0; i < n; i++) {
-		long r = plat_call(__NR_setpriority, PRIO_PROCESS, pids[i], c->a[2], 0, 0, 0);
+		long r = host_zero("setpriority", plat_host_setpriority(pids[i], (int)c->a[2]));
 		if (r < 0 && r != -ESRCH)
 			err = r;
 		else if (!r && err == -ESRCH)
@@ -312,7 +316,7 @@ long sys_ioprio_get(struct sys_call *c)
 	int n = who_select(which == IOPRIO_WHO_PGRP ? PRIO_PGRP : PRIO_USER, c->a[1], pids, RT_ARRAY_LEN(pids));
 	long best = -ESRCH;
 	for (int i = 0; i < n; i++) {
-		long r = plat_call(__NR_ioprio_get, IOPRIO_WHO_PROCESS, pids[i], 0, 0, 0, 0);
+		long r = host_ret("ioprio_get", plat_host_ioprio_get(pids[i]));
 		if (r >= 0 && (best == -ESRCH || r < best))
 			best = r;
 	}
@@ -330,7 +334,7 @@ long sys_ioprio_set(struct sys_call *c)
 	int n = who_select(which == IOPRIO_WHO_PGRP ? PRIO_PGRP : PRIO_USER, c->a[1], pids, RT_ARRAY_LEN(pids));
 	long err = -ESRCH;
 	for (int i = 0; i < n; i++) {
-		long r = plat_call(__NR_ioprio_set, IOPRIO_WHO_PROCESS, pids[i], c->a[2], 0, 0, 0);
+		long r = host_zero("ioprio_set", plat_host_ioprio_set(pids[i], (int)c->a[2]));
 		if (r < 0 && r != -ESRCH)
 			err = r;
 		else if (!r && err == -ESRCH)
@@ -360,7 +364,7 @@ long sys_pidfd_open(struct sys_call *c)
 		return tgid;
 	long fd = sys_forward(c);
 	if (fd >= 0 && pidtab_tid_owner(pid) != tgid) {
-		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		plat_host_close((int)fd);
 		return -ESRCH;
 	}
 	return fd_install_host(fd, NULL, 0);
@@ -375,7 +379,7 @@ static bool served_by_runtime(long fd)
 	char link[48], target[RT_PATH_MAX];
 
 	rt_snprintf(link, sizeof link, "%s/fd/%ld", fd_host_proc(), fd);
-	long n = plat_call(__NR_readlink, (long)link, (long)target, sizeof target - 1, 0, 0, 0);
+	long n = host_len("readlinkat", plat_host_readlinkat(VFS_AT_FDCWD, link, target, sizeof target - 1), sizeof target - 1);
 	if (n < 0)
 		return true;
 	target[n] = 0;
@@ -421,12 +425,12 @@ long sys_pidfd_getfd(struct sys_call *c)
 				return -EBADF;
 		long fd = sys_forward(c);
 		if (fd >= 0 && served_by_runtime(fd)) {
-			plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+			plat_host_close((int)fd);
 			return -EPERM;
 		}
 		if (fd < 0 || r == 1 || pidtab_view_same((int)pid, &v))
 			return fd_install_host(fd, NULL, 0);
-		plat_call(__NR_close, fd, 0, 0, 0, 0, 0); /* it changed meanwhile: again */
+		plat_host_close((int)fd); /* it changed meanwhile: again */
 	}
 }
 

@@ -10,6 +10,7 @@
 #include "../proc/pidtab.h"
 #include "../proc/proc.h"
 #include "sys.h"
+#include "../lib/host.h"
 
 long sys_rt_sigaction(struct sys_call *c)
 {
@@ -80,7 +81,7 @@ long sys_rt_sigpending(struct sys_call *c)
 
 	if ((unsigned long)c->a[1] > 8)
 		return -EINVAL;
-	long r = plat_call(__NR_rt_sigpending, (long)&set, 8, 0, 0, 0, 0);
+	long r = host_zero("rt_sigpending", plat_sig_pending(&set));
 	if (r)
 		return r;
 	set |= __atomic_load_n(&current()->held, __ATOMIC_RELAXED);
@@ -151,8 +152,8 @@ static long send_to(int pid, int sig, const struct ksiginfo *info)
 	long fd = pidtab_pidfd(pid, 0);
 	if (fd < 0)
 		return fd == -EINVAL ? -ESRCH : fd;
-	long r = plat_call(__NR_pidfd_send_signal, fd, sig, (long)info, 0, 0, 0);
-	plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+	long r = host_zero("pidfd_send_signal", plat_signal_pidfd((int)fd, sig, info));
+	plat_host_close((int)fd);
 	return r;
 }
 
@@ -202,8 +203,10 @@ long sys_kill(struct sys_call *c)
 		return send_to(pid, sig, NULL);
 	if (sig < 0 || sig > K_NSIG)
 		return -EINVAL;
-	if (pid == 0)
-		return send_to_group((int)plat_call(__NR_getpgid, 0, 0, 0, 0, 0, 0), sig, NULL);
+	if (pid == 0) {
+		long pgrp = host_pid("getpgid", plat_host_getpgrp());
+		return pgrp < 0 ? pgrp : send_to_group((int)pgrp, sig, NULL);
+	}
 	if (pid == -1)
 		return send_to_all(sig);
 	if (pid == INT_MIN)
@@ -223,15 +226,13 @@ static long send_to_thread(int tgid, int tid, int sig, const struct ksiginfo *in
 {
 	long fd = pidtab_thread_pidfd(tgid, tid);
 	if (fd >= 0) {
-		long r = plat_call(__NR_pidfd_send_signal, fd, sig, (long)info, 0, 0, 0);
-		plat_call(__NR_close, fd, 0, 0, 0, 0, 0);
+		long r = host_zero("pidfd_send_signal", plat_signal_pidfd((int)fd, sig, info));
+		plat_host_close((int)fd);
 		return r;
 	}
 	if (fd != -ENOSYS || !pidtab_owned(tgid))
 		return -ESRCH;
-	if (info)
-		return plat_call(__NR_rt_tgsigqueueinfo, tgid, tid, sig, (long)info, 0, 0);
-	return plat_call(__NR_tgkill, tgid, tid, sig, 0, 0, 0);
+	return host_zero("tgkill", plat_signal_thread(tgid, tid, sig, info));
 }
 
 long sys_tkill(struct sys_call *c)

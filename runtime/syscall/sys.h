@@ -107,9 +107,11 @@ void sys_trace_now(struct sys_call *c, const char *result);
  * /proc/sys/kernel (uts.c). */
 struct new_utsname;
 void uts_get(struct new_utsname *u);
-/* At boot, once the process registry is mapped: the run's first enclave
- * sets the names the run starts with. */
+/* At boot, after pidtab_boot: the run's first enclave sets the names the
+ * run starts with (into the registry once there is one). */
 void uts_boot(void);
+/* The process registry was made (pidtab_prepare): share the run's names. */
+void uts_registry_made(void);
 
 /* Handlers, one family per file. */
 #define SC(nr, name, handler, spec, flags) long handler(struct sys_call *c);

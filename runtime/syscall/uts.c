@@ -12,7 +12,8 @@
  * moment), then changed only by sethostname and setdomainname, which never
  * reach the host. Every process of the run sees a change at once: the
  * names live in the process registry's shared memory (pidtab_uts), which
- * every process of the run maps and execve hands on.
+ * every process of the run maps and execve hands on; until the registry is
+ * made (the run is one process until then: pidtab.c), in this process.
  *
  * The kernel's type, release, version and machine stay the host's, checked
  * to be printable: the system calls do go to that kernel, and programs look
@@ -36,6 +37,7 @@
 #include "../mm/uaccess.h"
 #include "../proc/pidtab.h"
 #include "sys.h"
+#include "../lib/host.h"
 
 #define UTS_MAGIC 0x3173656d616e7475ULL /* "utnames1" */
 #define UTS_TAKEOVER 10000               /* yields before a change counts as dead */
@@ -85,7 +87,7 @@ static void write_name(struct uts_area *a, bool domain, const char *s, size_t le
 		unsigned stable = (g / 2) & 1;
 		if (g & 1) {
 			if (tries < UTS_TAKEOVER) {
-				plat_call(__NR_sched_yield, 0, 0, 0, 0, 0, 0);
+				plat_yield();
 				continue;
 			}
 			/* its writer is gone: mend its slot, end its change */
@@ -123,13 +125,30 @@ static void first_names(const struct new_utsname *host, struct uts_names *n)
 	str_copy(n->domain, *domain ? domain : "(none)", sizeof n->domain);
 }
 
+_Static_assert(sizeof(struct new_utsname) == sizeof(struct kutsname), "struct new_utsname");
+
 static void host_uname(struct new_utsname *u)
 {
+	struct kutsname *k = (struct kutsname *)u;
 	memset(u, 0, sizeof *u);
-	if (plat_call(__NR_uname, (long)u, 0, 0, 0, 0, 0) < 0) {
+	if (host_utsname("uname", plat_host_uname(k), k) < 0) {
+		memset(u, 0, sizeof *u);
 		str_copy(u->sysname, "Linux", sizeof u->sysname);
 		str_copy(u->machine, "x86_64", sizeof u->machine);
 	}
+}
+
+/* The names this run started with, while it has no registry yet (then it
+ * is one process: pidtab.c). */
+static struct uts_names uts_first;
+static bool uts_have_first;
+
+/* Put the first names into a registry's area that has none. */
+static void share_first(struct uts_area *a)
+{
+	memcpy(&a->slot[0], &uts_first, sizeof a->slot[0]);
+	a->gen = 0;
+	__atomic_store_n(&a->magic, UTS_MAGIC, __ATOMIC_RELEASE);
 }
 
 void uts_boot(void)
@@ -137,12 +156,21 @@ void uts_boot(void)
 	struct uts_area *a = pidtab_uts();
 	struct new_utsname u;
 
-	if (!a || shared())
-		return; /* no registry, or not the run's first enclave */
+	if (shared())
+		return; /* not the run's first enclave */
 	host_uname(&u);
-	first_names(&u, &a->slot[0]);
-	a->gen = 0;
-	__atomic_store_n(&a->magic, UTS_MAGIC, __ATOMIC_RELEASE);
+	first_names(&u, &uts_first);
+	uts_have_first = true;
+	if (a)
+		share_first(a);
+}
+
+/* pidtab.c made the registry: the names go there, for every process. */
+void uts_registry_made(void)
+{
+	struct uts_area *a = pidtab_uts();
+	if (a && !shared() && uts_have_first)
+		share_first(a);
 }
 
 void uts_get(struct new_utsname *u)
@@ -153,6 +181,8 @@ void uts_get(struct new_utsname *u)
 	host_uname(u);
 	if (a)
 		read_names(a, &n);
+	else if (uts_have_first)
+		memcpy(&n, &uts_first, sizeof n);
 	else
 		first_names(u, &n);
 	memcpy(u->nodename, n.node, sizeof u->nodename);
@@ -185,8 +215,10 @@ static long set_name(struct sys_call *c, bool domain)
 		return -EINVAL;
 	if (len && uaccess_copy_from(buf, (uintptr_t)c->a[0], (size_t)len))
 		return -EFAULT;
+	if (!a && !pidtab_prepare())
+		a = shared();
 	if (!a)
-		return -ENOMEM; /* no registry: boot would have stopped */
+		return -ENOMEM; /* no registry, which holds the names */
 	write_name(a, domain, buf, (size_t)len);
 	return 0;
 }

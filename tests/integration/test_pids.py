@@ -208,3 +208,85 @@ def test_bundle_cannot_set_the_host_clock(bundle):
         "clock_settime: EPERM", "settimeofday: EPERM", "adjtimex read: ok", "adjtimex set: EPERM",
         "clock_adjtime read: ok", "clock_adjtime set: EPERM",
     ]
+
+
+# ---- the registry is made when the run first needs it ------------------------
+# A program that starts no other process runs without it; the first fork,
+# vfork/posix_spawn, SysV object or sethostname makes it, and everything
+# that reads it works from then on (pidtab.c, "It is made when ...").
+
+def registry_mapped(pid):
+    with open(f"/proc/{pid}/maps") as f:
+        return "coffer-pidtab" in f.read()
+
+
+@pytest.mark.parametrize("forks", [False, True])
+def test_the_registry_is_made_at_the_first_other_process(forks):
+    script = "read x; /bin/true; read x" if forks else "read x; read x"
+    p = subprocess.Popen([COFFER, "run", "--", "/bin/sh", "-c", script], stdin=subprocess.PIPE,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        p.stdin.write("\n")
+        p.stdin.flush()
+        # the shell has read the first line once it waits for the second
+        for _ in range(600):
+            with open(f"/proc/{p.pid}/wchan") as f:
+                waiting = f.read() != "0"
+            with open(f"/proc/{p.pid}/syscall") as f:
+                in_read = f.read().split()[0] == "0"
+            if waiting and in_read and (not forks or registry_mapped(p.pid)):
+                break
+            select.select([], [], [], 0.05)
+        assert registry_mapped(p.pid) == forks
+    finally:
+        p.stdin.close()
+        p.wait(timeout=60)
+
+
+LAZY = r"""
+import ctypes, os, signal, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+libc.shmat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+first = sys.argv[1]
+node = os.uname().nodename
+if first == "spawn":
+    pid = os.posix_spawn("/bin/sh", ["sh", "-c", "exit 3"], os.environ)
+    print("spawned", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+shmid = libc.shmget(0, 4096, 0o1600)  # IPC_PRIVATE, IPC_CREAT | 0600
+assert shmid >= 0, ctypes.get_errno()
+addr = libc.shmat(shmid, None, 0)
+ctypes.memmove(addr, b"parent", 6)
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    a = libc.shmat(shmid, None, 0)  # the run's object: the child may name it
+    os.write(w, b"child sees " + ctypes.string_at(a, 6) + b" " + os.uname().nodename.encode())
+    signal.pause()
+    os._exit(0)
+print(os.read(r, 200).decode() == f"child sees parent {node}")
+os.kill(pid, 0)
+os.kill(pid, signal.SIGTERM)
+print("child", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+print("pids", sorted(int(d) for d in os.listdir("/proc") if d.isdigit()).count(os.getpid()))
+libc.shmctl(shmid, 0, None)  # IPC_RMID
+pid = os.fork()
+if pid == 0:
+    os._exit(7)
+print("again", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"""
+
+
+@pytest.mark.parametrize("first", ["shm", "spawn"])
+def test_a_registry_made_late_serves_every_process(first):
+    r = subprocess.run([COFFER, "run", "--", "/usr/bin/python3", "-c", LAZY, first], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    want = (["spawned 3"] if first == "spawn" else []) + ["True", f"child -{signal.SIGTERM}", "pids 1", "again 7"]
+    assert r.stdout.splitlines() == want
+
+
+def test_an_execve_before_the_registry_starts_processes_after_it():
+    r = subprocess.run([COFFER, "run", "--", "/bin/sh", "-c", 'exec /bin/sh -c "/bin/true & wait \\$!; echo \\$?"'],
+                       capture_output=True, text=True, timeout=60)
+    assert (r.returncode, r.stdout) == (0, "0\n"), r.stderr

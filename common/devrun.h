@@ -1,0 +1,102 @@
+/*
+ * devrun.h - the command line of a plain development run, which `coffer`
+ * hands to the enclave image unchanged (docs/design.md, boot step 1):
+ *
+ *   coffer run [--trace | --log=LEVEL]... -- PROGRAM [ARGS...]
+ *
+ * with COFFER_LOG (a level or empty) and COFFER_PATCH (0, 1 or empty) valid
+ * if set. `coffer` checks its command line against this grammar before its
+ * C library starts (tools/front.c); a line that matches is exec'd straight
+ * into coffer-enclave with the same arguments and environment, and the
+ * enclave parses it again with the same function and builds its boot state
+ * itself (platform/direct/devrun.c). Every other line (--help, --mrenclave,
+ * `--log LEVEL`, an abbreviated option, a bad level, a bundle, no program)
+ * goes to the hosted `coffer run` (tools/run.c), which explains what is
+ * wrong. The two sides must agree on which lines are plain, hence one parser.
+ *
+ * Header-only and calling no C library function: the front runs before its
+ * libc has relocated itself, and the enclave has no libc.
+ */
+#ifndef COFFER_COMMON_DEVRUN_H
+#define COFFER_COMMON_DEVRUN_H
+
+#include <stdbool.h>
+
+struct devrun {
+	bool trace;    /* --trace */
+	bool no_patch; /* COFFER_PATCH=0 */
+	int log_level; /* 0 error .. 3 debug, as tools/run.c numbers them */
+	int prog;      /* argv[prog] is PROGRAM; its arguments follow */
+};
+
+/* The rest of s after prefix, or NULL if s does not start with it. */
+static inline const char *devrun_after(const char *s, const char *prefix)
+{
+	while (*prefix)
+		if (*s++ != *prefix++)
+			return (const char *)0;
+	return s;
+}
+
+static inline bool devrun_eq(const char *a, const char *b)
+{
+	const char *rest = devrun_after(a, b);
+	return rest && !*rest;
+}
+
+/* A level name as tools/run.c accepts it, or -1. */
+static inline int devrun_level(const char *s)
+{
+	if (devrun_eq(s, "error"))
+		return 0;
+	if (devrun_eq(s, "warn") || devrun_eq(s, "warning"))
+		return 1;
+	if (devrun_eq(s, "info"))
+		return 2;
+	if (devrun_eq(s, "debug"))
+		return 3;
+	return -1;
+}
+
+/* Is argv (argv[0] the command, argv[1] "run") a plain development run?
+ * Fills d if it is. The environment is read as getenv would: the first
+ * entry of a name counts. */
+static inline bool devrun_parse(int argc, char *const *argv, char *const *envp, struct devrun *d)
+{
+	bool seen_log = false, seen_patch = false;
+
+	d->trace = false;
+	d->no_patch = false;
+	d->log_level = 1;
+	for (char *const *e = envp; *e; e++) {
+		const char *v;
+		if (!seen_log && (v = devrun_after(*e, "COFFER_LOG="))) {
+			seen_log = true;
+			if (*v && (d->log_level = devrun_level(v)) < 0)
+				return false;
+		} else if (!seen_patch && (v = devrun_after(*e, "COFFER_PATCH="))) {
+			seen_patch = true;
+			if (*v && !devrun_eq(v, "0") && !devrun_eq(v, "1"))
+				return false;
+			d->no_patch = devrun_eq(v, "0");
+		}
+	}
+	if (argc < 4 || !devrun_eq(argv[1], "run"))
+		return false;
+	for (int i = 2; i < argc; i++) {
+		const char *v;
+		if (devrun_eq(argv[i], "--")) {
+			d->prog = i + 1;
+			return i + 1 < argc;
+		} else if (devrun_eq(argv[i], "--trace")) {
+			d->trace = true;
+		} else if ((v = devrun_after(argv[i], "--log=")) && devrun_level(v) >= 0) {
+			d->log_level = devrun_level(v);
+		} else {
+			return false;
+		}
+	}
+	return false;
+}
+
+#endif
