@@ -4,8 +4,8 @@
  *
  *   coffer run [--trace | --log=LEVEL]... -- PROGRAM [ARGS...]
  *
- * with COFFER_LOG (a level or empty) and COFFER_PATCH (0, 1 or empty) valid
- * if set. `coffer` checks its command line against this grammar before its
+ * with COFFER_LOG (a level or empty), COFFER_PATCH (0, 1 or empty) and
+ * COFFER_MEMORY (host, enclave, sgx1 or empty) valid if set. `coffer` checks its command line against this grammar before its
  * C library starts (tools/front.c); a line that matches is exec'd straight
  * into coffer-enclave with the same arguments and environment, and the
  * enclave parses it again with the same function and builds its boot state
@@ -25,6 +25,7 @@
 struct devrun {
 	bool trace;    /* --trace */
 	bool no_patch; /* COFFER_PATCH=0 */
+	int memory;    /* COFFER_MEMORY: 0 host, 1 enclave, 2 sgx1 */
 	int log_level; /* 0 error .. 3 debug, as tools/run.c numbers them */
 	int prog;      /* argv[prog] is PROGRAM; its arguments follow */
 };
@@ -63,10 +64,11 @@ static inline int devrun_level(const char *s)
  * entry of a name counts. */
 static inline bool devrun_parse(int argc, char *const *argv, char *const *envp, struct devrun *d)
 {
-	bool seen_log = false, seen_patch = false;
+	bool seen_log = false, seen_patch = false, seen_mem = false;
 
 	d->trace = false;
 	d->no_patch = false;
+	d->memory = 0;
 	d->log_level = 1;
 	for (char *const *e = envp; *e; e++) {
 		const char *v;
@@ -79,6 +81,14 @@ static inline bool devrun_parse(int argc, char *const *argv, char *const *envp, 
 			if (*v && !devrun_eq(v, "0") && !devrun_eq(v, "1"))
 				return false;
 			d->no_patch = devrun_eq(v, "0");
+		} else if (!seen_mem && (v = devrun_after(*e, "COFFER_MEMORY="))) {
+			seen_mem = true;
+			if (devrun_eq(v, "enclave"))
+				d->memory = 1;
+			else if (devrun_eq(v, "sgx1"))
+				d->memory = 2;
+			else if (*v && !devrun_eq(v, "host"))
+				return false;
 		}
 	}
 	if (argc < 4 || !devrun_eq(argv[1], "run"))

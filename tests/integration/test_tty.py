@@ -117,11 +117,15 @@ class Terminal:
                "HOME": "/tmp"}
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
-            # a user's terminal session starts with the default actions: a
-            # test run started in the background inherits SIGINT and
-            # SIGQUIT ignored, and so would every program of the session
+            # a user's terminal session starts with the default actions
+            # and nothing blocked: a test run started in the background
+            # inherits SIGINT and SIGQUIT ignored (and some job runners
+            # start it with signals such as SIGCHLD blocked, which bash's
+            # job control cannot work with), and so would every program
+            # of the session
             for sig in (signal.SIGINT, signal.SIGQUIT):
                 signal.signal(sig, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_SETMASK, [])
             os.execve(argv[0], argv, env)
         self.seen = b""
 
