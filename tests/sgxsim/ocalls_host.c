@@ -1,0 +1,217 @@
+/*
+ * ocalls_host.c - the host half of the OCALL layer's test: the server
+ * (platform/sgx/host/ocall_server.c) behind the test enclave's ECALLs
+ * (ocalls.c), honest against a temporary directory, a pipe and a futex
+ * word of this process, then lying (struct t_lie): each lie is made after
+ * the real call, on the result or in the untrusted buffer, as a hostile
+ * host would, and the enclave must refuse it without a crash.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "../../platform/sgx/host/ocall_server.h"
+#include "../../platform/sgx/host/sim.h"
+#include "check.h"
+#include "test.h"
+#include "../../platform/sgx/ocall_table.h" /* last: its short macro names */
+
+struct t_ubuf {
+	uint64_t lo, len;
+};
+
+static int lie_mode;
+static uint64_t lie_addr; /* an address in ELRANGE, for T_LIE_PTR */
+
+/* The server, and the lie of the moment after it. */
+static long serve(void *ctx, long code, uint64_t frame)
+{
+	const struct t_ubuf *u = ctx;
+	long r = oc_serve(u->lo, u->len, code, frame);
+	if (!lie_mode || r < 0)
+		return r;
+	const struct oc_frame *h = (const struct oc_frame *)frame;
+	switch (lie_mode) {
+	case T_LIE_LEN:
+		if (code == OC_PREAD)
+			r = (long)h->arg[2] + 1000;
+		break;
+	case T_LIE_FD_NEG:
+	case T_LIE_FD_HUGE:
+		if (code == OC_OPENAT) {
+			close((int)r);
+			r = lie_mode == T_LIE_FD_NEG ? -5000 : 1L << 30;
+		}
+		break;
+	case T_LIE_STAT:
+		if (code == OC_FSTAT) {
+			uint32_t mode = 0170644; /* no file type has these bits */
+			memcpy((char *)frame + h->arg[1] + 24, &mode, 4);
+		}
+		break;
+	case T_LIE_DENTS:
+		if (code == OC_GETDENTS && r > 0) {
+			uint16_t reclen = (uint16_t)(r + 8);
+			memcpy((char *)frame + h->arg[1] + 16, &reclen, 2);
+		}
+		break;
+	case T_LIE_PTR:
+		if (code == OC_MMAP_UNTRUSTED) {
+			munmap((void *)r, h->arg[1]);
+			r = (long)lie_addr;
+		}
+		break;
+	case T_LIE_READLINK:
+		if (code == OC_READLINKAT)
+			r = (long)h->arg[3] + 1;
+		break;
+	case T_LIE_PEERLEN:
+		if (code == OC_GETPEERNAME) {
+			uint32_t len = 1 << 20;
+			memcpy((char *)frame + h->arg[2], &len, 4);
+		}
+		break;
+	}
+	return r;
+}
+
+static uint32_t futex_word;
+static long futex_result = 99;
+
+static void *waiter(void *arg)
+{
+	(void)arg;
+	futex_result = syscall(SYS_futex, &futex_word, FUTEX_WAIT, 0, NULL, NULL, 0);
+	return NULL;
+}
+
+static void make_dir(char *dir)
+{
+	strcpy(dir, "/tmp/coffer-sgxsim-XXXXXX");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	char path[256];
+	snprintf(path, sizeof path, "%s/a", dir);
+	int fd = open(path, O_WRONLY | O_CREAT, 0644);
+	if (fd < 0 || write(fd, T_OC_FILE_DATA, strlen(T_OC_FILE_DATA)) != (ssize_t)strlen(T_OC_FILE_DATA)) {
+		perror(path);
+		exit(1);
+	}
+	close(fd);
+	snprintf(path, sizeof path, "%s/link", dir);
+	if (symlink("a", path)) {
+		perror(path);
+		exit(1);
+	}
+}
+
+static void remove_dir(const char *dir)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s/a", dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/link", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* The OCALL layer's tests on TCS `tcs`; `spare` is a TCS that may be
+ * left unusable (the checking build's stop). */
+void t_ocall_tests(struct sim_thread *t, uint64_t tcs, uint64_t spare, uint64_t *ubuf, size_t len,
+		   uint64_t enclave_base, bool checking)
+{
+	struct t_ubuf u = { (uint64_t)ubuf, len };
+	char dir[64];
+	long e, r;
+
+	make_dir(dir);
+	strcpy((char *)ubuf, dir);
+	e = sim_ecall(t, tcs, T_EC_OC_FILES, ubuf, len, serve, &u, &r);
+	CHECK(!e && r == 0,
+	      "OCALL layer: openat, getdents, pread, fstat, fstatat, readlinkat, close on a temp dir (%ld %ld)", e,
+	      r);
+
+	struct timespec ts;
+	syscall(SYS_clock_gettime, CLOCK_REALTIME, &ts);
+	e = sim_ecall(t, tcs, T_EC_OC_TIME, ubuf, len, serve, &u, &r);
+	CHECK(!e && r >= ts.tv_sec && r <= ts.tv_sec + 3600, "OCALL layer: clock_gettime %ld (host %ld)", r,
+	      (long)ts.tv_sec);
+
+	e = sim_ecall(t, tcs, T_EC_OC_PIPE, ubuf, len, serve, &u, &r);
+	CHECK(!e && r == 0, "OCALL layer: pipe2, write, read; a write larger than the buffer is short (%ld %ld)", e,
+	      r);
+
+	pthread_t w;
+	futex_word = 0;
+	pthread_create(&w, NULL, waiter, NULL);
+	ubuf[0] = (uint64_t)&futex_word;
+	e = sim_ecall(t, tcs, T_EC_OC_FUTEX, ubuf, len, serve, &u, &r);
+	pthread_join(w, NULL);
+	CHECK(!e && r == 1 && futex_result == 0,
+	      "OCALL layer: futex wake of a host waiter (%ld %ld, waiter %ld); an enclave word is refused", e, r,
+	      futex_result);
+
+	e = sim_ecall(t, tcs, T_EC_OC_FORWARD, ubuf, len, serve, &u, &r);
+	CHECK(!e && r == 0, "plat_forward: getpid, uname into untrusted memory; pointers into ELRANGE refused (%ld %ld)",
+	      e, r);
+
+	static const struct {
+		int mode;
+		long want;
+		const char *what;
+	} lies[] = {
+		{ T_LIE_LEN, -EIO, "pread answers more bytes than asked" },
+		{ T_LIE_FD_NEG, -EIO, "openat answers -5000" },
+		{ T_LIE_FD_HUGE, -EIO, "openat answers fd 2^30" },
+		{ T_LIE_STAT, -EIO, "fstat answers a mode of no file type" },
+		{ T_LIE_DENTS, -EIO, "getdents answers a record length past the count" },
+		{ T_LIE_PTR, -EFAULT, "mmap of untrusted memory answers an address in ELRANGE" },
+		{ T_LIE_READLINK, -EIO, "readlinkat answers one byte more than the buffer" },
+		{ T_LIE_PEERLEN, -EIO, "getpeername answers an address length past the buffer" },
+	};
+	lie_addr = enclave_base + 4096;
+	for (unsigned i = 0; i < sizeof lies / sizeof lies[0]; i++) {
+		struct { uint64_t mode; char dir[248]; } *l = (void *)ubuf;
+		l->mode = (uint64_t)lies[i].mode;
+		strcpy(l->dir, dir);
+		lie_mode = lies[i].mode;
+		e = sim_ecall(t, tcs, T_EC_OC_LIE, ubuf, len, serve, &u, &r);
+		lie_mode = 0;
+		CHECK(!e && r == lies[i].want, "lying host: %s: refused in the enclave with a log line (%ld %ld)",
+		      lies[i].what, e, r);
+	}
+	remove_dir(dir);
+
+	/* the enclave's own bug: an untrusted buffer in ELRANGE */
+	e = sim_ecall(t, spare, T_EC_OC_BUG, ubuf, len, serve, &u, &r);
+	if (checking)
+		CHECK(e == -SIM_EFAULT, "checking build: an OCALL block in ELRANGE stops the thread before the exit (%ld)",
+		      e);
+	else
+		CHECK(!e && r == -EFAULT, "an OCALL block outside the thread's buffer is refused by the host (%ld %ld)",
+		      e, r);
+}
+
+/* The cost of one OCALL through the table (getpid), CPU time per call. */
+void t_ocall_bench(struct sim_thread *t, uint64_t tcs, uint64_t *ubuf, size_t len, double (*now)(void))
+{
+	struct t_ubuf u = { (uint64_t)ubuf, len };
+	long r;
+	double t0 = now();
+	sim_ecall(t, tcs, T_EC_BENCH_OC, ubuf, len, serve, &u, &r);
+	double t1 = now();
+	printf("bench: plat_host_getpid through the OCALL table (marshal, EEXIT, server, EENTER, checks): %.0f ns CPU "
+	       "each (%ld)\n",
+	       (t1 - t0) * 1e9 / T_BENCH_ROUNDS, r);
+}
