@@ -29,6 +29,7 @@
  *              that size, as many bytes as the host writes back there
  *   UPTR(sz)   a pointer the host uses as it is (a futex word): it must
  *              already lie outside ELRANGE, [p, p + sz)
+ *   UPTRL(n)   the same, for [p, p + the value of argument n)
  * and the result is one of
  *   ANY        a value or -errno
  *   LEN(n)     a count of bytes at most the value of argument n
@@ -58,6 +59,7 @@ enum oc_kind {
 	OCK_INOUTF,
 	OCK_OUTL,
 	OCK_UPTR,
+	OCK_UPTRL,
 };
 #define OCK_NULLOK 0x10
 #define OCK_SHORT 0x20
@@ -77,6 +79,7 @@ enum oc_kind {
 #define INOUTF(sz) (OCK_INOUTF | (sz) << 8)
 #define OUTL(n) (OCK_OUTL | (n) << 8)
 #define UPTR(sz) (OCK_UPTR | (sz) << 8)
+#define UPTRL(n) (OCK_UPTRL | (n) << 8)
 
 /* result kinds */
 enum oc_res { OCR_ANY, OCR_LEN, OCR_UADDR };
@@ -179,7 +182,7 @@ enum oc_res { OCR_ANY, OCR_LEN, OCR_UADDR };
 	OC(SIGPENDING, __NR_rt_sigpending, ANY, OUTF(8), V, V, V, V, V)                        \
 	OC(GETRANDOM, __NR_getrandom, LEN(1), OUTS(1), V, V, V, V, V)                           \
 	OC(MMAP_UNTRUSTED, __NR_mmap, UADDR(1), V, V, V, V, V, V)                              \
-	OC(MUNMAP_UNTRUSTED, __NR_munmap, ANY, UPTR(0), V, V, V, V, V)
+	OC(MUNMAP_UNTRUSTED, __NR_munmap, ANY, UPTRL(1), V, V, V, V, V)
 
 enum oc_code {
 	OC_NONE, /* 0 is no OCALL */

@@ -127,6 +127,54 @@ static void remove_dir(const char *dir)
 	rmdir(dir);
 }
 
+/* The rows are consistent: a length argument is a value, an out-buffer's
+ * result is its count, an OUTL's size is a socklen. NULL, or the row at
+ * fault. */
+static const char *table_lint(void)
+{
+	for (int c = OC_NONE + 1; c < OC_COUNT; c++) {
+		const struct oc_row *r = &oc_rows[c];
+		if (!r->name)
+			return "(a code without a row)";
+		uint32_t rk = r->res & 0xff, rp = OC_PARAM(r->res);
+		if (rk != OCR_ANY && (rp > 5 || OC_KIND(r->arg[rp]) != OCK_V))
+			return r->name;
+		bool len_has_buf = rk != OCR_LEN;
+		for (int i = 0; i < 6; i++) {
+			uint32_t k = OC_KIND(r->arg[i]), p = OC_PARAM(r->arg[i]);
+			switch (k) {
+			case OCK_IN:
+			case OCK_OUT:
+				if (p > 5 || OC_KIND(r->arg[p]) != OCK_V)
+					return r->name;
+				if (k == OCK_OUT && (rk != OCR_LEN || rp != p))
+					return r->name;
+				if (rk == OCR_LEN && rp == p)
+					len_has_buf = true;
+				break;
+			case OCK_UPTRL:
+				if (p > 5 || OC_KIND(r->arg[p]) != OCK_V)
+					return r->name;
+				break;
+			case OCK_OUTL:
+				if (p > 5 || r->arg[p] != INOUTF(4))
+					return r->name;
+				break;
+			case OCK_INF:
+			case OCK_OUTF:
+			case OCK_INOUTF:
+			case OCK_UPTR:
+				if (!p)
+					return r->name;
+				break;
+			}
+		}
+		if (!len_has_buf)
+			return r->name;
+	}
+	return NULL;
+}
+
 /* The OCALL layer's tests on TCS `tcs`; `spare` is a TCS that may be
  * left unusable (the checking build's stop). */
 void t_ocall_tests(struct sim_thread *t, uint64_t tcs, uint64_t spare, uint64_t *ubuf, size_t len,
@@ -135,6 +183,9 @@ void t_ocall_tests(struct sim_thread *t, uint64_t tcs, uint64_t spare, uint64_t 
 	struct t_ubuf u = { (uint64_t)ubuf, len };
 	char dir[64];
 	long e, r;
+
+	const char *bad = table_lint();
+	CHECK(!bad, "the OCALL table's %d rows are consistent (%s)", OC_COUNT - 1, bad ? bad : "");
 
 	make_dir(dir);
 	strcpy((char *)ubuf, dir);

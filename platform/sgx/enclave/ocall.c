@@ -98,7 +98,8 @@ long sgx_oc(unsigned code, const long in[6])
 		case OCK_V:
 			continue;
 		case OCK_UPTR:
-			if (in[i] && !sgx_outside((uint64_t)in[i], p))
+		case OCK_UPTRL:
+			if (in[i] && !sgx_outside((uint64_t)in[i], OC_KIND(a) == OCK_UPTR ? p : (uint64_t)in[p]))
 				return refuse(row->name, in[i], "a pointer into ELRANGE for the host", -EFAULT);
 			continue;
 		case OCK_S:

@@ -52,6 +52,7 @@ long oc_serve(uint64_t ubuf, uint64_t ubuf_len, long code, uint64_t frame)
 		switch (OC_KIND(k)) {
 		case OCK_V:
 		case OCK_UPTR:
+		case OCK_UPTRL:
 			continue;
 		case OCK_S:
 			len = 0;
