@@ -225,7 +225,7 @@ static long lie(void)
 		return 101;
 	long lines = log_lines, r = 102;
 	long d = -1;
-	if (mode != T_LIE_FD_NEG && mode != T_LIE_FD_HUGE && mode != T_LIE_PTR) {
+	if (mode != T_LIE_FD_NEG && mode != T_LIE_FD_HUGE && mode != T_LIE_PTR && mode != T_LIE_FWD_PTR) {
 		d = host_fd("openat", plat_host_openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY, 0));
 		if (d < 0)
 			return 103;
@@ -260,6 +260,11 @@ static long lie(void)
 	case T_LIE_PTR:
 		r = sgx_host_mmap(4096);
 		break;
+	case T_LIE_FWD_PTR: {
+		long a[6] = { 0, 4096, 3 /* PROT_READ | PROT_WRITE */, 0x22 /* MAP_PRIVATE | MAP_ANONYMOUS */, -1, 0 };
+		r = plat_forward(9 /* mmap */, a);
+		break;
+	}
 	case T_LIE_READLINK: {
 		char buf[8];
 		memset(buf, '#', sizeof buf);

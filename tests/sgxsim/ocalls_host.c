@@ -70,6 +70,12 @@ static long serve(void *ctx, long code, uint64_t frame)
 			r = (long)lie_addr;
 		}
 		break;
+	case T_LIE_FWD_PTR:
+		if (code == OC_FORWARD && h->nr == SYS_mmap) {
+			munmap((void *)r, h->arg[1]);
+			r = (long)lie_addr;
+		}
+		break;
 	case T_LIE_READLINK:
 		if (code == OC_READLINKAT)
 			r = (long)h->arg[3] + 1;
@@ -234,6 +240,7 @@ void t_ocall_tests(struct sim_thread *t, uint64_t tcs, uint64_t spare, uint64_t 
 		{ T_LIE_PTR, -EFAULT, "mmap of untrusted memory answers an address in ELRANGE" },
 		{ T_LIE_READLINK, -EIO, "readlinkat answers one byte more than the buffer" },
 		{ T_LIE_PEERLEN, -EIO, "getpeername answers an address length past the buffer" },
+		{ T_LIE_FWD_PTR, -EFAULT, "a forwarded mmap answers an address in ELRANGE" },
 	};
 	lie_addr = enclave_base + 4096;
 	for (unsigned i = 0; i < sizeof lies / sizeof lies[0]; i++) {

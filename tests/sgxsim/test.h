@@ -41,6 +41,7 @@ enum {
 	T_LIE_PTR,       /* mmap of untrusted memory: an address in ELRANGE */
 	T_LIE_READLINK,  /* readlinkat: one byte more than the buffer */
 	T_LIE_PEERLEN,   /* getpeername: an address length larger than the buffer */
+	T_LIE_FWD_PTR,   /* a forwarded mmap: an address in ELRANGE */
 	T_LIE_COUNT
 };
 #define T_OC_FILE_DATA "hello world"
