@@ -41,8 +41,8 @@
 #define THREADS 4
 
 int failures;
-void t_ocall_tests(struct sim_thread *t, uint64_t tcs, uint64_t spare, uint64_t *ubuf, size_t len,
-		   uint64_t enclave_base, bool checking); /* ocalls_host.c */
+void t_ocall_tests(struct sim_thread *t, uint64_t tcs, uint64_t spare, uint64_t spare2, uint64_t *ubuf,
+		   size_t len, uint64_t enclave_base, bool checking); /* ocalls_host.c */
 void t_ocall_bench(struct sim_thread *t, uint64_t tcs, uint64_t *ubuf, size_t len, double (*now)(void));
 
 static uint64_t enclave_base, enclave_size;
@@ -394,8 +394,8 @@ int main(int argc, char **argv)
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGILL, "EEXIT into ELRANGE ends the host (status %#x)",
 	      status);
 
-	/* the OCALL layer; TCS 2 is the spare the checking build may stop */
-	t_ocall_tests(t, tcs, sim_tcs_addr(2), ubuf, sizeof ubuf, enclave_base, checking);
+	/* the OCALL layer; TCSs 1 and 2 are the spares the checking build may stop */
+	t_ocall_tests(t, tcs, sim_tcs_addr(2), sim_tcs_addr(1), ubuf, sizeof ubuf, enclave_base, checking);
 
 	if (do_bench)
 		bench(t, tcs, ubuf, sizeof ubuf);

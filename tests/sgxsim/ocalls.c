@@ -311,6 +311,24 @@ static long bug(void)
 	return r;
 }
 
+/* Another: an iovec in untrusted memory naming enclave memory. Only the
+ * checking build looks inside iovecs (and stops); the plain one forwards
+ * it, and the host's kernel answers for fd -1. */
+static long bug_iov(void)
+{
+	static uint8_t secret[8];
+	long u = sgx_host_mmap(4096);
+	if (u < 0)
+		return -1000;
+	uint64_t *iov = (uint64_t *)u;
+	iov[0] = (uint64_t)secret;
+	iov[1] = sizeof secret;
+	long a[6] = { -1, u, 1 };
+	long r = plat_forward(20 /* writev */, a);
+	sgx_host_munmap((void *)u, 4096);
+	return r;
+}
+
 long t_ocall_ecall(long code)
 {
 	log_lines = 0;
@@ -329,6 +347,8 @@ long t_ocall_ecall(long code)
 		return lie();
 	case T_EC_OC_BUG:
 		return bug();
+	case T_EC_OC_BUG_IOV:
+		return bug_iov();
 	case T_EC_BENCH_OC:
 		for (long i = 0; i < T_BENCH_ROUNDS; i++)
 			if (plat_host_getpid() <= 0)

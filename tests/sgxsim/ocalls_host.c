@@ -181,10 +181,10 @@ static const char *table_lint(void)
 	return NULL;
 }
 
-/* The OCALL layer's tests on TCS `tcs`; `spare` is a TCS that may be
- * left unusable (the checking build's stop). */
-void t_ocall_tests(struct sim_thread *t, uint64_t tcs, uint64_t spare, uint64_t *ubuf, size_t len,
-		   uint64_t enclave_base, bool checking)
+/* The OCALL layer's tests on TCS `tcs`; `spare` and `spare2` are TCSs
+ * that may be left unusable (the checking build's stops). */
+void t_ocall_tests(struct sim_thread *t, uint64_t tcs, uint64_t spare, uint64_t spare2, uint64_t *ubuf,
+		   size_t len, uint64_t enclave_base, bool checking)
 {
 	struct t_ubuf u = { (uint64_t)ubuf, len };
 	char dir[64];
@@ -262,6 +262,13 @@ void t_ocall_tests(struct sim_thread *t, uint64_t tcs, uint64_t spare, uint64_t 
 		      e);
 	else
 		CHECK(!e && r == -EFAULT, "an OCALL block outside the thread's buffer is refused by the host (%ld %ld)",
+		      e, r);
+	e = sim_ecall(t, spare2, T_EC_OC_BUG_IOV, ubuf, len, serve, &u, &r);
+	if (checking)
+		CHECK(e == -SIM_EFAULT, "checking build: a forwarded iovec naming enclave memory stops the thread (%ld)",
+		      e);
+	else
+		CHECK(!e && r == -EBADF, "a forwarded iovec's contents are not looked at outside the checking build (%ld %ld)",
 		      e, r);
 }
 

@@ -26,6 +26,7 @@ enum {
 	T_EC_OC_FORWARD,      /* plat_forward with untrusted and with enclave pointers */
 	T_EC_OC_LIE,          /* ubuf: struct t_lie; the host lies as it says: the refusal */
 	T_EC_OC_BUG,          /* the thread's untrusted buffer made to point into ELRANGE, then an OCALL */
+	T_EC_OC_BUG_IOV,      /* a forwarded writev(-1) whose untrusted iovec points into ELRANGE */
 	T_EC_BENCH_OC,        /* T_BENCH_ROUNDS plat_host_getpid() through the OCALL table */
 };
 /* the test's own OCALL codes, above the OCALL table's */
