@@ -28,12 +28,12 @@
 #include <asm/prctl.h>
 
 #include "../../common/bootblock.h"
+#include "../../common/elfreloc.h"
 #include "../../common/exit.h"
 #include "../../common/sgx.h"
 #include "../../runtime/lib/rt.h"
 #include "direct.h"
 
-#define R_X86_64_RELATIVE 8
 #ifndef AT_MINSIGSTKSZ
 #define AT_MINSIGSTKSZ 51
 #endif
@@ -48,28 +48,13 @@ void direct_early_error(const char *msg)
 	sys3(__NR_write, 2, msg, strlen(msg));
 }
 
-/* No global may be read through a pointer before this has run; it touches
- * only PC-relative addresses and the stack. */
+/* No global may be read through a pointer before this has run
+ * (common/elfreloc.h). */
 static void relocate(uintptr_t base)
 {
-	const Elf64_Rela *rela = NULL;
-	size_t relasz = 0, relaent = sizeof(Elf64_Rela);
-
-	for (const Elf64_Dyn *d = _DYNAMIC; d->d_tag != DT_NULL; d++) {
-		if (d->d_tag == DT_RELA)
-			rela = (const Elf64_Rela *)(base + d->d_un.d_ptr);
-		else if (d->d_tag == DT_RELASZ)
-			relasz = d->d_un.d_val;
-		else if (d->d_tag == DT_RELAENT)
-			relaent = d->d_un.d_val;
-	}
-	for (size_t off = 0; rela && off + relaent <= relasz; off += relaent) {
-		const Elf64_Rela *r = (const Elf64_Rela *)((const char *)rela + off);
-		if (ELF64_R_TYPE(r->r_info) != R_X86_64_RELATIVE) {
-			sys3(__NR_write, 2, "coffer-enclave: unsupported relocation\n", 39);
-			sys1(__NR_exit_group, COFFER_EXIT_ENCLAVE);
-		}
-		*(uint64_t *)(base + r->r_offset) = base + (uint64_t)r->r_addend;
+	if (elf_relocate_self(base, _DYNAMIC)) {
+		sys3(__NR_write, 2, "coffer-enclave: unsupported relocation\n", 39);
+		sys1(__NR_exit_group, COFFER_EXIT_ENCLAVE);
 	}
 }
 

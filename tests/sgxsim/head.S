@@ -1,8 +1,9 @@
 /* head.S - the test enclave image's header (tlayout.h, struct tl_head) */
-	.section .head, "ax"
+	.section .head, "awx"
 	.ascii "CFSIMENC"
-	.quad sgx_entry
-	.quad __image_end
+	.quad __head_entry
+	.quad __head_end
+	.quad __head_eexit
 
 /* long t_syscall_xmm(long nr, uint64_t v, uint64_t *back): `syscall` with v
  * in XMM5, which must hold v again after the #UD's AEX and ERESUME */

@@ -27,6 +27,7 @@
 
 struct t_ubuf {
 	uint64_t lo, len;
+	struct sim_thread *t;
 };
 
 static int lie_mode;
@@ -36,9 +37,12 @@ static uint64_t lie_addr; /* an address in ELRANGE, for T_LIE_PTR */
 static long serve(void *ctx, long code, uint64_t frame)
 {
 	const struct t_ubuf *u = ctx;
+	/* the server itself is freestanding and leaves %fs alone: it runs
+	 * with the enclave's FS/GS under the fast variant (sim_fast) */
 	long r = oc_serve(u->lo, u->len, code, frame);
 	if (!lie_mode || r < 0)
 		return r;
+	sim_host_tls(u->t); /* the lies call libc */
 	const struct oc_frame *h = (const struct oc_frame *)frame;
 	switch (lie_mode) {
 	case T_LIE_LEN:
@@ -186,7 +190,7 @@ static const char *table_lint(void)
 void t_ocall_tests(struct sim_thread *t, uint64_t tcs, uint64_t spare, uint64_t spare2, uint64_t *ubuf,
 		   size_t len, uint64_t enclave_base, bool checking)
 {
-	struct t_ubuf u = { (uint64_t)ubuf, len };
+	struct t_ubuf u = { (uint64_t)ubuf, len, t };
 	char dir[64];
 	long e, r;
 
@@ -275,7 +279,7 @@ void t_ocall_tests(struct sim_thread *t, uint64_t tcs, uint64_t spare, uint64_t 
 /* The cost of one OCALL through the table (getpid), CPU time per call. */
 void t_ocall_bench(struct sim_thread *t, uint64_t tcs, uint64_t *ubuf, size_t len, double (*now)(void))
 {
-	struct t_ubuf u = { (uint64_t)ubuf, len };
+	struct t_ubuf u = { (uint64_t)ubuf, len, t };
 	long r;
 	double t0 = now();
 	sim_ecall(t, tcs, T_EC_BENCH_OC, ubuf, len, serve, &u, &r);

@@ -25,6 +25,7 @@ struct tl_head {
 	char magic[8];
 	uint64_t entry;      /* OENTRY: offset of sgx_entry */
 	uint64_t image_size; /* with .bss */
+	uint64_t eexit;      /* the entry code's EEXIT `enclu` (sgx_eexit_enclu) */
 };
 
 struct tl_result {

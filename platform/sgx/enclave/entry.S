@@ -7,7 +7,9 @@
  *               the thread's enclave stack from the thread block at %gs
  *   sgx_ocall   leave for the host with an OCALL code and resume when the
  *               host enters again
- *   .Leexit     the one EEXIT: scrubs the registers the host would see
+ *   .Leexit     the one EEXIT: scrubs the registers the host would see;
+ *               its `enclu` is sgx_eexit_enclu, which sgx-sim's fast
+ *               variant rewrites in its own copy (host/sim.h, sim_fast)
  *
  * What the host gives is not trusted: RSP/RBP and the EEXIT target are only
  * handed back to it, RDI is a value the C code checks. The exception entry
@@ -157,6 +159,11 @@ sgx_ocall:
 	mov $ENCLU_EEXIT, %eax
 	/* clears CF..OF as the host would otherwise see the enclave's */
 	add $0, %eax
+	/* the simulator's fast variant finds this instruction by the symbol
+	 * (the image exports its offset) and checks the bytes above */
+	.globl sgx_eexit_enclu
+	.hidden sgx_eexit_enclu
+sgx_eexit_enclu:
 	enclu
 	ud2
 	.size sgx_ocall, .-sgx_ocall

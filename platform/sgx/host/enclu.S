@@ -7,7 +7,9 @@
  *                RAX = CSSA, RBX = TCS, RCX = the return point, the
  *                caller's RDI..R9, and jumps to OENTRY: the EENTER
  *   .Lafter      where the enclave's EEXIT lands (RCX at EENTER): RSP/RBP
- *                are the ones this frame had, the enclave restores them
+ *                are the ones this frame had, the enclave restores them;
+ *                after the rewritten EEXIT of the fast variant the rest
+ *                of the leaf is done here (sim_eexit_landed)
  *   .Laep        the AEP: after an AEX the simulated CPU returns here with
  *                RAX = 3, RBX = TCS, RCX = AEP and this frame's RSP/RBP;
  *                the host's exception step (c->on_aex) runs, then the
@@ -62,11 +64,14 @@ sim_eenter:
 	jmp *%r11
 
 .Lafter:
-	/* EEXIT: RDI/RSI/RDX are the enclave's answer */
+	/* EEXIT: RDI/RSI/RDX are the enclave's answer; after the rewritten
+	 * EEXIT (sim_fast) the simulator finishes the leaf here */
 	mov -48(%rbp), %rax
 	mov %rdi, C_RDI(%rax)
 	mov %rsi, C_RSI(%rax)
 	mov %rdx, C_RDX(%rax)
+	mov %rax, %rdi
+	call sim_eexit_landed /* (c); RSP is URSP, 16-byte aligned */
 	xor %eax, %eax
 .Lout:
 	lea -40(%rbp), %rsp

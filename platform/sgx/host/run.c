@@ -64,6 +64,7 @@ long sim_ecall(struct sim_thread *t, uint64_t tcs, long code, void *ubuf, size_t
 		.ctx = &r,
 	};
 	long e = serve(&c, &r);
+	sim_host_tls(t); /* the caller may use its TLS again (SIM_FAST_TLS) */
 	if (e)
 		return e;
 	if (c.rdi != SGX_EXIT_RETURN)

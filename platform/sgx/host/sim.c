@@ -1,10 +1,13 @@
 /*
  * sim.c - sgx-sim's simulated CPU: the enclave's memory in ELRANGE, the
  * measurement and EINIT, the state hardware keeps per TCS (CSSA, busy, AEP,
- * the host's FS/GS), and the signal handler that performs EEXIT and ERESUME
- * when the real ENCLU instruction raises #UD, and the AEX when any other
- * signal interrupts a thread inside ELRANGE (SDM vol. 3D ch. 37-40; sim.h
- * has the overview, docs/platforms.md what differs from hardware).
+ * the host's FS/GS), and the signal handler that performs EEXIT, ERESUME,
+ * EREPORT and EGETKEY (common/sgxkeys.c) when the real ENCLU instruction
+ * raises #UD, and the AEX when any other signal interrupts a thread inside
+ * ELRANGE (SDM vol. 3D ch. 37-40; sim.h has the overview, docs/platforms.md
+ * what differs from hardware). The fast variant (sim_fast) switches FS/GS
+ * lazily and rewrites the entry code's EEXIT into a jump whose landing
+ * (sim_eexit_landed) finishes the leaf.
  *
  * State. `sim` is written by one thread while the enclave is built
  * (sim_ecreate .. sim_einit) and only read afterwards, except the per-TCS
@@ -60,12 +63,19 @@ static struct {
 	struct sgx_measure m;
 	uint8_t mrenclave[SGX_HASH_SIZE];
 	struct sgx_enclave_identity id;       /* what EINIT fixed: for EREPORT/EGETKEY */
-	uint8_t *added;                       /* per page: 0 free, else 1 + page type */
+	uint8_t *added;                       /* per page: 0 free, else 1 + page type | R/W/X << 4 */
 	struct sim_tcs *tcs;
 	unsigned ntcs;
 	uint64_t text_lo, text_hi;
 	sim_host_signal_fn host_signal;
 	sim_leaf_fn leaf_hook;
+	bool have_root;
+	struct sgx_sim_root root;             /* the simulated CPU's secrets (sim_set_root) */
+	struct sgx_aes128 aes;
+	int leaf_lock;                        /* one EREPORT/EGETKEY at a time: aes has one context */
+	unsigned mode;                        /* SIM_FAST_* */
+	uint64_t eexit_site;                  /* the rewritten EEXIT, or 0 */
+	bool entered;                         /* an EENTER happened: code may be running */
 	struct sim_thread *threads[MAX_THREADS];
 	unsigned nthreads;
 	struct sim_stats stats;
@@ -96,10 +106,21 @@ static bool in_elrange(uint64_t a)
 	return a - sim.base < sim.size;
 }
 
-static void set_fs_gs(uint64_t fs, uint64_t gs)
+/* Load FS/GS base on this thread; t->fs/t->gs say what is loaded, so a
+ * base already in place is not written again (each write is a system call:
+ * this CPU has no usable FSGSBASE). */
+static void set_fs_gs(struct sim_thread *t, uint64_t fs, uint64_t gs)
 {
-	sys(__NR_arch_prctl, ARCH_SET_FS, fs, 0, 0, 0, 0);
-	sys(__NR_arch_prctl, ARCH_SET_GS, gs, 0, 0, 0, 0);
+	if (t->fs != fs) {
+		sys(__NR_arch_prctl, ARCH_SET_FS, fs, 0, 0, 0, 0);
+		t->fs = fs;
+		t->fsgs_writes++;
+	}
+	if (t->gs != gs) {
+		sys(__NR_arch_prctl, ARCH_SET_GS, gs, 0, 0, 0, 0);
+		t->gs = gs;
+		t->fsgs_writes++;
+	}
 }
 
 static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
@@ -271,7 +292,7 @@ int sim_add_page(void *ctx, const struct layout_page *p)
 	if (sys(__NR_mprotect, page, SGX_PAGE_SIZE, prot, 0, 0, 0))
 		FAIL("mprotect of an ELRANGE page failed");
 	sgx_measure_add_page(&sim.m, p->offset, p->secinfo, p->data, p->measure); /* the bytes just copied */
-	sim.added[p->offset / SGX_PAGE_SIZE] = (uint8_t)(1 + type);
+	sim.added[p->offset / SGX_PAGE_SIZE] = (uint8_t)((1 + type) | perm << 4);
 	return 0;
 }
 
@@ -288,7 +309,7 @@ int sim_einit(const uint8_t sigstruct[SIGSTRUCT_SIZE], int (*rsa_verify)(const u
 	for (unsigned i = 0; i < sim.ntcs; i++) {
 		const struct sim_tcs *tc = &sim.tcs[i];
 		for (uint64_t a = tc->ossa; a < tc->ossa + tc->nssa * sim.frame_bytes; a += SGX_PAGE_SIZE)
-			if (sim.added[(a - sim.base) / SGX_PAGE_SIZE] != 1 + SGX_PT_REG)
+			if ((sim.added[(a - sim.base) / SGX_PAGE_SIZE] & 15) != 1 + SGX_PT_REG)
 				FAIL("a TCS's SSA frames are not all added REG pages");
 	}
 	if (sgx_sigstruct_parse(sigstruct, SIGSTRUCT_SIZE, &ss, why))
@@ -392,10 +413,11 @@ long sim_eenter_prepare(struct sim_call *c, uint64_t ursp, uint64_t urbp, uint64
 	sgx_put_le64(gpr + GPR_URSP, ursp);
 	sgx_put_le64(gpr + GPR_URBP, urbp);
 	tc->aep = aep;
+	sim.entered = true;
 	tc->fsbase = tc->ofsbase;
 	tc->gsbase = tc->ogsbase;
 	t->tcs = tc; /* from here a signal finds the thread inside */
-	set_fs_gs(tc->fsbase, tc->gsbase);
+	set_fs_gs(t, tc->fsbase, tc->gsbase);
 	c->cssa = tc->cssa;
 	count(&sim.stats.eenters);
 	return (long)tc->oentry;
@@ -511,9 +533,14 @@ static void host_fault(int sig, uint64_t rip, const char *what)
 	sys(__NR_kill, sys(__NR_getpid, 0, 0, 0, 0, 0, 0), sig, 0, 0, 0, 0);
 }
 
+/* EEXIT and AEX: the TCS free, the thread out of enclave mode, and the
+ * host's FS/GS back, unless they are switched lazily (SIM_FAST_TLS): then
+ * the enclave's stay loaded until the host asks for its own
+ * (sim_host_tls) or a host signal handler runs. */
 static void leave_enclave(struct sim_thread *t, struct sim_tcs *tc)
 {
-	set_fs_gs(t->host_fsbase, t->host_gsbase);
+	if (!(sim.mode & SIM_FAST_TLS))
+		set_fs_gs(t, t->host_fsbase, t->host_gsbase);
 	t->tcs = NULL;
 	tcs_drop(tc);
 }
@@ -612,8 +639,195 @@ static void aex(struct sim_thread *t, int sig, const siginfo_t *si, struct ucont
 	leave_enclave(t, tc);
 }
 
-/* ENCLU executed inside the enclave. True when the leaf was performed. */
-static bool enclave_enclu(struct sim_thread *t, struct sigcontext *mc)
+/* ---- EREPORT and EGETKEY ----------------------------------------------------------- */
+
+/* The operands of EREPORT/EGETKEY, checked in the SDM's order: every one
+ * aligned and inside ELRANGE, else #GP(0); then each one's page an added
+ * REG page with the access (the EPCM's check), else #PF at that address
+ * (error code: P when the page exists, W for the output, U, and SGX for an
+ * EPCM refusal). Each operand lies in one page (its size is at most its
+ * alignment). 0, or the vector with *fault the #PF's address and *errcd. */
+struct operand {
+	uint64_t addr, align;
+	unsigned perm;
+};
+
+static int operands_check(const struct operand *o, unsigned n, uint64_t *fault, uint32_t *errcd)
+{
+	for (unsigned i = 0; i < n; i++)
+		if ((o[i].addr & (o[i].align - 1)) || !in_elrange(o[i].addr))
+			return SGX_VEC_GP;
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t p = sim.added[(o[i].addr - sim.base) / SGX_PAGE_SIZE];
+		if ((p & 15) != 1 + SGX_PT_REG || ((p >> 4) & o[i].perm) != o[i].perm) {
+			*fault = o[i].addr;
+			*errcd = 4 | ((o[i].perm & SGX_SECINFO_W) ? 2 : 0) | (p ? 1 | 0x8000 : 0);
+			return SGX_VEC_PF;
+		}
+	}
+	return 0;
+}
+
+static void leaf_lock(void)
+{
+	while (__atomic_exchange_n(&sim.leaf_lock, 1, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+}
+
+static void leaf_unlock(void)
+{
+	__atomic_store_n(&sim.leaf_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* ENCLU[EREPORT] (SDM vol. 3D): RBX = TARGETINFO (512-aligned), RCX =
+ * REPORTDATA (128-aligned), RDX = the REPORT to write (512-aligned), all
+ * in ELRANGE, else #GP. No error code, flags untouched. 0, or the vector
+ * of the fault (operands_check). */
+static int ereport(struct sigcontext *mc, uint64_t *fault, uint32_t *errcd)
+{
+	uint8_t ti[SGX_TARGETINFO_SIZE], rd[SGX_REPORTDATA_SIZE], report[SGX_REPORT_SIZE];
+	const struct operand o[] = {
+		{ mc->rbx, 512, SGX_SECINFO_R },
+		{ mc->rcx, 128, SGX_SECINFO_R },
+		{ mc->rdx, 512, SGX_SECINFO_R | SGX_SECINFO_W },
+	};
+	int v = operands_check(o, 3, fault, errcd);
+	if (v)
+		return v;
+	memcpy(ti, (const void *)mc->rbx, sizeof ti); /* read once: other threads share the pages */
+	memcpy(rd, (const void *)mc->rcx, sizeof rd);
+	leaf_lock();
+	sgx_sim_ereport(&sim.aes, &sim.root, &sim.id, ti, rd, report);
+	leaf_unlock();
+	memcpy((void *)mc->rdx, report, sizeof report);
+	return 0;
+}
+
+/* ENCLU[EGETKEY]: RBX = KEYREQUEST (512-aligned), RCX = the 16-byte key
+ * to write (16-aligned), both in ELRANGE, else #GP; a reserved field set
+ * is #GP too. RAX = 0 or the error code, ZF set on error and the key not
+ * written; CF, PF, AF, OF, SF cleared. 0, or the vector of the fault. */
+static int egetkey(struct sigcontext *mc, uint64_t *fault, uint32_t *errcd)
+{
+	uint8_t kr[SGX_KEYREQUEST_SIZE], key[16];
+	const struct operand o[] = {
+		{ mc->rbx, 512, SGX_SECINFO_R },
+		{ mc->rcx, 16, SGX_SECINFO_R | SGX_SECINFO_W },
+	};
+	int v = operands_check(o, 2, fault, errcd);
+	if (v)
+		return v;
+	memcpy(kr, (const void *)mc->rbx, sizeof kr);
+	leaf_lock();
+	int e = sgx_sim_egetkey(&sim.aes, &sim.root, &sim.id, kr, key);
+	leaf_unlock();
+	if (e == SGX_SIM_GP)
+		return SGX_VEC_GP;
+	if (!e)
+		memcpy((void *)mc->rcx, key, sizeof key);
+	sgx_wipe(key, sizeof key);
+	mc->rax = (uint64_t)e;
+	mc->eflags &= ~(uint64_t)(0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x800); /* CF PF AF ZF SF OF */
+	if (e)
+		mc->eflags |= 0x40;
+	return 0;
+}
+
+int sim_set_root(int fd, const struct sgx_aes128 *aes, const char **why)
+{
+	uint8_t buf[SGX_SIM_ROOT_FILE_SIZE + 1];
+	size_t n = 0;
+	long r = 0;
+	int ret = -1;
+
+	while (n < sizeof buf && (r = sys(__NR_read, fd, buf + n, sizeof buf - n, 0, 0, 0)) > 0)
+		n += (size_t)r;
+	sys(__NR_close, fd, 0, 0, 0, 0, 0);
+	if (r < 0)
+		*why = "cannot read the simulated CPU secret from its descriptor";
+	else if (!sgx_sim_root_parse(buf, n, &sim.root, why)) {
+		/* CR_REPORT_KEYID: drawn once per boot, here per host process */
+		if (sys(__NR_getrandom, sim.root.report_keyid, sizeof sim.root.report_keyid, 0, 0, 0, 0) !=
+		    (long)sizeof sim.root.report_keyid)
+			*why = "getrandom failed for the REPORT KEYID";
+		else {
+			sim.aes = *aes;
+			sim.have_root = true;
+			ret = 0;
+		}
+	}
+	sgx_wipe(buf, sizeof buf);
+	return ret;
+}
+
+/* ---- the fast variant (SIM_FAST_*) -------------------------------------------------- */
+
+/* The one EEXIT of the entry code (platform/sgx/enclave/entry.S, .Leexit):
+ * mov $ENCLU_EEXIT, %eax; add $0, %eax; enclu. */
+static const uint8_t eexit_bytes[11] = { 0xb8, ENCLU_EEXIT, 0, 0, 0, 0x83, 0xc0, 0x00, 0x0f, 0x01, 0xd7 };
+
+int sim_fast(unsigned mode, uint64_t eexit_off, const char **why)
+{
+	if (sim.state != SIM_INITIALIZED)
+		FAIL("the fast variant is chosen after EINIT");
+	if (mode & ~(unsigned)(SIM_FAST_TLS | SIM_FAST_EEXIT))
+		FAIL("unknown SIM_FAST_* bits");
+	if (sim.entered)
+		FAIL("the fast variant is chosen before the first EENTER (its code is rewritten)");
+	if ((mode & SIM_FAST_EEXIT) && !sim.eexit_site) {
+		uint64_t off = eexit_off - (sizeof eexit_bytes - 3);
+		if (eexit_off < sizeof eexit_bytes - 3 || eexit_off > sim.size - 3 ||
+		    off / SGX_PAGE_SIZE != (eexit_off + 2) / SGX_PAGE_SIZE)
+			FAIL("the EEXIT site is outside ELRANGE or its bytes cross a page");
+		uint8_t p = sim.added[off / SGX_PAGE_SIZE];
+		unsigned perm = p >> 4;
+		if ((p & 15) != 1 + SGX_PT_REG || !(perm & SGX_SECINFO_X) || !(perm & SGX_SECINFO_R))
+			FAIL("the EEXIT site is not in an executable page of the enclave");
+		uint8_t *site = (uint8_t *)(sim.base + off);
+		if (memcmp(site, eexit_bytes, sizeof eexit_bytes))
+			FAIL("the bytes at the EEXIT site are not the entry code's EEXIT (mov $4, %eax; add $0, %eax; enclu)");
+		uint8_t *page = (uint8_t *)(sim.base + (off & ~(uint64_t)(SGX_PAGE_SIZE - 1)));
+		int prot = PROT_READ | PROT_EXEC | ((perm & SGX_SECINFO_W) ? PROT_WRITE : 0);
+		if (sys(__NR_mprotect, page, SGX_PAGE_SIZE, PROT_READ | PROT_WRITE, 0, 0, 0))
+			FAIL("mprotect of the EEXIT site's page failed");
+		/* jmp *%rbx; nop: to the EEXIT target, where the host's landing
+		 * (enclu.S, .Lafter) does the rest of EEXIT */
+		site[8] = 0xff;
+		site[9] = 0xe3;
+		site[10] = 0x90;
+		if (sys(__NR_mprotect, page, SGX_PAGE_SIZE, prot, 0, 0, 0))
+			FAIL("mprotect of the EEXIT site's page failed");
+		sim.eexit_site = sim.base + eexit_off;
+	}
+	sim.mode = mode;
+	return 0;
+}
+
+void sim_host_tls(struct sim_thread *t)
+{
+	set_fs_gs(t, t->host_fsbase, t->host_gsbase);
+}
+
+/* enclu.S, where every EEXIT lands (.Lafter): after the rewritten EEXIT
+ * the thread is still in enclave mode, and the rest of the leaf (the TCS
+ * free, the thread out of enclave mode, counted) is done here; after a
+ * trapped one the handler did it already. */
+void sim_eexit_landed(struct sim_call *c);
+void sim_eexit_landed(struct sim_call *c)
+{
+	struct sim_thread *t = c->thread;
+	struct sim_tcs *tc = t->tcs;
+
+	if (!tc)
+		return;
+	t->exits++;
+	count(&sim.stats.eexits);
+	leave_enclave(t, tc);
+}
+
+/* ENCLU executed inside the enclave: 0 when the leaf was performed, else
+ * the vector of the exception it raises (#PF: *fault, *errcd). */
+static int enclave_enclu(struct sim_thread *t, struct sigcontext *mc, uint64_t *fault, uint32_t *errcd)
 {
 	struct sim_tcs *tc = t->tcs;
 	uint64_t leaf = mc->rax;
@@ -624,26 +838,35 @@ static bool enclave_enclu(struct sim_thread *t, struct sigcontext *mc)
 			/* hardware: #GP if not canonical; inside ELRANGE the next fetch
 			 * gets abort-page bytes. Both kill the host thread here. */
 			host_fault(SIGILL, mc->rip, "EEXIT to an address inside ELRANGE or not canonical");
-			return true;
+			return 0;
 		}
 		mc->rip = target;
 		mc->rcx = tc->aep;
 		t->exits++;
 		count(&sim.stats.eexits);
 		leave_enclave(t, tc);
-		return true;
+		return 0;
 	}
 	if (leaf == ENCLU_EREPORT || leaf == ENCLU_EGETKEY) {
 		uint64_t rax = mc->rax;
-		if (sim.leaf_hook && !sim.leaf_hook(leaf, mc->rbx, mc->rcx, mc->rdx, &rax)) {
+		if (sim.leaf_hook) {
+			if (sim.leaf_hook(leaf, mc->rbx, mc->rcx, mc->rdx, &rax))
+				return SGX_VEC_GP;
 			mc->rax = rax;
 			mc->rip += 3;
-			return true;
+			return 0;
 		}
-		put(leaf == ENCLU_EREPORT ? "sgx-sim: ENCLU[EREPORT] is not simulated yet: #GP\n"
-					  : "sgx-sim: ENCLU[EGETKEY] is not simulated yet: #GP\n");
+		if (!sim.have_root) {
+			put("sgx-sim: EREPORT/EGETKEY without the simulated CPU secret (sim_set_root): #GP\n");
+			return SGX_VEC_GP;
+		}
+		int v = leaf == ENCLU_EREPORT ? ereport(mc, fault, errcd) : egetkey(mc, fault, errcd);
+		if (v)
+			return v;
+		mc->rip += 3;
+		return 0;
 	}
-	return false; /* EENTER/ERESUME inside, or an unknown leaf: #GP as on hardware */
+	return SGX_VEC_GP; /* EENTER/ERESUME inside, or an unknown leaf: #GP as on hardware */
 }
 
 /* ENCLU[ERESUME] at the AEP (enclu.S). */
@@ -689,7 +912,7 @@ static void eresume(struct sim_thread *t, struct ucontext *uc)
 	tc->fsbase = sgx_le64(gpr + GPR_FSBASE);
 	tc->gsbase = sgx_le64(gpr + GPR_GSBASE);
 	t->tcs = tc;
-	set_fs_gs(tc->fsbase, tc->gsbase);
+	set_fs_gs(t, tc->fsbase, tc->gsbase);
 	count(&sim.stats.eresumes);
 	return;
 drop:
@@ -716,6 +939,9 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	bool fault = is_fault(sig, si);
 	uint64_t rip = mc->rip;
 
+	if (t)
+		t->signals++;
+
 	if (sim.size && in_elrange(rip)) {
 		if (!t || !t->tcs) {
 			host_fault(sig, rip, "a signal inside ELRANGE on a thread not in enclave mode");
@@ -724,9 +950,17 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 		if (sig == SIGILL && fault) {
 			const uint8_t *i = (const uint8_t *)rip;
 			if (i[0] == 0x0f && i[1] == 0x01 && i[2] == 0xd7) {
-				if (enclave_enclu(t, mc))
+				uint64_t addr = 0;
+				uint32_t errcd = 0;
+				int v = enclave_enclu(t, mc, &addr, &errcd);
+				if (!v)
 					return;
-				aex(t, sig, si, uc, true, SGX_VEC_GP);
+				siginfo_t pf = *si; /* the #PF's address and error code, as the kernel would give them */
+				if (v == SGX_VEC_PF) {
+					pf.si_addr = (void *)addr;
+					mc->err = errcd;
+				}
+				aex(t, sig, &pf, uc, true, v);
 				return;
 			}
 		}
@@ -745,12 +979,14 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	/* asynchronous, for the host: with its own %fs, even when it came
 	 * between EENTER's switch and the jump */
 	if (sim.host_signal) {
-		struct sim_tcs *tc = t ? t->tcs : NULL;
-		if (tc)
-			set_fs_gs(t->host_fsbase, t->host_gsbase);
+		if (!t) {
+			sim.host_signal(sig);
+			return;
+		}
+		uint64_t fs = t->fs, gs = t->gs;
+		set_fs_gs(t, t->host_fsbase, t->host_gsbase);
 		sim.host_signal(sig);
-		if (tc)
-			set_fs_gs(tc->fsbase, tc->gsbase);
+		set_fs_gs(t, fs, gs);
 	}
 }
 
@@ -795,6 +1031,8 @@ struct sim_thread *sim_thread_init(const char **why)
 	}
 	sys(__NR_arch_prctl, ARCH_GET_FS, &t->host_fsbase, 0, 0, 0, 0);
 	sys(__NR_arch_prctl, ARCH_GET_GS, &t->host_gsbase, 0, 0, 0, 0);
+	t->fs = t->host_fsbase;
+	t->gs = t->host_gsbase;
 	/* SUD: system calls from outside the host's text raise SIGSYS; there is
 	 * no selector byte, so nothing in ELRANGE can turn it off */
 	if (sys(__NR_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, sim.text_lo, sim.text_hi - sim.text_lo,

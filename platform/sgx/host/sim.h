@@ -9,7 +9,10 @@
  *                  checked as EINIT does with common/sgx.c's sgx_einit_check)
  *   EENTER         sim_eenter (enclu.S), a host function
  *   EEXIT, ERESUME the real ENCLU instruction, which raises #UD on this CPU:
- *                  the SIGILL handler finds it and performs the leaf
+ *   EREPORT,       the SIGILL handler finds it and performs the leaf
+ *   EGETKEY        (EREPORT/EGETKEY with common/sgxkeys.c, sim_set_root);
+ *                  or, in the fast variant (sim_fast), EEXIT rewritten
+ *                  into a jump after EINIT
  *   AEX            any other signal while a thread runs inside ELRANGE: the
  *                  handler saves the context into the SSA and returns to the
  *                  AEP with the synthetic state
@@ -106,6 +109,9 @@ struct sim_thread {
 	bool event_fault;        /* it was an exception, not a signal from outside */
 	uint64_t eresume_fail;   /* set when a trapped ERESUME failed */
 	uint64_t exits, aexs;    /* counters: EEXITs and AEXs on this thread */
+	uint64_t fs, gs;         /* the FS/GS base loaded now (set_fs_gs skips a write of the same) */
+	uint64_t fsgs_writes;    /* counters: FS/GS base writes, and signals taken by the simulator */
+	uint64_t signals;
 };
 struct sim_thread *sim_thread_init(const char **why);
 void sim_thread_fini(struct sim_thread *t);
@@ -146,14 +152,42 @@ struct sim_stats {
 };
 void sim_stats(struct sim_stats *out);
 
-/* The signal handler's work on ENCLU[EREPORT] and ENCLU[EGETKEY] inside
- * the enclave: the place for common/'s sgx_sim_ereport and sgx_sim_egetkey
- * (with sim_identity and the simulated root), not wired yet. The hook gets
- * the leaf and RBX/RCX/RDX as the enclave set them (addresses it must check
- * lie in ELRANGE and are aligned, as the CPU does) and returns 0 with RAX,
- * or nonzero for #GP. NULL: #GP, with a line on stderr. */
+/* The simulated CPU's secrets for EREPORT and EGETKEY: the 72 bytes of the
+ * root file (common/sgx.h, SGX_SIM_ROOT_FILE_SIZE; tools/simroot.c keeps
+ * it) read from fd, the descriptor the launcher hands down (closed here);
+ * CR_REPORT_KEYID is drawn here, once per process as a CPU does per boot.
+ * aes: the AES-128 block function of the derivations (one context: the
+ * simulator serialises the leaves). Without it EREPORT and EGETKEY are #GP.
+ * 0, or -1 with *why. */
+int sim_set_root(int fd, const struct sgx_aes128 *aes, const char **why);
+
+/* Replaces the simulator's own EREPORT/EGETKEY (for measuring the trap
+ * alone): the hook gets the leaf and RBX/RCX/RDX and returns 0 with RAX,
+ * or nonzero for #GP. NULL: the simulator's leaves. */
 typedef int (*sim_leaf_fn)(uint64_t leaf, uint64_t rbx, uint64_t rcx, uint64_t rdx, uint64_t *rax);
 void sim_set_leaf_hook(sim_leaf_fn fn);
+
+/* The fast variant, chosen after EINIT; the enclave's measured bytes are
+ * not changed by it (docs/platforms.md, "What it costs"):
+ *   SIM_FAST_TLS    FS/GS switched lazily: EEXIT and AEX leave the
+ *                   enclave's loaded; EENTER and ERESUME write only a base
+ *                   that differs. The host's come back in a host signal
+ *                   handler, at the end of sim_ecall, and when the host
+ *                   calls sim_host_tls: an OCALL server that reads %fs or
+ *                   %gs (a libc's TLS, its stack protector) calls it first.
+ *   SIM_FAST_EEXIT  the entry code's one EEXIT (`enclu` at eexit_off, the
+ *                   offset the image exports; the 11 bytes ending there are
+ *                   checked to be entry.S's EEXIT sequence) becomes
+ *                   `jmp *%rbx; nop` in the simulator's copy of the page;
+ *                   the host's landing (enclu.S) finishes the leaf, so an
+ *                   OCALL takes no signal. Every other ENCLU still traps.
+ * Host code that sim_ecall reaches (OCALL servers, an on_aex step) runs
+ * with the enclave's FS/GS under SIM_FAST_TLS. Chosen after EINIT and
+ * before the first EENTER. 0, or -1 with *why (the site's bytes are not
+ * the EEXIT sequence, or an EENTER happened already). */
+enum { SIM_FAST_TLS = 1, SIM_FAST_EEXIT = 2 };
+int sim_fast(unsigned mode, uint64_t eexit_off, const char **why);
+void sim_host_tls(struct sim_thread *t);
 
 /* enclu.S */
 long sim_syscall6(long nr, long a, long b, long c, long d, long e, long f);
