@@ -129,6 +129,7 @@ static const uint8_t *ro_page(void)
 }
 
 long t_syscall_xmm(long nr, uint64_t v, uint64_t *back); /* head.S */
+long t_ocall_ecall(long code);                          /* ocalls.c */
 
 static long raw_syscall(long nr)
 {
@@ -504,7 +505,7 @@ long sgx_main(long code)
 			raw_syscall(T_NR_INSIDE);
 		return 0;
 	}
-	return -38;
+	return t_ocall_ecall(code);
 }
 
 bool sgx_on_exception(struct sgx_event *ev)

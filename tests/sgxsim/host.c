@@ -16,8 +16,11 @@
  * the same image and refused for another image or machine. The fast variant (sim_fast) is
  * used unless COFFER_SGX_SIM_FAITHFUL=1; the exit counts of each are checked.
  *
- *   test_sgxsim IMAGE SIGSTRUCT IMAGE2 SIGSTRUCT2 [--bench]
+ *   test_sgxsim IMAGE SIGSTRUCT IMAGE2 SIGSTRUCT2 [--checking] [--bench]
  *   (IMAGE2: the same enclave with one constant changed)
+ *
+ * The OCALL layer's calls and a lying host are in ocalls_host.c; --checking
+ * says the enclave was built with SGX_OCALL_CHECK.
  *
  * Linked statically with glibc: SUD lets the whole host text (the one
  * executable PT_LOAD) make system calls, and nothing else, not even the
@@ -43,22 +46,14 @@
 #include "../../tools/simroot.h"
 #include "tlayout.h"
 #include "test.h"
+#include "check.h"
 
 #define THREADS 4
 
-static int failures;
-#define CHECK(cond, ...)                                      \
-	do {                                                  \
-		if (cond) {                                   \
-			printf("ok   ");                      \
-		} else {                                      \
-			printf("FAIL ");                      \
-			failures++;                           \
-		}                                             \
-		printf(__VA_ARGS__);                          \
-		printf("\n");                                 \
-		fflush(stdout);                               \
-	} while (0)
+int failures;
+void t_ocall_tests(struct sim_thread *t, uint64_t tcs, uint64_t spare, uint64_t spare2, uint64_t *ubuf,
+		   size_t len, uint64_t enclave_base, bool checking); /* ocalls_host.c */
+void t_ocall_bench(struct sim_thread *t, uint64_t tcs, uint64_t *ubuf, size_t len, double (*now)(void));
 
 static uint64_t enclave_base, enclave_size;
 static uint64_t ptr_answer;     /* what OCALL GETPTR returns */
@@ -280,6 +275,7 @@ static void bench(struct sim_thread *t, uint64_t tcs, uint64_t *ubuf, size_t len
 		printf("bench: %s: %.0f ns CPU, %.0f TSC cycles (wall) each\n", cases[i].what,
 		       (t1 - t0) * 1e9 / T_BENCH_ROUNDS, (double)(c1 - c0) / T_BENCH_ROUNDS);
 	}
+	t_ocall_bench(t, tcs, ubuf, len, now);
 	/* the parts: a signal caught by the simulator's handler (raise: its
 	 * tgkill too) and one of the four FS/GS base writes of a round trip */
 	double t0 = now();
@@ -380,8 +376,15 @@ int main(int argc, char **argv)
 	long r, e;
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: test_sgxsim IMAGE SIGSTRUCT IMAGE2 SIGSTRUCT2 [--bench]\n");
+		fprintf(stderr, "usage: test_sgxsim IMAGE SIGSTRUCT IMAGE2 SIGSTRUCT2 [--checking] [--bench]\n");
 		return 2;
+	}
+	bool checking = false, do_bench = false;
+	for (int i = 5; i < argc; i++) {
+		if (!strcmp(argv[i], "--checking"))
+			checking = true;
+		else if (!strcmp(argv[i], "--bench"))
+			do_bench = true;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	uint8_t *img = slurp(argv[1], &img_len);
@@ -690,7 +693,10 @@ int main(int argc, char **argv)
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGILL, "EEXIT into ELRANGE ends the host (status %#x)",
 	      status);
 
-	if (argc > 5 && !strcmp(argv[5], "--bench"))
+	/* the OCALL layer; TCSs 1 and 2 are the spares the checking build may stop */
+	t_ocall_tests(t, tcs, sim_tcs_addr(2), sim_tcs_addr(1), ubuf, sizeof ubuf, enclave_base, checking);
+
+	if (do_bench)
 		bench(t, tcs, ubuf, sizeof ubuf);
 	sim_stats(&s1);
 	printf("EENTER %lu, EEXIT %lu, AEX %lu, ERESUME %lu; host signals outside %d\n",
