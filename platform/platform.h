@@ -124,6 +124,26 @@ long plat_mem_protect(uintptr_t addr, size_t len, int prot);
  * description (runtime/syscall/table.h). */
 long plat_forward(long nr, const long args[6]);
 
+/* The same for a forwarded call that does not block: not interruptible
+ * (the runtime's marshaller, runtime/syscall/marshal.c, makes every
+ * forwarded call through one of these two). */
+long plat_forward_nb(long nr, const long args[6]);
+
+/* Whether the host reaches application memory as it is: on direct the host
+ * kernel shares the address space, so a forwarded call may hand it the
+ * application's own pointers (the thin case); on sgx it cannot, and every
+ * buffer is copied through plat_untrusted_scratch. */
+bool plat_app_memory_shared(void);
+
+/* At least `len` bytes of this thread's untrusted scratch memory: outside
+ * the enclave (on direct: outside runtime memory), readable and writable by
+ * the host, so everything in it is hostile and read once. The area is the
+ * calling thread's until its next call here, which may move it (a larger
+ * len); it goes with the thread. NULL if it cannot be had. The runtime
+ * reaches it only through fault-safe copies (an application on direct can
+ * unmap it, which then fails the call with EFAULT). */
+void *plat_untrusted_scratch(size_t len);
+
 /* The same for the runtime's own host calls: not interrupted by the
  * application's signals (retries on EINTR where that is safe is the
  * caller's business). */

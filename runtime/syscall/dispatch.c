@@ -32,13 +32,11 @@ const struct sys_entry sys_table[SYS_NR_MAX] = {
 #undef NOSYS
 #undef FALLBACK
 
+/* Every forwarded call goes through the marshaller (marshal.c). */
 RT_HOT long sys_host(struct sys_call *c, long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	if (c->e && (c->e->flags & SYS_BLOCK)) {
-		long a[6] = { a0, a1, a2, a3, a4, a5 };
-		return plat_forward(c->nr, a);
-	}
-	return plat_call(c->nr, a0, a1, a2, a3, a4, a5);
+	long a[6] = { a0, a1, a2, a3, a4, a5 };
+	return marshal_forward(c, a);
 }
 
 RT_HOT long sys_forward(struct sys_call *c)

@@ -100,6 +100,21 @@ long sys_enosys(struct sys_call *c);
 
 long sys_check_iov(uintptr_t uiov, long cnt, bool kernel_writes);
 
+/* marshal.c: how forwarded calls cross to the host (COFFER_BOUNDARY). */
+enum sys_boundary {
+	BOUNDARY_PASS,  /* the host reaches application memory: pointers as they are */
+	BOUNDARY_COPY,  /* every buffer copied through untrusted scratch (sgx) */
+	BOUNDARY_CHECK, /* copy, and assert that no pointer the host sees or
+			 * gives back lies in runtime memory */
+};
+extern int sys_boundary; /* set at boot */
+/* Make forwarded call c on the host with arguments a (sys_host's), copying
+ * and checking as the boundary mode and the call's description say. */
+long marshal_forward(struct sys_call *c, const long a[6]);
+/* ioctl.c: how a permitted request's argument crosses. */
+enum { MARSHAL_IOC_VALUE, MARSHAL_IOC_IN, MARSHAL_IOC_OUT, MARSHAL_IOC_INOUT, MARSHAL_IOC_IFCONF };
+int ioctl_shape(unsigned request, size_t *size);
+
 /* Print a trace line now (for calls that do not come back: exit, execve). */
 void sys_trace_now(struct sys_call *c, const char *result);
 
