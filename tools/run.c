@@ -90,8 +90,8 @@ static void run_usage(FILE *out)
 		"                  buffer through untrusted memory, as on sgx), check (copy,\n"
 		"                  asserting no pointer for the host is the runtime's)\n"
 		"  COFFER_FAULT    testing only: the host lies in the named way (len, iov,\n"
-		"                  fd, count, revents, ptr, stat, dirent, sockaddr, msg;\n"
-		"                  docs/platforms.md)\n");
+		"                  fd, count, revents, ptr, stat, dirent, sockaddr, msg,\n"
+		"                  scribble; docs/platforms.md)\n");
 }
 
 static int parse_level(const char *s)

@@ -9,7 +9,8 @@
  * runtime never saw, a count larger than the array, a mapping inside runtime
  * memory, a stat with no file type, a directory record that runs past the
  * end, a socket address longer than any, a message whose control length
- * grew. The runtime must refuse each with EIO or EFAULT for that call, log
+ * grew; or a read that writes past the length it returns (scribble). The
+ * runtime must refuse each with EIO or EFAULT for that call, log
  * the check, and go on (tests/integration/test_iago.py).
  *
  * Nothing here gives the host a power it lacks: every lie is a value the
@@ -36,13 +37,15 @@ enum lie {
 	LIE_DIRENT,   /* getdents64: a record longer than the answer */
 	LIE_SOCKADDR, /* accept, getsockname, getpeername, recvfrom: 4096-byte address */
 	LIE_MSG,      /* recvmsg: more control data than the buffer holds */
+	LIE_SCRIBBLE, /* read: bytes written past the length it returns (no check
+		       * refuses that; copy mode copies back only the length) */
 };
 
 static const char *const lie_names[] = {
 	[LIE_LEN] = "len",	   [LIE_IOV] = "iov",	      [LIE_FD] = "fd",
 	[LIE_COUNT] = "count",	   [LIE_REVENTS] = "revents", [LIE_PTR] = "ptr",
 	[LIE_STAT] = "stat",	   [LIE_DIRENT] = "dirent",   [LIE_SOCKADDR] = "sockaddr",
-	[LIE_MSG] = "msg",
+	[LIE_MSG] = "msg",	   [LIE_SCRIBBLE] = "scribble",
 };
 
 int direct_fault;
@@ -129,6 +132,11 @@ long direct_lie(long nr, const long a[6], long r)
 			put32((uintptr_t)a[2], 4096);
 		else if (nr == __NR_recvfrom)
 			put32((uintptr_t)a[5], 4096);
+		break;
+	case LIE_SCRIBBLE:
+		if (nr == __NR_read && r < a[2])
+			for (long i = r; i < a[2]; i++)
+				((volatile char *)a[1])[i] = 'Z';
 		break;
 	case LIE_MSG:
 		if (nr == __NR_recvmsg && a[1])

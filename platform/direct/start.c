@@ -224,8 +224,10 @@ void direct_start(uintptr_t *sp)
 		if (v && !rt_parse_long(v, &boot_fd))
 			boot_fd = -1;
 		if ((v = arg_value(argv[i], "--fault=")) && !direct_fault_set(v)) {
-			direct_early_error("coffer-enclave: COFFER_FAULT names no lie this host knows "
-					   "(docs/platforms.md lists them)\n");
+			char msg[128];
+			rt_snprintf(msg, sizeof msg, "coffer-enclave: COFFER_FAULT=%.32s: no such lie "
+				    "(docs/platforms.md lists them)\n", v);
+			direct_early_error(msg);
 			sys1(__NR_exit_group, COFFER_EXIT_USAGE);
 		}
 	}

@@ -39,6 +39,16 @@ RT_HOT long sys_host(struct sys_call *c, long a0, long a1, long a2, long a3, lon
 	return marshal_forward(c, a);
 }
 
+/* Call nr on the application's behalf from inside another call's handler
+ * (an fstat for newfstatat's empty path): the same marshaller, with every
+ * pointer a runtime buffer of the handler's. */
+long sys_host_nr(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	struct sys_call c = { .nr = nr, .e = &sys_table[nr] };
+	long a[6] = { a0, a1, a2, a3, a4, a5 };
+	return marshal_forward(&c, a);
+}
+
 RT_HOT long sys_forward(struct sys_call *c)
 {
 	return sys_host(c, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);

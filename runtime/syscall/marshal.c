@@ -499,11 +499,11 @@ static long msg_back(const struct sys_call *c, struct kmsghdr_ *t, const struct 
 	if (host_read(&h, hh, sizeof h))
 		return -EFAULT;
 	if (!(h.flags & 0x20 /* MSG_TRUNC */) && got > sum)
-		return refuse(c, -EIO, "recvmsg: more bytes received than the buffers hold");
+		return refuse(c, -EIO, "more bytes received than the buffers hold");
 	if (given->name && h.namelen > given->namelen)
-		return refuse(c, -EIO, "recvmsg: msg_namelen larger than the name buffer");
+		return refuse(c, -EIO, "msg_namelen larger than the name buffer");
 	if (h.controllen > given->controllen)
-		return refuse(c, -EIO, "recvmsg: msg_controllen larger than the control buffer");
+		return refuse(c, -EIO, "msg_controllen larger than the control buffer");
 	if (!copy)
 		return 0;
 	long left = RT_MIN(got, sum);
@@ -783,7 +783,7 @@ static long check_structs(const struct sys_call *c, const long *a, long r)
 		uintptr_t st = (uintptr_t)(c->nr == __NR_newfstatat ? a[2] : a[1]);
 		uint32_t mode;
 		if (r == 0 && st && !host_read(&mode, st + 24, sizeof mode) && !mode_ok(mode))
-			return refuse(c, -EIO, "stat: st_mode names no file type");
+			return refuse(c, -EIO, "st_mode names no file type");
 		return 0;
 	}
 	case __NR_statx: {
@@ -791,12 +791,12 @@ static long check_structs(const struct sys_call *c, const long *a, long r)
 		uint16_t mode;
 		if (r == 0 && !host_read(&mask, (uintptr_t)a[4], 4) && (mask & 1 /* STATX_TYPE */) &&
 		    !host_read(&mode, (uintptr_t)a[4] + 28, 2) && !mode_ok(mode))
-			return refuse(c, -EIO, "statx: stx_mode names no file type");
+			return refuse(c, -EIO, "stx_mode names no file type");
 		return 0;
 	}
 	case __NR_getdents64: case __NR_getdents:
 		if (r > 0 && !dirents_ok((uintptr_t)a[1], r))
-			return refuse(c, -EIO, "getdents: a directory record runs past the answer or has no name");
+			return refuse(c, -EIO, "a directory record runs past the answer or has no name");
 		return 0;
 	case __NR_accept: case __NR_accept4: case __NR_getsockname: case __NR_getpeername:
 	case __NR_recvfrom: {
@@ -813,11 +813,11 @@ static long check_structs(const struct sys_call *c, const long *a, long r)
 			if (host_read(ev, (uintptr_t)a[0] + (uintptr_t)k * 8 + 4, 4))
 				return -EFAULT;
 			if (ev[1] & ~(ev[0] | 0x8 | 0x10 | 0x20)) /* POLLERR, POLLHUP, POLLNVAL */
-				return refuse(c, -EIO, "poll: revents not asked for");
+				return refuse(c, -EIO, "revents not asked for");
 			ready += ev[1] != 0;
 		}
 		if (r >= 0 && ready != r)
-			return refuse(c, -EIO, "poll: the count differs from the ready entries");
+			return refuse(c, -EIO, "the count differs from the ready entries");
 		return 0;
 	}
 	case __NR_pipe: case __NR_pipe2: case __NR_socketpair: {
@@ -830,7 +830,7 @@ static long check_structs(const struct sys_call *c, const long *a, long r)
 	case __NR_rt_sigtimedwait: {
 		int32_t signo;
 		if (r > 0 && a[1] && !host_read(&signo, (uintptr_t)a[1], 4) && signo != r)
-			return refuse(c, -EIO, "rt_sigtimedwait: siginfo for another signal");
+			return refuse(c, -EIO, "siginfo for another signal");
 		return 0;
 	}
 	}
@@ -860,39 +860,39 @@ static long check_result(const struct sys_call *c, const long *h, long r, const 
 	switch (nr) {
 	case __NR_mmap:
 		if (!mm_user_ok((uintptr_t)r, (size_t)h[1]))
-			return refuse(c, -EFAULT, "mmap: an address inside runtime memory");
+			return refuse(c, -EFAULT, "an address inside runtime memory");
 		break;
 	case __NR_mremap:
 		if (!mm_user_ok((uintptr_t)r, (size_t)h[2]))
-			return refuse(c, -EFAULT, "mremap: an address inside runtime memory");
+			return refuse(c, -EFAULT, "an address inside runtime memory");
 		break;
 	case __NR_shmat:
 		if (!mm_user_ok((uintptr_t)r, RT_PAGE_SIZE))
-			return refuse(c, -EFAULT, "shmat: an address inside runtime memory");
+			return refuse(c, -EFAULT, "an address inside runtime memory");
 		break;
 	case __NR_poll: case __NR_ppoll:
 		if (r > h[1])
-			return refuse(c, -EIO, "poll: more ready entries than given");
+			return refuse(c, -EIO, "more ready entries than given");
 		break;
 	case __NR_epoll_wait: case __NR_epoll_pwait: case __NR_epoll_pwait2:
 		if (r > h[2])
-			return refuse(c, -EIO, "epoll: more events than maxevents");
+			return refuse(c, -EIO, "more events than maxevents");
 		break;
 	case __NR_select: case __NR_pselect6:
 		if (r > 3 * h[0])
-			return refuse(c, -EIO, "select: more ready bits than the sets hold");
+			return refuse(c, -EIO, "more ready bits than the sets hold");
 		break;
 	case __NR_getgroups:
 		if (r > 65536 || (h[0] > 0 && r > h[0]))
-			return refuse(c, -EIO, "getgroups: more groups than the array holds");
+			return refuse(c, -EIO, "more groups than the array holds");
 		break;
 	case __NR_sched_getaffinity:
 		if (r > h[1])
-			return refuse(c, -EIO, "sched_getaffinity: more bytes than asked for");
+			return refuse(c, -EIO, "more bytes than asked for");
 		break;
 	case __NR_rt_sigtimedwait:
 		if (r < 1 || r > 64)
-			return refuse(c, -EIO, "rt_sigtimedwait: no such signal");
+			return refuse(c, -EIO, "no such signal");
 		break;
 	case __NR_sendfile:
 		if (r > h[3])

@@ -95,6 +95,9 @@ extern bool sys_patch; /* patch call sites (COFFER_PATCH); set at boot */
 long sys_forward(struct sys_call *c);
 /* Forward with other arguments (same number, same blocking class). */
 long sys_host(struct sys_call *c, long a0, long a1, long a2, long a3, long a4, long a5);
+/* Forward call nr with runtime buffers for its pointers, from a handler of
+ * another call (checked as forwarded calls are). */
+long sys_host_nr(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 /* Refuse with ENOSYS, warning once per call per process. */
 long sys_enosys(struct sys_call *c);
 
