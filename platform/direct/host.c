@@ -33,13 +33,14 @@ void plat_log_write(int fd, const char *buf, size_t len)
 	}
 }
 
+static void scratch_release(void);
+
 __attribute__((noreturn)) void plat_exit_group(int status)
 {
+	scratch_release(); /* a vfork child's is in its parent's memory */
 	for (;;)
 		sys1(__NR_exit_group, status);
 }
-
-static void scratch_release(void);
 
 __attribute__((noreturn)) void plat_thread_exit(int code)
 {
@@ -54,6 +55,7 @@ long plat_exec(int boot_fd, const char *title)
 	/* a lying host (fault.c) goes on lying to the next image */
 	const char *argv[] = { "coffer-enclave", fdarg, title, direct_fault_arg(), NULL };
 	const char *envp[] = { NULL };
+	scratch_release(); /* a vfork child's is in its parent's memory */
 	return sys3(__NR_execve, "/proc/self/exe", argv, envp);
 }
 

@@ -48,6 +48,10 @@ int sys_boundary;
 /* Linux's highest possible descriptor (NR_OPEN). */
 #define FD_LIMIT (1L << 20)
 #define SOCKADDR_MAX 128 /* sizeof(struct sockaddr_storage) */
+/* Scratch for one message (its data, control, name and vectors), and for a
+ * vector of them (sendmmsg and recvmmsg move fewer messages if it fills). */
+#define MSG_SCRATCH (COPY_IO_MAX + (128UL << 10) + UIO_MAXIOV * 16)
+#define MMSG_SCRATCH (4 * MSG_SCRATCH)
 
 /* ---- what the letters do not say ----------------------------------------------- */
 
@@ -550,7 +554,7 @@ static long marshal_msg(struct sys_call *c, const long *a, long (*host)(long, co
 		long e = msg_back(c, t, &given, (uintptr_t)t, r, sum, 0, false);
 		return e ? e : r;
 	}
-	struct scratch sc = { plat_untrusted_scratch(64 << 10), 0, 64 << 10 };
+	struct scratch sc = { plat_untrusted_scratch(MSG_SCRATCH), 0, MSG_SCRATCH };
 	if (!sc.base)
 		return -ENOMEM;
 	uintptr_t hh = sc_alloc(&sc, sizeof *t), data;
@@ -602,7 +606,7 @@ static long marshal_mmsg(struct sys_call *c, const long *a, long (*host)(long, c
 			return refuse(c, -EIO, "more messages than the vector holds");
 		return r;
 	}
-	struct scratch sc = { plat_untrusted_scratch(256 << 10), 0, 256 << 10 };
+	struct scratch sc = { plat_untrusted_scratch(MMSG_SCRATCH), 0, MMSG_SCRATCH };
 	if (!sc.base)
 		return -ENOMEM;
 	uintptr_t hv = sc_alloc(&sc, vlen * sizeof *t);
@@ -612,7 +616,14 @@ static long marshal_mmsg(struct sys_call *c, const long *a, long (*host)(long, c
 	for (unsigned i = 0; !r && i < vlen; i++) {
 		hm[i] = t[i];
 		hm[i].len = 0;
+		size_t mark = sc.used;
 		r = msg_out(&t[i].hdr, recv, &sc, &hm[i].hdr, &sums[i], (uintptr_t *)&sums[vlen + i]);
+		if (r == -ENOMEM && i > 0) { /* the scratch is full: the messages so far */
+			sc.used = mark;
+			vlen = i;
+			h[2] = i;
+			r = 0;
+		}
 	}
 	if (!r && vlen && uaccess_raw_copy((void *)hv, hm, vlen * sizeof *hm))
 		r = -EFAULT;
@@ -1043,13 +1054,19 @@ static long copy_call(struct sys_call *c, const long *a, long (*host)(long, cons
 		r = bad;
 		goto out;
 	}
-	if (r < 0)
+	/* An interrupted sleep or wait still tells what is left of its time
+	 * (nanosleep's rem, select's and ppoll's timeout): structures of a
+	 * fixed size come back after EINTR too. */
+	bool intr = r == -EINTR;
+	if (r < 0 && !intr)
 		goto out;
 	/* copy back: lengths first (an address is copied by its own) */
 	for (int pass = 0; pass < 2; pass++) {
 		for (int i = 0; i < 6; i++) {
 			struct slot *sl = &p.s[i];
 			if (sl->dir != MD_OUT && sl->dir != MD_INOUT)
+				continue;
+			if (intr && (sl->iov || sl->retlen || sl->lenp >= 0))
 				continue;
 			if ((sl->lenp >= 0) != (pass == 1))
 				continue;
@@ -1085,7 +1102,7 @@ static long copy_call(struct sys_call *c, const long *a, long (*host)(long, cons
 			}
 		}
 	}
-	if ((bad = check_structs(c, a, r)))
+	if (!intr && (bad = check_structs(c, a, r)))
 		r = bad;
 out:
 	if (p.iov_app && p.iov_app != p.iov_small)
