@@ -6,7 +6,8 @@
  * letter per argument; the dispatcher uses it to check the arguments before any
  * handler runs (file descriptors the application owns, pointers outside
  * runtime memory) and --trace uses it to print the call. The same description
- * is what an sgx platform needs to marshal a forwarded call.
+ * drives the marshaller of forwarded calls (marshal.c), which copies their
+ * memory across the boundary and checks the host's answers.
  *
  *   d u x o  a value: signed, unsigned, hex, octal (printed only)
  *   p        a pointer the kernel reads, or an opaque value (printed in hex)

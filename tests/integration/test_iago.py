@@ -55,6 +55,8 @@ def test_iago_honest_host(tmp_path, mode):
         assert err == "-", f"{name} failed under an honest host: {lines}"
     assert "refused" not in r.stderr
     assert "tail intact" in lines
+    assert calls["bigmsg"] == ["100000", "-"], lines
+    assert "nanosleep_rem ok" in lines, lines
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -18,9 +19,16 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
 
 static void report(const char *name, long r)
 {
@@ -107,6 +115,28 @@ int main(void)
 	report("recvmsg", recvmsg(s[1], &msg, 0));
 	close(s[0]);
 	close(s[1]);
+
+	/* a message larger than one scratch page set (copy mode sizes the
+	 * scratch from the message) */
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, s))
+		_exit(2);
+	static char big[100000];
+	struct iovec biov[2] = { { big, 60000 }, { big + 60000, 40000 } };
+	struct msghdr bmsg = { .msg_iov = biov, .msg_iovlen = 2 };
+	report("bigmsg", sendmsg(s[0], &bmsg, 0));
+	close(s[0]);
+	close(s[1]);
+
+	/* an interrupted sleep tells what is left of it (copy mode copies the
+	 * remainder back after EINTR too) */
+	struct sigaction act = { .sa_handler = on_alarm };
+	sigaction(SIGALRM, &act, NULL);
+	struct itimerval it = { .it_value = { 0, 20000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	struct timespec req = { 5, 0 }, rem = { -1, -1 };
+	long r = nanosleep(&req, &rem);
+	printf("nanosleep_rem %s\n", r == -1 && errno == EINTR && rem.tv_sec >= 0 && rem.tv_sec < 5 &&
+		rem.tv_nsec >= 0 && rem.tv_nsec < 1000000000 ? "ok" : "bad");
 
 	puts("alive");
 	return 0;
