@@ -1039,6 +1039,11 @@ static long copy_call(struct sys_call *c, const long *a, long (*host)(long, cons
 			r = -EFAULT;
 			goto out;
 		}
+		/* what the kernel leaves of a structure reads as zeros, never as
+		 * an earlier call's bytes (a 'b' buffer comes back only as far
+		 * as the result says) */
+		if (sl->dir == MD_OUT && !sl->retlen && sl->len)
+			memset((void *)sl->host, 0, sl->len);
 		check_outside(sl->host, sl->len);
 		p.h[i] = (long)(sl->host ? sl->host : sc_alloc(&sc, 1));
 		/* the buffer's length as the host sees it (cut to COPY_IO_MAX) */
@@ -1088,6 +1093,10 @@ static long copy_call(struct sys_call *c, const long *a, long (*host)(long, cons
 			}
 			if (sl->retlen)
 				n = RT_MIN((size_t)r, n);
+			/* arrays the result counts: only the entries it gave */
+			if (!intr && i == 1 && (c->nr == __NR_epoll_wait || c->nr == __NR_epoll_pwait ||
+						c->nr == __NR_epoll_pwait2 || (c->nr == __NR_getgroups && a[0] > 0)))
+				n = RT_MIN(n, (size_t)r * mtab[c->nr][i].size);
 			if (sl->lenp >= 0) {
 				int ret; /* what the host says now, read once */
 				if (host_read(&ret, p.s[sl->lenp].host, 4)) {
