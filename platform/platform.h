@@ -124,10 +124,11 @@ long plat_mem_protect(uintptr_t addr, size_t len, int prot);
  * description (runtime/syscall/table.h). */
 long plat_forward(long nr, const long args[6]);
 
-/* The same for a forwarded call that does not block: not interruptible
- * (the runtime's marshaller, runtime/syscall/marshal.c, makes every
- * forwarded call through one of these two). */
-long plat_forward_nb(long nr, const long args[6]);
+/* The same, never interrupted by the application's signals: for forwarded
+ * calls that do not wait (the table's calls without SYS_BLOCK). The
+ * runtime's marshaller (runtime/syscall/marshal.c) makes every forwarded
+ * call through one of these two. */
+long plat_forward_now(long nr, const long args[6]);
 
 /* Whether the host reaches application memory as it is: on direct the host
  * kernel shares the address space, so a forwarded call may hand it the

@@ -93,7 +93,7 @@ RT_HOT long plat_forward(long nr, const long a[6])
 	}
 }
 
-RT_HOT long plat_forward_nb(long nr, const long a[6])
+RT_HOT long plat_forward_now(long nr, const long a[6])
 {
 	long r = direct_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	direct_maps_call(nr, a[3]);

@@ -51,7 +51,7 @@ long sys_host_nr(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 
 RT_HOT long sys_forward(struct sys_call *c)
 {
-	return sys_host(c, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+	return marshal_forward(c, c->a); /* the arguments as they are: no copy */
 }
 
 /* Warn once per call number and process (the bitmap is copied by fork). */

@@ -930,7 +930,7 @@ static RT_HOT long host_block(long nr, const long *a)
 
 static RT_HOT long host_plain(long nr, const long *a)
 {
-	return plat_forward_nb(nr, a);
+	return plat_forward_now(nr, a);
 }
 
 /* pselect6's sixth argument: { const sigset_t *ss; size_t len; } (the
