@@ -91,7 +91,7 @@ static void run_usage(FILE *out)
 		"                  asserting no pointer for the host is the runtime's)\n"
 		"  COFFER_FAULT    testing only: the host lies in the named way (len, iov,\n"
 		"                  fd, count, revents, ptr, stat, dirent, sockaddr, msg,\n"
-		"                  scribble; docs/platforms.md)\n");
+		"                  siginfo, scribble; docs/platforms.md)\n");
 }
 
 static int parse_level(const char *s)

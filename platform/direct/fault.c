@@ -9,7 +9,8 @@
  * runtime never saw, a count larger than the array, a mapping inside runtime
  * memory, a stat with no file type, a directory record that runs past the
  * end, a socket address longer than any, a message whose control length
- * grew; or a read that writes past the length it returns (scribble). The
+ * grew, a child's state under another signal's name; or a read that
+ * writes past the length it returns (scribble). The
  * runtime must refuse each with EIO or EFAULT for that call, log
  * the check, and go on (tests/integration/test_iago.py).
  *
@@ -39,13 +40,14 @@ enum lie {
 	LIE_MSG,      /* recvmsg: more control data than the buffer holds */
 	LIE_SCRIBBLE, /* read: bytes written past the length it returns (no check
 		       * refuses that; copy mode copies back only the length) */
+	LIE_SIGINFO,  /* waitid: a child's state reported as another signal's */
 };
 
 static const char *const lie_names[] = {
 	[LIE_LEN] = "len",	   [LIE_IOV] = "iov",	      [LIE_FD] = "fd",
 	[LIE_COUNT] = "count",	   [LIE_REVENTS] = "revents", [LIE_PTR] = "ptr",
 	[LIE_STAT] = "stat",	   [LIE_DIRENT] = "dirent",   [LIE_SOCKADDR] = "sockaddr",
-	[LIE_MSG] = "msg",	   [LIE_SCRIBBLE] = "scribble",
+	[LIE_MSG] = "msg",	   [LIE_SCRIBBLE] = "scribble", [LIE_SIGINFO] = "siginfo",
 };
 
 int direct_fault;
@@ -137,6 +139,10 @@ long direct_lie(long nr, const long a[6], long r)
 		if (nr == __NR_read && r < a[2])
 			for (long i = r; i < a[2]; i++)
 				((volatile char *)a[1])[i] = 'Z';
+		break;
+	case LIE_SIGINFO:
+		if (nr == __NR_waitid && a[2])
+			put32((uintptr_t)a[2], 11); /* si_signo: SIGSEGV */
 		break;
 	case LIE_MSG:
 		if (nr == __NR_recvmsg && a[1])

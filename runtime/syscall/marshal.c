@@ -838,6 +838,12 @@ static long check_structs(const struct sys_call *c, const long *a, long r)
 			return refuse(c, -EIO, "a new descriptor pair out of range or the runtime's");
 		return 0;
 	}
+	case __NR_waitid: {
+		int32_t signo; /* a child's state is SIGCHLD's, or nothing (WNOHANG) */
+		if (r == 0 && a[2] && !host_read(&signo, (uintptr_t)a[2], 4) && signo != 0 && signo != 17)
+			return refuse(c, -EIO, "siginfo of a child that is not SIGCHLD's");
+		return 0;
+	}
 	case __NR_rt_sigtimedwait: {
 		int32_t signo;
 		if (r > 0 && a[1] && !host_read(&signo, (uintptr_t)a[1], 4) && signo != r)

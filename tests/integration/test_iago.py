@@ -28,6 +28,7 @@ LIES = {
     "dirent": ("getdents64", "EIO", "getdents64: a directory record runs past the answer or has no name"),
     "sockaddr": ("getsockname", "EIO", "getsockname: socket address length larger than any address"),
     "msg": ("recvmsg", "EIO", "recvmsg: msg_controllen larger than the control buffer"),
+    "siginfo": ("waitid", "EIO", "waitid: siginfo of a child that is not SIGCHLD's"),
 }
 
 

@@ -22,6 +22,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -115,6 +116,14 @@ int main(void)
 	report("recvmsg", recvmsg(s[1], &msg, 0));
 	close(s[0]);
 	close(s[1]);
+
+	pid_t child = fork();
+	if (child == 0)
+		_exit(3);
+	siginfo_t si;
+	report("waitid", waitid(P_PID, (id_t)child, &si, WEXITED));
+	if (child > 0)
+		waitpid(child, NULL, 0); /* reaped even when the answer was refused */
 
 	/* a message larger than one scratch page set (copy mode sizes the
 	 * scratch from the message) */
