@@ -48,6 +48,14 @@ int sys_boundary;
 /* Linux's highest possible descriptor (NR_OPEN). */
 #define FD_LIMIT (1L << 20)
 #define SOCKADDR_MAX 128 /* sizeof(struct sockaddr_storage) */
+/* The end of user addresses (TASK_SIZE): a range beyond it is one the
+ * kernel refuses (access_ok) before it reads or writes a byte. */
+#define USER_TOP 0x7ffffffff000UL
+/* What the host gets in place of such a range, or of a buffer whose count
+ * the kernel refuses: an address no call can use, with the arguments as the
+ * application gave them, so the host gives the kernel's own error in the
+ * kernel's own order (EBADF before EFAULT or EINVAL). */
+#define BAD_POINTER 0xffff800000000000UL
 /* Scratch for one message (its data, control, name and vectors), and for a
  * vector of them (sendmmsg and recvmmsg move fewer messages if it fills). */
 #define MSG_SCRATCH (COPY_IO_MAX + (128UL << 10) + UIO_MAXIOV * 16)
@@ -279,6 +287,7 @@ struct slot {
 	uint8_t dir;
 	int8_t lenp;    /* H_DEREF: the slot holding the returned length */
 	bool retlen;    /* 'b': copy back only the result's length */
+	bool bad;       /* refused by the kernel's own checks: BAD_POINTER */
 	bool iov;       /* an iovec array (len: count) */
 };
 
@@ -311,8 +320,9 @@ static long arg_size(const struct sys_call *c, const long *a, int i, struct slot
 		switch (m->how) {
 		case H_FIX: return m->size;
 		case H_MUL:
+			/* a count the kernel refuses; msgsnd reads its mtype first */
 			if (a[m->ref] < 0 || (unsigned long)a[m->ref] > (1UL << 30) / (m->size ? m->size : 1))
-				return -EINVAL;
+				return m->add ? m->add : -EINVAL;
 			return a[m->ref] * m->size + m->add;
 		case H_BITS: return (long)bits_len(a[m->ref] > (1L << 20) ? (1L << 20) : a[m->ref]);
 		case H_DEREF: sl->lenp = m->ref; return 0; /* sized after the length's own copy */
@@ -981,11 +991,24 @@ static long copy_call(struct sys_call *c, const long *a, long (*host)(long, cons
 		sl->app = (uintptr_t)a[i];
 		sl->host = 0;
 		long n = c->e->spec[i] || mtab[c->nr][i].dir ? arg_size(c, a, i, sl) : -1;
-		if (n < -1)
-			return n;
+		char l = c->e->spec[i];
+		/* the full range the application named (before any cut) */
+		unsigned long full = l == 'b' || l == 'B' ? (unsigned long)a[i + 1] : n > 0 ? (unsigned long)n : 0;
+		if (l == 'v' || l == 'V')
+			full *= sizeof(struct kiovec);
+		if (a[i] && (n < -1 || (n >= 0 && sl->dir != MD_VALUE && sl->lenp < 0 && (uintptr_t)a[i] == (uintptr_t)c->a[i] &&
+					(full > USER_TOP || (uintptr_t)a[i] > USER_TOP - full)))) {
+			sl->dir = MD_VALUE;
+			sl->bad = true;
+			p.h[i] = (long)BAD_POINTER;
+			continue;
+		}
+		if (n < -1) {
+			sl->dir = MD_VALUE; /* a count the kernel refuses, with NULL */
+			continue;
+		}
 		sl->len = n < 0 ? 0 : (size_t)n;
 		if (n < 0) {
-			char l = c->e->spec[i];
 			if (l == 's' || l == 'P')
 				need += 4096 + 16;
 			else
@@ -1017,7 +1040,7 @@ static long copy_call(struct sys_call *c, const long *a, long (*host)(long, cons
 			p.h[i] = r;
 			continue;
 		}
-		if (sl->dir == MD_VALUE)
+		if (sl->dir == MD_VALUE || sl->bad)
 			continue;
 		if (sl->iov) {
 			if ((r = copy_iov(c, i, &p, sl, &sc, &p.h[i + 1])))
