@@ -1157,14 +1157,23 @@ RT_HOT long marshal_forward(struct sys_call *c, const long a[6])
 		return host_plain(c->nr, a);
 	switch (c->nr) {
 	case __NR_sendmsg: case __NR_recvmsg:
-		return marshal_msg(c, a, host);
+		r = marshal_msg(c, a, host);
+		break;
 	case __NR_sendmmsg: case __NR_recvmmsg:
-		return marshal_mmsg(c, a, host);
+		r = marshal_mmsg(c, a, host);
+		break;
 	case __NR_ioctl:
-		return marshal_ioctl(c, a, host);
+		r = marshal_ioctl(c, a, host);
+		break;
 	case __NR_fcntl:
-		return marshal_fcntl(c, a, host);
+		r = marshal_fcntl(c, a, host);
+		break;
+	default:
+		goto described;
 	}
+	/* one of the calls with nested memory */
+	return r < -4095 ? refuse(c, -EIO, "a result below the error range") : r;
+described:
 	if (sys_boundary != BOUNDARY_PASS)
 		return copy_call(c, a, host);
 
