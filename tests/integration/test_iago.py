@@ -56,7 +56,7 @@ def test_iago_honest_host(tmp_path, mode):
         assert err == "-", f"{name} failed under an honest host: {lines}"
     assert "refused" not in r.stderr
     assert "tail intact" in lines
-    assert calls["bigmsg"] == ["100000", "-"], lines
+    assert calls["bigmsg"] == ["1", "-"], lines
     assert "nanosleep_rem ok" in lines, lines
 
 
