@@ -59,8 +59,8 @@ enum bb_flags {
 	BB_F_TRACE = 1u << 1,   /* print every intercepted system call */
 	BB_F_FIRST = 1u << 2,   /* first enclave of this run (not an execve) */
 	BB_F_NO_PATCH = 1u << 3, /* do not patch call sites (COFFER_PATCH=0) */
-	BB_F_BOUNDARY_COPY = 1u << 4,  /* forwarded calls copy every buffer (COFFER_BOUNDARY=copy) */
-	BB_F_BOUNDARY_CHECK = 1u << 5, /* and assert no host pointer is the runtime's (=check) */
+	BB_F_BOUNDARY_COPY = 1u << 6,  /* forwarded calls copy every buffer (COFFER_BOUNDARY=copy) */
+	BB_F_BOUNDARY_CHECK = 1u << 7, /* and assert no host pointer is the runtime's (=check) */
 };
 
 struct bb_writer {
