@@ -10,6 +10,10 @@
  *                              instead: a kernel entry natively, answered
  *                              inside the runtime under coffer, so the time
  *                              per call there is the fast path's own cost
+ *   bench_getppid N fstat      N fstat calls on a pipe: forwarded to the host
+ *                              under coffer through the marshaller, the
+ *                              144-byte answer checked (and, with
+ *                              COFFER_BOUNDARY=copy, copied)
  *
  * Exit status 1 if a call fails or the answers disagree, 2 for a bad N.
  * Linked statically (bench/meson.build); glibc is used only for main, the
@@ -18,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define SYS_getppid 110
 
@@ -46,6 +52,35 @@ static inline long raw_sigmask_query(unsigned long *old)
 	return ret;
 }
 
+static inline long raw_fstat(long fd, struct stat *st)
+{
+	long ret;
+	__asm__ volatile("mov $5, %%eax\n\tsyscall" /* fstat */
+			 : "=a"(ret)
+			 : "D"(fd), "S"(st)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static int fstat_loop(unsigned long n)
+{
+	int p[2];
+	struct stat st;
+
+	if (pipe(p)) {
+		perror("pipe");
+		return 1;
+	}
+	for (unsigned long i = 0; i < n; i++) {
+		long r = raw_fstat(p[0], &st);
+		if (r != 0 || !S_ISFIFO(st.st_mode)) {
+			fprintf(stderr, "fstat: call %lu returned %ld, mode %#o\n", i, r, st.st_mode);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int sigmask_loop(unsigned long n)
 {
 	unsigned long first = 0, old = 0;
@@ -65,8 +100,8 @@ int main(int argc, char **argv)
 {
 	unsigned long n = 1000000;
 
-	if (argc > 3 || (argc == 3 && strcmp(argv[2], "sigmask"))) {
-		fprintf(stderr, "usage: %s [N [sigmask]]\n", argv[0]);
+	if (argc > 3 || (argc == 3 && strcmp(argv[2], "sigmask") && strcmp(argv[2], "fstat"))) {
+		fprintf(stderr, "usage: %s [N [sigmask|fstat]]\n", argv[0]);
 		return 2;
 	}
 	if (argc >= 2) {
@@ -79,7 +114,7 @@ int main(int argc, char **argv)
 	}
 
 	if (argc == 3)
-		return sigmask_loop(n);
+		return strcmp(argv[2], "fstat") ? sigmask_loop(n) : fstat_loop(n);
 	long first = n ? raw_getppid() : 0;
 	if (first < 0) {
 		fprintf(stderr, "getppid: error %ld\n", -first);

@@ -64,6 +64,8 @@ enum bb_flags {
 	 * or from a range of fixed RWX pages as on SGX1 (PLAT_APP_MEM_FIXED). */
 	BB_F_MEM_RANGE = 1u << 4,
 	BB_F_MEM_FIXED = 1u << 5,
+	BB_F_BOUNDARY_COPY = 1u << 6,  /* forwarded calls copy every buffer (COFFER_BOUNDARY=copy) */
+	BB_F_BOUNDARY_CHECK = 1u << 7, /* and assert no host pointer is the runtime's (=check) */
 };
 
 struct bb_writer {

@@ -5,7 +5,9 @@
  *   coffer run [--trace | --log=LEVEL]... -- PROGRAM [ARGS...]
  *
  * with COFFER_LOG (a level or empty), COFFER_PATCH (0, 1 or empty) and
- * COFFER_MEMORY (host, enclave, sgx1 or empty) valid if set. `coffer` checks its command line against this grammar before its
+ * COFFER_MEMORY (host, enclave, sgx1 or empty) valid if set, and
+ * COFFER_BOUNDARY and COFFER_FAULT unset or empty (those testing switches
+ * take the ordinary path). `coffer` checks its command line against this grammar before its
  * C library starts (tools/front.c); a line that matches is exec'd straight
  * into coffer-enclave with the same arguments and environment, and the
  * enclave parses it again with the same function and builds its boot state
@@ -88,6 +90,10 @@ static inline bool devrun_parse(int argc, char *const *argv, char *const *envp, 
 			else if (devrun_eq(v, "sgx1"))
 				d->memory = 2;
 			else if (*v && !devrun_eq(v, "host"))
+				return false;
+		} else if ((v = devrun_after(*e, "COFFER_BOUNDARY=")) || (v = devrun_after(*e, "COFFER_FAULT="))) {
+			/* testing switches: the ordinary path reads and checks them */
+			if (*v)
 				return false;
 		}
 	}

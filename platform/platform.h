@@ -171,8 +171,25 @@ long plat_forward(long nr, const long args[6]);
 /* The same, never interrupted by the application's signals: for forwarded
  * calls that do not wait (the table's calls without SYS_BLOCK, fcntl
  * commands that never block) and for the retry of an interrupted read,
- * write or open of a regular file, which Linux never interrupts. */
+ * write or open of a regular file, which Linux never interrupts. The
+ * runtime's marshaller (runtime/syscall/marshal.c) makes every forwarded
+ * call through one of these two. */
 long plat_forward_now(long nr, const long args[6]);
+/* Whether the host reaches application memory as it is: on direct the host
+ * kernel shares the address space, so a forwarded call may hand it the
+ * application's own pointers (the thin case); on sgx it cannot, and every
+ * buffer is copied through plat_untrusted_scratch. */
+bool plat_app_memory_shared(void);
+
+/* At least `len` bytes of this thread's untrusted scratch memory: outside
+ * the enclave (on direct: outside runtime memory), readable and writable by
+ * the host, so everything in it is hostile and read once. The area is the
+ * calling thread's until its next call here, which may move it (a larger
+ * len); it goes with the thread. NULL if it cannot be had. The runtime
+ * reaches it only through fault-safe copies (an application on direct can
+ * unmap it, which then fails the call with EFAULT). */
+void *plat_untrusted_scratch(size_t len);
+
 
 /* ---- the runtime's own host calls ---------------------------------------
  *

@@ -92,7 +92,14 @@ static void run_usage(FILE *out)
 		"  COFFER_MEMORY   host (default): the host maps the program's memory;\n"
 		"                  enclave: the runtime serves it from one reserved range\n"
 		"                  as on sgx; sgx1: the same with fixed RWX pages (testing)\n"
-		"  COFFER_ENCLAVE  path of the enclave image (default: next to coffer)\n");
+		"  COFFER_ENCLAVE  path of the enclave image (default: next to coffer)\n"
+		"  COFFER_BOUNDARY how forwarded calls cross to the host: pass (default on\n"
+		"                  direct: the host reads application memory), copy (every\n"
+		"                  buffer through untrusted memory, as on sgx), check (copy,\n"
+		"                  asserting no pointer for the host is the runtime's)\n"
+		"  COFFER_FAULT    testing only: the host lies in the named way (len, iov,\n"
+		"                  fd, count, revents, ptr, stat, dirent, sockaddr, msg,\n"
+		"                  siginfo, scribble; docs/platforms.md)\n");
 }
 
 static int parse_level(const char *s)
@@ -129,6 +136,24 @@ int run_env_level(struct run_opts *o)
 		o->mem_flags = BB_F_MEM_FIXED;
 	else if (env_mem && *env_mem && strcmp(env_mem, "host")) {
 		fprintf(stderr, "coffer: COFFER_MEMORY=%s: expected host (the default), enclave or sgx1\n", env_mem);
+		return COFFER_EXIT_USAGE;
+	}
+	const char *env_boundary = getenv("COFFER_BOUNDARY");
+	o->boundary = 0;
+	if (env_boundary && *env_boundary) {
+		if (!strcmp(env_boundary, "copy"))
+			o->boundary = 1;
+		else if (!strcmp(env_boundary, "check"))
+			o->boundary = 2;
+		else if (strcmp(env_boundary, "pass")) {
+			fprintf(stderr, "coffer: COFFER_BOUNDARY=%s: expected pass, copy or check\n", env_boundary);
+			return COFFER_EXIT_USAGE;
+		}
+	}
+	const char *env_fault = getenv("COFFER_FAULT");
+	o->fault = env_fault && *env_fault ? env_fault : NULL;
+	if (o->fault && strlen(o->fault) > 16) {
+		fprintf(stderr, "coffer: COFFER_FAULT=%s: no such lie\n", o->fault);
 		return COFFER_EXIT_USAGE;
 	}
 	return 0;
@@ -268,7 +293,8 @@ static int write_bootblock(const struct run_opts *o, const struct run_target *t)
 	char *paths[1024];
 	int nfds = inherited_fds(!t->bundle, fds, paths, 1024);
 	uint32_t flags = BB_F_FIRST | (o->trace ? BB_F_TRACE : 0) | (t->bundle ? 0 : BB_F_DEV_RUN) |
-			 (o->no_patch ? BB_F_NO_PATCH : 0) | o->mem_flags;
+			 (o->no_patch ? BB_F_NO_PATCH : 0) | o->mem_flags | (o->boundary == 1 ? BB_F_BOUNDARY_COPY : 0) |
+			 (o->boundary == 2 ? BB_F_BOUNDARY_CHECK : 0);
 
 	uint8_t *buf = NULL;
 	size_t len = 0;
@@ -460,11 +486,12 @@ static bool has_children(void)
 }
 
 /* Become the enclave image; returns only if the exec failed. */
-static void exec_enclave(const char *enclave, int bfd, const char *program)
+static void exec_enclave(const char *enclave, int bfd, const char *program, const char *fault)
 {
-	char fdarg[32];
+	char fdarg[32], faultarg[32];
 	snprintf(fdarg, sizeof fdarg, "--boot-fd=%d", bfd);
-	char *eargv[] = { "coffer-enclave", fdarg, (char *)program, NULL };
+	snprintf(faultarg, sizeof faultarg, "--fault=%s", fault ? fault : "");
+	char *eargv[] = { "coffer-enclave", fdarg, (char *)program, fault ? faultarg : NULL, NULL };
 	char *eenv[] = { NULL };
 	execve(enclave, eargv, eenv);
 	fprintf(stderr, "coffer: cannot start the enclave image %s: %s\n", enclave, strerror(errno));
@@ -484,7 +511,7 @@ int run_enclave(const struct run_opts *o, const struct run_target *t, const char
 		return COFFER_EXIT_ENCLAVE;
 	if (o->record_fd < 0 && !has_children()) {
 		/* the program takes this process's place (top of file) */
-		exec_enclave(enclave, bfd, t->program);
+		exec_enclave(enclave, bfd, t->program, o->fault);
 		close(bfd);
 		return COFFER_EXIT_ENCLAVE;
 	}
@@ -506,7 +533,7 @@ int run_enclave(const struct run_opts *o, const struct run_target *t, const char
 		if (getppid() != self)
 			_exit(COFFER_EXIT_ENCLAVE);
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		exec_enclave(enclave, bfd, t->program);
+		exec_enclave(enclave, bfd, t->program, o->fault);
 		_exit(COFFER_EXIT_ENCLAVE);
 	}
 	close(bfd);

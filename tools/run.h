@@ -16,6 +16,8 @@ struct run_opts {
 	int log_level;
 	bool no_patch; /* COFFER_PATCH=0 */
 	uint32_t mem_flags; /* COFFER_MEMORY: BB_F_MEM_* */
+	int boundary;  /* COFFER_BOUNDARY: 0 pass, 1 copy, 2 check */
+	const char *fault; /* COFFER_FAULT: the lie a test host tells, or NULL */
 	bool have_mre, have_mrs;
 	uint8_t mre[32], mrs[32];
 	int record_fd; /* development runs: where the runtime reports paths, or -1 */

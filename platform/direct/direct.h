@@ -56,6 +56,20 @@ bool direct_stw_signal(const struct ksiginfo *info, struct kucontext *uc, bool i
 #define DIRECT_STW_SIG K_SIGBUS
 /* plat_tls.plat_private[DIRECT_PRIV_STW]: that signal ended a host call. */
 #define DIRECT_PRIV_STW 6
+/* plat_tls.plat_private[DIRECT_PRIV_SCRATCH]: the thread's untrusted
+ * scratch (host.c), address | log2 of its size, 0 before first use. */
+#define DIRECT_PRIV_SCRATCH 7
+
+/* fault.c: a lying host for tests (COFFER_FAULT, docs/platforms.md). 0 for
+ * an honest host, else which lie; set by direct_start from --fault=NAME. */
+extern int direct_fault;
+/* Parse NAME; false if it names no lie. */
+bool direct_fault_set(const char *name);
+/* "--fault=NAME" for the next image, or NULL (the end of its argv). */
+const char *direct_fault_arg(void);
+/* The host's answer to forwarded call nr after it made it (result r),
+ * bent as the lie says. */
+long direct_lie(long nr, const long a[6], long r);
 
 /* patch.c keeps a copy of the executable mappings, good while
  * direct_maps_gen stays as it was; every host call that may change or

@@ -33,14 +33,18 @@ void plat_log_write(int fd, const char *buf, size_t len)
 	}
 }
 
+static void scratch_release(void);
+
 __attribute__((noreturn)) void plat_exit_group(int status)
 {
+	scratch_release(); /* a vfork child's is in its parent's memory */
 	for (;;)
 		sys1(__NR_exit_group, status);
 }
 
 __attribute__((noreturn)) void plat_thread_exit(int code)
 {
+	scratch_release();
 	direct_exit_thread(code);
 }
 
@@ -48,8 +52,10 @@ long plat_exec(int boot_fd, const char *title)
 {
 	char fdarg[32];
 	rt_snprintf(fdarg, sizeof fdarg, "--boot-fd=%d", boot_fd);
-	const char *argv[] = { "coffer-enclave", fdarg, title, NULL };
+	/* a lying host (fault.c) goes on lying to the next image */
+	const char *argv[] = { "coffer-enclave", fdarg, title, direct_fault_arg(), NULL };
 	const char *envp[] = { NULL };
+	scratch_release(); /* a vfork child's is in its parent's memory */
 	return sys3(__NR_execve, "/proc/self/exe", argv, envp);
 }
 
@@ -105,7 +111,7 @@ RT_HOT long plat_forward(long nr, const long a[6])
 		direct_maps_call(nr, a[3]);
 		/* only the platform's own stop-the-world signal ended it: again */
 		if (r != -EINTR || !t->plat_private[DIRECT_PRIV_STW] || t->intr)
-			return r;
+			return RT_UNLIKELY(direct_fault) ? direct_lie(nr, a, r) : r;
 	}
 }
 
@@ -113,7 +119,51 @@ RT_HOT long plat_forward_now(long nr, const long a[6])
 {
 	long r = direct_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	direct_maps_call(nr, a[3]);
-	return r;
+	return RT_UNLIKELY(direct_fault) ? direct_lie(nr, a, r) : r;
+}
+
+bool plat_app_memory_shared(void)
+{
+	return true;
+}
+
+/*
+ * The untrusted scratch: one anonymous mapping per thread, made on first
+ * use and replaced by a larger one when a call needs more. Its address and
+ * size live in plat_private[DIRECT_PRIV_SCRATCH] (address | log2 of the
+ * size: the address is page aligned). It is ordinary memory outside the
+ * runtime's ranges, as the untrusted side of an enclave is.
+ */
+#define SCRATCH_MIN_SHIFT 16
+
+void *plat_untrusted_scratch(size_t len)
+{
+	uint64_t *slot = &plat_tls()->plat_private[DIRECT_PRIV_SCRATCH];
+	uintptr_t base = *slot & ~(uintptr_t)(RT_PAGE_SIZE - 1);
+	unsigned shift = (unsigned)(*slot & (RT_PAGE_SIZE - 1));
+
+	if (base && len <= (1UL << shift))
+		return (void *)base;
+	if (len > (1UL << 32))
+		return NULL;
+	unsigned want = SCRATCH_MIN_SHIFT;
+	while ((1UL << want) < len)
+		want++;
+	long m = sys6(__NR_mmap, 0, 1UL << want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m < 0 && m > -4096)
+		return NULL;
+	if (base)
+		sys2(__NR_munmap, base, 1UL << shift);
+	*slot = (uint64_t)m | want;
+	return (void *)m;
+}
+
+static void scratch_release(void)
+{
+	uint64_t *slot = &plat_tls()->plat_private[DIRECT_PRIV_SCRATCH];
+	if (*slot)
+		sys2(__NR_munmap, *slot & ~(uint64_t)(RT_PAGE_SIZE - 1), 1UL << (*slot & (RT_PAGE_SIZE - 1)));
+	*slot = 0;
 }
 
 long plat_random(void *buf, size_t len)

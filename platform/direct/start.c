@@ -272,6 +272,13 @@ void direct_start(uintptr_t *sp)
 		const char *v = arg_value(argv[i], "--boot-fd=");
 		if (v && !rt_parse_long(v, &boot_fd))
 			boot_fd = -1;
+		if ((v = arg_value(argv[i], "--fault=")) && !direct_fault_set(v)) {
+			char msg[128];
+			rt_snprintf(msg, sizeof msg, "coffer-enclave: COFFER_FAULT=%.32s: no such lie "
+				    "(docs/platforms.md lists them)\n", v);
+			direct_early_error(msg);
+			sys1(__NR_exit_group, COFFER_EXIT_USAGE);
+		}
 	}
 	if (boot_fd < 0) {
 		direct_early_error("coffer-enclave: this is the enclave image; start programs with "

@@ -453,6 +453,11 @@ void rt_main(const struct plat_boot_info *bi)
 	rt_log_level = (int)RT_MIN(cfg.log_level, (uint32_t)RT_LOG_DEBUG);
 	sys_trace = (rt_boot_flags & BB_F_TRACE) != 0;
 	sys_patch = !(rt_boot_flags & BB_F_NO_PATCH);
+	/* a platform whose host cannot reach application memory always copies */
+	if (rt_boot_flags & BB_F_BOUNDARY_CHECK)
+		sys_boundary = BOUNDARY_CHECK;
+	else if ((rt_boot_flags & BB_F_BOUNDARY_COPY) || !plat_app_memory_shared())
+		sys_boundary = BOUNDARY_COPY;
 	setup_log(&cfg);
 	cfg.thread = thread_boot();
 	if (!cfg.thread)

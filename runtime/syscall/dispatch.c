@@ -33,24 +33,26 @@ const struct sys_entry sys_table[SYS_NR_MAX] = {
 #undef NOSYS
 #undef FALLBACK
 
-/* The interruptible path for calls that may wait (SYS_BLOCK), the direct
- * one for the others. */
-static inline long host_forward(const struct sys_call *c, const long a[6])
-{
-	if (c->e && (c->e->flags & SYS_BLOCK))
-		return plat_forward(c->nr, a);
-	return plat_forward_now(c->nr, a);
-}
-
+/* Every forwarded call goes through the marshaller (marshal.c). */
 RT_HOT long sys_host(struct sys_call *c, long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	long a[6] = { a0, a1, a2, a3, a4, a5 };
-	return host_forward(c, a);
+	return marshal_forward(c, a);
+}
+
+/* Call nr on the application's behalf from inside another call's handler
+ * (an fstat for newfstatat's empty path): the same marshaller, with every
+ * pointer a runtime buffer of the handler's. */
+long sys_host_nr(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	struct sys_call c = { .nr = nr, .e = &sys_table[nr] };
+	long a[6] = { a0, a1, a2, a3, a4, a5 };
+	return marshal_forward(&c, a);
 }
 
 RT_HOT long sys_forward(struct sys_call *c)
 {
-	return host_forward(c, c->a); /* the arguments as they are: no copy */
+	return marshal_forward(c, c->a); /* the arguments as they are: no copy */
 }
 
 /* Warn once per call number and process (the bitmap is copied by fork). */

@@ -77,7 +77,7 @@ static long fd_stat(int fd, struct kstat_buf *st)
 	struct file *f = fd_get(fd);
 	if (!f)
 		return -EBADF;
-	long r = f->ops->host ? host_stat("fstat", plat_host_fstat(fd, &st->k), &st->k) : file_stat(f, st);
+	long r = f->ops->host ? sys_host_nr(__NR_fstat, fd, (long)st, 0, 0, 0, 0) : file_stat(f, st);
 	file_put(f);
 	return r;
 }

@@ -140,6 +140,28 @@ static const struct ioc_rule *ioc_find(unsigned request)
 	return NULL;
 }
 
+/* How the marshaller (marshal.c) moves request's argument: MARSHAL_IOC_*,
+ * with the size of the memory at the pointer in *size. */
+int ioctl_shape(unsigned request, size_t *size)
+{
+	const struct ioc_rule *r = ioc_find(request);
+
+	*size = r ? r->size : 0;
+	switch (r ? r->arg : ARG_NONE) {
+	case ARG_IN:
+	case ARG_CLONE:
+		return MARSHAL_IOC_IN;
+	case ARG_OUT:
+		return MARSHAL_IOC_OUT;
+	case ARG_INOUT:
+		return MARSHAL_IOC_INOUT;
+	case ARG_IFCONF:
+		return MARSHAL_IOC_IFCONF;
+	default:
+		return MARSHAL_IOC_VALUE;
+	}
+}
+
 /* Warn once per request number: the first few distinct ones are remembered
  * (lock-free, so a host fork never copies a held lock), later ones quietly. */
 static uint64_t warned[16]; /* 1 << 32 | request; 0 = free; atomic */

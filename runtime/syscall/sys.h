@@ -6,7 +6,8 @@
  * letter per argument; the dispatcher uses it to check the arguments before any
  * handler runs (file descriptors the application owns, pointers outside
  * runtime memory) and --trace uses it to print the call. The same description
- * is what an sgx platform needs to marshal a forwarded call.
+ * drives the marshaller of forwarded calls (marshal.c), which copies their
+ * memory across the boundary and checks the host's answers.
  *
  *   d u x o  a value: signed, unsigned, hex, octal (printed only)
  *   p        a pointer the kernel reads, or an opaque value (printed in hex)
@@ -95,10 +96,28 @@ extern bool sys_patch; /* patch call sites (COFFER_PATCH); set at boot */
 long sys_forward(struct sys_call *c);
 /* Forward with other arguments (same number, same blocking class). */
 long sys_host(struct sys_call *c, long a0, long a1, long a2, long a3, long a4, long a5);
+/* Forward call nr with runtime buffers for its pointers, from a handler of
+ * another call (checked as forwarded calls are). */
+long sys_host_nr(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 /* Refuse with ENOSYS, warning once per call per process. */
 long sys_enosys(struct sys_call *c);
 
 long sys_check_iov(uintptr_t uiov, long cnt, bool kernel_writes);
+
+/* marshal.c: how forwarded calls cross to the host (COFFER_BOUNDARY). */
+enum sys_boundary {
+	BOUNDARY_PASS,  /* the host reaches application memory: pointers as they are */
+	BOUNDARY_COPY,  /* every buffer copied through untrusted scratch (sgx) */
+	BOUNDARY_CHECK, /* copy, and assert that no pointer the host sees or
+			 * gives back lies in runtime memory */
+};
+extern int sys_boundary; /* set at boot */
+/* Make forwarded call c on the host with arguments a (sys_host's), copying
+ * and checking as the boundary mode and the call's description say. */
+long marshal_forward(struct sys_call *c, const long a[6]);
+/* ioctl.c: how a permitted request's argument crosses. */
+enum { MARSHAL_IOC_VALUE, MARSHAL_IOC_IN, MARSHAL_IOC_OUT, MARSHAL_IOC_INOUT, MARSHAL_IOC_IFCONF };
+int ioctl_shape(unsigned request, size_t *size);
 
 /* Print a trace line now (for calls that do not come back: exit, execve). */
 void sys_trace_now(struct sys_call *c, const char *result);

@@ -1,7 +1,9 @@
 """Shared helpers for the integration tests: real programs under `coffer run`.
 
 The build directory comes from $COFFER_BUILD (the Makefile sets it), else
-build/ at the top of the repository. Tests compare a program's output under
+build/ at the top of the repository. The programs inherit the environment,
+so COFFER_BOUNDARY=copy (or check) runs the suite with every forwarded
+buffer copied through untrusted memory, as on sgx (docs/platforms.md). Tests compare a program's output under
 coffer with its native output from the same machine and moment.
 """
 import os
