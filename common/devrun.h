@@ -4,8 +4,8 @@
  *
  *   coffer run [--trace | --log=LEVEL]... -- PROGRAM [ARGS...]
  *
- * with COFFER_LOG (a level or empty) and COFFER_PATCH (0, 1 or empty) valid
- * if set. `coffer` checks its command line against this grammar before its
+ * with COFFER_LOG (a level or empty), COFFER_PATCH (0, 1 or empty) and
+ * COFFER_MEMORY (host, enclave, sgx1 or empty) valid if set. `coffer` checks its command line against this grammar before its
  * C library starts (tools/front.c); a line that matches is exec'd straight
  * into coffer-enclave with the same arguments and environment, and the
  * enclave parses it again with the same function and builds its boot state
@@ -25,9 +25,13 @@
 struct devrun {
 	bool trace;    /* --trace */
 	bool no_patch; /* COFFER_PATCH=0 */
+	int memory;    /* COFFER_MEMORY: DEVRUN_MEM_HOST, _RANGE or _FIXED */
 	int log_level; /* 0 error .. 3 debug, as tools/run.c numbers them */
 	int prog;      /* argv[prog] is PROGRAM; its arguments follow */
 };
+
+/* COFFER_MEMORY as tools/run.c reads it: empty or host, enclave, sgx1. */
+enum { DEVRUN_MEM_HOST, DEVRUN_MEM_RANGE, DEVRUN_MEM_FIXED };
 
 /* The rest of s after prefix, or NULL if s does not start with it. */
 static inline const char *devrun_after(const char *s, const char *prefix)
@@ -63,10 +67,11 @@ static inline int devrun_level(const char *s)
  * entry of a name counts. */
 static inline bool devrun_parse(int argc, char *const *argv, char *const *envp, struct devrun *d)
 {
-	bool seen_log = false, seen_patch = false;
+	bool seen_log = false, seen_patch = false, seen_mem = false;
 
 	d->trace = false;
 	d->no_patch = false;
+	d->memory = DEVRUN_MEM_HOST;
 	d->log_level = 1;
 	for (char *const *e = envp; *e; e++) {
 		const char *v;
@@ -79,6 +84,14 @@ static inline bool devrun_parse(int argc, char *const *argv, char *const *envp, 
 			if (*v && !devrun_eq(v, "0") && !devrun_eq(v, "1"))
 				return false;
 			d->no_patch = devrun_eq(v, "0");
+		} else if (!seen_mem && (v = devrun_after(*e, "COFFER_MEMORY="))) {
+			seen_mem = true;
+			if (devrun_eq(v, "enclave"))
+				d->memory = DEVRUN_MEM_RANGE;
+			else if (devrun_eq(v, "sgx1"))
+				d->memory = DEVRUN_MEM_FIXED;
+			else if (*v && !devrun_eq(v, "host"))
+				return false; /* the hosted path says what is wrong */
 		}
 	}
 	if (argc < 4 || !devrun_eq(argv[1], "run"))
