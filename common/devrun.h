@@ -27,10 +27,13 @@
 struct devrun {
 	bool trace;    /* --trace */
 	bool no_patch; /* COFFER_PATCH=0 */
-	int memory;    /* COFFER_MEMORY: 0 host, 1 enclave, 2 sgx1 */
+	int memory;    /* COFFER_MEMORY: DEVRUN_MEM_HOST, _RANGE or _FIXED */
 	int log_level; /* 0 error .. 3 debug, as tools/run.c numbers them */
 	int prog;      /* argv[prog] is PROGRAM; its arguments follow */
 };
+
+/* COFFER_MEMORY as tools/run.c reads it: empty or host, enclave, sgx1. */
+enum { DEVRUN_MEM_HOST, DEVRUN_MEM_RANGE, DEVRUN_MEM_FIXED };
 
 /* The rest of s after prefix, or NULL if s does not start with it. */
 static inline const char *devrun_after(const char *s, const char *prefix)
@@ -70,7 +73,7 @@ static inline bool devrun_parse(int argc, char *const *argv, char *const *envp, 
 
 	d->trace = false;
 	d->no_patch = false;
-	d->memory = 0;
+	d->memory = DEVRUN_MEM_HOST;
 	d->log_level = 1;
 	for (char *const *e = envp; *e; e++) {
 		const char *v;
@@ -86,11 +89,11 @@ static inline bool devrun_parse(int argc, char *const *argv, char *const *envp, 
 		} else if (!seen_mem && (v = devrun_after(*e, "COFFER_MEMORY="))) {
 			seen_mem = true;
 			if (devrun_eq(v, "enclave"))
-				d->memory = 1;
+				d->memory = DEVRUN_MEM_RANGE;
 			else if (devrun_eq(v, "sgx1"))
-				d->memory = 2;
+				d->memory = DEVRUN_MEM_FIXED;
 			else if (*v && !devrun_eq(v, "host"))
-				return false;
+				return false; /* the hosted path says what is wrong */
 		} else if ((v = devrun_after(*e, "COFFER_BOUNDARY=")) || (v = devrun_after(*e, "COFFER_FAULT="))) {
 			/* testing switches: the ordinary path reads and checks them */
 			if (*v)

@@ -285,6 +285,15 @@ enum sgx_einit_err sgx_einit_check(const struct sgx_sigstruct *ss, const uint8_t
 	}
 	if (sgx_sigstruct_check_q(ss->raw, why))
 		return SGX_EINIT_Q;
+	/* EINITTOKENKEY is for the launch enclave only: EINIT accepts it when
+	 * SHA-256(MODULUS) is IA32_SGXLEPUBKEYHASH. Linux, which writes those
+	 * MSRs with each enclave's own MRSIGNER, refuses the attribute before
+	 * EINIT (EACCES, not in its unprivileged set); a machine Coffer
+	 * simulates has no launch enclave: refused here as on Linux */
+	if (flags & SGX_FLAGS_EINITTOKENKEY) {
+		*why = "enclave's ATTRIBUTES have EINITTOKENKEY, which only the launch enclave may have";
+		return SGX_EINIT_ATTRIBUTES;
+	}
 	if ((flags & ss->mask_flags) != (ss->attr_flags & ss->mask_flags) ||
 	    (xfrm & ss->mask_xfrm) != (ss->attr_xfrm & ss->mask_xfrm)) {
 		*why = "enclave's ATTRIBUTES do not match the SIGSTRUCT's under ATTRIBUTEMASK";

@@ -3,7 +3,7 @@
  * says where and why there).
  *
  * Creation is race-free without locks: the bytes are written to a private
- * temporary name and link()ed to the final name, which fails with EEXIST
+ * temporary name (the thread's id) and link()ed to the final name, which fails with EEXIST
  * if another process got there first; the loser discards its file and
  * reads the winner's. A file is never seen half written.
  */
@@ -92,8 +92,12 @@ static int create(const char *path, char *err, size_t errn)
 	sgx_sim_root_format(&r, buf);
 	memset(&r, 0, sizeof r);
 
-	snprintf(tmp, sizeof tmp, "%s.new.%ld", path, (long)getpid());
+	/* private to this thread: no live thread has our id, so a file of
+	 * that name is one a dead thread left (killed before its unlink) */
+	snprintf(tmp, sizeof tmp, "%s.new.%ld", path, (long)gettid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return failf(err, errn, "%s: cannot create: %s", tmp, strerror(errno));
 	int ok = write(fd, buf, sizeof buf) == (ssize_t)sizeof buf && fsync(fd) == 0;

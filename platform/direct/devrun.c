@@ -255,7 +255,8 @@ int direct_devrun(int argc, char **argv, char **envp, struct plat_boot_info *bi)
 		bb_writer_init(&w, buf, cap);
 		bb_put_u32(&w, BB_FLAGS,
 			   BB_F_FIRST | BB_F_DEV_RUN | (d.trace ? BB_F_TRACE : 0) | (d.no_patch ? BB_F_NO_PATCH : 0) |
-				   (d.memory == 1 ? BB_F_MEM_RANGE : d.memory == 2 ? BB_F_MEM_FIXED : 0));
+				   (d.memory == DEVRUN_MEM_RANGE ? BB_F_MEM_RANGE : 0) |
+				   (d.memory == DEVRUN_MEM_FIXED ? BB_F_MEM_FIXED : 0));
 		bb_put_u32(&w, BB_LOG_LEVEL, (uint32_t)d.log_level);
 		bb_put_u32(&w, BB_LOG_FD, 2);
 		bb_put_str(&w, BB_PROGRAM, program);

@@ -641,7 +641,10 @@ long vma_brk(uintptr_t brk)
 	if (!brk_start || brk < brk_start || new_end < brk || new_end > vma_hi)
 		goto out;
 	if (new_end < old_end) {
-		if (any_sealed(new_end, old_end) || ensure(2))
+		/* brk's argument is no range the dispatcher checks: the
+		 * platform's code cut from the range (rt_code_region) may lie
+		 * in a hole the program made in its heap, and stays */
+		if (any_sealed(new_end, old_end) || !mm_user_ok(new_end, old_end - new_end) || ensure(2))
 			goto out;
 		unmap_locked(new_end, old_end);
 	} else if (new_end > old_end) {

@@ -340,8 +340,8 @@ long pidtab_prepare(void)
 	if (__atomic_load_n(&pt, __ATOMIC_ACQUIRE))
 		return 0;
 	rt_olock(&pt_make_lock);
-	long fd = pt ? 0 : pt_make(&h);
-	if (fd > 0) {
+	long fd = pt ? -EEXIST : pt_make(&h);
+	if (fd >= 0) { /* 0 too: the host's lowest free fd, when the program closed its stdin */
 		pt_install(h);
 		pt_enter_self();
 		/* a runtime fd, and published: the first process another can name */
@@ -356,6 +356,8 @@ long pidtab_prepare(void)
 		fd = 0;
 	}
 	rt_ounlock(&pt_make_lock);
+	if (fd == -EEXIST)
+		fd = 0; /* another thread made it meanwhile */
 	if (fd < 0)
 		log_warn("cannot make the process registry (%ld)", fd);
 	return fd;

@@ -180,6 +180,17 @@ def test_encmem_hostile_trampolines():
     assert aim_at("enclave", trampoline_address) == HOSTILE
 
 
+def test_encmem_brk_keeps_the_trampolines():
+    """A call site far from every trampoline region gets one cut from a hole
+    the program made in its heap; a break moved back below it must not
+    unmap the platform's code (it did: the next patched site wrote into
+    the freed region and the runtime died). Natively the break shrinks."""
+    nat = native([MEMPROBE, "brkhole"])
+    assert nat.returncode == 0 and "brk over the trampolines: shrunk" in nat.stdout.splitlines()
+    assert probe("enclave", "brkhole") == ["brkhole", "hole: ok", "code: ok", "site: ok",
+                                           "brk over the trampolines: kept", "another site: ok", "still alive"]
+
+
 HOSTILE = [
     "fixed over runtime: ENOMEM",
     "noreplace over runtime: EEXIST",

@@ -290,3 +290,16 @@ def test_an_execve_before_the_registry_starts_processes_after_it():
     r = subprocess.run([COFFER, "run", "--", "/bin/sh", "-c", 'exec /bin/sh -c "/bin/true & wait \\$!; echo \\$?"'],
                        capture_output=True, text=True, timeout=60)
     assert (r.returncode, r.stdout) == (0, "0\n"), r.stderr
+
+
+def test_a_registry_made_with_stdin_closed():
+    """The host gives the registry's memfd the lowest free fd, 0 when the
+    program's stdin is closed: the registry is made all the same, and fd 0
+    is not left to the program holding it."""
+    script = "sleep 1 & kill -0 $! && echo reached; wait; cat /proc/self/fdinfo/0 >/dev/null 2>&1 || echo no fd 0"
+    cmd = ["/bin/sh", "-c", script]
+    r = subprocess.run([COFFER, "run", "--", *cmd], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=60, preexec_fn=lambda: os.close(0))
+    assert (r.returncode, r.stdout) == (0, "reached\nno fd 0\n"), r.stderr
+    n = native(cmd, preexec_fn=lambda: os.close(0))
+    assert n.stdout == r.stdout

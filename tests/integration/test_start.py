@@ -420,3 +420,20 @@ def test_a_trampoline_region_is_found_without_probing_the_runtime_reservation(tm
     assert r.returncode == 0, r.stderr
     failed = [l for l in log.read_text().splitlines() if "MAP_FIXED_NOREPLACE" in l and "EEXIST" in l]
     assert len(failed) < 16, failed[:20]
+
+
+@pytest.mark.parametrize("value", ["enclave", "sgx1", "bogus"])
+def test_coffer_memory_reaches_a_development_run_from_the_front(value):
+    """COFFER_MEMORY is read on both paths: the front hands enclave and sgx1
+    to the enclave image (the program's memory then lies in the range,
+    where /proc/self/maps shows no [vdso]), and leaves a bad value to the
+    hosted coffer, which explains it."""
+    env = dict(os.environ, COFFER_MEMORY=value)
+    answers = [run(["grep", "-c", r"\[vdso\]", "/proc/self/maps"], coffer_args=extra, env=env)
+               for extra in ([], HOSTED)]
+    got = [(r.returncode, r.stdout, r.stderr) for r in answers]
+    assert got[0] == got[1]
+    if value == "bogus":
+        assert got[0] == (2, "", "coffer: COFFER_MEMORY=bogus: expected host (the default), enclave or sgx1\n")
+    else:
+        assert got[0][:2] == (1, "0\n"), got[0]

@@ -171,6 +171,9 @@ static void test_einit(const char *file)
 	/* bits outside the masks do not matter */
 	uint64_t free_flag = ~ss.mask_flags & (SGX_FLAGS_DEBUG | SGX_FLAGS_KSS);
 	CHECK(sgx_einit_check(&ss, mr, fl ^ free_flag, xf, misc, rsa_ok, &why) == SGX_EINIT_OK);
+	/* the controlled attribute, whatever the masks say */
+	CHECK(sgx_einit_check(&ss, mr, fl | SGX_FLAGS_EINITTOKENKEY, xf, misc, rsa_ok, &why) == SGX_EINIT_ATTRIBUTES &&
+	      strstr(why, "EINITTOKENKEY"));
 	raw[SS_SIGNATURE + 100] ^= 1;
 	CHECK(sgx_einit_check(&ss, mr, fl, xf, misc, rsa_ok, &why) == SGX_EINIT_SIGNATURE);
 	raw[SS_SIGNATURE + 100] ^= 1;

@@ -5,6 +5,7 @@
  * a malformed file is refused with a message saying what to do.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -120,6 +121,23 @@ static void test_race(void)
 	CHECK(simroot_load(path, &r, err, sizeof err) == 0 && !memcmp(first.key, r.key, 16));
 }
 
+/* A temporary file left by a thread killed between its open and its unlink
+ * (a dead thread's id, here our own) does not stop the next creation. */
+static void test_stale_temporary(void)
+{
+	char path[4096], tmp[4200], err[512];
+	struct sgx_sim_root r;
+
+	snprintf(path, sizeof path, "%s/stale/sgx-sim-root", base);
+	snprintf(tmp, sizeof tmp, "%s/stale", base);
+	CHECK(mkdir(tmp, 0700) == 0);
+	snprintf(tmp, sizeof tmp, "%s.new.%ld", path, (long)gettid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	CHECK(fd >= 0 && write(fd, "half", 4) == 4 && close(fd) == 0);
+	CHECK(simroot_load(path, &r, err, sizeof err) == 0);
+	CHECK(access(tmp, F_OK) != 0);
+}
+
 int main(void)
 {
 	if (!mkdtemp(base))
@@ -127,6 +145,7 @@ int main(void)
 	test_path();
 	test_create_and_load();
 	test_race();
+	test_stale_temporary();
 	char cmd[200];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
 	if (system(cmd))

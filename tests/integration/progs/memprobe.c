@@ -7,6 +7,9 @@
  *   memprobe CASE...     run the cases (all: every portable one)
  *   memprobe hostile     read an address from stdin (runtime memory, from
  *                        the host's maps), try to map over it
+ *   memprobe brkhole     a call site in the middle of a big heap, far from
+ *                        every other, gets its trampolines in a hole of the
+ *                        heap; then the break goes back below them
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -378,6 +381,47 @@ static void c_outside(void)
 	printf("shared file fixed: %s\n", merr(mmap(a, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0)));
 }
 
+/* getpid as the 7-byte shape the fast path patches, then ret */
+static const unsigned char getpid_code[] = { 0xb8, 39, 0, 0, 0, 0x0f, 0x05, 0xc3 };
+
+static long call_code(char *code)
+{
+	memcpy(code, getpid_code, sizeof getpid_code);
+	long r = 0;
+	for (int i = 0; i < 3; i++) /* the first traps and is patched */
+		r = ((long (*)(void))code)();
+	return r;
+}
+
+/* A site 6 GiB into an 8 GiB heap is out of reach of every trampoline
+ * region (near the libraries, at the top of the range): its region is cut
+ * from the hole just below it. The break then goes back to the heap's
+ * start, over that region. */
+static void c_brkhole(void)
+{
+	printf("brkhole\n"); /* stdout's buffer, before the break moves */
+	uintptr_t s = ((uintptr_t)sbrk(0) + PG - 1) & ~(PG - 1);
+	if (brk((void *)(s + (8UL << 30)))) {
+		printf("brk 8 GiB: %s\n", err(-1));
+		return;
+	}
+	char *code = (char *)s + (6UL << 30);
+	printf("hole: %s\n", err(munmap(code - (1UL << 20), 1UL << 20)));
+	printf("code: %s\n", merr(mmap(code, PG, PROT_READ | PROT_WRITE | PROT_EXEC,
+					  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)));
+	printf("site: %s\n", call_code(code + 64) == getpid() ? "ok" : "wrong");
+	/* glibc's brk() cannot tell a refused shrink (the old break) from success */
+	long b = syscall(SYS_brk, s);
+	printf("brk over the trampolines: %s\n", b == (long)s ? "shrunk" : b == (long)s + (8L << 30) ? "kept" : "?");
+	/* the break where it is now, code mapped again: a new site */
+	char *again = mmap(code, PG, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+			   -1, 0);
+	if (again == MAP_FAILED)
+		again = mmap(NULL, PG, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	printf("another site: %s\n", call_code(again + 128) == getpid() ? "ok" : "wrong");
+	printf("still alive\n");
+}
+
 static void c_hostile(void)
 {
 	unsigned long a;
@@ -408,6 +452,7 @@ int main(int argc, char **argv)
 		{ "madvise", c_madvise, 1 }, { "file", c_file, 1 },       { "errors", c_errors, 1 },
 		{ "fork", c_fork, 1 },       { "seal", c_seal, 1 },      { "zeros", c_zeros, 1 },     { "lock", c_lock, 1 },       { "faults", c_faults, 0 },   { "where", c_where, 0 },
 		{ "outside", c_outside, 0 }, { "hostile", c_hostile, 0 },
+		{ "brkhole", c_brkhole, 0 },
 	};
 	struct sigaction sa = { .sa_handler = on_segv };
 	sigaction(SIGSEGV, &sa, NULL);
