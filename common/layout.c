@@ -267,13 +267,14 @@ uint32_t layout_ssa_pages(uint64_t xfrm, uint32_t miscselect)
 	return (x + misc_size(miscselect) + SGX_GPRSGX_SIZE + PAGE - 1) / PAGE;
 }
 
-static void cpuid_insn(uint32_t leaf, uint32_t sub, uint32_t r[4])
+static void cpuid_insn(void *ctx, uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
+	(void)ctx;
 	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
 }
 
 int layout_ssa_check_cpu(uint64_t xfrm, uint32_t miscselect, uint32_t ssaframesize, layout_cpuid_fn cpuid,
-			 const char **why)
+			 void *ctx, const char **why)
 {
 	uint32_t r[4];
 
@@ -281,10 +282,10 @@ int layout_ssa_check_cpu(uint64_t xfrm, uint32_t miscselect, uint32_t ssaframesi
 		cpuid = cpuid_insn;
 	if (!layout_ssa_pages(xfrm, miscselect))
 		FAIL("the XFRM or MISCSELECT is not one Coffer can launch");
-	cpuid(0, 0, r);
+	cpuid(ctx, 0, 0, r);
 	if (r[0] < 0xd)
 		FAIL("the CPU has no CPUID leaf 0xD (XSAVE)");
-	cpuid(0xd, 0, r);
+	cpuid(ctx, 0xd, 0, r);
 	uint64_t supported = r[0] | (uint64_t)r[3] << 32;
 	if (xfrm & ~supported)
 		FAIL("the CPU does not support every XSAVE feature of the enclave's XFRM (enclave.xsave)");
@@ -292,7 +293,7 @@ int layout_ssa_check_cpu(uint64_t xfrm, uint32_t miscselect, uint32_t ssaframesi
 	for (unsigned bit = 2; bit < 64; bit++) {
 		if (!((xfrm >> bit) & 1))
 			continue;
-		cpuid(0xd, bit, r);
+		cpuid(ctx, 0xd, bit, r);
 		if (!r[0])
 			FAIL("the CPU reports an empty XSAVE component for a feature of the enclave's XFRM");
 		if ((uint64_t)r[1] + r[0] > need)

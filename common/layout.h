@@ -170,10 +170,12 @@ uint32_t layout_ssa_pages(uint64_t xfrm, uint32_t miscselect);
  * before ECREATE): every XFRM feature must be supported (sub-leaf 0 EDX:EAX),
  * and the frame must hold the XSAVE area at the offsets and sizes the CPU
  * reports (sub-leaf i: EAX size, EBX offset), plus MISC and GPRSGX. cpuid
- * NULL: this machine's CPUID instruction. Returns 0, or -1 with a static
- * reason. */
-typedef void (*layout_cpuid_fn)(uint32_t leaf, uint32_t sub, uint32_t r[4]);
+ * NULL: this machine's CPUID instruction; else cpuid(ctx, ...) (the
+ * hardware path's ops->cpuid). The one SSA check of every loader: sgx-sim's
+ * (platform/sgx/host/simload.c) and the driver path's (driver.c). Returns
+ * 0, or -1 with a static reason. */
+typedef void (*layout_cpuid_fn)(void *ctx, uint32_t leaf, uint32_t sub, uint32_t r[4]);
 int layout_ssa_check_cpu(uint64_t xfrm, uint32_t miscselect, uint32_t ssaframesize, layout_cpuid_fn cpuid,
-			 const char **why);
+			 void *ctx, const char **why);
 
 #endif

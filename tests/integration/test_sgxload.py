@@ -5,7 +5,12 @@ bundle's SIGSTRUCT, the simulated CPU's MRENCLAVE is the one `coffer sign`
 printed and `coffer measure` computes, and the image, entered at its sgx
 entry point (OENTRY, from its ELF note), relocates itself inside ELRANGE
 and writes a line through one OCALL. A changed manifest or image byte is
-refused by EINIT with its reason. The runner is tests/sgxsim/loadhost.c."""
+refused by EINIT with its reason. The runner is tests/sgxsim/loadhost.c.
+
+The hardware path gets the same pages: test_sgx_driver IMAGE BUNDLE hands
+the loader's walker (layout_build) to sgxhw_build against the fake driver,
+whose replay of the adds must be the SIGSTRUCT's ENCLAVEHASH."""
+import hashlib
 import re
 import shutil
 import subprocess
@@ -15,6 +20,7 @@ import pytest
 from conftest import BUILD, PROGS, cli
 
 LOADER = PROGS / "test_sgxload"
+DRIVER = PROGS / "test_sgx_driver"
 IMAGE = BUILD / "coffer-enclave"
 
 MANIFEST = """\
@@ -76,15 +82,18 @@ def refused(r, stage, why):
     assert f"sgx-sim: {stage} refused the enclave: " in r.stdout and why in r.stdout, r.stdout
 
 
-def test_tampered_manifest_byte_refused_by_einit(tmp_path, key):
-    bundle, _ = sign_bundle(tmp_path, key)
+def tamper_manifest(bundle):
+    """A byte of the trusted file's hash in the manifest: still a valid
+    manifest, another measurement."""
     data = bytearray(bundle.read_bytes())
-    # a byte of the trusted file's hash in the manifest: still a valid
-    # manifest, another measurement
-    hello_hash = __import__("hashlib").sha256(b"\x7fELF not run here\n").digest()
-    at = bytes(data).index(hello_hash)
+    at = bytes(data).index(hashlib.sha256(b"\x7fELF not run here\n").digest())
     data[at] ^= 1
     bundle.write_bytes(bytes(data))
+
+
+def test_tampered_manifest_byte_refused_by_einit(tmp_path, key):
+    bundle, _ = sign_bundle(tmp_path, key)
+    tamper_manifest(bundle)
     refused(load(IMAGE, bundle), "EINIT", "ENCLAVEHASH")
 
 
@@ -108,3 +117,27 @@ def test_image_without_sgx_entry_refused(tmp_path, key):
     data[at] ^= 1  # the note's name: no longer Coffer's
     image.write_bytes(bytes(data))
     refused(load(image, bundle), "the inputs", "no sgx entry point")
+
+
+def driver(image, bundle, *extra):
+    return subprocess.run([str(DRIVER), str(image), str(bundle), *extra], capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_bundle_pages_through_the_fake_driver_give_the_signed_identity(tmp_path, key):
+    bundle, signed = sign_bundle(tmp_path, key, "64M", 3)
+    r = driver(IMAGE, bundle)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr
+    m = re.search(r"^real enclave: (\d+) pages .* MRENCLAVE ([0-9a-f]{64})$", r.stdout, re.M)
+    assert m and m.group(2) == signed, r.stdout[-2000:]
+    # at most every page of ELRANGE but the guards (two per thread, two
+    # around the manifest); holes between segments are not added either
+    assert 16384 - 2 * 3 - 2 - 16 <= int(m.group(1)) <= 16384 - 2 * 3 - 2
+
+
+def test_tampered_bundle_refused_by_the_fake_drivers_einit(tmp_path, key):
+    bundle, _ = sign_bundle(tmp_path, key)
+    tamper_manifest(bundle)
+    r = driver(IMAGE, bundle, "refused")
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr
+    assert "real enclave refused: " in r.stdout and "ENCLAVEHASH" in r.stdout, r.stdout[-2000:]

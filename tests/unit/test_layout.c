@@ -430,8 +430,9 @@ static void test_refusals(void)
 static uint64_t fake_supported;
 static uint32_t fake_tiledata_off = 2816, fake_pkru_off = 2688;
 
-static void fake_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+static void fake_cpuid(void *ctx, uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
+	(void)ctx;
 	static const uint32_t size[19] = { [2] = 256, [5] = 64, [6] = 512, [7] = 1024, [9] = 8, [17] = 64, [18] = 8192 };
 	static const uint32_t off[19] = { [2] = 576, [5] = 1088, [6] = 1152, [7] = 1664, [17] = 2752 };
 	memset(r, 0, 16);
@@ -468,25 +469,25 @@ static void test_ssa(void)
 
 	/* an Intel CPU with everything */
 	fake_supported = L | AVX | Z | PK | AMX;
-	CHECK(layout_ssa_check_cpu(L | AVX | Z | PK | AMX, SGX_MISC_EXINFO, 3, fake_cpuid, &why) == 0);
-	CHECK(layout_ssa_check_cpu(L | AVX, 0, 1, fake_cpuid, &why) == 0);
+	CHECK(layout_ssa_check_cpu(L | AVX | Z | PK | AMX, SGX_MISC_EXINFO, 3, fake_cpuid, NULL, &why) == 0);
+	CHECK(layout_ssa_check_cpu(L | AVX, 0, 1, fake_cpuid, NULL, &why) == 0);
 	/* a frame too small for AMX */
-	CHECK(layout_ssa_check_cpu(L | AMX, 0, 2, fake_cpuid, &why) == -1 && strstr(why, "does not fit"));
+	CHECK(layout_ssa_check_cpu(L | AMX, 0, 2, fake_cpuid, NULL, &why) == -1 && strstr(why, "does not fit"));
 	/* a CPU without AMX */
 	fake_supported = L | AVX | Z | PK;
-	CHECK(layout_ssa_check_cpu(L | AMX, 0, 3, fake_cpuid, &why) == -1 && strstr(why, "does not support"));
+	CHECK(layout_ssa_check_cpu(L | AMX, 0, 3, fake_cpuid, NULL, &why) == -1 && strstr(why, "does not support"));
 	/* a CPU that lays XTILEDATA out further than Intel's: the frame must grow */
 	fake_supported = L | AMX;
 	fake_tiledata_off = 4096;
-	CHECK(layout_ssa_check_cpu(L | AMX, 0, 3, fake_cpuid, &why) == -1 && strstr(why, "does not fit"));
+	CHECK(layout_ssa_check_cpu(L | AMX, 0, 3, fake_cpuid, NULL, &why) == -1 && strstr(why, "does not fit"));
 	fake_tiledata_off = 2816;
 	/* PKRU at AMD's offset (no MPX area before it): smaller, fits */
 	fake_supported = L | PK;
 	fake_pkru_off = 2432;
-	CHECK(layout_ssa_check_cpu(L | PK, 0, 1, fake_cpuid, &why) == 0);
+	CHECK(layout_ssa_check_cpu(L | PK, 0, 1, fake_cpuid, NULL, &why) == 0);
 	/* this machine: x87 and SSE always fit one page */
-	CHECK(layout_ssa_check_cpu(L, 0, 1, NULL, &why) == 0);
-	CHECK(layout_ssa_check_cpu(L, 0, 0, NULL, &why) == -1);
+	CHECK(layout_ssa_check_cpu(L, 0, 1, NULL, NULL, &why) == 0);
+	CHECK(layout_ssa_check_cpu(L, 0, 0, NULL, NULL, &why) == -1);
 }
 
 /* ---- heap midstates -------------------------------------------------------------- */

@@ -39,7 +39,7 @@ int sim_load(const struct sgx_load *l, const struct sgx_sha256 *cpu_sha, int (*r
 	/* the layout's own checks of the image and the sizes, before ELRANGE exists */
 	if (layout_build(p, NULL, NULL, out, why))
 		return -SGX_LOAD_INPUT;
-	if (layout_ssa_check_cpu(p->xfrm, p->miscselect, out->ssaframesize, NULL, why))
+	if (layout_ssa_check_cpu(p->xfrm, p->miscselect, out->ssaframesize, NULL, NULL, why))
 		return -SGX_LOAD_ECREATE;
 	struct sim_secs secs = {
 		.size = out->size,
