@@ -12,7 +12,6 @@ the loader's walker (layout_build) to sgxhw_build against the fake driver,
 whose replay of the adds must be the SIGSTRUCT's ENCLAVEHASH."""
 import hashlib
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -97,25 +96,24 @@ def test_tampered_manifest_byte_refused_by_einit(tmp_path, key):
     refused(load(IMAGE, bundle), "EINIT", "ENCLAVEHASH")
 
 
+def patched_image(tmp_path, find, mask):
+    """A copy of coffer-enclave with one byte changed: the first of find."""
+    data = bytearray(IMAGE.read_bytes())
+    data[bytes(data).index(find)] ^= mask
+    image = tmp_path / "coffer-enclave"
+    image.write_bytes(bytes(data))
+    return image
+
+
 def test_tampered_image_byte_refused_by_einit(tmp_path, key):
     bundle, _ = sign_bundle(tmp_path, key)
-    image = tmp_path / "coffer-enclave"
-    shutil.copy(IMAGE, image)
-    data = bytearray(image.read_bytes())
-    at = bytes(data).index(b"sgx-sim: enclave entered")
-    data[at] ^= 0x20  # a measured byte of .rodata
-    image.write_bytes(bytes(data))
+    image = patched_image(tmp_path, b"sgx-sim: enclave entered", 0x20)  # a measured byte of .rodata
     refused(load(image, bundle), "EINIT", "ENCLAVEHASH")
 
 
 def test_image_without_sgx_entry_refused(tmp_path, key):
     bundle, _ = sign_bundle(tmp_path, key)
-    image = tmp_path / "coffer-enclave"
-    shutil.copy(IMAGE, image)
-    data = bytearray(image.read_bytes())
-    at = bytes(data).index(b"Coffer\0\0")
-    data[at] ^= 1  # the note's name: no longer Coffer's
-    image.write_bytes(bytes(data))
+    image = patched_image(tmp_path, b"Coffer\0\0", 1)  # the note's name: no longer Coffer's
     refused(load(image, bundle), "the inputs", "no sgx entry point")
 
 
