@@ -15,6 +15,7 @@
  */
 #include "layout.h"
 #include "manifest.h"
+#include "../platform/sgx/sgx_abi.h"
 
 #include "cstring.h"
 
@@ -266,13 +267,14 @@ uint32_t layout_ssa_pages(uint64_t xfrm, uint32_t miscselect)
 	return (x + misc_size(miscselect) + SGX_GPRSGX_SIZE + PAGE - 1) / PAGE;
 }
 
-static void cpuid_insn(uint32_t leaf, uint32_t sub, uint32_t r[4])
+static void cpuid_insn(void *ctx, uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
+	(void)ctx;
 	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
 }
 
 int layout_ssa_check_cpu(uint64_t xfrm, uint32_t miscselect, uint32_t ssaframesize, layout_cpuid_fn cpuid,
-			 const char **why)
+			 void *ctx, const char **why)
 {
 	uint32_t r[4];
 
@@ -280,10 +282,10 @@ int layout_ssa_check_cpu(uint64_t xfrm, uint32_t miscselect, uint32_t ssaframesi
 		cpuid = cpuid_insn;
 	if (!layout_ssa_pages(xfrm, miscselect))
 		FAIL("the XFRM or MISCSELECT is not one Coffer can launch");
-	cpuid(0, 0, r);
+	cpuid(ctx, 0, 0, r);
 	if (r[0] < 0xd)
 		FAIL("the CPU has no CPUID leaf 0xD (XSAVE)");
-	cpuid(0xd, 0, r);
+	cpuid(ctx, 0xd, 0, r);
 	uint64_t supported = r[0] | (uint64_t)r[3] << 32;
 	if (xfrm & ~supported)
 		FAIL("the CPU does not support every XSAVE feature of the enclave's XFRM (enclave.xsave)");
@@ -291,7 +293,7 @@ int layout_ssa_check_cpu(uint64_t xfrm, uint32_t miscselect, uint32_t ssaframesi
 	for (unsigned bit = 2; bit < 64; bit++) {
 		if (!((xfrm >> bit) & 1))
 			continue;
-		cpuid(0xd, bit, r);
+		cpuid(ctx, 0xd, bit, r);
 		if (!r[0])
 			FAIL("the CPU reports an empty XSAVE component for a feature of the enclave's XFRM");
 		if ((uint64_t)r[1] + r[0] > need)
@@ -319,9 +321,39 @@ void layout_thread(const struct layout_result *r, uint32_t t, struct layout_thre
 	uint64_t base = r->thread0 + (uint64_t)t * r->thread_stride;
 
 	out->stack = base + PAGE; /* after the guard */
-	out->tcs = out->stack + (uint64_t)LAYOUT_STACK_PAGES * PAGE;
+	out->xstack = out->stack + (uint64_t)(LAYOUT_STACK_PAGES + 1) * PAGE; /* after the second guard */
+	out->tcs = out->xstack + (uint64_t)LAYOUT_XSTACK_PAGES * PAGE;
 	out->ssa = out->tcs + PAGE;
 	out->block = out->ssa + (uint64_t)LAYOUT_NSSA * r->ssaframesize * PAGE;
+}
+
+void layout_tb_fill(uint8_t page[SGX_PAGE_SIZE], const struct layout_tb *tb)
+{
+	memset(page, 0, SGX_PAGE_SIZE);
+	sgx_put_le64(page + TB_SELF_OFF, tb->self);
+	sgx_put_le64(page + TB_TCS_OFF, tb->tcs);
+	sgx_put_le64(page + TB_STACK_OFF, tb->stack_top);
+	sgx_put_le64(page + TB_XSTACK_OFF, tb->xstack_top);
+	sgx_put_le64(page + TB_SSA_OFF, tb->ssa);
+	sgx_put_le64(page + TB_SSA_SIZE, tb->ssa_size);
+	sgx_put_le64(page + TB_ENCLAVE_SIZE, tb->enclave_size);
+}
+
+void layout_thread_block(const struct layout_result *r, uint32_t t, uint8_t page[SGX_PAGE_SIZE])
+{
+	struct layout_thread th;
+
+	layout_thread(r, t, &th);
+	struct layout_tb tb = {
+		.self = th.block,
+		.tcs = th.tcs,
+		.stack_top = th.stack + (uint64_t)LAYOUT_STACK_PAGES * PAGE,
+		.xstack_top = th.xstack + (uint64_t)LAYOUT_XSTACK_PAGES * PAGE,
+		.ssa = th.ssa,
+		.ssa_size = (uint64_t)r->ssaframesize * PAGE,
+		.enclave_size = r->size,
+	};
+	layout_tb_fill(page, &tb);
 }
 
 #define ATTR_ALLOWED (SGX_FLAGS_DEBUG | SGX_FLAGS_MODE64BIT | SGX_FLAGS_PROVISIONKEY | SGX_FLAGS_EINITTOKENKEY | \
@@ -372,7 +404,8 @@ int layout_build(const struct layout_params *p, layout_add_fn add, void *ctx, st
 	 * threads' regions below 2^33. */
 	out->manifest_size = ((uint64_t)p->manifest_len + PAGE - 1) / PAGE * PAGE;
 	out->image_size = im.span;
-	out->thread_stride = (1 + LAYOUT_STACK_PAGES + 1 + (uint64_t)LAYOUT_NSSA * ssa + LAYOUT_BLOCK_PAGES) * PAGE;
+	out->thread_stride = (1 + LAYOUT_STACK_PAGES + 1 + LAYOUT_XSTACK_PAGES + 1 + (uint64_t)LAYOUT_NSSA * ssa +
+			      LAYOUT_BLOCK_PAGES) * PAGE;
 	uint64_t top = out->manifest_size + PAGE + im.span + (uint64_t)p->threads * out->thread_stride;
 	if (p->manifest_len > MAN_MAX_SIZE || !p->manifest_len || top + 2 * PAGE > p->size)
 		FAIL("the enclave size is too small for the manifest, the image and the threads");
@@ -396,6 +429,7 @@ int layout_build(const struct layout_params *p, layout_add_fn add, void *ctx, st
 		struct layout_thread th;
 		layout_thread(out, t, &th);
 		zero_run(&b, th.stack, LAYOUT_STACK_PAGES, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W);
+		zero_run(&b, th.xstack, LAYOUT_XSTACK_PAGES, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W);
 		memset(buf, 0, sizeof buf);
 		sgx_put_le64(buf + TCS_OSSA, th.ssa);
 		sgx_put_le32(buf + TCS_NSSA, LAYOUT_NSSA);
@@ -406,9 +440,9 @@ int layout_build(const struct layout_params *p, layout_add_fn add, void *ctx, st
 		sgx_put_le32(buf + TCS_OGSLIMIT, 0xfff);
 		page(&b, th.tcs, SGX_SECINFO_TCS, buf, true);
 		zero_run(&b, th.ssa, (uint64_t)LAYOUT_NSSA * ssa, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W);
-		for (uint32_t i = 0; i < LAYOUT_BLOCK_PAGES; i++)
-			page(&b, th.block + (uint64_t)i * PAGE, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W, NULL,
-			     true);
+		_Static_assert(LAYOUT_BLOCK_PAGES == 1, "the thread block is one page");
+		layout_thread_block(out, t, buf);
+		page(&b, th.block, SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W, buf, true);
 	}
 	out->pages = b.pages;
 	out->measured_pages = b.measured;

@@ -20,9 +20,14 @@
  *   per thread t, at thread0 + t * thread_stride, up to SIZE:
  *                one guard page (not added)
  *                stack    LAYOUT_STACK_PAGES, RW, not measured
+ *                one guard page (not added)
+ *                xstack   LAYOUT_XSTACK_PAGES: the exception entry's stack,
+ *                         RW, not measured
  *                TCS      measured (OSSA, NSSA 2, OENTRY, OFS/OGSBASE)
  *                SSA      NSSA frames of SSAFRAMESIZE pages, RW, not measured
- *                block    the thread block (%gs base), RW, measured zeros
+ *                block    the thread block (%gs base), RW, measured: the
+ *                         words platform/sgx/sgx_abi.h marks measured
+ *                         (layout_thread_block), zeros elsewhere
  *
  * Pages are added in ascending offset order, which is the order above: the
  * heap's EADD records come first after ECREATE, so that what is hashed
@@ -41,7 +46,8 @@
 
 #define LAYOUT_NSSA 2u          /* CSSA 0: normal entry; 1: exception entry */
 #define LAYOUT_STACK_PAGES 64u  /* a thread's runtime stack in the enclave: 256 KiB */
-#define LAYOUT_BLOCK_PAGES 1u   /* a thread block: struct plat_tls first */
+#define LAYOUT_XSTACK_PAGES 16u /* its exception stack (CSSA 1 entries): 64 KiB */
+#define LAYOUT_BLOCK_PAGES 1u   /* a thread block: %gs base, platform/sgx/sgx_abi.h */
 #define LAYOUT_MAX_SSA_PAGES 16u
 
 /* The sgx entry point of an enclave image: an ELF note in a PT_NOTE segment,
@@ -99,7 +105,8 @@ struct layout_params {
 
 /* Where thread t's pages are (offsets from the enclave base). */
 struct layout_thread {
-	uint64_t stack;      /* lowest stack page; the stack's top is tcs */
+	uint64_t stack;      /* lowest stack page; the stack's top is the guard below xstack */
+	uint64_t xstack;     /* lowest exception stack page; its top is tcs */
 	uint64_t tcs;
 	uint64_t ssa;        /* OSSA: frame i at ssa + i * ssaframesize pages */
 	uint64_t block;      /* the thread block: OFSBASE and OGSBASE */
@@ -132,6 +139,18 @@ int layout_build(const struct layout_params *p, layout_add_fn add, void *ctx, st
 /* Thread t's offsets (t < r->threads). */
 void layout_thread(const struct layout_result *r, uint32_t t, struct layout_thread *out);
 
+/* The measured contents of thread t's block (one page, zeros but for the
+ * words platform/sgx/sgx_abi.h lists as measured: the block's, TCS's, SSA
+ * frames' and stacks' offsets, the SSA frame and ELRANGE sizes), which the
+ * sgx entry code reads at its first entry on the thread. The one place
+ * these words are written: layout_build, and the sgx-sim test enclave's
+ * own layout (tests/sgxsim/tlayout.c) through layout_tb_fill. */
+struct layout_tb {
+	uint64_t self, tcs, stack_top, xstack_top, ssa, ssa_size, enclave_size;
+};
+void layout_tb_fill(uint8_t page[SGX_PAGE_SIZE], const struct layout_tb *tb);
+void layout_thread_block(const struct layout_result *r, uint32_t t, uint8_t page[SGX_PAGE_SIZE]);
+
 /* Fill the SECS inputs of *p from a validated manifest's CONFIG: size,
  * threads, ATTRIBUTES (MODE64BIT, DEBUG as asked), XFRM (x87|SSE plus
  * enclave.xsave), MISCSELECT (EXINFO if asked), ssaframesize 0. The caller
@@ -151,10 +170,12 @@ uint32_t layout_ssa_pages(uint64_t xfrm, uint32_t miscselect);
  * before ECREATE): every XFRM feature must be supported (sub-leaf 0 EDX:EAX),
  * and the frame must hold the XSAVE area at the offsets and sizes the CPU
  * reports (sub-leaf i: EAX size, EBX offset), plus MISC and GPRSGX. cpuid
- * NULL: this machine's CPUID instruction. Returns 0, or -1 with a static
- * reason. */
-typedef void (*layout_cpuid_fn)(uint32_t leaf, uint32_t sub, uint32_t r[4]);
+ * NULL: this machine's CPUID instruction; else cpuid(ctx, ...) (the
+ * hardware path's ops->cpuid). The one SSA check of every loader: sgx-sim's
+ * (platform/sgx/host/simload.c) and the driver path's (driver.c). Returns
+ * 0, or -1 with a static reason. */
+typedef void (*layout_cpuid_fn)(void *ctx, uint32_t leaf, uint32_t sub, uint32_t r[4]);
 int layout_ssa_check_cpu(uint64_t xfrm, uint32_t miscselect, uint32_t ssaframesize, layout_cpuid_fn cpuid,
-			 const char **why);
+			 void *ctx, const char **why);
 
 #endif

@@ -19,8 +19,8 @@
  *
  * The thread block: one page per thread in enclave memory, at %gs (TCS
  * OGSBASE). The layout fills the measured fields (offsets from the enclave
- * base, since the base is chosen at load time); the entry code fills the
- * rest. TB_SELF is 0 until the first entry on the thread computes the base
+ * base, since the base is chosen at load time: common/layout.c,
+ * layout_tb_fill, is the one writer); the entry code fills the rest. TB_SELF is 0 until the first entry on the thread computes the base
  * from RBX (the TCS address, which the CPU gives) minus TB_TCS_OFF.
  */
 #ifndef COFFER_PLATFORM_SGX_ABI_H
@@ -31,6 +31,13 @@
 #define SGX_EXIT_OCALL 1  /* RSI = OCALL code, RDX = its untrusted argument block */
 #define SGX_EXIT_RESUME 2 /* exception handled: ERESUME the interrupted context */
 #define SGX_EXIT_FATAL 3  /* exception not handled: RSI = vector (or 256 + signal) */
+
+/* What the enclave image (coffer-enclave) answers on sgx today
+ * (platform/sgx/enclave/main.c): one probe ECALL, which relocates the image
+ * in ELRANGE and writes one line through one OCALL. The runtime's ECALLs
+ * and OCALLs come with the runtime's wiring. */
+#define SGX_ECALL_PROBE 1      /* RSI/RDX: the thread's untrusted buffer; result: the OCALL's */
+#define SGX_OCALL_PROBE_WRITE 1 /* RDX: struct { u64 len; char line[len]; } in that buffer */
 
 /* thread block, at %gs:0 */
 #define TB_SELF 0          /* its own address, from the first entry on */

@@ -1000,7 +1000,8 @@ def mrenclave(bundle_path, image=ENCLAVE):
     REG, TCS, R, W, X = 0x200, 0x100, 1, 2, 4
     span = (segs[-1][1] + segs[-1][4] + page - 1) // page * page
     npages = (len(man) + page - 1) // page
-    stride = (1 + 64 + 1 + 2 * ssa + 1) * page      # guard, stack, TCS, SSA frames, thread block
+    # guard, stack, guard, exception stack, TCS, SSA frames, thread block
+    stride = (1 + 64 + 1 + 16 + 1 + 2 * ssa + 1) * page
     thread0 = size - threads * stride
     image_at = thread0 - span
     manifest_at = image_at - page - npages * page
@@ -1022,10 +1023,13 @@ def mrenclave(bundle_path, image=ENCLAVE):
             add(image_at + pg, REG | perm, bytes(data))
     for t in range(threads):
         stack = thread0 + t * stride + page
-        tcs = stack + 64 * page
+        xstack = stack + 65 * page
+        tcs = xstack + 16 * page
         block = tcs + page + 2 * ssa * page
         for i in range(64):
             add(stack + i * page, REG | R | W)
+        for i in range(16):
+            add(xstack + i * page, REG | R | W)
         tp = bytearray(page)
         struct.pack_into("<Q", tp, 16, tcs + page)             # OSSA
         struct.pack_into("<I", tp, 28, 2)                      # NSSA
@@ -1035,7 +1039,11 @@ def mrenclave(bundle_path, image=ENCLAVE):
         add(tcs, TCS, bytes(tp))
         for i in range(2 * ssa):
             add(tcs + page + i * page, REG | R | W)
-        add(block, REG | R | W, bytes(page))
+        # the thread block's measured words: itself, the TCS, the tops of
+        # the stacks, SSA frame 0, the frame's size, SIZE
+        bp = bytearray(page)
+        struct.pack_into("<7Q", bp, 8, block, tcs, stack + 64 * page, tcs, tcs + page, ssa * page, size)
+        add(block, REG | R | W, bytes(bp))
     return h.hexdigest()
 
 

@@ -43,6 +43,7 @@
 #include <x86intrin.h>
 
 #include "../../tools/crypto.h"
+#include "hostutil.h"
 #include "../../tools/simroot.h"
 #include "tlayout.h"
 #include "test.h"
@@ -60,31 +61,11 @@ static uint64_t ptr_answer;     /* what OCALL GETPTR returns */
 static char written[256];       /* what OCALL WRITE got */
 static volatile int host_signals;
 
-/* EINIT's RSA check (tools/crypto.c: signature, then Q1/Q2 once more) */
-static int rsa_verify(const uint8_t *ss)
-{
-	const char *why;
-	return sigstruct_verify(ss, &why);
-}
-
 /* clock_gettime without the vDSO, whose fallback `syscall` lies outside the
  * host text that SUD allows */
 static void clock_now(clockid_t id, struct timespec *ts)
 {
 	syscall(SYS_clock_gettime, id, ts);
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		perror(path);
-		exit(1);
-	}
-	uint8_t *buf = malloc(64 << 20);
-	*len = fread(buf, 1, 64 << 20, f);
-	fclose(f);
-	return buf;
 }
 
 static bool faithful;
@@ -224,20 +205,6 @@ static void *worker_main(void *arg)
 			   &w->result);
 	sim_thread_fini(w->t);
 	return NULL;
-}
-
-static void text_range(uint64_t *lo, uint64_t *hi)
-{
-	extern const Elf64_Ehdr __ehdr_start;
-	const Elf64_Phdr *ph = (const Elf64_Phdr *)((const char *)&__ehdr_start + __ehdr_start.e_phoff);
-	for (unsigned i = 0; i < __ehdr_start.e_phnum; i++)
-		if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X)) {
-			*lo = ph[i].p_vaddr;
-			*hi = ph[i].p_vaddr + ph[i].p_memsz;
-			return;
-		}
-	fprintf(stderr, "no executable segment\n");
-	exit(1);
 }
 
 /* CPU time of this thread: on a loaded machine wall time says little */

@@ -73,14 +73,9 @@ int tl_build(const uint8_t *img, size_t len, const struct tl_result *r, layout_a
 			return e;
 		if ((e = add(fn, ctx, tcs + PG, RW, NULL)) || (e = add(fn, ctx, tcs + 2 * PG, RW, NULL)))
 			return e;
-		memset(page, 0, PG);
-		sgx_put_le64(page + TB_SELF_OFF, tb);
-		sgx_put_le64(page + TB_TCS_OFF, tcs);
-		sgx_put_le64(page + TB_STACK_OFF, tcs + 9 * PG);
-		sgx_put_le64(page + TB_XSTACK_OFF, tcs + 12 * PG);
-		sgx_put_le64(page + TB_SSA_OFF, tcs + PG);
-		sgx_put_le64(page + TB_SSA_SIZE, PG);
-		sgx_put_le64(page + TB_ENCLAVE_SIZE, r->size);
+		struct layout_tb b = { .self = tb, .tcs = tcs, .stack_top = tcs + 9 * PG, .xstack_top = tcs + 12 * PG,
+				       .ssa = tcs + PG, .ssa_size = PG, .enclave_size = r->size };
+		layout_tb_fill(page, &b);
 		if ((e = add(fn, ctx, tb, RW, page)))
 			return e;
 		for (unsigned i = 5; i < 9; i++)

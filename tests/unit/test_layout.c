@@ -211,9 +211,10 @@ static void test_known_answer(void)
 	nrecs = 0;
 	CHECK(layout_build(&p, record_page, NULL, &r, &why) == 0);
 
-	/* from the top down: threads (69 pages each: guard, 64 stack, TCS, 2 SSA,
-	 * block), the image (4 pages), a guard, the manifest (2 pages), a guard */
-	uint64_t stride = 69 * PG, thread0 = size - threads * stride;
+	/* from the top down: threads (86 pages each: guard, 64 stack, guard, 16
+	 * exception stack, TCS, 2 SSA, block), the image (4 pages), a guard, the
+	 * manifest (2 pages), a guard */
+	uint64_t stride = 86 * PG, thread0 = size - threads * stride;
 	uint64_t image = thread0 - 4 * PG, manifest = image - PG - 2 * PG, heap = manifest - PG;
 	CHECK(r.thread_stride == stride && r.thread0 == thread0);
 	CHECK(r.image_offset == image && r.image_size == 4 * PG);
@@ -234,9 +235,12 @@ static void test_known_answer(void)
 	expect(image + 3 * PG, REG | R | W, true, NULL, 0);
 	for (uint32_t t = 0; t < threads; t++) {
 		uint64_t base = thread0 + t * stride; /* the guard */
-		uint64_t stack = base + PG, tcs = stack + 64 * PG, ssa0 = tcs + PG, block = ssa0 + 2 * PG;
+		uint64_t stack = base + PG, xstack = stack + 65 * PG, tcs = xstack + 16 * PG, ssa0 = tcs + PG,
+			 block = ssa0 + 2 * PG;
 		for (unsigned i = 0; i < 64; i++)
 			expect(stack + i * PG, REG | R | W, false, NULL, 0);
+		for (unsigned i = 0; i < 16; i++)
+			expect(xstack + i * PG, REG | R | W, false, NULL, 0);
 		uint8_t t_page[PG] = { 0 };
 		put64(t_page + 16, ssa0);          /* OSSA */
 		put32(t_page + 28, 2);             /* NSSA */
@@ -248,10 +252,21 @@ static void test_known_answer(void)
 		expect(tcs, TCS, true, t_page, PG);
 		expect(ssa0, REG | R | W, false, NULL, 0);
 		expect(ssa0 + PG, REG | R | W, false, NULL, 0);
-		expect(block, REG | R | W, true, NULL, 0);
+		/* the thread block's measured words (platform/sgx/sgx_abi.h):
+		 * its own offset, the TCS, the stacks' tops, SSA frame 0, the
+		 * frame's and ELRANGE's sizes */
+		uint8_t b_page[PG] = { 0 };
+		put64(b_page + 8, block);
+		put64(b_page + 16, tcs);
+		put64(b_page + 24, stack + 64 * PG);
+		put64(b_page + 32, tcs);
+		put64(b_page + 40, ssa0);
+		put64(b_page + 48, PG);
+		put64(b_page + 56, size);
+		expect(block, REG | R | W, true, b_page, PG);
 		struct layout_thread th;
 		layout_thread(&r, t, &th);
-		CHECK(th.stack == stack && th.tcs == tcs && th.ssa == ssa0 && th.block == block);
+		CHECK(th.stack == stack && th.xstack == xstack && th.tcs == tcs && th.ssa == ssa0 && th.block == block);
 	}
 	CHECK(exps[nexps - 1].offset == size - PG); /* the last thread's block ends ELRANGE */
 
@@ -274,7 +289,7 @@ static void test_known_answer(void)
 	for (size_t i = 0; i < nrecs; i++) {
 		CHECK(recs[i].offset != heap && recs[i].offset != manifest + 2 * PG);
 		for (uint32_t t = 0; t < threads; t++)
-			CHECK(recs[i].offset != thread0 + t * stride);
+			CHECK(recs[i].offset != thread0 + t * stride && recs[i].offset != thread0 + t * stride + 65 * PG);
 	}
 
 	uint8_t want[32];
@@ -318,7 +333,7 @@ static void test_sensitivity(void)
 	man[4999] ^= 1;
 	p.size = 2 << 20;
 	CHECK(mr(&p, m) == 0 && memcmp(m, base, 32));
-	p = params(1 << 20, 3);
+	p = params(1 << 20, 1);
 	CHECK(mr(&p, m) == 0 && memcmp(m, base, 32));
 	p = params(1 << 20, 2);
 	p.ssaframesize = 2;
@@ -415,8 +430,9 @@ static void test_refusals(void)
 static uint64_t fake_supported;
 static uint32_t fake_tiledata_off = 2816, fake_pkru_off = 2688;
 
-static void fake_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+static void fake_cpuid(void *ctx, uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
+	(void)ctx;
 	static const uint32_t size[19] = { [2] = 256, [5] = 64, [6] = 512, [7] = 1024, [9] = 8, [17] = 64, [18] = 8192 };
 	static const uint32_t off[19] = { [2] = 576, [5] = 1088, [6] = 1152, [7] = 1664, [17] = 2752 };
 	memset(r, 0, 16);
@@ -453,25 +469,25 @@ static void test_ssa(void)
 
 	/* an Intel CPU with everything */
 	fake_supported = L | AVX | Z | PK | AMX;
-	CHECK(layout_ssa_check_cpu(L | AVX | Z | PK | AMX, SGX_MISC_EXINFO, 3, fake_cpuid, &why) == 0);
-	CHECK(layout_ssa_check_cpu(L | AVX, 0, 1, fake_cpuid, &why) == 0);
+	CHECK(layout_ssa_check_cpu(L | AVX | Z | PK | AMX, SGX_MISC_EXINFO, 3, fake_cpuid, NULL, &why) == 0);
+	CHECK(layout_ssa_check_cpu(L | AVX, 0, 1, fake_cpuid, NULL, &why) == 0);
 	/* a frame too small for AMX */
-	CHECK(layout_ssa_check_cpu(L | AMX, 0, 2, fake_cpuid, &why) == -1 && strstr(why, "does not fit"));
+	CHECK(layout_ssa_check_cpu(L | AMX, 0, 2, fake_cpuid, NULL, &why) == -1 && strstr(why, "does not fit"));
 	/* a CPU without AMX */
 	fake_supported = L | AVX | Z | PK;
-	CHECK(layout_ssa_check_cpu(L | AMX, 0, 3, fake_cpuid, &why) == -1 && strstr(why, "does not support"));
+	CHECK(layout_ssa_check_cpu(L | AMX, 0, 3, fake_cpuid, NULL, &why) == -1 && strstr(why, "does not support"));
 	/* a CPU that lays XTILEDATA out further than Intel's: the frame must grow */
 	fake_supported = L | AMX;
 	fake_tiledata_off = 4096;
-	CHECK(layout_ssa_check_cpu(L | AMX, 0, 3, fake_cpuid, &why) == -1 && strstr(why, "does not fit"));
+	CHECK(layout_ssa_check_cpu(L | AMX, 0, 3, fake_cpuid, NULL, &why) == -1 && strstr(why, "does not fit"));
 	fake_tiledata_off = 2816;
 	/* PKRU at AMD's offset (no MPX area before it): smaller, fits */
 	fake_supported = L | PK;
 	fake_pkru_off = 2432;
-	CHECK(layout_ssa_check_cpu(L | PK, 0, 1, fake_cpuid, &why) == 0);
+	CHECK(layout_ssa_check_cpu(L | PK, 0, 1, fake_cpuid, NULL, &why) == 0);
 	/* this machine: x87 and SSE always fit one page */
-	CHECK(layout_ssa_check_cpu(L, 0, 1, NULL, &why) == 0);
-	CHECK(layout_ssa_check_cpu(L, 0, 0, NULL, &why) == -1);
+	CHECK(layout_ssa_check_cpu(L, 0, 1, NULL, NULL, &why) == 0);
+	CHECK(layout_ssa_check_cpu(L, 0, 0, NULL, NULL, &why) == -1);
 }
 
 /* ---- heap midstates -------------------------------------------------------------- */
@@ -510,12 +526,12 @@ static void test_midstates(void)
 	CHECK(mr(&p, want) == 0);
 
 	struct layout_midstate tab[3] = {
-		{ 1 << 20, 1, 50, { 0 } },
-		{ 1 << 20, 1, 100, { 0 } },
-		{ 2 << 20, 1, 100, { 0 } }, /* another size: not used */
+		{ 1 << 20, 1, 30, { 0 } },
+		{ 1 << 20, 1, 60, { 0 } },
+		{ 2 << 20, 1, 60, { 0 } }, /* another size: not used */
 	};
-	midstate(1 << 20, 1, 50, tab[0].h);
-	midstate(1 << 20, 1, 100, tab[1].h);
+	midstate(1 << 20, 1, 30, tab[0].h);
+	midstate(1 << 20, 1, 60, tab[1].h);
 	memset(tab[2].h, 0x55, 32);
 	p.sha = &rsha;
 	p.midstates = tab;
@@ -525,9 +541,9 @@ static void test_midstates(void)
 	tab[1].h[0] ^= 1;
 	CHECK(layout_build(&p, NULL, NULL, &r, &why) == 0 && memcmp(r.mrenclave, want, 32));
 	tab[1].h[0] ^= 1;
-	/* an entry past the heap (110 pages here) is not used */
-	tab[1].pages = 111;
-	midstate(1 << 20, 1, 111, tab[1].h);
+	/* an entry past the heap (76 pages here) is not used */
+	tab[1].pages = 77;
+	midstate(1 << 20, 1, 77, tab[1].h);
 	tab[0].h[0] ^= 1;
 	CHECK(layout_build(&p, NULL, NULL, &r, &why) == 0 && memcmp(r.mrenclave, want, 32)); /* tab[0] used */
 	tab[0].h[0] ^= 1;

@@ -28,6 +28,7 @@
 
 #include "../../common/exit.h"
 #include "../../platform/sgx/host/driver.h"
+#include "../../platform/sgx/host/load.h"
 #include "check.h"
 #include "sha256_openssl.h"
 
@@ -99,14 +100,6 @@ static int walk(void *ctx, layout_add_fn add, void *add_ctx, const char **why)
 	return 0;
 }
 
-static const struct run_spec *page_spec(uint64_t offset)
-{
-	for (size_t r = 0; r < NRUNS; r++)
-		if (offset / PAGE >= layout_runs[r].first && offset / PAGE < layout_runs[r].first + layout_runs[r].n)
-			return &layout_runs[r];
-	return NULL;
-}
-
 static void expected_mrenclave(uint8_t mr[32])
 {
 	static uint8_t buf[PAGE];
@@ -127,6 +120,77 @@ static void expected_mrenclave(uint8_t mr[32])
 }
 
 #define ATTRS (SGX_FLAGS_MODE64BIT | SGX_FLAGS_DEBUG)
+
+/* What the fake driver expects: the pages in their order, and the SECS
+ * values. The synthetic layout above by default; the real enclave's
+ * (layout_build over coffer-enclave and a signed manifest) in
+ * test_real_layout. */
+struct exp_page {
+	uint64_t offset, secinfo;
+	bool measure;
+	uint8_t *data; /* NULL: a page of zeros */
+};
+static struct {
+	struct exp_page *pages;
+	size_t n, cap;
+	uint64_t size, attrs, xfrm;
+	uint32_t misc;
+} exp;
+
+static void exp_add(uint64_t offset, uint64_t secinfo, bool measure, const uint8_t *data)
+{
+	if (exp.n == exp.cap) {
+		exp.cap = exp.cap ? 2 * exp.cap : 1024;
+		exp.pages = realloc(exp.pages, exp.cap * sizeof *exp.pages);
+	}
+	struct exp_page *e = &exp.pages[exp.n++];
+	*e = (struct exp_page){ offset, secinfo, measure, NULL };
+	if (data) {
+		e->data = malloc(PAGE);
+		memcpy(e->data, data, PAGE);
+	}
+}
+
+static void exp_clear(void)
+{
+	for (size_t i = 0; i < exp.n; i++)
+		free(exp.pages[i].data);
+	exp.n = 0;
+}
+
+static void exp_synthetic(void)
+{
+	static uint8_t buf[PAGE];
+
+	exp_clear();
+	for (size_t r = 0; r < NRUNS; r++)
+		for (uint32_t i = 0; i < layout_runs[r].n; i++) {
+			uint64_t off = (uint64_t)(layout_runs[r].first + i) * PAGE;
+			for (unsigned b = 0; b < PAGE; b++)
+				buf[b] = pattern(off, b);
+			exp_add(off, layout_runs[r].secinfo, layout_runs[r].measure, layout_runs[r].data ? buf : NULL);
+		}
+	exp.size = ENCL_SIZE;
+	exp.attrs = ATTRS;
+	exp.xfrm = 3;
+	exp.misc = 0;
+}
+
+/* the expected page at an offset (pages are in ascending order) */
+static const struct exp_page *exp_at(uint64_t offset)
+{
+	size_t lo = 0, hi = exp.n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (exp.pages[mid].offset == offset)
+			return &exp.pages[mid];
+		if (exp.pages[mid].offset < offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
 
 static void make_sigstruct(uint8_t s[SIGSTRUCT_SIZE], const uint8_t mr[32])
 {
@@ -165,7 +229,8 @@ struct fake {
 	bool open, created, inited, closed;
 	uint64_t area, area_len;   /* the anonymous reservation */
 	uint64_t base;
-	unsigned add_calls, next_run, next_page;
+	unsigned add_calls;
+	size_t next; /* the next expected page */
 	uint64_t pages;
 	struct sgx_sha256 sha;
 	struct sgx_measure m;
@@ -218,7 +283,9 @@ static void f_cpuid(void *ctx, uint32_t leaf, uint32_t sub, uint32_t r[4])
 		}
 		break;
 	case 0xd:
-		if (sub == 2) /* AVX: 256 bytes at 576 */
+		if (sub == 0) /* supported: x87, SSE, AVX */
+			r[0] = 7;
+		else if (sub == 2) /* AVX: 256 bytes at 576 */
 			r[0] = 256, r[1] = 576;
 		break;
 	case 0x12:
@@ -255,7 +322,7 @@ static long f_mmap(void *ctx, uintptr_t addr, size_t len, int prot, int flags, i
 		void *p = mmap((void *)addr, len, prot, flags, -1, 0);
 		CHECK(p != MAP_FAILED);
 		if (prot == PROT_NONE) { /* the reservation: twice the size */
-			CHECK(len == 2ull * ENCL_SIZE && !f->area);
+			CHECK(len == 2ull * exp.size && !f->area);
 			f->area = (uintptr_t)p;
 			f->area_len = len;
 		}
@@ -273,9 +340,9 @@ static long f_mmap(void *ctx, uintptr_t addr, size_t len, int prot, int flags, i
 	/* ELRANGE from the enclave: inside it, page aligned, after EINIT, never
 	 * more than the pages' permissions (the driver's rule) */
 	CHECK(f->created && addr % PAGE == 0 && len % PAGE == 0 && len);
-	CHECK(addr >= f->base && addr + len <= f->base + ENCL_SIZE);
+	CHECK(addr >= f->base && addr + len <= f->base + exp.size);
 	for (uint64_t a = addr; a < addr + len; a += PAGE) {
-		const struct run_spec *s = page_spec(a - f->base);
+		const struct exp_page *s = exp_at(a - f->base);
 		CHECK(s != NULL);
 		if (!s)
 			continue;
@@ -303,7 +370,7 @@ static long f_munmap(void *ctx, uintptr_t addr, size_t len)
 		f->trims[f->ntrims][0] = addr;
 		f->trims[f->ntrims++][1] = addr + len;
 	}
-	if (f->created && addr == f->base && len == ENCL_SIZE)
+	if (f->created && addr == f->base && len == exp.size)
 		f->elrange_unmapped = true;
 	CHECK(munmap((void *)addr, len) == 0);
 	return 0;
@@ -316,13 +383,13 @@ static long f_create(struct fake *f, struct sgxhw_enclave_create *c)
 	CHECK(!f->created);
 	CHECK(c->src % PAGE == 0); /* ECREATE wants the SECS page aligned */
 	uint64_t size = sgx_le64(secs + SECS_SIZE), base = sgx_le64(secs + SECS_BASEADDR);
-	CHECK(size == ENCL_SIZE);
+	CHECK(size == exp.size);
 	CHECK(base % size == 0); /* naturally aligned */
 	CHECK(in_area(f, base, size));
 	CHECK(sgx_le32(secs + SECS_SSAFRAMESIZE) == f->ssaframesize);
-	CHECK(sgx_le32(secs + SECS_MISCSELECT) == 0);
-	CHECK(sgx_le64(secs + SECS_ATTRIBUTES) == ATTRS);
-	CHECK(sgx_le64(secs + SECS_XFRM) == 3);
+	CHECK(sgx_le32(secs + SECS_MISCSELECT) == exp.misc);
+	CHECK(sgx_le64(secs + SECS_ATTRIBUTES) == exp.attrs);
+	CHECK(sgx_le64(secs + SECS_XFRM) == exp.xfrm);
 	/* reserved, MRENCLAVE, MRSIGNER, CONFIGID, ISVPRODID, ISVSVN, CONFIGSVN */
 	static const uint8_t zeros[PAGE];
 	CHECK(!memcmp(secs + 24, zeros, SECS_ATTRIBUTES - 24));
@@ -346,7 +413,7 @@ static long f_add(struct fake *f, struct sgxhw_enclave_add_pages *a)
 	f->add_calls++;
 	CHECK(f->created && !f->inited);
 	CHECK(a->src % PAGE == 0 && a->offset % PAGE == 0);
-	CHECK(a->length && a->length % PAGE == 0 && a->offset + a->length <= ENCL_SIZE);
+	CHECK(a->length && a->length % PAGE == 0 && a->offset + a->length <= exp.size);
 	CHECK(a->count == 0);
 	CHECK(a->flags == 0 || a->flags == SGX_PAGE_MEASURE);
 	CHECK(a->secinfo % 64 == 0);
@@ -366,21 +433,16 @@ static long f_add(struct fake *f, struct sgxhw_enclave_add_pages *a)
 			return f->add_fail;
 		}
 		/* the next page of the expected list, in order */
-		CHECK(f->next_run < NRUNS);
-		if (f->next_run >= NRUNS)
+		CHECK(f->next < exp.n);
+		if (f->next >= exp.n)
 			return -EINVAL;
-		const struct run_spec *s = &layout_runs[f->next_run];
-		CHECK(off == (uint64_t)(s->first + f->next_page) * PAGE);
+		const struct exp_page *s = &exp.pages[f->next++];
+		CHECK(off == s->offset);
 		CHECK(flags == s->secinfo);
 		CHECK(a->flags == (s->measure ? SGX_PAGE_MEASURE : 0));
-		uint8_t want[PAGE];
-		for (unsigned b = 0; b < PAGE; b++)
-			want[b] = s->data ? pattern(off, b) : 0;
-		CHECK(!memcmp(src, s->data ? want : zeros, PAGE));
+		CHECK(!memcmp(src, s->data ? s->data : zeros, PAGE));
 		sgx_measure_add_page(&f->m, off, flags, src, a->flags & SGX_PAGE_MEASURE);
 		f->pages++;
-		if (++f->next_page == s->n)
-			f->next_run++, f->next_page = 0;
 	}
 	a->count = n * PAGE;
 	if (f->add_lie)
@@ -398,13 +460,13 @@ static long f_init(struct fake *f, struct sgxhw_enclave_init *in)
 		f->einit_eintr--;
 		return -EINTR;
 	}
-	CHECK(f->next_run == NRUNS); /* every page added */
+	CHECK(f->next == exp.n); /* every page added */
 	CHECK(sgx_measure_finish(&f->m, mr) == 0);
 	EVP_MD_CTX_free(f->sha.ctx);
 	f->sha.ctx = NULL;
 	const uint8_t *s = f->sigstruct;
 	long code = 0;
-	if (((ATTRS ^ sgx_le64(s + SS_ATTRIBUTES)) & sgx_le64(s + SS_ATTRIBUTEMASK)))
+	if (((exp.attrs ^ sgx_le64(s + SS_ATTRIBUTES)) & sgx_le64(s + SS_ATTRIBUTEMASK)))
 		code = SGX_INVALID_ATTRIBUTE;
 	else if (memcmp(mr, s + SS_ENCLAVEHASH, 32))
 		code = SGX_INVALID_MEASUREMENT;
@@ -532,12 +594,13 @@ static void test_cpu(void)
 	f.no_sgx2 = false, f.not_intel = true;
 	CHECK(sgxhw_check_cpu(&o, &cpu, &why) == -ENODEV && strstr(why, "not an Intel CPU"));
 
-	/* SSA frame: XSAVE legacy + header 576, GPRSGX 184, EXINFO 16, AVX ends at 832 */
+	/* the SSA frame: the layout's check (common/layout.c), on this CPUID
+	 * (XSAVE legacy + header 576, AVX ends at 832, EXINFO 16, GPRSGX 184) */
 	f.not_intel = false;
-	CHECK(sgxhw_ssa_bytes(&o, 3, 0) == 576 + 184);
-	CHECK(sgxhw_ssa_bytes(&o, 7, 1) == 832 + 16 + 184);
-	CHECK(sgxhw_ssa_bytes(&o, 1, 0) == 0);    /* no SSE: not a legal XFRM */
-	CHECK(sgxhw_ssa_bytes(&o, 0x23, 0) == 0); /* AVX-512 without AVX */
+	CHECK(layout_ssa_check_cpu(3, 0, 1, o.cpuid, o.ctx, &why) == 0);
+	CHECK(layout_ssa_check_cpu(7, 1, 1, o.cpuid, o.ctx, &why) == 0);
+	CHECK(layout_ssa_check_cpu(1, 0, 1, o.cpuid, o.ctx, &why) == -1);    /* no SSE: not a legal XFRM */
+	CHECK(layout_ssa_check_cpu(0xe7, 0, 1, o.cpuid, o.ctx, &why) == -1 && strstr(why, "does not support"));
 }
 
 static void test_open(void)
@@ -968,13 +1031,13 @@ static void test_enter(void)
 	memset(&run, 0, sizeof run);
 	run.tcs = 0x7000;
 	__asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(mxcsr_before), "=m"(fcw_before));
-	int changed = fake_call_enter(fake_vdso_enter, &run, SGX_ENCLU_EENTER, &in, &result);
+	int changed = fake_call_enter(fake_vdso_enter, &run, ENCLU_EENTER, &in, &result);
 	__asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(mxcsr_after), "=m"(fcw_after));
 	CHECK(changed == 0); /* rbx, rbp, r12-r15 kept; DF clear */
 	CHECK(mxcsr_after == mxcsr_before && fcw_after == fcw_before);
-	CHECK(result == 0 && run.function == SGX_ENCLU_EEXIT);
+	CHECK(result == 0 && run.function == ENCLU_EEXIT);
 	CHECK(fake_vdso_args[0] == 0xd1 && fake_vdso_args[1] == 0x51 && fake_vdso_args[2] == 0xd2);
-	CHECK(fake_vdso_args[3] == SGX_ENCLU_EENTER);
+	CHECK(fake_vdso_args[3] == ENCLU_EENTER);
 	CHECK(fake_vdso_args[4] == 0x88 && fake_vdso_args[5] == 0x99);
 	CHECK(fake_vdso_args[6] == (uintptr_t)&run);
 	CHECK(fake_vdso_args[7] == 8); /* called with %rsp 16-byte aligned */
@@ -1009,8 +1072,88 @@ static void test_linux_ops(void)
 	CHECK(ok == 0 || (ok == -ENODEV && why));
 }
 
-int main(void)
+/* ---- the real enclave ------------------------------------------------------------- */
+
+static int record(void *ctx, const struct layout_page *p)
 {
+	(void)ctx;
+	exp_add(p->offset, p->secinfo, p->measure, p->data);
+	return 0;
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	CHECK(f != NULL);
+	if (!f)
+		exit(1);
+	uint8_t *buf = malloc(64 << 20);
+	*len = fread(buf, 1, 64 << 20, f);
+	fclose(f);
+	return buf;
+}
+
+/* coffer-enclave and a bundle `coffer sign` wrote (tests/integration/
+ * test_sgxload.py passes them): the driver gets its pages from the loader's
+ * walker over layout_build (platform/sgx/host/load.c), the fake expects
+ * the pages layout_build gives a recorder, and checks each add against
+ * them; its replay must be the SIGSTRUCT's ENCLAVEHASH for EINIT to pass.
+ * refused: the bundle or image was changed after signing, and EINIT must
+ * refuse with the measurement as the reason. */
+static void test_real_layout(const char *image, const char *bundle, bool refused)
+{
+	struct sgx_sha256 sha = sha256_openssl(), rsha = sha256_openssl();
+	struct sgx_load l = { .sha = &sha };
+	struct sgx_loaded ld;
+	struct layout_result r;
+	struct sgxhw_params p;
+	struct sgxhw_enclave e;
+	const char *why = NULL;
+
+	l.image = slurp(image, &l.image_len);
+	l.bundle = slurp(bundle, &l.bundle_len);
+	CHECK(sgx_load_open(&l, &ld, &why) == 0);
+	exp_clear();
+	CHECK(layout_build(&ld.params, record, NULL, &r, &why) == 0);
+	exp.size = r.size;
+	exp.attrs = r.attributes;
+	exp.xfrm = r.xfrm;
+	exp.misc = r.miscselect;
+	sgxhw_load_params(&ld, &r, &p);
+	p.sha = &rsha;
+	struct fake f = { .ssaframesize = r.ssaframesize };
+	int rc = build(&f, &p, &e, &why);
+	if (refused) {
+		CHECK(rc < 0 && strstr(why, "ENCLAVEHASH"));
+		printf("real enclave refused: %s\n", why);
+	} else {
+		CHECK(rc == 0);
+		CHECK(f.inited && f.pages == r.pages && exp.n == r.pages);
+		CHECK(e.measured && !memcmp(e.mrenclave, ld.bundle.sigstruct + SS_ENCLAVEHASH, 32));
+		CHECK(!memcmp(r.mrenclave, e.mrenclave, 32));
+		printf("real enclave: %llu pages (%llu measured) in %llu ADD_PAGES calls, MRENCLAVE ",
+		       (unsigned long long)f.pages, (unsigned long long)r.measured_pages, (unsigned long long)e.ioctls);
+		for (int i = 0; i < 32; i++)
+			printf("%02x", e.mrenclave[i]);
+		printf("\n");
+		sgxhw_destroy(&e);
+	}
+	EVP_MD_CTX_free(sha.ctx);
+	EVP_MD_CTX_free(rsha.ctx);
+	free((void *)l.image);
+	free((void *)l.bundle);
+	exp_clear();
+}
+
+/* test_sgx_driver                      the fake driver, on synthetic pages
+ * test_sgx_driver IMAGE BUNDLE [refused] the real enclave's pages */
+int main(int argc, char **argv)
+{
+	if (argc >= 3) {
+		test_real_layout(argv[1], argv[2], argc > 3 && !strcmp(argv[3], "refused"));
+		return CHECK_DONE();
+	}
+	exp_synthetic();
 	test_uapi();
 	test_cpu();
 	test_open();

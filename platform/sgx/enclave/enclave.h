@@ -1,7 +1,9 @@
 /*
  * enclave.h - the trusted half of the sgx platform, as the code linked into
- * the enclave image sees it (entry.S, enclave.c). Today a small test enclave
- * (tests/sgxsim) supplies sgx_main and sgx_on_exception; the runtime will.
+ * the enclave image sees it (entry.S, enclave.c). sgx_main and
+ * sgx_on_exception come from the image: coffer-enclave's main.c (today a
+ * probe: relocation and one OCALL; the runtime's entry next), or the sgx-sim
+ * test enclave (tests/sgxsim).
  *
  * Freestanding, general registers only. Every address the host gives is
  * checked with sgx_outside before it is touched.

@@ -167,4 +167,18 @@ sgx_eexit_enclu:
 	enclu
 	ud2
 	.size sgx_ocall, .-sgx_ocall
+
+/* The image's OENTRY for the layout (common/layout.h, LAYOUT_NOTE_*): an
+ * ELF note "Coffer", type "SGX1", whose 8 bytes are sgx_entry's address
+ * minus their own, resolved by the linker with no dynamic relocation. The
+ * linker puts a SHT_NOTE section named .note.* into a PT_NOTE segment, where
+ * the layout looks; an image linked flat (the sgx-sim test enclave)
+ * discards it. The ELF entry point stays the direct platform's _start. */
+	.pushsection .note.coffer.sgx, "a", @note
+	.balign 4
+	.long 7, 8, 0x53475831
+	.asciz "Coffer"
+	.balign 4
+	.quad sgx_entry - .
+	.popsection
 	.section .note.GNU-stack, "", @progbits

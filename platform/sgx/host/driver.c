@@ -97,41 +97,6 @@ int sgxhw_check_cpu(const struct sgxhw_ops *ops, struct sgxhw_cpu *cpu, const ch
 	return 0;
 }
 
-/* XCR0's rules (SDM vol. 1, 13.3), which ECREATE applies to XFRM. */
-static bool xfrm_legal(uint64_t x)
-{
-	if ((x & 3) != 3) /* x87 and SSE */
-		return false;
-	if (((x >> 3) & 3) == 1 || ((x >> 3) & 3) == 2) /* MPX: BNDREGS with BNDCSR */
-		return false;
-	if ((x & 0xe0) && ((x & 0xe0) != 0xe0 || !(x & 4))) /* AVX-512: all three, and AVX */
-		return false;
-	if ((x >> 17 & 3) == 1 || (x >> 17 & 3) == 2) /* AMX: TILECFG with TILEDATA */
-		return false;
-	return true;
-}
-
-uint64_t sgxhw_ssa_bytes(const struct sgxhw_ops *ops, uint64_t xfrm, uint32_t miscselect)
-{
-	uint64_t end = 512 + 64; /* the legacy area and the XSAVE header */
-	uint32_t r[4];
-
-	if (!xfrm_legal(xfrm))
-		return 0;
-	for (unsigned i = 2; i < 64; i++) {
-		if (!(xfrm >> i & 1))
-			continue;
-		ops->cpuid(ops->ctx, 0xd, i, r); /* EAX size, EBX offset (standard format) */
-		if (!r[0])
-			return 0;
-		if ((uint64_t)r[1] + r[0] > end)
-			end = (uint64_t)r[1] + r[0];
-	}
-	if (miscselect & 1) /* EXINFO */
-		end += 16;
-	return end + 184; /* GPRSGX */
-}
-
 /* ---- SECS ---------------------------------------------------------------------- */
 
 void sgxhw_secs(uint8_t out[SGX_PAGE_SIZE], uint64_t base, const struct sgxhw_params *p)
@@ -181,7 +146,13 @@ static int check_params(const struct sgxhw_ops *ops, const struct sgxhw_cpu *cpu
 		*why = "the enclave's ATTRIBUTES have a bit this CPU does not support (CPUID.(EAX=12H,ECX=1):EAX/EBX)";
 		return -EINVAL;
 	}
-	if (!xfrm_legal(p->xfrm) || (p->xfrm & ~cpu->xfrm_valid)) {
+	/* XCR0's rules (SDM vol. 1, 13.3), which ECREATE applies to XFRM */
+	const char *xf = sgx_xfrm_fault(p->xfrm);
+	if (xf) {
+		*why = xf;
+		return -EINVAL;
+	}
+	if (p->xfrm & ~cpu->xfrm_valid) {
 		*why = "the enclave's XFRM is not a set of XSAVE features this CPU allows in an enclave "
 		       "(CPUID.(EAX=12H,ECX=1):ECX/EDX)";
 		return -EINVAL;
@@ -204,11 +175,10 @@ static int check_params(const struct sgxhw_ops *ops, const struct sgxhw_cpu *cpu
 		*why = "the enclave's MISCSELECT has a bit other than EXINFO, or one this CPU does not support";
 		return -EINVAL;
 	}
-	uint64_t need = sgxhw_ssa_bytes(ops, p->xfrm, p->miscselect);
-	if (!need || p->ssaframesize == 0 || (uint64_t)p->ssaframesize * PAGE < need) {
-		*why = "the SSA frame is too small for the XSAVE state of XFRM, MISC and GPRSGX";
+	/* the frame holds the XSAVE area at this CPU's offsets (CPUID leaf
+	 * 0DH), MISC and GPRSGX: the layout's check, shared with sgx-sim */
+	if (layout_ssa_check_cpu(p->xfrm, p->miscselect, p->ssaframesize, ops->cpuid, ops->ctx, why))
 		return -EINVAL;
-	}
 	if (!p->walk) {
 		*why = "no page list was given for the enclave";
 		return -EINVAL;

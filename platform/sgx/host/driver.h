@@ -90,11 +90,8 @@ _Static_assert(offsetof(struct sgxhw_run, function) == 8 && offsetof(struct sgxh
 		       offsetof(struct sgxhw_run, user_handler) == 24 && offsetof(struct sgxhw_run, user_data) == 32,
 	       "uapi sgx_enclave_run offsets (vsgx.S uses them)");
 
-/* ENCLU leaf numbers (SDM, ENCLU leaf functions), as run.function and as the
- * entry's `function`. */
-#define SGX_ENCLU_EENTER 2
-#define SGX_ENCLU_ERESUME 3
-#define SGX_ENCLU_EEXIT 4
+/* ENCLU leaf numbers, as run.function and as the entry's `function`:
+ * ENCLU_EENTER, ENCLU_ERESUME, ENCLU_EEXIT of common/sgx_arch.h. */
 
 /* Exit handler, called by the vDSO after every exit (EEXIT or exception)
  * with the registers of the exit (rdi..r9 undefined after an exception).
@@ -148,10 +145,6 @@ struct sgxhw_cpu {
  * Call it before sgxhw_open: without FLC the kernel creates no
  * /dev/sgx_enclave, and this names the cause rather than the symptom. */
 int sgxhw_check_cpu(const struct sgxhw_ops *ops, struct sgxhw_cpu *cpu, const char **why);
-
-/* The bytes an SSA frame needs for XFRM and MISCSELECT (SDM 38.9: XSAVE
- * area, MISC, GPRSGX), from CPUID leaf 0DH; 0 if XFRM is not valid. */
-uint64_t sgxhw_ssa_bytes(const struct sgxhw_ops *ops, uint64_t xfrm, uint32_t miscselect);
 
 /* ---- building ------------------------------------------------------------------ */
 
