@@ -381,8 +381,11 @@ def test_a_development_run_gives_the_same_answers_from_the_front_as_from_the_hos
         assert str(fd) in answers[0][0].splitlines()
     if case == "signals":
         # SIGHUP 1, SIGUSR1 10, SIGUSR2 12, SIGTERM 15
-        assert f"SigBlk:\t{(1 << 11) | (1 << 14):016x}" in answers[0][0]
-        assert f"SigIgn:\t{(1 << 0) | (1 << 9):016x}" in answers[0][0]
+        # signals 1 to 31: a job runner may start the suite with glibc's
+        # real-time signals 32 and 33 ignored, which no test can undo
+        got = dict(line.split(":\t") for line in answers[0][0].splitlines() if line.startswith("Sig"))
+        assert int(got["SigBlk"], 16) & 0x7fffffff == (1 << 11) | (1 << 14)
+        assert int(got["SigIgn"], 16) & 0x7fffffff == (1 << 0) | (1 << 9)
 
 
 def test_a_development_run_without_the_enclave_image_is_explained(tmp_path):
