@@ -24,6 +24,7 @@ libclang-rt-dev
 llvm
 curl
 procps
+strace
 nodejs
 openjdk-17-jdk-headless
 golang-go
