@@ -115,39 +115,29 @@ def execchain_prog(ctx: Context) -> str:
     return os.path.join(ctx.build, "bench", "bench_execchain")
 
 
+def calls_case(name: str, what: str, mode: Optional[str] = None,
+               coffer_env: Optional[Dict[str, str]] = None) -> "Case":
+    """bench_getppid making N calls from one site (of `mode`, getppid if
+    None), timed against the same program making none."""
+    extra = [mode] if mode else []
+    return Case(name=name, what=what,
+                argv=lambda ctx: [getppid_prog(ctx), str(ctx.calls)] + extra,
+                coffer_env=coffer_env or {},
+                calls=lambda ctx: ctx.calls,
+                baseline_argv=lambda ctx: [getppid_prog(ctx), "0"],
+                needs=["bench/bench_getppid"])
+
+
 CASES = [
-    Case(name="getppid",
-         what="static program, N raw `syscall` getppid calls from one site (patched)",
-         argv=lambda ctx: [getppid_prog(ctx), str(ctx.calls)],
-         calls=lambda ctx: ctx.calls,
-         baseline_argv=lambda ctx: [getppid_prog(ctx), "0"],
-         needs=["bench/bench_getppid"]),
-    Case(name="getppid-trap",
-         what="the same with COFFER_PATCH=0: every call traps (SIGSYS)",
-         argv=lambda ctx: [getppid_prog(ctx), str(ctx.calls)],
-         coffer_env={"COFFER_PATCH": "0"},
-         calls=lambda ctx: ctx.calls,
-         baseline_argv=lambda ctx: [getppid_prog(ctx), "0"],
-         needs=["bench/bench_getppid"]),
-    Case(name="sigmask",
-         what="N rt_sigprocmask queries from one site: answered in the runtime (fast path only)",
-         argv=lambda ctx: [getppid_prog(ctx), str(ctx.calls), "sigmask"],
-         calls=lambda ctx: ctx.calls,
-         baseline_argv=lambda ctx: [getppid_prog(ctx), "0"],
-         needs=["bench/bench_getppid"]),
-    Case(name="fstat",
-         what="N fstat calls on a pipe: forwarded to the host through the marshaller (pointers passed, answer checked)",
-         argv=lambda ctx: [getppid_prog(ctx), str(ctx.calls), "fstat"],
-         calls=lambda ctx: ctx.calls,
-         baseline_argv=lambda ctx: [getppid_prog(ctx), "0"],
-         needs=["bench/bench_getppid"]),
-    Case(name="fstat-copy",
-         what="the same with COFFER_BOUNDARY=copy: the stat copied through untrusted scratch, as on sgx",
-         argv=lambda ctx: [getppid_prog(ctx), str(ctx.calls), "fstat"],
-         coffer_env={"COFFER_BOUNDARY": "copy"},
-         calls=lambda ctx: ctx.calls,
-         baseline_argv=lambda ctx: [getppid_prog(ctx), "0"],
-         needs=["bench/bench_getppid"]),
+    calls_case("getppid", "static program, N raw `syscall` getppid calls from one site (patched)"),
+    calls_case("getppid-trap", "the same with COFFER_PATCH=0: every call traps (SIGSYS)",
+               coffer_env={"COFFER_PATCH": "0"}),
+    calls_case("sigmask", "N rt_sigprocmask queries from one site: answered in the runtime (fast path only)",
+               "sigmask"),
+    calls_case("fstat", "N fstat calls on a pipe: forwarded to the host through the marshaller "
+               "(pointers passed, answer checked)", "fstat"),
+    calls_case("fstat-copy", "the same with COFFER_BOUNDARY=copy: the stat copied through untrusted scratch, "
+               "as on sgx", "fstat", coffer_env={"COFFER_BOUNDARY": "copy"}),
     Case(name="startup",
          what="static program making no call of its own (bench_getppid 0): the fixed cost",
          argv=lambda ctx: [getppid_prog(ctx), "0"],
