@@ -255,7 +255,7 @@ uint32_t layout_xsave_size(uint64_t xfrm)
 
 static uint32_t misc_size(uint32_t miscselect)
 {
-	return (miscselect & SGX_MISC_EXINFO) ? SGX_EXINFO_SIZE : 0;
+	return (miscselect & SGX_MISC_EXINFO) ? SSA_EXINFO_SIZE : 0;
 }
 
 uint32_t layout_ssa_pages(uint64_t xfrm, uint32_t miscselect)
@@ -264,7 +264,7 @@ uint32_t layout_ssa_pages(uint64_t xfrm, uint32_t miscselect)
 
 	if (!x || (miscselect & ~SGX_MISC_KNOWN))
 		return 0;
-	return (x + misc_size(miscselect) + SGX_GPRSGX_SIZE + PAGE - 1) / PAGE;
+	return (x + misc_size(miscselect) + SSA_GPR_SIZE + PAGE - 1) / PAGE;
 }
 
 static void cpuid_insn(void *ctx, uint32_t leaf, uint32_t sub, uint32_t r[4])
@@ -299,7 +299,7 @@ int layout_ssa_check_cpu(uint64_t xfrm, uint32_t miscselect, uint32_t ssaframesi
 		if ((uint64_t)r[1] + r[0] > need)
 			need = (uint64_t)r[1] + r[0];
 	}
-	if (need + misc_size(miscselect) + SGX_GPRSGX_SIZE > (uint64_t)ssaframesize * PAGE)
+	if (need + misc_size(miscselect) + SSA_GPR_SIZE > (uint64_t)ssaframesize * PAGE)
 		FAIL("the CPU's XSAVE layout for the enclave's XFRM does not fit the SSA frame (SSAFRAMESIZE)");
 	return 0;
 }

@@ -189,9 +189,8 @@ const char *sgx_xfrm_fault(uint64_t xfrm);
 #define SGX_MISC_KNOWN SGX_MISC_EXINFO
 
 /* SSA frame (SDM 38.9): the XSAVE area from offset 0, MISC regions just
- * below GPRSGX, GPRSGX in the last 184 bytes of the frame. */
-#define SGX_GPRSGX_SIZE 184u
-#define SGX_EXINFO_SIZE 16u
+ * below GPRSGX, GPRSGX in the last 184 bytes of the frame (SSA_GPR_SIZE and
+ * SSA_EXINFO_SIZE: sgx_arch.h). */
 #define SGX_XSAVE_LEGACY_SIZE 576u /* legacy region 512 + XSAVE header 64 */
 
 /* TCS field offsets (SDM 38.8; TCS_FLAGS ... TCS_OGSLIMIT): sgx_arch.h. Everything
