@@ -311,11 +311,6 @@ static int elf_prot(uint32_t f)
 	return ((f & PF_R) ? PROT_READ : 0) | ((f & PF_W) ? PROT_WRITE : 0) | ((f & PF_X) ? PROT_EXEC : 0);
 }
 
-static bool is_err(long r)
-{
-	return r < 0 && r > -4096;
-}
-
 static long map_segment(struct file *f, long fd, uintptr_t base, const Elf64_Phdr *ph)
 {
 	int prot = elf_prot(ph->p_flags);
@@ -330,7 +325,7 @@ static long map_segment(struct file *f, long fd, uintptr_t base, const Elf64_Phd
 		size_t len = RT_ALIGN_UP(file_end, RT_PAGE_SIZE) - page;
 		long off = (long)(ph->p_offset - (start - page));
 		r = vfs_file_mmap(f, fd, page, len, prot | (zero_tail ? PROT_WRITE : 0), MAP_PRIVATE | MAP_FIXED, off);
-		if (is_err(r))
+		if (mm_is_err(r))
 			return r;
 		if (zero_tail) {
 			memset((void *)file_end, 0, RT_ALIGN_UP(file_end, RT_PAGE_SIZE) - file_end);
@@ -345,7 +340,7 @@ static long map_segment(struct file *f, long fd, uintptr_t base, const Elf64_Phd
 		int fl = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
 		r = vma_on() ? vma_mmap(anon, mem_end - anon, prot, fl, NULL, -1, 0)
 			     : plat_mem_map(anon, mem_end - anon, prot, fl, -1, 0);
-		if (is_err(r))
+		if (mm_is_err(r))
 			return r;
 	}
 	return 0;
@@ -413,7 +408,7 @@ static long load_elf(const char *path, uintptr_t hint, struct elf_loaded *out, c
 	if (eh.e_type == ET_DYN) {
 		long a = vma_on() ? vma_mmap(hint, hi - lo, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, NULL, -1, 0)
 				  : plat_mem_map(0, hi - lo, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (is_err(a)) {
+		if (mm_is_err(a)) {
 			r = a;
 			goto out;
 		}

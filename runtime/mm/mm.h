@@ -41,6 +41,12 @@ extern struct mm_layout mm_layout;
 /* Reserve the arena next to nothing else; returns 0 or -errno. */
 int mm_init(uintptr_t image_lo, uintptr_t image_hi);
 
+/* Is r, the result of an mmap-like call, -errno rather than an address? */
+static inline bool mm_is_err(long r)
+{
+	return r < 0 && r > -4096;
+}
+
 /* True if [addr, addr+len) lies entirely outside runtime memory and does not
  * wrap. len 0 checks only that addr is outside. */
 static inline bool mm_user_ok(uintptr_t addr, size_t len)

@@ -67,11 +67,6 @@ static uintptr_t brk_start, brk_cur;
  * to be zeroed if dirty when it becomes reachable. */
 static uint64_t *dirty, *owed;
 
-static bool is_err(long r)
-{
-	return r < 0 && r > -4096;
-}
-
 /* ---- the list ----------------------------------------------------------- */
 
 /* Index of the first mapping that ends above a. */
@@ -273,7 +268,7 @@ static long pages_fresh(uintptr_t a, size_t len, int prot, bool shared)
 	}
 	int fl = (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE;
 	long r = plat_mem_map(a, len, prot, fl, -1, 0);
-	if (is_err(r))
+	if (mm_is_err(r))
 		return r;
 	if ((uintptr_t)r != a)
 		rt_panic("the host mapped application memory elsewhere than asked (%p, not %p)", (void *)r, (void *)a);
@@ -689,7 +684,7 @@ static long move_pages(uintptr_t old, uintptr_t new, size_t len, const struct vm
 			pages_release(old, len); /* the host left a hole: reserve it again */
 		return 0;
 	}
-	if (!is_err(r))
+	if (!mm_is_err(r))
 		rt_panic("the host moved application memory elsewhere than asked (%p)", (void *)r);
 	if ((r = pages_fresh(new, len, PROT_READ | PROT_WRITE, shared_anon)))
 		return r;

@@ -30,14 +30,9 @@
 #define MREMAP_FIXED 2
 #endif
 
-static bool is_err_addr(long r)
-{
-	return r < 0 && r > -4096;
-}
-
 static long checked_addr(long r, size_t len)
 {
-	if (is_err_addr(r))
+	if (mm_is_err(r))
 		return r;
 	if (!mm_user_ok((uintptr_t)r, len))
 		rt_panic("the host mapped application memory inside runtime memory (%p)", (void *)r);
@@ -62,7 +57,7 @@ static long mmap_host_shared(struct sys_call *c, size_t len)
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))
 		return vma_overlaps((uintptr_t)c->a[0], len) ? -ENODEV : -ENOMEM;
 	long r = checked_addr(sys_host(c, 0, c->a[1], c->a[2], flags, c->a[4], c->a[5]), len);
-	if (!is_err_addr(r) && vma_overlaps((uintptr_t)r, len))
+	if (!mm_is_err(r) && vma_overlaps((uintptr_t)r, len))
 		rt_panic("the host mapped a shared file inside the enclave range (%p)", (void *)r);
 	return r;
 }
@@ -134,7 +129,7 @@ long sys_mremap(struct sys_call *c)
 		if ((flags & MREMAP_FIXED) && vma_overlaps((uintptr_t)c->a[4], newlen))
 			return -EINVAL;
 		long r = checked_addr(sys_forward(c), newlen);
-		if (!is_err_addr(r) && vma_overlaps((uintptr_t)r, newlen))
+		if (!mm_is_err(r) && vma_overlaps((uintptr_t)r, newlen))
 			rt_panic("the host moved a mapping inside the enclave range (%p)", (void *)r);
 		return r;
 	}
@@ -186,9 +181,7 @@ long sys_mprotect(struct sys_call *c)
 
 long sys_pkey_mprotect(struct sys_call *c)
 {
-	if (!vma_on())
-		return sys_forward(c);
-	if (where((uintptr_t)c->a[0], (size_t)c->a[1]) == OUTSIDE)
+	if (!vma_on() || where((uintptr_t)c->a[0], (size_t)c->a[1]) == OUTSIDE)
 		return sys_forward(c);
 	/* no protection keys on enclave pages: only "none" (-1) */
 	if ((int)c->a[3] != -1)
