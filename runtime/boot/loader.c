@@ -27,7 +27,6 @@
 #include "../mm/vma.h"
 #include "../proc/proc.h"
 #include "loader.h"
-#include "../lib/host.h"
 
 #ifndef AT_MINSIGSTKSZ
 #define AT_MINSIGSTKSZ 51

@@ -375,8 +375,7 @@ static long pt_chmod(const struct vfs_path *p, unsigned mode, int at_flags)
 {
 	WRITABLE(p);
 	if (confined(p->mnt))
-		return host_zero("fchmodat", at_flags ? ON_FILE(p, true, plat_host_fchmodat(at.dirfd, at.name, mode, at_flags))
-						      : ON_FILE(p, false, plat_host_fchmodat(at.dirfd, at.name, mode, 0)));
+		return host_zero("fchmodat", ON_FILE(p, at_flags != 0, plat_host_fchmodat(at.dirfd, at.name, mode, at_flags)));
 	HOST_PATH(p, hp);
 	return host_zero("fchmodat", plat_host_fchmodat(AT_FDCWD, hp, mode, at_flags));
 }

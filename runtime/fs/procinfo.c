@@ -97,7 +97,7 @@ static long host_read(const char *path, struct pbuf *b, size_t max)
 	while (b->len < max && (r = host_len("read", plat_host_read((int)fd, chunk, sizeof chunk), sizeof chunk)) != 0) {
 		if (r == -EINTR)
 			continue;
-		if (r < 0 || r > (long)sizeof chunk)
+		if (r < 0) /* host_len refused more than asked */
 			break;
 		pb_putn(b, chunk, RT_MIN((size_t)r, max - b->len));
 	}
@@ -123,7 +123,7 @@ static long host_lines(const char *path, void (*fn)(void *arg, char *line), void
 		long r = host_len("read", plat_host_read((int)fd, buf + have, SIZE - have), SIZE - have);
 		if (r == -EINTR)
 			continue;
-		if (r < 0 || r > (long)(SIZE - have))
+		if (r < 0)
 			break;
 		have += (size_t)r;
 		size_t start = 0;

@@ -18,7 +18,6 @@
  */
 #include "../proc/proc.h"
 #include "vfs.h"
-#include "../lib/host.h"
 
 void vfs_record(char kind, const char *abs)
 {

@@ -14,7 +14,6 @@
 #include "../../platform/platform.h"
 #include "../proc/proc.h"
 #include "rt.h"
-#include "host.h"
 
 int rt_log_level = RT_LOG_WARN;
 int rt_boot_log_fd = 2; /* until the first process exists */

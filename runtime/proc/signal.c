@@ -24,7 +24,6 @@
 #include "../mm/mm.h"
 #include "../syscall/sys.h"
 #include "proc.h"
-#include "../lib/host.h"
 
 #define UNBLOCKABLE (K_SIGBIT(K_SIGKILL) | K_SIGBIT(K_SIGSTOP))
 #define SYNC_SIGNALS                                                                 \
