@@ -421,6 +421,23 @@ static bool parse_mapping(const char *s, struct mapping *m)
 	return true;
 }
 
+/* One line of /proc/PID/maps, columns as Linux aligns them; the name
+ * printable only, whoever gave it. */
+static void put_map_line(struct pbuf *b, unsigned long lo, unsigned long hi, const char *perms, unsigned long off,
+			 unsigned maj, unsigned min, unsigned long ino, const char *name)
+{
+	char line[128];
+	int w = rt_snprintf(line, sizeof line, "%08lx-%08lx %s %08lx %02x:%02x %lu", lo, hi, perms, off, maj, min, ino);
+	pb_putn(b, line, (size_t)w);
+	if (*name) {
+		for (; w < 72; w++)
+			pb_putn(b, " ", 1);
+		pb_putn(b, " ", 1);
+		put_clean(b, name, RT_PATH_MAX);
+	}
+	pb_putn(b, "\n", 1);
+}
+
 static void put_mapping(struct pbuf *b, struct mapping *m)
 {
 	char name[RT_PATH_MAX], host[RT_PATH_MAX];
@@ -444,17 +461,7 @@ static void put_mapping(struct pbuf *b, struct mapping *m)
 		m->major = m->minor = 0;
 		m->inode = 0;
 	}
-	char line[128];
-	int w = rt_snprintf(line, sizeof line, "%08lx-%08lx %s %08lx %02x:%02x %lu", m->lo, m->hi, m->perms, m->off,
-			    m->major, m->minor, m->inode);
-	pb_putn(b, line, (size_t)w);
-	if (*shown) {
-		for (; w < 72; w++)
-			pb_putn(b, " ", 1);
-		pb_putn(b, " ", 1);
-		put_clean(b, shown, RT_PATH_MAX);
-	}
-	pb_putn(b, "\n", 1);
+	put_map_line(b, m->lo, m->hi, m->perms, m->off, m->major, m->minor, m->inode, shown);
 }
 
 static void maps_line(void *arg, char *line)
@@ -486,17 +493,8 @@ static void vma_line(void *arg, const struct vma *x)
 	/* Linux's encoding of dev_t (new_encode_dev) */
 	unsigned maj = (unsigned)(((x->dev >> 8) & 0xfff) | ((x->dev >> 32) & ~0xfffULL));
 	unsigned min = (unsigned)((x->dev & 0xff) | ((x->dev >> 12) & ~0xffULL));
-	char line[128];
-	int w = rt_snprintf(line, sizeof line, "%08lx-%08lx %s %08lx %02x:%02x %lu", (unsigned long)x->lo,
-			    (unsigned long)x->hi, perms, (unsigned long)x->off, maj, min, (unsigned long)x->ino);
-	pb_putn(b, line, (size_t)w);
-	if (*name) {
-		for (; w < 72; w++)
-			pb_putn(b, " ", 1);
-		pb_putn(b, " ", 1);
-		pb_puts(b, name);
-	}
-	pb_putn(b, "\n", 1);
+	put_map_line(b, (unsigned long)x->lo, (unsigned long)x->hi, perms, (unsigned long)x->off, maj, min,
+		     (unsigned long)x->ino, name);
 }
 
 static void encl_maps_line(void *arg, char *line)
