@@ -548,33 +548,25 @@ static long marshal_msg(struct sys_call *c, const long *a, long (*host)(long, co
 {
 	bool recv = c->nr == __NR_recvmsg, copy = sys_boundary != BOUNDARY_PASS;
 	struct kmsghdr_ *t = (struct kmsghdr_ *)a[1];
-	struct kmsghdr_ given = *t;
+	struct kmsghdr_ given = *t; /* pass: the header as given; copy: the host's copy */
 	long h[6] = { a[0], a[1], a[2], 0, 0, 0 };
+	uintptr_t hh = (uintptr_t)t, data = 0;
 	long sum = 0, r;
 
 	if (!copy) {
 		sum = iov_sum(t->iov, (long)RT_MIN(t->iovlen, (size_t)UIO_MAXIOV));
-		r = host(c->nr, h);
-		if (r < -4095)
-			return refuse(c, -EIO, "a result below the error range");
-		if (r < 0)
-			return r;
-		if (!recv)
-			return r > sum ? refuse(c, -EIO, "more bytes sent than the buffers hold") : r;
-		long e = msg_back(c, t, &given, (uintptr_t)t, r, sum, 0, false);
-		return e ? e : r;
+	} else {
+		struct scratch sc = { plat_untrusted_scratch(MSG_SCRATCH), 0, MSG_SCRATCH };
+		if (!sc.base)
+			return -ENOMEM;
+		hh = sc_alloc(&sc, sizeof *t);
+		if (!hh || (r = msg_out(t, recv, &sc, &given, &sum, &data)))
+			return hh ? r : -ENOMEM;
+		if (uaccess_raw_copy((void *)hh, &given, sizeof given))
+			return -EFAULT;
+		check_outside(hh, sizeof given);
+		h[1] = (long)hh;
 	}
-	struct scratch sc = { plat_untrusted_scratch(MSG_SCRATCH), 0, MSG_SCRATCH };
-	if (!sc.base)
-		return -ENOMEM;
-	uintptr_t hh = sc_alloc(&sc, sizeof *t), data;
-	struct kmsghdr_ hm;
-	if (!hh || (r = msg_out(t, recv, &sc, &hm, &sum, &data)))
-		return hh ? r : -ENOMEM;
-	if (uaccess_raw_copy((void *)hh, &hm, sizeof hm))
-		return -EFAULT;
-	check_outside(hh, sizeof hm);
-	h[1] = (long)hh;
 	r = host(c->nr, h);
 	if (r < -4095)
 		return refuse(c, -EIO, "a result below the error range");
@@ -582,7 +574,7 @@ static long marshal_msg(struct sys_call *c, const long *a, long (*host)(long, co
 		return r;
 	if (!recv)
 		return r > sum ? refuse(c, -EIO, "more bytes sent than the buffers hold") : r;
-	long e = msg_back(c, t, &hm, hh, r, sum, data, true);
+	long e = msg_back(c, t, &given, hh, r, sum, data, copy);
 	return e ? e : r;
 }
 
@@ -939,16 +931,6 @@ static long check_result(const struct sys_call *c, const long *h, long r, const 
 
 /* ---- the marshaller ---------------------------------------------------------- */
 
-static RT_HOT long host_block(long nr, const long *a)
-{
-	return plat_forward(nr, a);
-}
-
-static RT_HOT long host_plain(long nr, const long *a)
-{
-	return plat_forward_now(nr, a);
-}
-
 /* pselect6's sixth argument: { const sigset_t *ss; size_t len; } (the
  * handler's runtime pair holding its runtime mask). */
 static long pselect_mask(const struct sys_call *c, struct plan *p, const long *a, struct scratch *sc)
@@ -1150,11 +1132,12 @@ out:
 
 RT_HOT long marshal_forward(struct sys_call *c, const long a[6])
 {
-	long (*host)(long, const long *) = c->e && (c->e->flags & SYS_BLOCK) ? host_block : host_plain;
+	if (RT_UNLIKELY(!c->e))
+		return plat_forward_now(c->nr, a);
+	/* the host call itself: one that may block (interruptible) or not */
+	long (*host)(long, const long *) = c->e->flags & SYS_BLOCK ? plat_forward : plat_forward_now;
 	long r;
 
-	if (RT_UNLIKELY(!c->e))
-		return host_plain(c->nr, a);
 	switch (c->nr) {
 	case __NR_sendmsg: case __NR_recvmsg:
 		r = marshal_msg(c, a, host);
