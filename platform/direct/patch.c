@@ -786,7 +786,7 @@ static long patch_locked(int f, uintptr_t sc, uintptr_t s, const uint8_t *code, 
 			return -EAGAIN; /* changed under us: try at the next trap */
 	if (was_refused(s))
 		return -EPERM;
-	if ((!sh || split) && rt_memory_shared()) {
+	if ((!sh || split) && __atomic_load_n(&mm_shared, __ATOMIC_ACQUIRE) && rt_memory_shared()) {
 		/* the other process's threads cannot be stopped */
 		log_debug("the call site at 0x%lx traps while another process shares the memory",
 			  (unsigned long)sc);
