@@ -395,7 +395,7 @@ def pg_root(ctx: "Context") -> str:
             "setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--"]
         os.chmod(ctx.work, 0o711)
         os.mkdir(root)
-        for name in ("coffer", "coffer-tools", "coffer-enclave"):
+        for name in ("coffer", "coffer-launcher", "coffer-tools", "coffer-enclave"):
             shutil.copy(os.path.join(ctx.build, name), os.path.join(root, name))
         os.chown(root, user.pw_uid, user.pw_gid)
         p = subprocess.run(ctx.state["pg_user"] + [f"{PG_BIN}/initdb", "-D", f"{root}/data", "--auth=trust",
