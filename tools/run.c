@@ -83,10 +83,15 @@ static void run_usage(FILE *out)
 		"  --mrenclave=HEX  refuse to start unless the bundle's MRENCLAVE is HEX\n"
 		"  --mrsigner=HEX   refuse to start unless it was signed by the key whose\n"
 		"                   MRSIGNER is HEX (see `coffer measure`)\n"
+		"  --platform=P     direct (the default), sgx (SGX hardware only, never a\n"
+		"                   fallback) or sgx-sim (SGX with ENCLU simulated in\n"
+		"                   software: nothing is protected); sgx and sgx-sim run\n"
+		"                   signed bundles only\n"
 		"  -h, --help       show this help\n"
 		"\n"
 		"Environment:\n"
 		"  COFFER_LOG      default log level\n"
+		"  COFFER_PLATFORM default platform (direct, sgx, sgx-sim); --platform wins\n"
 		"  COFFER_PATCH    0: every system call traps; 1 (default): call sites are\n"
 		"                  patched after their first trap (the fast path)\n"
 		"  COFFER_MEMORY   host (default): the host maps the program's memory;\n"
@@ -150,6 +155,10 @@ int run_env_level(struct run_opts *o)
 			return COFFER_EXIT_USAGE;
 		}
 	}
+	const char *env_platform = getenv("COFFER_PLATFORM");
+	o->platform = RUN_PLATFORM_DEFAULT;
+	if (env_platform && *env_platform && run_parse_platform(o, env_platform, "COFFER_PLATFORM"))
+		return COFFER_EXIT_USAGE;
 	const char *env_fault = getenv("COFFER_FAULT");
 	o->fault = env_fault && *env_fault ? env_fault : NULL;
 	if (o->fault && strlen(o->fault) > 16) {
@@ -157,6 +166,18 @@ int run_env_level(struct run_opts *o)
 		return COFFER_EXIT_USAGE;
 	}
 	return 0;
+}
+
+int run_parse_platform(struct run_opts *o, const char *arg, const char *what)
+{
+	static const char *const names[] = { "direct", "sgx", "sgx-sim" };
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(arg, names[i])) {
+			o->platform = RUN_PLATFORM_DIRECT + i;
+			return 0;
+		}
+	fprintf(stderr, "coffer: %s=%s: unknown platform (direct, sgx, sgx-sim)\n", what, arg);
+	return COFFER_EXIT_USAGE;
 }
 
 int run_parse_level(struct run_opts *o, const char *arg)
@@ -412,6 +433,13 @@ static bool ends_with(const char *s, const char *suffix)
 
 int run_check_development(const struct run_opts *o, const char *name)
 {
+	if (o->platform == RUN_PLATFORM_SGX || o->platform == RUN_PLATFORM_SGX_SIM) {
+		fprintf(stderr, "coffer: %s: the %s platform runs signed bundles only (`coffer sign`, then `coffer "
+				"run --platform=%s APP.coffer`); a development run runs on direct\n",
+			name, o->platform == RUN_PLATFORM_SGX ? "sgx" : "sgx-sim",
+			o->platform == RUN_PLATFORM_SGX ? "sgx" : "sgx-sim");
+		return COFFER_EXIT_ENCLAVE;
+	}
 	if (o->have_mre || o->have_mrs) {
 		fprintf(stderr, "coffer: %s: not a signed bundle: --%s pins a bundle's identity; run a bundle as "
 				"`coffer run --%s=HEX APP.coffer`, without `--` before it\n",
@@ -497,6 +525,37 @@ static void exec_enclave(const char *enclave, int bfd, const char *program, cons
 	fprintf(stderr, "coffer: cannot start the enclave image %s: %s\n", enclave, strerror(errno));
 }
 
+/* A bundle on sgx or sgx-sim: this process becomes coffer-sgx, the sgx
+ * platform's host (platform/sgx/host/main.c), which builds the enclave
+ * from the image and the bundle and enters it. Returns only 125. */
+static int exec_sgx(const struct run_opts *o, const char *bundle)
+{
+	char host[PATH_MAX], enclave[PATH_MAX];
+	const char *platform = o->platform == RUN_PLATFORM_SGX ? "sgx" : "sgx-sim";
+
+	if (o->have_mre || o->have_mrs) {
+		fprintf(stderr, "coffer: --%s is checked on the direct platform only so far; on %s, EINIT checks "
+				"the bundle's own SIGSTRUCT\n",
+			o->have_mre ? "mrenclave" : "mrsigner", platform);
+		return COFFER_EXIT_USAGE;
+	}
+	if (find_libexec("coffer-sgx", "COFFER_SGX", host, sizeof host)) {
+		fprintf(stderr, "coffer: cannot find the sgx platform's host coffer-sgx (looked next to %s); "
+				"set COFFER_SGX\n", host);
+		return COFFER_EXIT_ENCLAVE;
+	}
+	if (find_enclave(enclave, sizeof enclave)) {
+		fprintf(stderr, "coffer: cannot find the enclave image coffer-enclave (looked next to %s); "
+				"set COFFER_ENCLAVE\n", enclave);
+		return COFFER_EXIT_ENCLAVE;
+	}
+	char *hargv[] = { "coffer-sgx", (char *)platform, enclave, (char *)bundle, NULL };
+	char *henv[] = { getenv("COFFER_SGX_SIM_FAITHFUL") ? "COFFER_SGX_SIM_FAITHFUL=1" : NULL, NULL };
+	execve(host, hargv, henv);
+	fprintf(stderr, "coffer: cannot start the sgx platform's host %s: %s\n", host, strerror(errno));
+	return COFFER_EXIT_ENCLAVE;
+}
+
 int run_enclave(const struct run_opts *o, const struct run_target *t, const char *name)
 {
 	char enclave[PATH_MAX];
@@ -547,6 +606,7 @@ int cmd_run(int argc, char **argv)
 		{ "log", required_argument, NULL, 'l' },
 		{ "mrenclave", required_argument, NULL, 'E' },
 		{ "mrsigner", required_argument, NULL, 'S' },
+		{ "platform", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -572,6 +632,10 @@ int cmd_run(int argc, char **argv)
 			}
 			*(c == 'E' ? &o.have_mre : &o.have_mrs) = true;
 			break;
+		case 'P':
+			if (run_parse_platform(&o, optarg, "--platform"))
+				return COFFER_EXIT_USAGE;
+			break;
 		case 'h': run_usage(stdout); return 0;
 		default: run_usage(stderr); return COFFER_EXIT_USAGE;
 		}
@@ -594,6 +658,20 @@ int cmd_run(int argc, char **argv)
 			args++;
 		int r = prepare_bundle(name, args, &raw, &bundle, &target);
 		if (r) {
+			free(raw);
+			return r;
+		}
+		/* sgx and sgx-sim run the bundle's enclave in coffer-sgx; the
+		 * default stays direct until the runtime runs inside it
+		 * (docs/platforms.md, "Choosing a platform") */
+		if (o.platform == RUN_PLATFORM_SGX || o.platform == RUN_PLATFORM_SGX_SIM) {
+			if (*args) {
+				fprintf(stderr, "coffer: %s: arguments from the host are not passed to the sgx "
+						"platforms yet\n", name);
+				free(raw);
+				return COFFER_EXIT_USAGE;
+			}
+			r = exec_sgx(&o, name);
 			free(raw);
 			return r;
 		}
