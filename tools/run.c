@@ -513,64 +513,59 @@ static bool has_children(void)
 	       errno != ECHILD;
 }
 
-/* Become the enclave image; returns only if the exec failed. */
-static void exec_enclave(const char *enclave, int bfd, const char *program, const char *fault)
+/* Become the enclave image, or on sgx and sgx-sim the sgx platform's host
+ * coffer-sgx (platform/sgx/host/main.c), which gets the same boot block and
+ * program, the platform and the image; returns only if the exec failed. */
+static void exec_enclave(const char *enclave, const char *sgx_host, int platform, int bfd, const char *program,
+			 const char *fault)
 {
-	char fdarg[32], faultarg[32];
+	char fdarg[32], faultarg[32], platarg[32], imagearg[PATH_MAX + 16];
 	snprintf(fdarg, sizeof fdarg, "--boot-fd=%d", bfd);
 	snprintf(faultarg, sizeof faultarg, "--fault=%s", fault ? fault : "");
+	if (sgx_host) {
+		snprintf(platarg, sizeof platarg, "--platform=%s", platform == RUN_PLATFORM_SGX ? "sgx" : "sgx-sim");
+		snprintf(imagearg, sizeof imagearg, "--image=%s", enclave);
+		char *hargv[] = { "coffer-sgx", platarg, imagearg, fdarg, (char *)program, NULL };
+		char *henv[] = { getenv("COFFER_SGX_SIM_FAITHFUL") ? "COFFER_SGX_SIM_FAITHFUL=1" : NULL, NULL };
+		execve(sgx_host, hargv, henv);
+		fprintf(stderr, "coffer: cannot start the sgx platform's host %s: %s\n", sgx_host, strerror(errno));
+		return;
+	}
 	char *eargv[] = { "coffer-enclave", fdarg, (char *)program, fault ? faultarg : NULL, NULL };
 	char *eenv[] = { NULL };
 	execve(enclave, eargv, eenv);
 	fprintf(stderr, "coffer: cannot start the enclave image %s: %s\n", enclave, strerror(errno));
 }
 
-/* A bundle on sgx or sgx-sim: this process becomes coffer-sgx, the sgx
- * platform's host (platform/sgx/host/main.c), which builds the enclave
- * from the image and the bundle and enters it. Returns only 125. */
-static int exec_sgx(const struct run_opts *o, const char *bundle)
-{
-	char host[PATH_MAX], enclave[PATH_MAX];
-	const char *platform = o->platform == RUN_PLATFORM_SGX ? "sgx" : "sgx-sim";
-
-	if (o->have_mre || o->have_mrs) {
-		fprintf(stderr, "coffer: --%s is checked on the direct platform only so far; on %s, EINIT checks "
-				"the bundle's own SIGSTRUCT\n",
-			o->have_mre ? "mrenclave" : "mrsigner", platform);
-		return COFFER_EXIT_USAGE;
-	}
-	if (find_libexec("coffer-sgx", "COFFER_SGX", host, sizeof host)) {
-		fprintf(stderr, "coffer: cannot find the sgx platform's host coffer-sgx (looked next to %s); "
-				"set COFFER_SGX\n", host);
-		return COFFER_EXIT_ENCLAVE;
-	}
-	if (find_enclave(enclave, sizeof enclave)) {
-		fprintf(stderr, "coffer: cannot find the enclave image coffer-enclave (looked next to %s); "
-				"set COFFER_ENCLAVE\n", enclave);
-		return COFFER_EXIT_ENCLAVE;
-	}
-	char *hargv[] = { "coffer-sgx", (char *)platform, enclave, (char *)bundle, NULL };
-	char *henv[] = { getenv("COFFER_SGX_SIM_FAITHFUL") ? "COFFER_SGX_SIM_FAITHFUL=1" : NULL, NULL };
-	execve(host, hargv, henv);
-	fprintf(stderr, "coffer: cannot start the sgx platform's host %s: %s\n", host, strerror(errno));
-	return COFFER_EXIT_ENCLAVE;
-}
-
 int run_enclave(const struct run_opts *o, const struct run_target *t, const char *name)
 {
-	char enclave[PATH_MAX];
+	char enclave[PATH_MAX], host_path[PATH_MAX];
+	const char *host = NULL;
 
 	if (find_enclave(enclave, sizeof enclave)) {
 		fprintf(stderr, "coffer: cannot find the enclave image coffer-enclave (looked next to %s); "
 				"set COFFER_ENCLAVE\n", enclave);
 		return COFFER_EXIT_ENCLAVE;
+	}
+	if (o->platform == RUN_PLATFORM_SGX || o->platform == RUN_PLATFORM_SGX_SIM) {
+		if (o->fault) {
+			fprintf(stderr, "coffer: COFFER_FAULT is the direct platform's lying host; it does not "
+					"apply to sgx or sgx-sim\n");
+			return COFFER_EXIT_USAGE;
+		}
+		if (find_libexec("coffer-sgx", "COFFER_SGX", host_path, sizeof host_path)) {
+			fprintf(stderr, "coffer: cannot find the sgx platform's host coffer-sgx (looked next to %s); "
+					"set COFFER_SGX\n", host_path);
+			return COFFER_EXIT_ENCLAVE;
+		}
+		host = host_path;
 	}
 	int bfd = write_bootblock(o, t);
 	if (bfd < 0)
 		return COFFER_EXIT_ENCLAVE;
 	if (o->record_fd < 0 && !has_children()) {
 		/* the program takes this process's place (top of file) */
-		exec_enclave(enclave, bfd, t->program, o->fault);
+		exec_enclave(enclave, host, o->platform, bfd, t->program, o->fault);
 		close(bfd);
 		return COFFER_EXIT_ENCLAVE;
 	}
@@ -592,7 +587,7 @@ int run_enclave(const struct run_opts *o, const struct run_target *t, const char
 		if (getppid() != self)
 			_exit(COFFER_EXIT_ENCLAVE);
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		exec_enclave(enclave, bfd, t->program, o->fault);
+		exec_enclave(enclave, host, o->platform, bfd, t->program, o->fault);
 		_exit(COFFER_EXIT_ENCLAVE);
 	}
 	close(bfd);
@@ -661,20 +656,8 @@ int cmd_run(int argc, char **argv)
 			free(raw);
 			return r;
 		}
-		/* sgx and sgx-sim run the bundle's enclave in coffer-sgx; the
-		 * default stays direct until the runtime runs inside it
-		 * (docs/platforms.md, "Choosing a platform") */
-		if (o.platform == RUN_PLATFORM_SGX || o.platform == RUN_PLATFORM_SGX_SIM) {
-			if (*args) {
-				fprintf(stderr, "coffer: %s: arguments from the host are not passed to the sgx "
-						"platforms yet\n", name);
-				free(raw);
-				return COFFER_EXIT_USAGE;
-			}
-			r = exec_sgx(&o, name);
-			free(raw);
-			return r;
-		}
+		/* the default stays direct until the runtime runs inside the
+		 * enclave (docs/platforms.md, "Choosing a platform") */
 	} else {
 		int st = run_check_development(&o, name);
 		if (st)

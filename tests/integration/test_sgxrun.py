@@ -20,7 +20,7 @@ from test_sgxload import sign_bundle, tamper_manifest
 SIM_NOTICE = ("coffer: simulated SGX on the sgx-sim platform: identity checked by EINIT (MRENCLAVE {}...), "
               "but nothing is hidden from the host: ENCLU is simulated in software")
 NOT_YET = ("coffer: sgx-sim: the enclave was built, EINIT accepted it and it was entered, but the runtime does "
-           "not run inside it yet: no program is started on this platform")
+           "not run inside it yet: /app/hello was not started")
 DIRECT_BUNDLE_NOTICE = "coffer: simulated SGX on the direct platform: identity checked (MRENCLAVE {}...)"
 
 
@@ -49,6 +49,22 @@ def test_bundle_built_entered_and_stopped_on_sgx_sim(bundle, faithful):
     assert lines[1].startswith("sgx-sim: enclave entered, image at ELRANGE+0x"), lines
     assert lines[2].startswith(NOT_YET), lines
     assert r.stdout == ""
+
+
+def test_pinned_identity_checked_against_einit_on_sgx_sim(bundle):
+    """The pins come in the boot block, as on direct, and are compared with
+    the identity the simulated EINIT established, in direct's words."""
+    path, mre = bundle
+    other = "ab" * 32
+    r = coffer_run("--platform=sgx-sim", f"--mrenclave={mre}", path)
+    assert r.returncode == 125 and NOT_YET in r.stderr, r.stderr
+    r = coffer_run("--platform=sgx-sim", f"--mrenclave={other}", path)
+    assert r.returncode == 125, r.stderr
+    assert r.stderr.strip() == f"coffer: refusing to start: MRENCLAVE is {mre}, not the expected {other}"
+    r = coffer_run("--platform=sgx-sim", f"--mrsigner={other}", path)
+    assert r.returncode == 125, r.stderr
+    assert r.stderr.startswith("coffer: refusing to start: MRSIGNER is "), r.stderr
+    assert r.stderr.strip().endswith(f", not the expected {other}: signed with another key"), r.stderr
 
 
 def test_coffer_platform_environment_and_the_option_winning(bundle):

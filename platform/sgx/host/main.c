@@ -3,9 +3,13 @@
  * that builds a signed bundle's enclave and enters it. `coffer run
  * --platform=sgx|sgx-sim` execs it (tools/run.c):
  *
- *   coffer-sgx sgx-sim|sgx IMAGE BUNDLE
+ *   coffer-sgx --platform=sgx-sim|sgx --image=IMAGE --boot-fd=N PROGRAM
  *
- * IMAGE is the enclave image (coffer-enclave), BUNDLE the signed bundle.
+ * what coffer-enclave gets on direct (the boot block on an inherited fd,
+ * the program), plus the platform and the enclave image (coffer-enclave).
+ * The bundle comes from the boot block (its manifest and SIGSTRUCT
+ * records), as do the MRENCLAVE and MRSIGNER the user pinned, which are
+ * compared with what EINIT established before the enclave is entered.
  * sgx-sim builds the enclave on the simulated CPU (simload.c: ECREATE,
  * EADD/EEXTEND of the layout's pages, EINIT against the bundle's SIGSTRUCT)
  * and enters it (run.c, sim_ecall), in the fast variant unless
@@ -31,6 +35,7 @@
 #include <linux/elf.h>
 #include <stdarg.h>
 
+#include "../../../common/bootblock.h"
 #include "../../../common/cstring.h"
 #include "../../../common/exit.h"
 #include "../../../runtime/lib/crypto.h"
@@ -40,6 +45,7 @@
 #include "sim.h"
 
 #define O_RDONLY 0
+#define O_CLOEXEC 02000000
 #define PROT_READ 1
 #define MAP_PRIVATE 2
 
@@ -79,23 +85,86 @@ void rt_panic(const char *fmt, ...)
 	leave(COFFER_EXIT_PANIC);
 }
 
-/* A whole file mapped read-only; NULL after saying why. */
-static const uint8_t *map_file(const char *what, const char *path, size_t *len)
+/* A whole file mapped read-only (fd closed); NULL if it cannot be. */
+static const uint8_t *map_fd(long fd, size_t *len)
 {
-	long fd = sys(__NR_open, (long)path, O_RDONLY, 0);
-	if (fd < 0) {
-		say(path, ": cannot open the ", what, NULL);
-		return NULL;
-	}
 	long end = sys(__NR_lseek, fd, 0, 2 /* SEEK_END */);
 	long p = end > 0 ? sim_syscall6(__NR_mmap, 0, end, PROT_READ, MAP_PRIVATE, fd, 0) : -1;
 	sys(__NR_close, fd, 0, 0);
-	if (end <= 0 || (unsigned long)p > -4096UL) {
-		say(path, ": cannot read the ", what, NULL);
+	if (end <= 0 || (unsigned long)p > -4096UL)
 		return NULL;
-	}
 	*len = (size_t)end;
 	return (const uint8_t *)p;
+}
+
+static const uint8_t *map_file(const char *what, const char *path, size_t *len)
+{
+	long fd = sys(__NR_open, (long)path, O_RDONLY | O_CLOEXEC, 0);
+	const uint8_t *p = fd < 0 ? NULL : map_fd(fd, len);
+	if (!p)
+		say(path, ": cannot read the ", what, NULL);
+	return p;
+}
+
+/* What the boot block says for the host: the bundle and the pins. */
+struct boot {
+	struct bundle bundle;
+	const uint8_t *expect_mre, *expect_mrs;
+};
+
+static int read_boot(long fd, struct boot *b)
+{
+	struct bb_reader r;
+	struct bb_record rec;
+	size_t len;
+	int e;
+	const uint8_t *p = fd >= 0 ? map_fd(fd, &len) : NULL;
+
+	memset(b, 0, sizeof *b);
+	if (!p || bb_reader_init(&r, p, len))
+		return -1;
+	while ((e = bb_next(&r, &rec)) == 1) {
+		if (rec.type == BB_MANIFEST) {
+			b->bundle.manifest = rec.data;
+			b->bundle.manifest_len = rec.len;
+		} else if (rec.type == BB_SIGSTRUCT && rec.len == SIGSTRUCT_SIZE) {
+			b->bundle.sigstruct = rec.data;
+		} else if (rec.type == BB_EXPECT_MRENCLAVE && rec.len == 32) {
+			b->expect_mre = rec.data;
+		} else if (rec.type == BB_EXPECT_MRSIGNER && rec.len == 32) {
+			b->expect_mrs = rec.data;
+		}
+	}
+	return e || !b->bundle.manifest || !b->bundle.sigstruct ? -1 : 0;
+}
+
+static void hex(const uint8_t *v, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = "0123456789abcdef"[v[i] >> 4];
+		out[2 * i + 1] = "0123456789abcdef"[v[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+/* The user's pins against the identity EINIT established; the words of
+ * the direct platform's check (platform/direct/verify.c). */
+static void check_pins(const struct boot *b, const uint8_t *mre, const uint8_t *mrs)
+{
+	char is[65], want[65];
+	if (b->expect_mre && memcmp(b->expect_mre, mre, 32)) {
+		hex(mre, 32, is);
+		hex(b->expect_mre, 32, want);
+		say("refusing to start: MRENCLAVE is ", is, ", not the expected ", want, NULL);
+		leave(COFFER_EXIT_ENCLAVE);
+	}
+	if (b->expect_mrs && memcmp(b->expect_mrs, mrs, 32)) {
+		hex(mrs, 32, is);
+		hex(b->expect_mrs, 32, want);
+		say("refusing to start: MRSIGNER is ", is, ", not the expected ", want, ": signed with another key",
+		    NULL);
+		leave(COFFER_EXIT_ENCLAVE);
+	}
 }
 
 /* The host's executable segment: what SUD lets make system calls. */
@@ -116,23 +185,21 @@ static struct rt_sha256_ctx sha_ctx[2];
 /* The start line, in the words the runtime uses on direct (runtime/boot). */
 static void notice(const char *platform, const uint8_t *mre, bool simulated)
 {
-	char hex[17];
-	for (int i = 0; i < 8; i++) {
-		hex[2 * i] = "0123456789abcdef"[mre[i] >> 4];
-		hex[2 * i + 1] = "0123456789abcdef"[mre[i] & 15];
-	}
-	hex[16] = 0;
+	char h[17];
+	hex(mre, 8, h);
 	if (simulated)
-		say("simulated SGX on the ", platform, " platform: identity checked by EINIT (MRENCLAVE ", hex,
+		say("simulated SGX on the ", platform, " platform: identity checked by EINIT (MRENCLAVE ", h,
 		    "...), but nothing is hidden from the host: ENCLU is simulated in software", NULL);
 	else
-		say("SGX enclave on the ", platform, " platform (MRENCLAVE ", hex, "...)", NULL);
+		say("SGX enclave on the ", platform, " platform (MRENCLAVE ", h, "...)", NULL);
 }
+
+static const char *program;
 
 static __attribute__((noreturn)) void not_yet(const char *platform)
 {
 	say(platform, ": the enclave was built, EINIT accepted it and it was entered, but the runtime does not run "
-		      "inside it yet: no program is started on this platform (docs/platforms.md, \"What is left\")",
+		      "inside it yet: ", program, " was not started (docs/platforms.md, \"What is left\")",
 	    NULL);
 	leave(COFFER_EXIT_ENCLAVE);
 }
@@ -164,7 +231,7 @@ static bool env_set(char **envp, const char *name)
 
 static const char *const stages[] = { "", "the inputs", "ECREATE", "EADD", "EINIT" };
 
-static __attribute__((noreturn)) void run_sim(const struct sgx_load *l, char **envp)
+static __attribute__((noreturn)) void run_sim(const struct sgx_load *l, const struct boot *b, char **envp)
 {
 	struct layout_result r;
 	uint64_t base, lo, hi;
@@ -187,6 +254,7 @@ static __attribute__((noreturn)) void run_sim(const struct sgx_load *l, char **e
 		say("sgx-sim: ", stages[-e], " refused the enclave: ", why, NULL);
 		leave(COFFER_EXIT_ENCLAVE);
 	}
+	check_pins(b, sim_mrenclave(), sim_identity()->mrsigner);
 	if (!env_set(envp, "COFFER_SGX_SIM_FAITHFUL")) {
 		if (!r.eexit) {
 			say("sgx-sim: the enclave image exports no EEXIT (ELF note \"Coffer\", type SGXE): set "
@@ -209,7 +277,7 @@ static __attribute__((noreturn)) void run_sim(const struct sgx_load *l, char **e
 }
 
 /* Hardware: never the simulation, whatever is missing. */
-static __attribute__((noreturn)) void run_hw(const struct sgx_load *l)
+static __attribute__((noreturn)) void run_hw(const struct sgx_load *l, const struct boot *b)
 {
 	struct sgxhw_cpu cpu;
 	struct sgxhw_enclave enc;
@@ -240,8 +308,25 @@ static __attribute__((noreturn)) void run_hw(const struct sgx_load *l)
 		say("sgx: the enclave could not be built: ", why, NULL);
 		leave(COFFER_EXIT_ENCLAVE);
 	}
+	uint8_t mrs[32];
+	rt_sha256(ld.bundle.sigstruct + SS_MODULUS, SGX_RSA_SIZE, mrs); /* MRSIGNER, as EINIT took it */
+	check_pins(b, r.mrenclave, mrs);
 	notice("sgx", r.mrenclave, false);
 	not_yet("sgx");
+}
+
+/* A file descriptor number, or -1. */
+static long parse_fd(const char *s)
+{
+	long v = 0;
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > 1 << 20)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
 }
 
 __attribute__((noreturn, used)) void sgx_host_main(uint64_t *sp);
@@ -260,18 +345,38 @@ __attribute__((noreturn, used)) void sgx_host_main(uint64_t *sp)
 			memcpy(&fs_block[5], (const void *)av[1], 8);
 	fs_block[0] = (uint64_t)fs_block;
 	sys(__NR_arch_prctl, ARCH_SET_FS, (long)fs_block, 0);
-	if (argc != 4 || (strcmp(argv[1], "sgx-sim") && strcmp(argv[1], "sgx"))) {
-		put("usage: coffer-sgx sgx-sim|sgx IMAGE BUNDLE (started by `coffer run --platform=...`)\n");
+	const char *platform = NULL, *image = NULL;
+	long boot_fd = -1;
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strncmp(argv[i], "--platform=", 11))
+			platform = argv[i] + 11;
+		else if (!strncmp(argv[i], "--image=", 8))
+			image = argv[i] + 8;
+		else if (!strncmp(argv[i], "--boot-fd=", 10))
+			boot_fd = parse_fd(argv[i] + 10);
+		else
+			break;
+	}
+	if (i != argc - 1 || !platform || !image || boot_fd < 0 ||
+	    (strcmp(platform, "sgx-sim") && strcmp(platform, "sgx"))) {
+		put("usage: coffer-sgx --platform=sgx-sim|sgx --image=IMAGE --boot-fd=N PROGRAM "
+		    "(started by `coffer run --platform=...`)\n");
 		leave(COFFER_EXIT_USAGE);
 	}
-	struct sgx_sha256 sha = rt_sha256_ops(&sha_ctx[0]);
-	struct sgx_load l = { .sha = &sha };
-	if (!(l.image = map_file("enclave image", argv[2], &l.image_len)) ||
-	    !(l.bundle = map_file("signed bundle", argv[3], &l.bundle_len)))
+	program = argv[i];
+	struct boot b;
+	if (read_boot(boot_fd, &b)) {
+		say(platform, ": the boot block names no signed bundle (its manifest and SIGSTRUCT)", NULL);
 		leave(COFFER_EXIT_ENCLAVE);
-	if (!strcmp(argv[1], "sgx"))
-		run_hw(&l);
-	run_sim(&l, envp);
+	}
+	struct sgx_sha256 sha = rt_sha256_ops(&sha_ctx[0]);
+	struct sgx_load l = { .sha = &sha, .parsed = &b.bundle };
+	if (!(l.image = map_file("enclave image", image, &l.image_len)))
+		leave(COFFER_EXIT_ENCLAVE);
+	if (!strcmp(platform, "sgx"))
+		run_hw(&l, &b);
+	run_sim(&l, &b, envp);
 }
 
 /* The kernel starts us with %rsp at argc. */
