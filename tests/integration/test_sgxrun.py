@@ -149,3 +149,14 @@ def test_unknown_platform_is_a_usage_error(tmp_path, how):
         r = coffer_run("--", "/bin/true", env={"COFFER_PLATFORM": "sgx2"})
         assert "coffer: COFFER_PLATFORM=sgx2: unknown platform (direct, sgx, sgx-sim)" in r.stderr
     assert r.returncode == 2, r.stderr
+
+
+def test_sgx_sim_from_a_coffer_with_children(bundle):
+    """A coffer that already has children runs coffer-sgx in a supervised
+    child, as it runs coffer-enclave on direct, and reports its status."""
+    path, mre = bundle
+    e = {k: v for k, v in os.environ.items() if not k.startswith("COFFER_")}
+    r = subprocess.run(["sh", "-c", f'sleep 30 & exec "{COFFER}" run --platform=sgx-sim "{path}"'],
+                       capture_output=True, text=True, timeout=300, env=e)
+    assert r.returncode == 125, r.stderr
+    assert r.stderr.startswith(SIM_NOTICE.format(mre[:16])) and NOT_YET in r.stderr, r.stderr
