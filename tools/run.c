@@ -15,8 +15,7 @@
  * argv, environment, working directory, umask, signal mask and open fds, and
  * the enclave image (coffer-enclave) is started with the block on an
  * inherited memfd (docs/design.md, section 2, step 1). A plain development
- * run (common/devrun.h) rarely gets here: coffer's front (tools/front.c)
- * execs the enclave image with the command line itself, and
+ * run (common/devrun.h) never gets here: `coffer` is the enclave image, and
  * platform/direct/devrun.c does what this file does, with the same messages;
  * this file is the path for every other form of the command line and for a
  * coffer that has children.
