@@ -198,10 +198,15 @@ def test_job_control_in_an_interactive_shell(bash, under_coffer):
     # state the kernel gives it)
     bash.send(f"{prefix}/bin/sleep 100 &\n")
     bash.expect("PROMPT> ")
-    state = "until [ \"$(ps -o stat= -p $!)\" = {} ]; do sleep 0.1; done; echo state {}\n"
-    bash.send("kill -STOP %1; " + state.format("T", "stopped"))
+    # wait for the kernel's state (ps) and for bash's job table: bash learns
+    # of the stop and the continue from SIGCHLD, and under load that can
+    # come after the next command, leaving it a continued job it thinks
+    # stopped (natively too)
+    state = ("until [ \"$(ps -o stat= -p $!)\" = {} ] && jobs %1 | grep -q {}; do sleep 0.1; done; "
+             "echo state {}\n")
+    bash.send("kill -STOP %1; " + state.format("T", "Stopped", "stopped"))
     bash.expect("state stopped")
-    bash.send("kill -CONT %1; " + state.format("S", "running"))
+    bash.send("kill -CONT %1; " + state.format("S", "Running", "running"))
     bash.expect("state running")
     bash.send("kill %1; wait %1; echo status $?\n")
     bash.expect("status 143")
