@@ -1,7 +1,8 @@
 /*
  * marshal.c - the one way forwarded system calls cross to the host.
  *
- * Every call the runtime forwards (sys_forward, sys_host) comes here with
+ * Every call the runtime forwards (sys_forward, sys_host, and sys_host_now
+ * for the handlers that must not be interrupted) comes here with
  * the arguments the host should see. The call's argument description
  * (table.h, the letters of sys.h) says which arguments are buffers, strings
  * and iovecs; `mptr` below adds what a letter cannot say (how big a 'w' or
@@ -23,7 +24,8 @@
  * (Iago): a result no larger than the length asked for, descriptors in
  * range and not the runtime's, counts within their arrays, addresses outside
  * runtime memory, and the structures the host filled: stat and statx modes,
- * directory records, socket address lengths, poll events, message lengths.
+ * directory records, socket address lengths, poll events, message lengths,
+ * the record locks and owners fcntl reports.
  * A failed check fails that call with EIO (EFAULT for an address) and a log
  * line naming the check; nothing the host says is used before it passed.
  * In copy mode the checks that bound a copy run on values read once from
