@@ -30,10 +30,13 @@
 
 enum lie {
 	LIE_NONE,
-	LIE_LEN,      /* read, pread64, recvfrom, getrandom: one byte more than asked */
+	LIE_LEN,      /* read, pread64, recvfrom, getrandom, msgrcv: one byte more
+		       * than asked; sendfile, splice, tee, copy_file_range: one
+		       * more than the count */
 	LIE_IOV,      /* readv, preadv: one byte more than the vectors hold */
 	LIE_FD,       /* socket, accept, accept4: a descriptor number never opened */
-	LIE_COUNT,    /* poll, ppoll, epoll_wait*: one event more than the array */
+	LIE_COUNT,    /* poll, ppoll, epoll_wait*, getgroups, s/r mmsg: one more than
+		       * the array; select: more bits than the sets */
 	LIE_REVENTS,  /* poll, ppoll: an event nobody asked for */
 	LIE_PTR,      /* mmap: an address inside runtime memory */
 	LIE_STAT,     /* fstat, newfstatat: a mode with no file type */
@@ -113,8 +116,10 @@ long direct_lie(long nr, const long a[6], long r, bool now)
 			return (nr == __NR_getrandom ? a[1] : a[2]) + 1;
 		if (nr == __NR_sendfile)
 			return a[3] + 1;
-		if (nr == __NR_splice)
+		if (nr == __NR_splice || nr == __NR_copy_file_range)
 			return a[4] + 1;
+		if (nr == __NR_tee)
+			return a[2] + 1;
 		break;
 	case LIE_IOV:
 		if (nr == __NR_readv || nr == __NR_preadv) {
@@ -135,6 +140,8 @@ long direct_lie(long nr, const long a[6], long r, bool now)
 		if (nr == __NR_poll || nr == __NR_ppoll)
 			return a[1] + 1;
 		if (nr == __NR_epoll_wait || nr == __NR_epoll_pwait || nr == __NR_epoll_pwait2)
+			return a[2] + 1;
+		if (nr == __NR_sendmmsg || nr == __NR_recvmmsg)
 			return a[2] + 1;
 		if (nr == __NR_getgroups && a[0] > 0)
 			return a[0] + 1;

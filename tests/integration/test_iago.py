@@ -21,12 +21,15 @@ LIES = {
     "len": [("read", "EIO", "read: more bytes than asked for"),
             ("msgrcv", "EIO", "msgrcv: more bytes than asked for"),
             ("sendfile", "EIO", "sendfile: more bytes than asked for"),
-            ("splice", "EIO", "splice: more bytes than asked for")],
+            ("splice", "EIO", "splice: more bytes than asked for"),
+            ("tee", "EIO", "tee: more bytes than asked for"),
+            ("copy_file_range", "EIO", "copy_file_range: more bytes than asked for")],
     "iov": [("readv", "EIO", "readv: more bytes than the iovecs hold")],
     "fd": [("socket", "EIO", "socket: a new descriptor out of range or the runtime's")],
     "count": [("epoll_wait", "EIO", "epoll_wait: more events than maxevents"),
               ("getgroups", "EIO", "getgroups: more groups than the array holds"),
-              ("select", "EIO", "select: more ready bits than the sets hold")],
+              ("select", "EIO", "select: more ready bits than the sets hold"),
+              ("sendmmsg", "EIO", "sendmmsg: more messages than the vector holds")],
     "revents": [("poll", "EIO", "poll: revents not asked for")],
     "ptr": [("mmap", "EFAULT", "mmap: an address inside runtime memory"),
             ("mremap", "EFAULT", "mremap: an address inside runtime memory"),
@@ -129,6 +132,7 @@ def test_iago_unknown_lie_and_mode(tmp_path):
 def test_iago_lie_survives_exec(tmp_path):
     """The lying host goes on lying to the next image (plat_exec), so a
     program started by execve meets the same checks."""
+    files(tmp_path)
     env = dict(os.environ, COFFER_FAULT="sockaddr", COFFER_BOUNDARY="copy")
     r = run(["/bin/sh", "-c", f"exec {PROBE}"], env=env, cwd=tmp_path)
     assert r.returncode == 0, r.stderr

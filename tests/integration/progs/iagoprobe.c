@@ -160,6 +160,19 @@ int main(void)
 	report("splice", fd < 0 ? -1 : splice(fd, &(loff_t){ 0 }, p[1], NULL, 1, 0));
 	close(p[0]);
 	close(p[1]);
+	int p2[2];
+	filled_pipe(p, 5); /* never an empty pipe: tee would wait */
+	if (pipe(p2))
+		_exit(2);
+	report("tee", tee(p[0], p2[1], 1, SPLICE_F_NONBLOCK));
+	close(p[0]);
+	close(p[1]);
+	close(p2[0]);
+	close(p2[1]);
+	int cfd = open("copy", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	report("copy_file_range", fd < 0 || cfd < 0 ? -1 : copy_file_range(fd, &(loff_t){ 0 }, cfd, NULL, 1, 0));
+	if (cfd >= 0)
+		close(cfd);
 
 	/* a file whose pages the host maps, grown */
 	void *fm = fd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -178,6 +191,9 @@ int main(void)
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, s))
 		_exit(2);
 	report("sendfile_rt", procfd < 0 ? -1 : sendfile(s[0], procfd, NULL, 64));
+	struct iovec one = { "y", 1 };
+	struct mmsghdr mm = { .msg_hdr = { .msg_iov = &one, .msg_iovlen = 1 } };
+	report("sendmmsg", sendmmsg(s[0], &mm, 1, 0));
 	close(s[0]);
 	close(s[1]);
 	if (procfd >= 0)
