@@ -7,10 +7,12 @@ A benchmark, not a test: it reports and never passes or fails on timing.
 It exits non-zero only when a case cannot run (a command fails natively or
 under coffer, or the build is missing).
 
-Each case is a command run twice per repeat, first natively and then as
+Each case is a command run twice per repeat, natively and as
 `coffer run -- COMMAND` (or, for the signed cases, as `coffer run APP.coffer`
 of a bundle recorded from COMMAND and signed first), wall-clock timed with time.perf_counter around
-subprocess.run (output to /dev/null). Before timing, every command runs
+subprocess.run (output to /dev/null); the native run goes first in even
+repeats and second in odd ones, so neither side always follows the other
+(on a VM the previous run slows the next). Before timing, every command runs
 once as a warm-up and must exit 0 both ways. For each case the table gives
 the median native and coffer times and the ratio coffer/native of each
 paired run as min / median / max over the repeats.
@@ -248,9 +250,17 @@ def measure(ctx: Context, case: Case, argv: List[str], repeat: int) -> Pairs:
     check(f"{case.name} (native)", argv, native_env)
     check(f"{case.name} (coffer)", cargv, coffer_env)
     pairs = Pairs()
-    for _ in range(repeat):
-        pairs.native.append(timed(argv, native_env))
-        pairs.coffer.append(timed(cargv, coffer_env))
+    # Alternate which of the two goes first: on a VM the run before changes
+    # the next one (its address space still being torn down, caches), and a
+    # fixed order gave one side that penalty every time.
+    for i in range(repeat):
+        if i % 2:
+            c = timed(cargv, coffer_env)
+            pairs.native.append(timed(argv, native_env))
+        else:
+            pairs.native.append(timed(argv, native_env))
+            c = timed(cargv, coffer_env)
+        pairs.coffer.append(c)
     return pairs
 
 
@@ -385,7 +395,7 @@ def pg_root(ctx: "Context") -> str:
             "setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--"]
         os.chmod(ctx.work, 0o711)
         os.mkdir(root)
-        for name in ("coffer", "coffer-tools", "coffer-enclave"):
+        for name in ("coffer", "coffer-launcher", "coffer-tools", "coffer-enclave"):
             shutil.copy(os.path.join(ctx.build, name), os.path.join(root, name))
         os.chown(root, user.pw_uid, user.pw_gid)
         p = subprocess.run(ctx.state["pg_user"] + [f"{PG_BIN}/initdb", "-D", f"{root}/data", "--auth=trust",

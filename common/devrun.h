@@ -7,17 +7,17 @@
  * with COFFER_LOG (a level or empty), COFFER_PATCH (0, 1 or empty) and
  * COFFER_MEMORY (host, enclave, sgx1 or empty) valid if set, and
  * COFFER_BOUNDARY and COFFER_FAULT unset or empty (those testing switches
- * take the ordinary path). `coffer` checks its command line against this grammar before its
- * C library starts (tools/front.c); a line that matches is exec'd straight
- * into coffer-enclave with the same arguments and environment, and the
- * enclave parses it again with the same function and builds its boot state
- * itself (platform/direct/devrun.c). Every other line (--help, --mrenclave,
+ * take the ordinary path), and COFFER_PLATFORM unset, empty or direct (the
+ * hosted path refuses a development run on sgx or sgx-sim). `coffer` is
+ * the enclave image: a line that matches stays there, which builds its
+ * boot state itself (platform/direct/devrun.c). Every other line (--help, --mrenclave,
  * `--log LEVEL`, an abbreviated option, a bad level, a bundle, no program)
- * goes to the hosted `coffer run` (tools/run.c), which explains what is
- * wrong. The two sides must agree on which lines are plain, hence one parser.
+ * goes to the hosted `coffer run` (tools/run.c, in coffer-launcher), which
+ * explains what is wrong. Both must agree on which lines are plain (the
+ * launcher execs the image with a boot block for the others), hence one
+ * parser.
  *
- * Header-only and calling no C library function: the front runs before its
- * libc has relocated itself, and the enclave has no libc.
+ * Header-only and calling no C library function: the enclave has no libc.
  */
 #ifndef COFFER_COMMON_DEVRUN_H
 #define COFFER_COMMON_DEVRUN_H
@@ -94,6 +94,10 @@ static inline bool devrun_parse(int argc, char *const *argv, char *const *envp, 
 				d->memory = DEVRUN_MEM_FIXED;
 			else if (*v && !devrun_eq(v, "host"))
 				return false; /* the hosted path says what is wrong */
+		} else if ((v = devrun_after(*e, "COFFER_PLATFORM="))) {
+			/* any other value: the hosted path decides (getenv) */
+			if (*v && !devrun_eq(v, "direct"))
+				return false;
 		} else if ((v = devrun_after(*e, "COFFER_BOUNDARY=")) || (v = devrun_after(*e, "COFFER_FAULT="))) {
 			/* testing switches: the ordinary path reads and checks them */
 			if (*v)

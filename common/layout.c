@@ -36,8 +36,8 @@ struct image {
 	struct seg segs[MAX_PHNUM];
 	unsigned nseg;
 	uint64_t e_entry, span;
-	bool have_note;
-	uint64_t note_entry;
+	bool have_note, have_eexit;
+	uint64_t note_entry, note_eexit;
 };
 
 #define FAIL(msg)               \
@@ -59,12 +59,14 @@ static int find_note(const uint8_t *e, uint64_t off, uint64_t len, uint64_t vadd
 		if (name_pad > len - at - 12 || desc_pad > len - at - 12 - name_pad)
 			FAIL("the enclave image has a malformed ELF note");
 		if (namesz == sizeof LAYOUT_NOTE_NAME && !memcmp(n + 12, LAYOUT_NOTE_NAME, namesz) &&
-		    type == LAYOUT_NOTE_SGX_ENTRY) {
-			if (descsz != 8 || im->have_note)
-				FAIL("the enclave image's sgx entry note is malformed or given twice");
+		    (type == LAYOUT_NOTE_SGX_ENTRY || type == LAYOUT_NOTE_SGX_EEXIT)) {
+			bool eexit = type == LAYOUT_NOTE_SGX_EEXIT;
+			if (descsz != 8 || (eexit ? im->have_eexit : im->have_note))
+				FAIL("the enclave image's sgx entry or EEXIT note is malformed or given twice");
 			uint64_t desc = vaddr + at + 12 + name_pad;
-			im->note_entry = desc + sgx_le64(n + 12 + name_pad); /* wraps for a negative distance */
-			im->have_note = true;
+			/* wraps for a negative distance */
+			*(eexit ? &im->note_eexit : &im->note_entry) = desc + sgx_le64(n + 12 + name_pad);
+			*(eexit ? &im->have_eexit : &im->have_note) = true;
 		}
 		at += 12 + name_pad + desc_pad;
 	}
@@ -84,8 +86,8 @@ static int parse_image(const uint8_t *e, size_t len, struct image *im, const cha
 	im->e_entry = sgx_le64(e + 24);
 	im->nseg = 0;
 	im->span = 0;
-	im->have_note = false;
-	im->note_entry = 0;
+	im->have_note = im->have_eexit = false;
+	im->note_entry = im->note_eexit = 0;
 	for (unsigned i = 0; i < phnum; i++) {
 		const uint8_t *ph = e + phoff + 56 * (size_t)i;
 		uint32_t type = sgx_le32(ph);
@@ -376,6 +378,8 @@ int layout_build(const struct layout_params *p, layout_add_fn add, void *ctx, st
 	uint64_t entry = im.have_note ? im.note_entry : im.e_entry;
 	if (!entry_ok(&im, entry))
 		FAIL("the enclave image's entry point is not in an executable segment");
+	if (im.have_eexit && !entry_ok(&im, im.note_eexit))
+		FAIL("the enclave image's EEXIT note does not point into an executable segment");
 	if (p->size < 2 * PAGE || (p->size & (p->size - 1)) || p->size > (1ULL << 48))
 		FAIL("the enclave size is not a power of two from 8 KiB to 256 TiB");
 	if (p->threads < MAN_MIN_THREADS || p->threads > MAN_MAX_THREADS)
@@ -412,6 +416,7 @@ int layout_build(const struct layout_params *p, layout_add_fn add, void *ctx, st
 	out->manifest_offset = p->size - top;
 	out->image_offset = out->manifest_offset + out->manifest_size + PAGE;
 	out->entry = out->image_offset + entry;
+	out->eexit = im.have_eexit ? out->image_offset + im.note_eexit : 0;
 	out->thread0 = out->image_offset + im.span;
 	out->heap_offset = 0;
 	out->heap_size = out->manifest_offset - PAGE;

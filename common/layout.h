@@ -57,6 +57,10 @@
  * resolves with no dynamic relocation). */
 #define LAYOUT_NOTE_NAME "Coffer"
 #define LAYOUT_NOTE_SGX_ENTRY 0x53475831u /* "SGX1" */
+/* A second note of the same shape, type LAYOUT_NOTE_SGX_EEXIT: the entry
+ * code's one EEXIT instruction, which sgx-sim's fast variant rewrites
+ * (platform/sgx/host/sim.h, sim_fast). Optional; not part of any page. */
+#define LAYOUT_NOTE_SGX_EEXIT 0x53475845u /* "SGXE" */
 
 #define LAYOUT_HEAP_SECINFO (SGX_SECINFO_REG | SGX_SECINFO_R | SGX_SECINFO_W | SGX_SECINFO_X)
 
@@ -124,6 +128,7 @@ struct layout_result {
 	uint64_t image_offset, image_size;
 	uint64_t entry;                          /* OENTRY */
 	bool entry_from_note;                    /* false: the ELF's e_entry */
+	uint64_t eexit;                          /* the EEXIT note's target, or 0 */
 	uint32_t threads;
 	uint64_t thread0, thread_stride;         /* per-thread regions, guard first, up to size */
 	uint64_t heap_offset, heap_size;

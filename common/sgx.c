@@ -272,6 +272,15 @@ enum sgx_einit_err sgx_einit_check(const struct sgx_sigstruct *ss, const uint8_t
 {
 	uint8_t diff = 0;
 
+	/* EINIT's order: the signature (with Q1 and Q2) first, then
+	 * ENCLAVEHASH, a signed field, so that a SIGSTRUCT with both faults
+	 * gets the reason hardware gives */
+	if (rsa_verify(ss->raw)) {
+		*why = "signature does not verify with its modulus";
+		return SGX_EINIT_SIGNATURE;
+	}
+	if (sgx_sigstruct_check_q(ss->raw, why))
+		return SGX_EINIT_Q;
 	/* constant time: a mismatch says nothing about where */
 	for (unsigned i = 0; i < SGX_HASH_SIZE; i++)
 		diff |= (uint8_t)(mrenclave[i] ^ ss->enclavehash[i]);
@@ -279,12 +288,6 @@ enum sgx_einit_err sgx_einit_check(const struct sgx_sigstruct *ss, const uint8_t
 		*why = "ENCLAVEHASH is not the enclave's MRENCLAVE";
 		return SGX_EINIT_HASH;
 	}
-	if (rsa_verify(ss->raw)) {
-		*why = "signature does not verify with its modulus";
-		return SGX_EINIT_SIGNATURE;
-	}
-	if (sgx_sigstruct_check_q(ss->raw, why))
-		return SGX_EINIT_Q;
 	/* EINITTOKENKEY is for the launch enclave only: EINIT accepts it when
 	 * SHA-256(MODULUS) is IA32_SGXLEPUBKEYHASH. Linux, which writes those
 	 * MSRs with each enclave's own MRSIGNER, refuses the attribute before

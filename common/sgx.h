@@ -148,21 +148,20 @@ int sgx_measure_sgxs(struct sgx_measure *m, const struct sgx_sha256 *sha, const 
 /* What EINIT refuses a SIGSTRUCT for, in the order it checks. */
 enum sgx_einit_err {
 	SGX_EINIT_OK = 0,
-	SGX_EINIT_HASH,       /* ENCLAVEHASH is not the enclave's MRENCLAVE */
 	SGX_EINIT_SIGNATURE,  /* the signature does not verify with its modulus */
 	SGX_EINIT_Q,          /* Q1 or Q2 is not what EINIT computes */
+	SGX_EINIT_HASH,       /* ENCLAVEHASH is not the enclave's MRENCLAVE */
 	SGX_EINIT_ATTRIBUTES, /* EINITTOKENKEY, or ATTRIBUTES differ under ATTRIBUTEMASK */
 	SGX_EINIT_MISCSELECT, /* the enclave's MISCSELECT differs under MISCMASK */
 };
 /* Check a parsed SIGSTRUCT against the enclave being initialised, as EINIT
- * does (SDM EINIT): ENCLAVEHASH against mrenclave (compared in constant
- * time), its signature (rsa_verify: 0 when the PKCS#1 v1.5 signature over
- * the signed bytes verifies with the SIGSTRUCT's own modulus, supplied by
- * the caller's RSA code), Q1 and Q2, the controlled attribute EINITTOKENKEY
- * (refused: Coffer has no launch enclave), and the SECS's ATTRIBUTES
- * (flags, xfrm) and MISCSELECT under the SIGSTRUCT's masks. (EINIT itself
- * verifies the signature before ENCLAVEHASH: docs/platforms.md, "Review of
- * the issue-11 foundations".) Returns
+ * does and in its order (SDM EINIT): its signature (rsa_verify: 0 when the
+ * PKCS#1 v1.5 signature over the signed bytes verifies with the SIGSTRUCT's
+ * own modulus, supplied by the caller's RSA code), Q1 and Q2, ENCLAVEHASH
+ * against mrenclave (compared in constant time), the controlled attribute
+ * EINITTOKENKEY (refused: Coffer has no launch enclave), and the SECS's
+ * ATTRIBUTES (flags, xfrm) and MISCSELECT under the SIGSTRUCT's masks.
+ * Returns
  * SGX_EINIT_OK, or the first failed check with a static reason in *why.
  * The direct platform (verify.c) and the simulated EINIT (sgx-sim) use it. */
 enum sgx_einit_err sgx_einit_check(const struct sgx_sigstruct *ss, const uint8_t mrenclave[SGX_HASH_SIZE],

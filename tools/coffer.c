@@ -5,7 +5,7 @@
  * `int cmd_NAME(int argc, char **argv)` with argv[0] the subcommand name.
  * Exit codes are documented in docs/cli.md and in `coffer --help`.
  *
- * This file is built twice (meson.build). `coffer` itself is built with
+ * This file is built twice (meson.build). coffer-launcher is built with
  * COFFER_LAUNCHER: statically linked, with nothing but libc, it does `run`,
  * --help and --version, and replaces itself (execv) with coffer-tools for
  * every other command. coffer-tools is the same dispatch with every command,
@@ -14,9 +14,8 @@
  * (and so every program start under Coffer) would otherwise pay
  * (docs/performance.md, "Start-up"). The user sees one command.
  *
- * `coffer`'s entry point is not _start but tools/front.c, which execs a
- * plain development run straight into the enclave image before the C
- * library starts; main here sees every other command line.
+ * `coffer` is the enclave image, which keeps a plain development run and
+ * execs coffer-launcher for every other command line (docs/cli.md).
  */
 #include <errno.h>
 #include <limits.h>

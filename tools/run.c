@@ -15,8 +15,7 @@
  * argv, environment, working directory, umask, signal mask and open fds, and
  * the enclave image (coffer-enclave) is started with the block on an
  * inherited memfd (docs/design.md, section 2, step 1). A plain development
- * run (common/devrun.h) rarely gets here: coffer's front (tools/front.c)
- * execs the enclave image with the command line itself, and
+ * run (common/devrun.h) never gets here: `coffer` is the enclave image, and
  * platform/direct/devrun.c does what this file does, with the same messages;
  * this file is the path for every other form of the command line and for a
  * coffer that has children.
@@ -84,10 +83,15 @@ static void run_usage(FILE *out)
 		"  --mrenclave=HEX  refuse to start unless the bundle's MRENCLAVE is HEX\n"
 		"  --mrsigner=HEX   refuse to start unless it was signed by the key whose\n"
 		"                   MRSIGNER is HEX (see `coffer measure`)\n"
+		"  --platform=P     direct (the default), sgx (SGX hardware only, never a\n"
+		"                   fallback) or sgx-sim (SGX with ENCLU simulated in\n"
+		"                   software: nothing is protected); sgx and sgx-sim run\n"
+		"                   signed bundles only\n"
 		"  -h, --help       show this help\n"
 		"\n"
 		"Environment:\n"
 		"  COFFER_LOG      default log level\n"
+		"  COFFER_PLATFORM default platform (direct, sgx, sgx-sim); --platform wins\n"
 		"  COFFER_PATCH    0: every system call traps; 1 (default): call sites are\n"
 		"                  patched after their first trap (the fast path)\n"
 		"  COFFER_MEMORY   host (default): the host maps the program's memory;\n"
@@ -151,6 +155,10 @@ int run_env_level(struct run_opts *o)
 			return COFFER_EXIT_USAGE;
 		}
 	}
+	const char *env_platform = getenv("COFFER_PLATFORM");
+	o->platform = RUN_PLATFORM_DEFAULT;
+	if (env_platform && *env_platform && run_parse_platform(o, env_platform, "COFFER_PLATFORM"))
+		return COFFER_EXIT_USAGE;
 	const char *env_fault = getenv("COFFER_FAULT");
 	o->fault = env_fault && *env_fault ? env_fault : NULL;
 	if (o->fault && strlen(o->fault) > 16) {
@@ -158,6 +166,18 @@ int run_env_level(struct run_opts *o)
 		return COFFER_EXIT_USAGE;
 	}
 	return 0;
+}
+
+int run_parse_platform(struct run_opts *o, const char *arg, const char *what)
+{
+	static const char *const names[] = { "direct", "sgx", "sgx-sim" };
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(arg, names[i])) {
+			o->platform = RUN_PLATFORM_DIRECT + i;
+			return 0;
+		}
+	fprintf(stderr, "coffer: %s=%s: unknown platform (direct, sgx, sgx-sim)\n", what, arg);
+	return COFFER_EXIT_USAGE;
 }
 
 int run_parse_level(struct run_opts *o, const char *arg)
@@ -382,6 +402,13 @@ static bool ends_with(const char *s, const char *suffix)
 
 int run_check_development(const struct run_opts *o, const char *name)
 {
+	if (o->platform == RUN_PLATFORM_SGX || o->platform == RUN_PLATFORM_SGX_SIM) {
+		fprintf(stderr, "coffer: %s: the %s platform runs signed bundles only (`coffer sign`, then `coffer "
+				"run --platform=%s APP.coffer`); a development run runs on direct\n",
+			name, o->platform == RUN_PLATFORM_SGX ? "sgx" : "sgx-sim",
+			o->platform == RUN_PLATFORM_SGX ? "sgx" : "sgx-sim");
+		return COFFER_EXIT_ENCLAVE;
+	}
 	if (o->have_mre || o->have_mrs) {
 		fprintf(stderr, "coffer: %s: not a signed bundle: --%s pins a bundle's identity; run a bundle as "
 				"`coffer run --%s=HEX APP.coffer`, without `--` before it\n",
@@ -455,12 +482,24 @@ static bool has_children(void)
 	       errno != ECHILD;
 }
 
-/* Become the enclave image; returns only if the exec failed. */
-static void exec_enclave(const char *enclave, int bfd, const char *program, const char *fault)
+/* Become the enclave image, or on sgx and sgx-sim the sgx platform's host
+ * coffer-sgx (platform/sgx/host/main.c), which gets the same boot block and
+ * program, the platform and the image; returns only if the exec failed. */
+static void exec_enclave(const char *enclave, const char *sgx_host, int platform, int bfd, const char *program,
+			 const char *fault)
 {
-	char fdarg[32], faultarg[32];
+	char fdarg[32], faultarg[32], platarg[32], imagearg[PATH_MAX + 16];
 	snprintf(fdarg, sizeof fdarg, "--boot-fd=%d", bfd);
 	snprintf(faultarg, sizeof faultarg, "--fault=%s", fault ? fault : "");
+	if (sgx_host) {
+		snprintf(platarg, sizeof platarg, "--platform=%s", platform == RUN_PLATFORM_SGX ? "sgx" : "sgx-sim");
+		snprintf(imagearg, sizeof imagearg, "--image=%s", enclave);
+		char *hargv[] = { "coffer-sgx", platarg, imagearg, fdarg, (char *)program, NULL };
+		char *henv[] = { getenv("COFFER_SGX_SIM_FAITHFUL") ? "COFFER_SGX_SIM_FAITHFUL=1" : NULL, NULL };
+		execve(sgx_host, hargv, henv);
+		fprintf(stderr, "coffer: cannot start the sgx platform's host %s: %s\n", sgx_host, strerror(errno));
+		return;
+	}
 	char *eargv[] = { "coffer-enclave", fdarg, (char *)program, fault ? faultarg : NULL, NULL };
 	char *eenv[] = { NULL };
 	execve(enclave, eargv, eenv);
@@ -469,19 +508,33 @@ static void exec_enclave(const char *enclave, int bfd, const char *program, cons
 
 int run_enclave(const struct run_opts *o, const struct run_target *t, const char *name)
 {
-	char enclave[PATH_MAX];
+	char enclave[PATH_MAX], host_path[PATH_MAX];
+	const char *host = NULL;
 
 	if (find_enclave(enclave, sizeof enclave)) {
 		fprintf(stderr, "coffer: cannot find the enclave image coffer-enclave (looked next to %s); "
 				"set COFFER_ENCLAVE\n", enclave);
 		return COFFER_EXIT_ENCLAVE;
 	}
+	if (o->platform == RUN_PLATFORM_SGX || o->platform == RUN_PLATFORM_SGX_SIM) {
+		if (o->fault) {
+			fprintf(stderr, "coffer: COFFER_FAULT is the direct platform's lying host; it does not "
+					"apply to sgx or sgx-sim\n");
+			return COFFER_EXIT_USAGE;
+		}
+		if (find_libexec("coffer-sgx", "COFFER_SGX", host_path, sizeof host_path)) {
+			fprintf(stderr, "coffer: cannot find the sgx platform's host coffer-sgx (looked next to %s); "
+					"set COFFER_SGX\n", host_path);
+			return COFFER_EXIT_ENCLAVE;
+		}
+		host = host_path;
+	}
 	int bfd = write_bootblock(o, t);
 	if (bfd < 0)
 		return COFFER_EXIT_ENCLAVE;
 	if (o->record_fd < 0 && !has_children()) {
 		/* the program takes this process's place (top of file) */
-		exec_enclave(enclave, bfd, t->program, o->fault);
+		exec_enclave(enclave, host, o->platform, bfd, t->program, o->fault);
 		close(bfd);
 		return COFFER_EXIT_ENCLAVE;
 	}
@@ -503,7 +556,7 @@ int run_enclave(const struct run_opts *o, const struct run_target *t, const char
 		if (getppid() != self)
 			_exit(COFFER_EXIT_ENCLAVE);
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		exec_enclave(enclave, bfd, t->program, o->fault);
+		exec_enclave(enclave, host, o->platform, bfd, t->program, o->fault);
 		_exit(COFFER_EXIT_ENCLAVE);
 	}
 	close(bfd);
@@ -517,6 +570,7 @@ int cmd_run(int argc, char **argv)
 		{ "log", required_argument, NULL, 'l' },
 		{ "mrenclave", required_argument, NULL, 'E' },
 		{ "mrsigner", required_argument, NULL, 'S' },
+		{ "platform", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -541,6 +595,10 @@ int cmd_run(int argc, char **argv)
 				return COFFER_EXIT_USAGE;
 			}
 			*(c == 'E' ? &o.have_mre : &o.have_mrs) = true;
+			break;
+		case 'P':
+			if (run_parse_platform(&o, optarg, "--platform"))
+				return COFFER_EXIT_USAGE;
 			break;
 		case 'h': run_usage(stdout); return 0;
 		default: run_usage(stderr); return COFFER_EXIT_USAGE;
@@ -567,6 +625,8 @@ int cmd_run(int argc, char **argv)
 			free(raw);
 			return r;
 		}
+		/* the default stays direct until the runtime runs inside the
+		 * enclave (docs/platforms.md, "Choosing a platform") */
 	} else {
 		int st = run_check_development(&o, name);
 		if (st)

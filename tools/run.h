@@ -21,7 +21,11 @@ struct run_opts {
 	bool have_mre, have_mrs;
 	uint8_t mre[32], mrs[32];
 	int record_fd; /* development runs: where the runtime reports paths, or -1 */
+	int platform;  /* --platform or COFFER_PLATFORM: RUN_PLATFORM_* */
 };
+
+/* Where a run goes (`coffer run --platform=`, COFFER_PLATFORM). */
+enum { RUN_PLATFORM_DEFAULT, RUN_PLATFORM_DIRECT, RUN_PLATFORM_SGX, RUN_PLATFORM_SGX_SIM };
 
 /* What the enclave starts from: a program (development run) or a bundle. */
 struct run_target {
@@ -30,10 +34,13 @@ struct run_target {
 	const struct bundle *bundle; /* NULL for a development run */
 };
 
-/* The runtime log level from COFFER_LOG (default warn), or from --log=ARG.
- * Each returns 0, or 2 (usage) after printing the problem. */
+/* The runtime log level from COFFER_LOG (default warn), or from --log=ARG;
+ * the platform from COFFER_PLATFORM, or from --platform=ARG (what names
+ * the value in a message). Each returns 0, or 2 (usage) after printing the
+ * problem. */
 int run_env_level(struct run_opts *o);
 int run_parse_level(struct run_opts *o, const char *arg);
+int run_parse_platform(struct run_opts *o, const char *arg, const char *what);
 
 /* A development run of `name` (`coffer run -- PROGRAM`, `coffer manifest
  * record`): refuses, with exit status 125 after one line, what was meant as

@@ -1,12 +1,15 @@
 /*
- * devrun.c - a development run started straight from `coffer`'s command
- * line: the boot block built in this process, from its own arguments,
- * environment and state (docs/design.md, boot step 1).
+ * devrun.c - `coffer`'s first step, and a development run started straight
+ * from its command line: the boot block built in this process, from its
+ * own arguments, environment and state (docs/design.md, boot step 1).
  *
- * `coffer run [--trace] [--log=LEVEL] -- PROGRAM [ARGS...]` (the grammar is
- * common/devrun.h) reaches the enclave image with the arguments and the
- * environment the user gave `coffer`: tools/front.c execs it before
- * coffer's C library starts. What tools/run.c does for every other command
+ * `coffer` is this image (docs/cli.md, "The executables"). direct_front
+ * keeps a command line of the form common/devrun.h describes (`coffer run
+ * [--trace] [--log=LEVEL] -- PROGRAM [ARGS...]`) in a process with no
+ * children, and makes every other one coffer-launcher, the hosted command
+ * (tools/coffer.c), with the same arguments and environment: bundles,
+ * --help, the tools, a supervising `coffer run`. A plain development run
+ * so costs one exec, as the native program does. What tools/run.c does for every other command
  * line is done here, in the same order and with the same messages and exit
  * statuses (docs/cli.md): refuse what was meant as a bundle (125), find the
  * program as a shell would (127 not found, 126 not executable), then
@@ -186,7 +189,7 @@ static void put_fds(struct bb_writer *w)
 	sys1(__NR_close, dir);
 }
 
-int direct_devrun(int argc, char **argv, char **envp, struct plat_boot_info *bi)
+static int direct_devrun(int argc, char **argv, char **envp, struct plat_boot_info *bi)
 {
 	struct devrun d;
 	char program[RT_PATH_MAX], cwd[RT_PATH_MAX];
@@ -264,4 +267,65 @@ int direct_devrun(int argc, char **argv, char **envp, struct plat_boot_info *bi)
 	bi->bootblock = buf;
 	bi->bootblock_len = len;
 	return 0;
+}
+
+/* dst = dir (the first dlen bytes of a path) + name; false if too long. */
+static bool path_join(char *dst, size_t n, const char *dir, size_t dlen, const char *name)
+{
+	return (size_t)rt_snprintf(dst, n, "%.*s%s", (int)dlen, dir, name) < n;
+}
+
+/* Become coffer-launcher: $COFFER_LAUNCHER, else next to this image, else
+ * in ../libexec/coffer/ from it (the layout tools/util.c's find_libexec
+ * knows). Returns only to say it is missing. */
+RT_NORETURN static void exec_launcher(char **argv, char **envp)
+{
+	char self[RT_PATH_MAX], path[RT_PATH_MAX];
+	const char *cmd = argv[0] && argv[1] ? argv[1] : "";
+
+	for (char **e = envp; *e; e++) {
+		const char *v = devrun_after(*e, "COFFER_LAUNCHER=");
+		if (v && *v) {
+			sys3(__NR_execve, v, argv, envp);
+			fail(COFFER_EXIT_ENCLAVE, "cannot start coffer-launcher (COFFER_LAUNCHER=%s), which does `coffer %s`",
+			     v, cmd);
+		}
+		if (v)
+			break;
+	}
+	long len = sys3(__NR_readlink, "/proc/self/exe", self, sizeof self - 1);
+	if (len <= 0)
+		len = 0;
+	while (len > 0 && self[len - 1] != '/')
+		len--;
+	if (path_join(path, sizeof path, self, (size_t)len, "coffer-launcher"))
+		sys3(__NR_execve, path, argv, envp);
+	if (path_join(path, sizeof path, self, (size_t)len, "../libexec/coffer/coffer-launcher"))
+		sys3(__NR_execve, path, argv, envp);
+	if (len > 1)
+		len--; /* the directory without its slash, as tools/ name it */
+	fail(strcmp(cmd, "run") ? 1 : COFFER_EXIT_ENCLAVE,
+	     "cannot find coffer-launcher, which does `coffer %s` (looked next to %.*s); set COFFER_LAUNCHER", cmd,
+	     (int)len, self);
+}
+
+void direct_front(int argc, char **argv, char **envp, struct plat_boot_info *bi)
+{
+	struct devrun d;
+	char siginfo[128];
+
+	/* children of this process would become the program's: tools/run.c
+	 * keeps coffer as their parent then; COFFER_ENCLAVE names another
+	 * image, which the launcher starts */
+	if (argc >= 2 && devrun_parse(argc, argv, envp, &d) &&
+	    sys5(__NR_waitid, 0 /* P_ALL */, 0, siginfo,
+		 4 | 2 | 8 | 1 | 0x01000000 | 0x40000000 /* WEXITED WSTOPPED WCONTINUED WNOHANG WNOWAIT __WALL */,
+		 0) == -ECHILD) {
+		const char *other = NULL;
+		for (char **e = envp; *e && !other; e++)
+			other = devrun_after(*e, "COFFER_ENCLAVE="); /* the first counts, as getenv */
+		if ((!other || !*other) && direct_devrun(argc, argv, envp, bi) == 0)
+			return;
+	}
+	exec_launcher(argv, envp);
 }

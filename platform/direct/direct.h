@@ -26,7 +26,9 @@ void direct_fast_entry(void);
  * arguments, environment and state. Returns -EINVAL if the command line is
  * not a plain development run (common/devrun.h); exits with coffer's
  * status and message if the program cannot be run. */
-int direct_devrun(int argc, char **argv, char **envp, struct plat_boot_info *bi);
+/* coffer's first step (devrun.c): returns with *bi filled for a plain
+ * development run; becomes coffer-launcher for any other command line. */
+void direct_front(int argc, char **argv, char **envp, struct plat_boot_info *bi);
 
 /* Labels inside entry.S. */
 extern const char direct_cp_begin[], direct_cp_end[], direct_cp_cancel[];

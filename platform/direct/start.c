@@ -7,10 +7,11 @@
  *   1. applies its own R_X86_64_RELATIVE relocations (before any pointer in
  *      static data is read) and makes RELRO read-only;
  *   2. reads the host facts from the auxiliary vector;
- *   3. reads the boot block from the fd named by --boot-fd=N and closes it,
- *      or, for `coffer run -- PROGRAM` exec'd here by coffer's front
- *      (tools/front.c), builds it from this process's own arguments,
- *      environment and state (devrun.c);
+ *   3. reads the boot block from the fd named by --boot-fd=N (the first
+ *      argument, as coffer-launcher execs this image) and closes it; run
+ *      as `coffer` (any other command line: this image is `coffer`), builds
+ *      it for a plain development run from this process's own arguments,
+ *      environment and state, or becomes coffer-launcher (devrun.c);
  *   4. for a signed bundle, establishes the enclave's identity and refuses
  *      to go on if it is not what was signed (verify.c), then gives up the
  *      host privileges a container would not have (caps.c);
@@ -263,11 +264,11 @@ void direct_start(uintptr_t *sp)
 	bi.stack_top = (uintptr_t)sp & ~(uintptr_t)15;
 
 	long boot_fd = -1;
-	if (argc >= 2 && !strcmp(argv[1], "run")) {
-		/* `coffer run -- PROGRAM` exec'd straight here (tools/front.c) */
-		if (direct_devrun((int)argc, argv, envp, &bi) == 0)
-			goto booted;
-		argc = 0; /* not a plain development run */
+	if (argc < 2 || !arg_value(argv[1], "--boot-fd=")) {
+		/* run as `coffer`: a plain development run stays, any other
+		 * command line becomes coffer-launcher (devrun.c) */
+		direct_front((int)argc, argv, envp, &bi);
+		goto booted;
 	}
 	for (long i = 1; i < argc; i++) {
 		const char *v = arg_value(argv[i], "--boot-fd=");
@@ -282,8 +283,8 @@ void direct_start(uintptr_t *sp)
 		}
 	}
 	if (boot_fd < 0) {
-		direct_early_error("coffer-enclave: this is the enclave image; start programs with "
-				   "`coffer run`\n");
+		direct_early_error("coffer-enclave: --boot-fd= names no fd (coffer-launcher passes the boot "
+				   "block so; start programs with `coffer run`)\n");
 		sys1(__NR_exit_group, COFFER_EXIT_USAGE);
 	}
 	int err = read_bootblock((int)boot_fd, &bi);

@@ -20,8 +20,16 @@
  * The thread block: one page per thread in enclave memory, at %gs (TCS
  * OGSBASE). The layout fills the measured fields (offsets from the enclave
  * base, since the base is chosen at load time: common/layout.c,
- * layout_tb_fill, is the one writer); the entry code fills the rest. TB_SELF is 0 until the first entry on the thread computes the base
- * from RBX (the TCS address, which the CPU gives) minus TB_TCS_OFF.
+ * layout_tb_fill, is the one writer); the entry code fills the rest. TB_SELF
+ * is 0 until the first entry on the thread computes the base from RBX (the
+ * TCS address, which the CPU gives) minus TB_TCS_OFF.
+ *
+ * %gs:0 is not the platform's: it is the word through which the runtime
+ * finds its own thread block (platform.h, plat_tls(): a struct plat_tls,
+ * the head of the runtime's struct rt_thread, which lives elsewhere in
+ * enclave memory). It stays 0, measured so, until the platform arms the
+ * thread for the runtime; the entry code neither reads nor writes it, and
+ * nothing of the platform's lies where the runtime's fields would.
  */
 #ifndef COFFER_PLATFORM_SGX_ABI_H
 #define COFFER_PLATFORM_SGX_ABI_H
@@ -39,8 +47,8 @@
 #define SGX_ECALL_PROBE 1      /* RSI/RDX: the thread's untrusted buffer; result: the OCALL's */
 #define SGX_OCALL_PROBE_WRITE 1 /* RDX: struct { u64 len; char line[len]; } in that buffer */
 
-/* thread block, at %gs:0 */
-#define TB_SELF 0          /* its own address, from the first entry on */
+/* thread block, at %gs */
+#define TB_RT_TLS 0        /* the runtime's struct plat_tls *, 0 until armed */
 #define TB_SELF_OFF 8      /* measured: its own offset */
 #define TB_TCS_OFF 16      /* measured: the thread's TCS */
 #define TB_STACK_OFF 24    /* measured: top of the thread's stack */
@@ -56,7 +64,8 @@
 #define TB_OCALL_RSP 104   /* enclave RSP inside a pending OCALL, else 0 */
 #define TB_UBUF 112        /* the thread's untrusted buffer, checked */
 #define TB_UBUF_LEN 120
+#define TB_SELF 128        /* its own address, from the first entry on */
 #define TB_MEASURED_END 64 /* bytes [0, 64) come from the layout */
-#define TB_SIZE 128
+#define TB_SIZE 136
 
 #endif

@@ -71,13 +71,14 @@ static int begin(struct la_session *s, const struct la_ops *ops, uint8_t q[LA_PO
 	sgx_wipe(seed, sizeof seed);
 	size_t n = br_ec_keygen(&drbg.vtable, &br_ec_p256_m15, &sk, kbuf, BR_EC_secp256r1);
 	sgx_wipe(&drbg, sizeof drbg);
+	if (n == sizeof s->sk)
+		memcpy(s->sk, kbuf, sizeof s->sk);
+	sgx_wipe(kbuf, sizeof kbuf); /* on every path: BearSSL wrote the private scalar there */
 	if (n != sizeof s->sk)
 		return fail(s, -EIO, "ECDH key generation failed");
-	memcpy(s->sk, kbuf, sizeof s->sk);
 	sk.x = s->sk;
 	if (br_ec_compute_pub(&br_ec_p256_m15, &pk, q, &sk) != LA_POINT_SIZE)
 		return fail(s, -EIO, "ECDH public key computation failed");
-	sgx_wipe(kbuf, sizeof kbuf);
 	return 0;
 }
 

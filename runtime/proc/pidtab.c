@@ -118,6 +118,13 @@ static struct rt_olock pt_wlock = RT_OLOCK_INIT;
 static int pt_early_depth;
 /* Serialises the making of the registry by two threads. */
 static struct rt_olock pt_make_lock = RT_OLOCK_INIT;
+/* Set once the registry is whole: mapped, this process entered, its fd
+ * hidden among the runtime's and named in pidtab_fd, the host name moved
+ * into it. pidtab_prepare tests this, not `pt`: a thread that forks while
+ * another is still making the registry must wait for it, or its child gets
+ * the memfd at an application fd number and no pidtab_fd to hand on at
+ * execve (a new image with a registry of its own). */
+static bool pt_ready;
 
 static uint64_t *pt_bitmap(void)
 {
@@ -329,6 +336,7 @@ int pidtab_boot(int fd, bool first)
 	p->pidtab_fd = fd;
 	pt_install(h);
 	pt_enter_self();
+	__atomic_store_n(&pt_ready, true, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -337,10 +345,10 @@ long pidtab_prepare(void)
 	struct rt_proc *p = current()->proc;
 	struct pt_header *h;
 
-	if (__atomic_load_n(&pt, __ATOMIC_ACQUIRE))
+	if (__atomic_load_n(&pt_ready, __ATOMIC_ACQUIRE))
 		return 0;
 	rt_olock(&pt_make_lock);
-	long fd = pt ? -EEXIST : pt_make(&h);
+	long fd = pt_ready ? -EEXIST : pt_make(&h);
 	if (fd >= 0) { /* 0 too: the host's lowest free fd, when the program closed its stdin */
 		pt_install(h);
 		pt_enter_self();
@@ -353,6 +361,7 @@ long pidtab_prepare(void)
 			log_warn("the process registry has no fd (%ld): an execve will start a new one", r);
 		pidtab_end();
 		uts_registry_made();
+		__atomic_store_n(&pt_ready, true, __ATOMIC_RELEASE); /* last */
 		fd = 0;
 	}
 	rt_ounlock(&pt_make_lock);

@@ -80,6 +80,7 @@ struct rt_thread {
 	struct kstack altstack; /* the application's sigaltstack */
 	uint64_t held;          /* held signals (atomic: also set by handlers) */
 	struct ksiginfo held_info[K_NSIG];
+	bool exiting;           /* past sig_thread_exit: signals for the process are sent on */
 
 	uintptr_t clear_child_tid; /* set_tid_address / CLONE_CHILD_CLEARTID */
 	uintptr_t set_child_tid;   /* CLONE_CHILD_SETTID, done by the child */

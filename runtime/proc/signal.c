@@ -377,9 +377,14 @@ static void dispatch(struct rt_thread *t, struct kucontext *ctx, int sig, struct
 
 void sig_thread_exit(struct rt_thread *t)
 {
-	/* Signals for the process must go to a thread that stays: block all,
-	 * SIGSEGV and SIGBUS too (nothing that can fault runs after this). */
-	plat_sig_setmask(~0ULL);
+	/* Signals for the process must go to a thread that stays: block all
+	 * but SIGSEGV and SIGBUS. Those stay open so that a fault on the way
+	 * out still reaches the runtime's handler, which says where it was (a
+	 * fault with its signal blocked ends the process at once, with no
+	 * word); one of them sent to the process that lands here is sent on
+	 * (rt_on_signal). */
+	__atomic_store_n(&t->exiting, true, __ATOMIC_SEQ_CST);
+	plat_sig_setmask(~(K_SIGBIT(K_SIGSEGV) | K_SIGBIT(K_SIGBUS)));
 	uint64_t held = __atomic_exchange_n(&t->held, 0, __ATOMIC_SEQ_CST);
 	while (held) {
 		int sig = __builtin_ctzll(held) + 1;
@@ -440,6 +445,14 @@ bool rt_on_signal(int sig, struct ksiginfo *info, struct kucontext *ctx, bool in
 			ctx->uc_mcontext.rip = fix;
 			return true;
 		}
+		if (__atomic_load_n(&t->exiting, __ATOMIC_SEQ_CST)) {
+			/* the thread is on its way out: one for the process goes
+			 * back to it, as in sig_thread_exit; one for the thread
+			 * ends with it, as in Linux */
+			if (!thread_directed(sig, info))
+				requeue(t, sig, info);
+			return true;
+		}
 		hold(t, sig, info);
 		if (!reserved(sig))
 			ctx->uc_sigmask |= K_SIGBIT(sig);
@@ -448,6 +461,10 @@ bool rt_on_signal(int sig, struct ksiginfo *info, struct kucontext *ctx, bool in
 	if (is_fault(sig, info)) {
 		struct ksigaction act = get_action(t->proc, sig);
 		if (act.handler == K_SIG_DFL || act.handler == K_SIG_IGN || (t->sigmask & K_SIGBIT(sig))) {
+			/* Linux says this in the kernel's log (show_signal_msg);
+			 * the run's log says it too, where the program was */
+			log_info("the program faulted: signal %d (code %d) at %p, address %p, thread %d; it ends", sig,
+				 info->si_code, (void *)ctx->uc_mcontext.rip, (void *)info->u.fault.addr, t->tid);
 			host_default(t, ctx, sig); /* as Linux's force_sig */
 			return true;
 		}

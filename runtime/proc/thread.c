@@ -19,6 +19,9 @@
 static struct rt_lock slot_lock = RT_LOCK_INIT;
 static struct rt_thread *slots[MM_SLOTS];
 static unsigned slot_hint;
+/* slots[i] is NULL from here on: the scans of every thread stop here, not
+ * at MM_SLOTS (the patcher asks rt_memory_shared at sites it patches) */
+static unsigned slots_used;
 
 static struct rt_thread *slot_thread(unsigned i)
 {
@@ -39,6 +42,8 @@ static struct rt_thread *slot_take(unsigned i)
 		if (mm_slot_commit(i))
 			return NULL;
 		slots[i] = t;
+		if (i >= slots_used)
+			slots_used = i + 1;
 	} else if (t->state != SLOT_FREE) {
 		if (t->proc)
 			proc_put(t->proc);
@@ -108,7 +113,7 @@ static size_t other_threads(int *out, size_t max, bool unstarted)
 	size_t n = 0;
 
 	rt_lock(&slot_lock);
-	for (unsigned i = 0; i < MM_SLOTS && n < max; i++) {
+	for (unsigned i = 0; i < slots_used && n < max; i++) {
 		struct rt_thread *t = slots[i];
 		if (t && t != self && t->state == SLOT_LIVE && t->proc == self->proc &&
 		    (t->tid > 0 || unstarted) && __atomic_load_n(&t->tls.alive, __ATOMIC_ACQUIRE))
@@ -135,7 +140,7 @@ bool rt_memory_shared(void)
 	bool shared = false;
 
 	rt_lock(&slot_lock);
-	for (unsigned i = 0; i < MM_SLOTS && !shared; i++) {
+	for (unsigned i = 0; i < slots_used && !shared; i++) {
 		struct rt_thread *t = slots[i];
 		shared = t && t->state == SLOT_LIVE && t->proc != self->proc &&
 			 __atomic_load_n(&t->tls.alive, __ATOMIC_ACQUIRE);
@@ -149,7 +154,7 @@ void thread_calls_of_others(uint64_t *trapped, uint64_t *fast)
 	struct rt_thread *self = current();
 
 	rt_lock(&slot_lock);
-	for (unsigned i = 0; i < MM_SLOTS; i++) {
+	for (unsigned i = 0; i < slots_used; i++) {
 		struct rt_thread *t = slots[i];
 		if (t && t != self && t->state == SLOT_LIVE && t->proc == self->proc &&
 		    __atomic_load_n(&t->tls.alive, __ATOMIC_ACQUIRE)) {
@@ -164,7 +169,7 @@ void thread_after_fork_child(struct rt_thread *self)
 {
 	/* The child has one thread; the others' slots are free memory here,
 	 * and its fd table (the host copied only this thread's) is its own. */
-	for (unsigned i = 0; i < MM_SLOTS; i++)
+	for (unsigned i = 0; i < slots_used; i++)
 		if (slots[i] && slots[i] != self)
 			slots[i]->state = SLOT_FREE;
 	slot_lock.held = 0;

@@ -116,6 +116,29 @@ def test_sites_that_take_the_number_from_a_register(prog, patch):
             assert fast == 0 and patched == 0
 
 
+def test_glibc_forms_patched_by_one_write_while_alone(prog):
+    """glibc's openat (nocancel) and prlimit forms and `mov $nr,%rax`
+    called from the only thread: each site is patched after its first trap,
+    and, with no other thread to see a site half written, by one write of
+    its final bytes through /proc/self/mem instead of two mprotects of its
+    page (strace shows no code page made writable)."""
+    n = 500
+    r = run([prog("patch_sites"), "alone", n], coffer_args=["--log=info"])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == f"ok alone {n}\n"
+    trapped, fast, patched, left, unknown = stats(r)
+    # per round two openat, fcntl and close (libc's), prlimit and getppid:
+    # all but each site's first call go through patched sites
+    assert fast >= 6 * n - 20, (trapped, fast)
+    t = subprocess.run(["strace", "-f", "-e", "trace=mprotect,pwrite64", str(BUILD / "coffer"), "run", "--",
+                        str(prog("patch_sites")), "alone", "20"], capture_output=True, text=True, timeout=120)
+    assert t.returncode == 0, t.stderr[-2000:]
+    assert "ok alone 20" in t.stdout
+    assert not re.search(r"mprotect\(.*PROT_WRITE\|PROT_EXEC", t.stderr), t.stderr[-3000:]
+    writes = re.findall(r"pwrite64\(\d+, \"\\351", t.stderr)  # e9: a jmp rel32
+    assert len(writes) >= 3, t.stderr[-3000:]
+
+
 def test_no_stop_the_world_while_a_vfork_child_shares_the_memory(prog):
     """The first calls through the Go shape's site come from a vfork child:
     stopping the world would not reach the parent's threads, which run in

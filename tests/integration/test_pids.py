@@ -303,3 +303,18 @@ def test_a_registry_made_with_stdin_closed():
     assert (r.returncode, r.stdout) == (0, "reached\nno fd 0\n"), r.stderr
     n = native(cmd, preexec_fn=lambda: os.close(0))
     assert n.stdout == r.stdout
+
+
+def test_threads_that_fork_first_at_once_share_one_registry():
+    """Threads of a new run fork at the same time, spread a few microseconds
+    apart (progs/forkrace.c): the first makes the registry, and every other
+    waits until it is whole (pidtab_prepare publishes last). A thread that
+    took a half-made registry for made gave its child the memfd at an
+    application fd and no registry to hand on at execve, where the new image
+    then started one of its own and found its parent not ours (getppid 0).
+    The race is won only now and then: the test runs the program several
+    times, with each spread three times."""
+    for spread in (0, 2, 5, 10, 20, 40) * 3:
+        r = subprocess.run([COFFER, "run", "--", PROGS / "forkrace", str(spread)], capture_output=True, text=True,
+                           timeout=60)
+        assert (r.returncode, r.stdout) == (0, "forkrace: ok\n"), (spread, r.stdout, r.stderr)

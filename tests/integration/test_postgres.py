@@ -47,7 +47,7 @@ def pg(tmp_path_factory):
     user = server_user() if os.geteuid() == 0 else pwd.getpwuid(os.geteuid())
     work = tempfile.mkdtemp(prefix="coffer-pg-", dir="/tmp")
     os.chmod(work, 0o755)
-    for name in ("coffer", "coffer-tools", "coffer-enclave"):
+    for name in ("coffer", "coffer-launcher", "coffer-tools", "coffer-enclave"):
         shutil.copy(BUILD / name, f"{work}/{name}")
     os.mkdir(f"{work}/sock")
     for p in (work, f"{work}/sock"):

@@ -16,6 +16,21 @@ def test_sigsegv_handler_recovers_1000_times(prog):
     assert "fixed and retried 50 of 50" in c.stdout
 
 
+def test_a_fatal_fault_is_in_the_log(prog):
+    """A fault the program has no handler for ends it, as on Linux, which
+    says where in the kernel's log; with --log=info the run's log says it
+    (runtime/proc/signal.c), and at the default level nothing is added."""
+    c = run([prog("sigsegv_recover"), "die"], coffer_args=["--log=info"])
+    assert c.returncode == -signal.SIGSEGV, c.stderr
+    addr = int(c.stdout.strip(), 16)
+    line = [l for l in c.stderr.splitlines() if "the program faulted" in l]
+    assert len(line) == 1, c.stderr
+    assert f"signal {int(signal.SIGSEGV)} (code 2) at 0x" in line[0], line  # SEGV_ACCERR
+    assert f"address {addr:#x}, thread " in line[0], line
+    d = run([prog("sigsegv_recover"), "die"])
+    assert d.returncode == -signal.SIGSEGV and stderr_lines(d) == [], d.stderr
+
+
 def test_all_signals_blocked(prog):
     c, n = run([prog("sigmask_all")]), native([prog("sigmask_all")])
     assert c.returncode == 0, c.stderr

@@ -234,72 +234,78 @@ def elf_segment_types(path):
     return [struct.unpack_from("<I", data, phoff + i * phentsize)[0] for i in range(phnum)]
 
 
+LAUNCHER = BUILD / "coffer-launcher"
+
+
 def test_coffer_starts_without_a_dynamic_loader():
-    """Every program start under Coffer starts `coffer` first: it is linked
-    statically, so that no dynamic loader maps and relocates libraries
-    (libcrypto costs milliseconds) before the enclave starts. The commands
-    that need OpenSSL and libyaml are in coffer-tools, which keeps them."""
+    """`coffer` is the enclave image (a symbolic link to coffer-enclave), a
+    static PIE without PT_INTERP; what it becomes for bundles and --help,
+    coffer-launcher, is linked statically too, so that no dynamic loader maps
+    and relocates libraries (libcrypto costs milliseconds) before the enclave
+    starts. The commands that need OpenSSL and libyaml are in coffer-tools,
+    which keeps them."""
     PT_INTERP = 3
-    assert PT_INTERP not in elf_segment_types(BUILD / "coffer")
+    assert os.path.realpath(BUILD / "coffer") == os.path.realpath(ENCLAVE)
+    assert PT_INTERP not in elf_segment_types(ENCLAVE)
+    assert PT_INTERP not in elf_segment_types(LAUNCHER)
     assert PT_INTERP in elf_segment_types(BUILD / "coffer-tools")
     r = cli("--version")
     assert r.returncode == 0 and r.stdout.startswith("coffer ")
 
 
-def test_coffer_finds_coffer_tools(tmp_path):
-    """`coffer keygen` and the other commands exec coffer-tools: next to
-    coffer, or in ../libexec/coffer, or $COFFER_TOOLS; without it they fail
-    with a line that says so, and `coffer run` does not need it."""
+def test_coffer_finds_coffer_launcher_and_coffer_tools(tmp_path):
+    """`coffer` alone (the enclave image, copied) runs a development run
+    with nothing beside it; every other command becomes coffer-launcher,
+    found next to it, in ../libexec/coffer or as $COFFER_LAUNCHER, and the
+    launcher finds coffer-tools next to itself. Without them the command
+    fails with a line that says what is missing."""
     alone = tmp_path / "bin" / "coffer"
     alone.parent.mkdir()
-    alone.write_bytes((BUILD / "coffer").read_bytes())
-    alone.chmod(0o755)
-    env = {k: v for k, v in os.environ.items() if k not in ("COFFER_TOOLS", "COFFER_ENCLAVE")}
-    r = subprocess.run([alone, "measure", "x.coffer"], capture_output=True, text=True, env=env)
-    assert (r.returncode, r.stdout) == (1, "")
-    assert r.stderr == (f"coffer: cannot find coffer-tools, which does `coffer measure` (looked next to "
-                        f"{alone.parent}); set COFFER_TOOLS\n")
-    env["COFFER_ENCLAVE"] = str(BUILD / "coffer-enclave")
+    shutil.copy(ENCLAVE, alone)
+    env = {k: v for k, v in os.environ.items() if k not in ("COFFER_TOOLS", "COFFER_ENCLAVE", "COFFER_LAUNCHER")}
     r = subprocess.run([alone, "run", "--", "/bin/echo", "ran"], capture_output=True, text=True, env=env)
     assert (r.returncode, r.stdout) == (0, "ran\n"), r.stderr
-    env["COFFER_TOOLS"] = str(BUILD / "coffer-tools")
+    r = subprocess.run([alone, "measure", "x.coffer"], capture_output=True, text=True, env=env)
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == (f"coffer: cannot find coffer-launcher, which does `coffer measure` (looked next to "
+                        f"{alone.parent}); set COFFER_LAUNCHER\n")
+    r = subprocess.run([alone, "run", "x.coffer"], capture_output=True, text=True, env=env)
+    assert r.returncode == 125 and "cannot find coffer-launcher, which does `coffer run`" in r.stderr
+    env["COFFER_LAUNCHER"] = str(LAUNCHER)
     r = subprocess.run([alone, "keygen", "-o", tmp_path / "k.pem"], capture_output=True, text=True, env=env)
     assert r.returncode == 0 and (tmp_path / "k.pem").exists(), r.stderr
     # installed: coffer in bin/, the rest in libexec/coffer/
     libexec = tmp_path / "libexec" / "coffer"
     libexec.mkdir(parents=True)
-    (libexec / "coffer-tools").symlink_to(BUILD / "coffer-tools")
-    del env["COFFER_TOOLS"]
+    for name in ("coffer-launcher", "coffer-tools", "coffer-enclave"):
+        shutil.copy(BUILD / name, libexec / name)
+    del env["COFFER_LAUNCHER"]
     r = subprocess.run([alone, "keygen", "-o", tmp_path / "k2.pem"], capture_output=True, text=True, env=env)
     assert r.returncode == 0 and (tmp_path / "k2.pem").exists(), r.stderr
+    r = subprocess.run([alone, "run", "--log", "warn", "--", "/bin/echo", "hosted"], capture_output=True,
+                       text=True, env=env)
+    assert (r.returncode, r.stdout) == (0, "hosted\n"), r.stderr
+    (libexec / "coffer-tools").unlink()
+    r = subprocess.run([alone, "measure", "x.coffer"], capture_output=True, text=True, env=env)
+    assert r.returncode == 1 and r.stderr.startswith("coffer: cannot find coffer-tools, which does `coffer measure`")
 
 
-# ---- a plain development run goes straight to the enclave image -------------
-# `coffer run [--trace] [--log=LEVEL] -- PROGRAM` is exec'd into
-# coffer-enclave by coffer's front (tools/front.c) before coffer's C library
-# starts, and the enclave builds the boot block itself
-# (platform/direct/devrun.c); every other command line takes the hosted path
-# (tools/run.c). `--log warn`, with a space, is outside the front's grammar
-# (common/devrun.h): the tests below use it to take the hosted path and
-# check that both give the same answers.
+# ---- a plain development run is one exec --------------------------------------
+# `coffer run [--trace] [--log=LEVEL] -- PROGRAM` (common/devrun.h) stays in
+# `coffer`, which is the enclave image: it builds the boot block itself
+# (platform/direct/devrun.c); every other command line becomes
+# coffer-launcher, the hosted path (tools/run.c). `--log warn`, with a
+# space, is outside the grammar: the tests below use it to take the hosted
+# path and check that both give the same answers.
 
 HOSTED = ["--log", "warn"]
 
 
-def test_the_front_of_coffer_calls_no_c_library_function():
-    """The front runs before the static C library has relocated itself: a
-    call into it (the compiler's memcpy for a struct copy, a strlen) would
-    jump through an unrelocated IFUNC slot. Its object may need _start alone."""
-    lib = BUILD / "libcoffer_front.a"
-    out = subprocess.run(["nm", "-u", lib], capture_output=True, text=True, check=True).stdout
-    undefined = sorted(l.split()[-1] for l in out.splitlines() if l.strip().startswith("U "))
-    assert undefined == ["_start"]
-
-
-def test_a_development_run_starts_the_enclave_image_from_coffer_directly(tmp_path):
-    """One exec after coffer's own: coffer-enclave with coffer's arguments;
-    a bundle, --help or `--log LEVEL` goes through the hosted coffer, which
-    execs the enclave with a boot block on an fd."""
+def test_a_development_run_is_one_exec(tmp_path):
+    """The kernel execs `coffer` (the enclave image) and nothing else: the
+    runtime loads the program itself; a bundle, --help or `--log LEVEL`
+    goes through coffer-launcher, which execs the enclave with a boot block
+    on an fd."""
     if not shutil.which("strace"):
         pytest.skip("no strace")
 
@@ -311,11 +317,11 @@ def test_a_development_run_starts_the_enclave_image_from_coffer_directly(tmp_pat
         return [l.split("execve(", 1)[1] for l in log.read_text().splitlines() if "execve(" in l and "= 0" in l]
 
     e = execs("run", "--log=warn", "--trace", "--", "/bin/true", "a b")
-    assert len(e) == 2, e  # the runtime loads /bin/true itself
-    assert e[1].startswith(f'"{ENCLAVE}", ["{BUILD / "coffer"}", "run", "--log=warn", "--trace", "--", '
-                           f'"/bin/true", "a b"]'), e
+    assert len(e) == 1, e
     e = execs("run", *HOSTED, "--", "/bin/true", "a b")
-    assert len(e) == 2 and re.match(rf'"{ENCLAVE}", \["coffer-enclave", "--boot-fd=\d+", "/bin/true"\]', e[1]), e
+    assert len(e) == 3, e
+    assert e[1].startswith(f'"{LAUNCHER}", ["{BUILD / "coffer"}", "run", "--log", "warn", "--", "/bin/true"'), e
+    assert re.match(rf'"{ENCLAVE}", \["coffer-enclave", "--boot-fd=\d+", "/bin/true"\]', e[2]), e
 
 
 def sig_state(mask, ign):
@@ -329,7 +335,7 @@ def sig_state(mask, ign):
 
 @pytest.mark.parametrize("case", ["missing-path", "missing-name", "empty-name", "denied-on-path", "not-executable",
                                   "directory", "dot-coffer", "bundle-header", "state", "signals"])
-def test_a_development_run_gives_the_same_answers_from_the_front_as_from_the_hosted_path(tmp_path, case):
+def test_a_development_run_gives_the_same_answers_in_coffer_as_on_the_hosted_path(tmp_path, case):
     env = dict(os.environ, FOO="bar baz")
     pre = None
     cwd = None
@@ -388,12 +394,12 @@ def test_a_development_run_gives_the_same_answers_from_the_front_as_from_the_hos
         assert int(got["SigIgn"], 16) & 0x7fffffff == (1 << 0) | (1 << 9)
 
 
-def test_a_development_run_without_the_enclave_image_is_explained(tmp_path):
-    """The front starts the enclave image only where coffer itself would
-    find it; otherwise the hosted coffer says what is missing."""
-    alone = tmp_path / "bin" / "coffer"
+def test_a_hosted_run_without_the_enclave_image_is_explained(tmp_path):
+    """coffer-launcher starts the enclave image from next to itself, from
+    ../libexec/coffer or $COFFER_ENCLAVE; otherwise it says what is missing."""
+    alone = tmp_path / "bin" / "coffer-launcher"
     alone.parent.mkdir()
-    shutil.copy(BUILD / "coffer", alone)
+    shutil.copy(LAUNCHER, alone)
     env = {k: v for k, v in os.environ.items() if k != "COFFER_ENCLAVE"}
     r = subprocess.run([alone, "run", "--", "/bin/echo", "ran"], capture_output=True, text=True, env=env)
     assert (r.returncode, r.stdout) == (125, "")
@@ -403,7 +409,7 @@ def test_a_development_run_without_the_enclave_image_is_explained(tmp_path):
     r = subprocess.run([alone, "run", "--", "/bin/echo", "ran"], capture_output=True, text=True, env=env)
     assert (r.returncode, r.stdout) == (125, "") and "cannot find the enclave image" in r.stderr
     (tmp_path / "libexec" / "coffer").mkdir(parents=True)
-    (tmp_path / "libexec" / "coffer" / "coffer-enclave").symlink_to(BUILD / "coffer-enclave")
+    (tmp_path / "libexec" / "coffer" / "coffer-enclave").symlink_to(ENCLAVE)
     del env["COFFER_ENCLAVE"]
     r = subprocess.run([alone, "run", "--", "/bin/echo", "ran"], capture_output=True, text=True, env=env)
     assert (r.returncode, r.stdout) == (0, "ran\n"), r.stderr
@@ -426,8 +432,8 @@ def test_a_trampoline_region_is_found_without_probing_the_runtime_reservation(tm
 
 
 @pytest.mark.parametrize("value", ["enclave", "sgx1", "bogus"])
-def test_coffer_memory_reaches_a_development_run_from_the_front(value):
-    """COFFER_MEMORY is read on both paths: the front hands enclave and sgx1
+def test_coffer_memory_reaches_a_plain_development_run(value):
+    """COFFER_MEMORY is read on both paths: the plain run takes enclave and sgx1
     to the enclave image (the program's memory then lies in the range,
     where /proc/self/maps shows no [vdso]), and leaves a bad value to the
     hosted coffer, which explains it."""

@@ -443,6 +443,11 @@ static long per_thread(long rounds)
 			return -1;
 		pid = p;
 	}
+	/* %gs:0 is the runtime's word (sgx_abi.h): the entry code leaves it alone */
+	uint64_t rt_word;
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(rt_word));
+	if (rt_word || sgx_tb()->rt_tls)
+		return -1;
 	return (long)sgx_tb()->tcs_off;
 }
 

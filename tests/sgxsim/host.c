@@ -6,8 +6,9 @@
  * SIGSEGV fixed from the SSA, a host signal while inside (AEX, exception
  * entry, ERESUME), ENCLU[EREPORT] refused as #GP, several host threads on
  * their own TCSs, a busy TCS and all TCSs taken refused, and host pointers
- * into ELRANGE refused by the enclave. EINIT must refuse a SIGSTRUCT whose
- * ENCLAVEHASH or signature was changed. EREPORT and EGETKEY with the
+ * into ELRANGE refused by the enclave. EINIT must refuse another enclave's
+ * SIGSTRUCT (IMAGE2's) and a changed signature, and name the signature when
+ * both are wrong. EREPORT and EGETKEY with the
  * simulated CPU secret (tools/simroot.c, handed over through a descriptor):
  * a report for itself checked inside, seal keys equal across instances of
  * one image and different for another image or machine, an ISVSVN above
@@ -445,11 +446,16 @@ int main(int argc, char **argv)
 	struct layout_page wonly = { .offset = lr.threads_off + 4096 * 4 /* a guard page */, .secinfo = SGX_SECINFO_REG | SGX_SECINFO_W };
 	CHECK(sim_add_page(&why, &wonly) && strstr(why, "W without R"), "W without R is refused: %s", why);
 
+	/* IMAGE2's SIGSTRUCT is signed and whole, but for an enclave whose
+	 * pages differ from these in one constant (editing ENCLAVEHASH
+	 * instead would break the signature, which EINIT checks first) */
 	uint8_t bad[SIGSTRUCT_SIZE];
-	memcpy(bad, ss, sizeof bad);
-	bad[SS_ENCLAVEHASH] ^= 1;
-	CHECK(sim_einit(bad, rsa_verify, &why) && strstr(why, "ENCLAVEHASH"),
-	      "EINIT refuses another ENCLAVEHASH: %s", why);
+	CHECK(sim_einit(ss2, rsa_verify, &why) && strstr(why, "ENCLAVEHASH"),
+	      "EINIT refuses the SIGSTRUCT of another enclave: %s", why);
+	memcpy(bad, ss2, sizeof bad);
+	bad[SS_SIGNATURE + 7] ^= 1;
+	CHECK(sim_einit(bad, rsa_verify, &why) && strstr(why, "signature"),
+	      "EINIT refuses another enclave's SIGSTRUCT with a changed signature for the signature: %s", why);
 	memcpy(bad, ss, sizeof bad);
 	bad[SS_SIGNATURE + 7] ^= 1;
 	CHECK(sim_einit(bad, rsa_verify, &why) && strstr(why, "signature"),

@@ -176,9 +176,16 @@ static void test_einit(const char *file)
 	      strstr(why, "EINITTOKENKEY"));
 	raw[SS_SIGNATURE + 100] ^= 1;
 	CHECK(sgx_einit_check(&ss, mr, fl, xf, misc, rsa_ok, &why) == SGX_EINIT_SIGNATURE);
+	/* EINIT's order: the signature before ENCLAVEHASH */
+	mr[31] ^= 1;
+	CHECK(sgx_einit_check(&ss, mr, fl, xf, misc, rsa_ok, &why) == SGX_EINIT_SIGNATURE && strstr(why, "signature"));
+	mr[31] ^= 1;
 	raw[SS_SIGNATURE + 100] ^= 1;
 	raw[SS_Q1 + 5] ^= 1;
 	CHECK(sgx_einit_check(&ss, mr, fl, xf, misc, rsa_ok, &why) == SGX_EINIT_Q && strstr(why, "Q1"));
+	mr[31] ^= 1;
+	CHECK(sgx_einit_check(&ss, mr, fl, xf, misc, rsa_ok, &why) == SGX_EINIT_Q && strstr(why, "Q1"));
+	mr[31] ^= 1;
 	free(raw);
 }
 

@@ -18,13 +18,19 @@
 #include "../../../common/sgx_arch.h"
 #include "../sgx_abi.h"
 
-/* The thread block at %gs (sgx_abi.h gives the offsets). */
+/* The thread block at %gs (sgx_abi.h gives the offsets). Its first word is
+ * the runtime's (plat_tls()): the platform reaches its block through
+ * `self`, never through %gs:0. */
 struct sgx_tb {
-	struct sgx_tb *self;
+	void *rt_tls;
 	uint64_t self_off, tcs_off, stack_off, xstack_off, ssa_off, ssa_size, enclave_size;
 	uint64_t base, ursp, urbp, exit, cssa, ocall_rsp, ubuf, ubuf_len;
+	struct sgx_tb *self;
 };
 _Static_assert(sizeof(struct sgx_tb) == TB_SIZE, "struct sgx_tb and sgx_abi.h disagree");
+_Static_assert(__builtin_offsetof(struct sgx_tb, rt_tls) == TB_RT_TLS && TB_RT_TLS == 0,
+	       "%gs:0 is the runtime's plat_tls()");
+_Static_assert(__builtin_offsetof(struct sgx_tb, self) == TB_SELF, "TB_SELF");
 _Static_assert(__builtin_offsetof(struct sgx_tb, base) == TB_BASE, "TB_BASE");
 _Static_assert(__builtin_offsetof(struct sgx_tb, ocall_rsp) == TB_OCALL_RSP, "TB_OCALL_RSP");
 _Static_assert(__builtin_offsetof(struct sgx_tb, ubuf_len) == TB_UBUF_LEN, "TB_UBUF_LEN");
@@ -32,7 +38,7 @@ _Static_assert(__builtin_offsetof(struct sgx_tb, ubuf_len) == TB_UBUF_LEN, "TB_U
 static inline struct sgx_tb *sgx_tb(void)
 {
 	struct sgx_tb *tb;
-	__asm__("mov %%gs:0, %0" : "=r"(tb));
+	__asm__("mov %%gs:%c1, %0" : "=r"(tb) : "i"(TB_SELF));
 	return tb;
 }
 

@@ -9,7 +9,8 @@
  *               host enters again
  *   .Leexit     the one EEXIT: scrubs the registers the host would see;
  *               its `enclu` is sgx_eexit_enclu, which sgx-sim's fast
- *               variant rewrites in its own copy (host/sim.h, sim_fast)
+ *               variant rewrites in its own copy (host/sim.h, sim_fast),
+ *               found through the image's second ELF note
  *
  * What the host gives is not trusted: RSP/RBP and the EEXIT target are only
  * handed back to it, RDI is a value the C code checks. The exception entry
@@ -180,5 +181,12 @@ sgx_eexit_enclu:
 	.asciz "Coffer"
 	.balign 4
 	.quad sgx_entry - .
+	/* and, type "SGXE", sgx_eexit_enclu's the same way: the one EEXIT,
+	 * which sgx-sim's fast variant rewrites (host/sim.h, sim_fast) */
+	.balign 4
+	.long 7, 8, 0x53475845
+	.asciz "Coffer"
+	.balign 4
+	.quad sgx_eexit_enclu - .
 	.popsection
 	.section .note.GNU-stack, "", @progbits

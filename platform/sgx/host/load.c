@@ -20,7 +20,9 @@ int sgx_load_open(const struct sgx_load *l, struct sgx_loaded *out, const char *
 	size_t where;
 
 	memset(out, 0, sizeof *out);
-	if (bundle_parse(l->bundle, l->bundle_len, &out->bundle, why))
+	if (l->parsed)
+		out->bundle = *l->parsed;
+	else if (bundle_parse(l->bundle, l->bundle_len, &out->bundle, why))
 		return -1;
 	if (man_open(&out->manifest, out->bundle.manifest, out->bundle.manifest_len, why, &where))
 		return -1;

@@ -23,6 +23,7 @@ struct sgx_load {
 	size_t image_len;
 	const uint8_t *bundle; /* the signed bundle: binary manifest + SIGSTRUCT */
 	size_t bundle_len;
+	const struct bundle *parsed; /* or, when not NULL, its two parts (a boot block's) */
 	const struct sgx_sha256 *sha; /* the layout's own measurement */
 };
 

@@ -254,6 +254,40 @@ static int add_tcs(uint64_t off, const uint8_t *d, const char **why)
 	return 0;
 }
 
+/*
+ * A page of zeros is not written: ELRANGE was mapped anonymous and PROT_NONE
+ * at ECREATE and no page is added twice, so it reads as zeros already. Runs
+ * of such pages with one protection (the heap, stacks) get one mprotect when
+ * the run ends, so building an enclave costs what its contents cost, not
+ * its size, and commits no memory for its heap.
+ */
+static struct {
+	uint64_t lo, hi; /* offsets of the pending run; empty when equal */
+	int prot;
+} zero_run;
+
+static int flush_zero_run(void)
+{
+	long r = 0;
+
+	if (zero_run.hi > zero_run.lo)
+		r = sys(__NR_mprotect, sim.base + zero_run.lo, zero_run.hi - zero_run.lo, zero_run.prot, 0, 0, 0);
+	zero_run.lo = zero_run.hi = 0;
+	return r ? -1 : 0;
+}
+
+static int add_zero_page(uint64_t off, int prot)
+{
+	if (zero_run.hi > zero_run.lo && (off != zero_run.hi || prot != zero_run.prot) && flush_zero_run())
+		return -1;
+	if (zero_run.hi == zero_run.lo) {
+		zero_run.lo = off;
+		zero_run.prot = prot;
+	}
+	zero_run.hi = off + SGX_PAGE_SIZE;
+	return 0;
+}
+
 int sim_add_page(void *ctx, const struct layout_page *p)
 {
 	const char **why = ctx;
@@ -279,18 +313,18 @@ int sim_add_page(void *ctx, const struct layout_page *p)
 	}
 
 	uint8_t *page = (uint8_t *)(sim.base + p->offset);
-	long r = sys(__NR_mprotect, page, SGX_PAGE_SIZE, PROT_READ | PROT_WRITE, 0, 0, 0);
-	if (r)
-		FAIL("mprotect of an ELRANGE page failed");
-	if (p->data)
-		memcpy(page, p->data, SGX_PAGE_SIZE);
-	else
-		memset(page, 0, SGX_PAGE_SIZE);
 	int prot = type == SGX_PT_TCS ? PROT_NONE
 				      : ((perm & SGX_SECINFO_R) ? PROT_READ : 0) | ((perm & SGX_SECINFO_W) ? PROT_WRITE : 0) |
 						((perm & SGX_SECINFO_X) ? PROT_EXEC : 0);
-	if (sys(__NR_mprotect, page, SGX_PAGE_SIZE, prot, 0, 0, 0))
+	if (p->data) {
+		if (flush_zero_run() || sys(__NR_mprotect, page, SGX_PAGE_SIZE, PROT_READ | PROT_WRITE, 0, 0, 0))
+			FAIL("mprotect of an ELRANGE page failed");
+		memcpy(page, p->data, SGX_PAGE_SIZE);
+		if (sys(__NR_mprotect, page, SGX_PAGE_SIZE, prot, 0, 0, 0))
+			FAIL("mprotect of an ELRANGE page failed");
+	} else if (add_zero_page(p->offset, prot)) {
 		FAIL("mprotect of an ELRANGE page failed");
+	}
 	sgx_measure_add_page(&sim.m, p->offset, p->secinfo, p->data, p->measure); /* the bytes just copied */
 	sim.added[p->offset / SGX_PAGE_SIZE] = (uint8_t)((1 + type) | perm << 4);
 	return 0;
@@ -302,6 +336,8 @@ int sim_einit(const uint8_t sigstruct[SIGSTRUCT_SIZE], int (*rsa_verify)(const u
 
 	if (sim.state != SIM_CREATED)
 		FAIL("EINIT of an enclave not created or initialised already");
+	if (flush_zero_run())
+		FAIL("mprotect of an ELRANGE page failed");
 	if (!sim.measured && sgx_measure_finish(&sim.m, sim.mrenclave))
 		FAIL("a measured page fell outside the enclave");
 	sim.measured = true; /* a refused EINIT may be retried with another SIGSTRUCT */

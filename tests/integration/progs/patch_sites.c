@@ -33,6 +33,9 @@
  *                         syscall`, and a site of no known
  *                         shape, which keeps trapping; N calls of each per
  *                         thread, every answer and register checked
+ *                         and glibc's openat and prlimit forms
+ *   patch_sites alone N   the glibc forms and `mov $nr,%rax; syscall` from
+ *                         the only thread, N calls each
  *   patch_sites vforkshape N  a vfork child makes the first calls through the
  *                         Go shape's site (it must stay unpatched while
  *                         the child shares the memory), then N in the parent
@@ -58,6 +61,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -276,6 +280,53 @@ __asm__(".text\n"
 	"	ret\n");
 long go_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 long trap_call(long nr, long a0, long a1);
+
+/* Two forms of glibc 2.36's libc.so.6 whose number is set before other
+ * instructions: __open64_nocancel's core (opendir, fopen's internals) and
+ * prlimit's (getrlimit), as the compiler left them. */
+__asm__(".text\n"
+	".globl glibc_openat_form\n"
+	".type glibc_openat_form, @function\n"
+	"glibc_openat_form:\n" /* (path, flags): openat(AT_FDCWD, path, flags) */
+	"	mov %esi, %edx\n"
+	"	mov $257, %eax\n"
+	"	mov %rdi, %rsi\n"
+	"	mov $-100, %edi\n"
+	"	syscall\n"
+	"	ret\n"
+	".globl glibc_prlimit_form\n"
+	".type glibc_prlimit_form, @function\n"
+	"glibc_prlimit_form:\n" /* (resource, old): prlimit64(0, resource, NULL, old) */
+	"	mov %rsi, %r10\n"
+	"	xor %edx, %edx\n"
+	"	mov %edi, %esi\n"
+	"	mov $302, %eax\n"
+	"	xor %edi, %edi\n"
+	"	syscall\n"
+	"	ret\n");
+long glibc_openat_form(const char *path, int flags);
+long glibc_prlimit_form(int resource, struct rlimit *old);
+
+/* N calls through each glibc form, checked against libc's own answers. */
+static void glibc_forms(const char *what, long n)
+{
+	struct rlimit want, got;
+
+	if (getrlimit(RLIMIT_NOFILE, &want))
+		FAIL("%s: getrlimit", what);
+	for (long i = 0; i < n; i++) {
+		long fd = glibc_openat_form("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fcntl((int)fd, F_GETFD) != FD_CLOEXEC || close((int)fd))
+			FAIL("%s: glibc's openat form gave %ld at call %ld", what, fd, i);
+		fd = glibc_openat_form("/nonexistent/x", O_RDONLY);
+		if (fd != -ENOENT)
+			FAIL("%s: glibc's openat form of a missing file gave %ld at call %ld", what, fd, i);
+		memset(&got, 0x5a, sizeof got);
+		long r = glibc_prlimit_form(RLIMIT_NOFILE, &got);
+		if (r || got.rlim_cur != want.rlim_cur || got.rlim_max != want.rlim_max)
+			FAIL("%s: glibc's prlimit form gave %ld at call %ld", what, r, i);
+	}
+}
 
 /* STW_SITES copies of site_read3, each its own call site: stw_read0 ... */
 #define STW_SITES 24
@@ -733,8 +784,21 @@ static void *shapes_thread(void *arg)
 		r = trap_call(SYS_gettid, 0, 0);
 		if (r != tid)
 			FAIL("shapes: an unknown shape's gettid gave %ld, want %d, at call %ld", r, tid, i);
+		glibc_forms("shapes", 1);
 	}
 	return NULL;
+}
+
+/* The glibc forms and `mov $nr,%rax` from the only thread there is: the
+ * patcher writes each site at once (patch.c, poke_alone). */
+static void alone(long n)
+{
+	want_ppid = getppid();
+	glibc_forms("alone", n);
+	for (long i = 0; i < n; i++)
+		if (site_getppid_rax() != want_ppid)
+			FAIL("alone: mov $110,%%rax; syscall gave a wrong answer at call %ld", i);
+	printf("ok alone %ld\n", n);
 }
 
 static void shapes(int nthreads, long n)
@@ -851,6 +915,8 @@ int main(int argc, char **argv)
 		vforkshape(atol(argv[2]));
 	else if (argc >= 4 && !strcmp(argv[1], "shapes"))
 		shapes(atoi(argv[2]), atol(argv[3]));
+	else if (argc >= 3 && !strcmp(argv[1], "alone"))
+		alone(atol(argv[2]));
 	else if (argc == 2 && !strcmp(argv[1], "signals"))
 		signals();
 	else if (argc >= 3 && !strcmp(argv[1], "open"))
@@ -858,7 +924,7 @@ int main(int argc, char **argv)
 	else if (argc >= 3 && !strcmp(argv[1], "codemaps"))
 		codemaps(atol(argv[2]));
 	else {
-		fprintf(stderr, "usage: patch_sites regs N | race THREADS N | readsite THREADS N | stw THREADS SITES | shapes THREADS N | vforkshape N | signals | open FILE... | codemaps N\n");
+		fprintf(stderr, "usage: patch_sites regs N | race THREADS N | readsite THREADS N | stw THREADS SITES | shapes THREADS N | alone N | vforkshape N | signals | open FILE... | codemaps N\n");
 		return 2;
 	}
 	return 0;

@@ -3,6 +3,8 @@
  * bad access and recovers with siglongjmp, 1,000 times; then 100 more on an
  * alternate signal stack; then faults that the handler fixes by making the
  * page accessible and returning (so the access is retried through sigreturn).
+ * `sigsegv_recover die` instead writes to a PROT_NONE page with no handler
+ * and dies of the SIGSEGV (its address is printed first).
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -39,12 +41,18 @@ static void fix_handler(int sig, siginfo_t *si, void *uc)
 		fixed++;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct sigaction sa;
 	page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (page == MAP_FAILED)
 		return 1;
+	if (argc == 2 && !strcmp(argv[1], "die")) {
+		printf("%p\n", (void *)(page + 8));
+		fflush(stdout);
+		*(volatile char *)(page + 8) = 1;
+		return 1;
+	}
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = jump_handler;
