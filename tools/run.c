@@ -56,6 +56,7 @@
 #include "../common/bootblock.h"
 #include "../common/bundle.h"
 #include "../common/manifest.h"
+#include "../common/progsearch.h"
 #include "../common/sgx.h"
 #include "coffer.h"
 #include "run.h"
@@ -188,59 +189,28 @@ int run_parse_level(struct run_opts *o, const char *arg)
 	return 0;
 }
 
-/* Find PROGRAM as a shell would: a name with '/' as it is, otherwise the
- * first executable regular file of that name on PATH. Returns 0, or the exit
- * status a shell would give (127 not found, 126 found but not executable). */
-static int search_program(const char *name, char *out, size_t n)
+static long stat_mode(const char *path)
 {
 	struct stat st;
-
-	if (strchr(name, '/')) {
-		snprintf(out, n, "%s", name);
-		if (stat(name, &st) != 0)
-			return COFFER_EXIT_NOTFOUND;
-		if (S_ISDIR(st.st_mode))
-			return -EISDIR;
-		return 0; /* the runtime reports "not executable" with a reason */
-	}
-	const char *path = getenv("PATH");
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	bool denied = false;
-	for (const char *p = path;;) {
-		const char *end = strchr(p, ':');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (len == 0)
-			snprintf(out, n, "%s", name);
-		else
-			snprintf(out, n, "%.*s/%s", (int)len, p, name);
-		if (stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
-			if (access(out, X_OK) == 0)
-				return 0;
-			denied = true;
-		}
-		if (!end)
-			break;
-		p = end + 1;
-	}
-	return denied ? COFFER_EXIT_NOEXEC : COFFER_EXIT_NOTFOUND;
+	return stat(path, &st) ? -1 : (long)st.st_mode;
 }
 
+static bool executable(const char *path)
+{
+	return access(path, X_OK) == 0;
+}
+
+/* Find PROGRAM as a shell would (common/progsearch.c, which the enclave
+ * image's development run shares): 0, or the exit status a shell would give
+ * (127 not found, 126 found but not executable or a directory), with its
+ * message. */
 int run_find_program(const char *name, char *out, size_t n)
 {
-	int st = search_program(name, out, n);
-	if (st == COFFER_EXIT_NOTFOUND) {
-		if (strchr(name, '/'))
-			fprintf(stderr, "coffer: %s: No such file or directory\n", name);
-		else
-			fprintf(stderr, "coffer: %s: command not found\n", name);
-	} else if (st == -EISDIR) {
-		fprintf(stderr, "coffer: %s: Is a directory\n", name);
-		st = COFFER_EXIT_NOEXEC;
-	} else if (st) {
-		fprintf(stderr, "coffer: %s: Permission denied\n", name);
-	}
-	return st;
+	static const struct prog_fs fs = { stat_mode, executable };
+	int st = prog_search(name, getenv("PATH"), out, n, &fs);
+	if (st)
+		fprintf(stderr, "coffer: %s: %s\n", name, prog_search_why(name, st));
+	return st == PROG_ISDIR ? COFFER_EXIT_NOEXEC : st;
 }
 
 /* The fds the program inherits: in a development run everything open now,

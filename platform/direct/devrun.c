@@ -30,6 +30,7 @@
 #include "../../common/bundle.h"
 #include "../../common/devrun.h"
 #include "../../common/exit.h"
+#include "../../common/progsearch.h"
 #include "../../runtime/lib/rt.h"
 #include "direct.h"
 
@@ -93,42 +94,21 @@ static long mode_of(const char *path)
 	return r < 0 ? r : stx.stx_mode;
 }
 
-/* Find PROGRAM as a shell would (tools/run.c, search_program): a name with
- * '/' as it is, else the first executable regular file of that name on PATH. */
+static bool executable(const char *path)
+{
+	return sys2(__NR_access, path, 1 /* X_OK */) == 0;
+}
+
+/* Find PROGRAM as a shell would (common/progsearch.c, as tools/run.c). */
 static void find_program(const char *name, char *const *envp, char *out, size_t n)
 {
-	if (strchr(name, '/')) {
-		long mode = mode_of(name);
-		if (mode < 0)
-			fail(COFFER_EXIT_NOTFOUND, "%s: No such file or directory", name);
-		if (S_ISDIR(mode))
-			fail(COFFER_EXIT_NOEXEC, "%s: Is a directory", name);
-		str_copy(out, name, n); /* the runtime says why one cannot run */
-		return;
-	}
+	static const struct prog_fs fs = { mode_of, executable };
 	const char *path = NULL;
 	for (char *const *e = envp; *e && !path; e++)
 		path = devrun_after(*e, "PATH=");
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	bool denied = false;
-	for (const char *p = path;;) {
-		const char *end = strchr(p, ':');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		int w = len ? rt_snprintf(out, n, "%.*s/%s", (int)len, p, name) : rt_snprintf(out, n, "%s", name);
-		long mode = (size_t)w < n ? mode_of(out) : -ENAMETOOLONG;
-		if (mode >= 0 && S_ISREG(mode)) {
-			if (sys2(__NR_access, out, 1 /* X_OK */) == 0)
-				return;
-			denied = true;
-		}
-		if (!end)
-			break;
-		p = end + 1;
-	}
-	if (denied)
-		fail(COFFER_EXIT_NOEXEC, "%s: Permission denied", name);
-	fail(COFFER_EXIT_NOTFOUND, "%s: command not found", name);
+	int st = prog_search(name, path, out, n, &fs);
+	if (st)
+		fail(st == PROG_ISDIR ? COFFER_EXIT_NOEXEC : st, "%s: %s", name, prog_search_why(name, st));
 }
 
 /* A hexadecimal field of /proc/self/status ("SigIgn:"). */

@@ -70,8 +70,8 @@ bool direct_fault_set(const char *name);
 /* "--fault=NAME" for the next image, or NULL (the end of its argv). */
 const char *direct_fault_arg(void);
 /* The host's answer to forwarded call nr after it made it (result r),
- * bent as the lie says. */
-long direct_lie(long nr, const long a[6], long r);
+ * bent as the lie says; `now`: made by plat_forward_now. */
+long direct_lie(long nr, const long a[6], long r, bool now);
 
 /* patch.c keeps a copy of the executable mappings, good while
  * direct_maps_gen stays as it was; every host call that may change or
@@ -127,6 +127,7 @@ void direct_patch_forked(void);
 
 /* Facts about the image, filled in by direct_start. */
 extern uintptr_t direct_text_lo, direct_text_hi;
+extern uintptr_t direct_image_lo;
 
 /* Write a short message to host stderr before the runtime's log works. */
 void direct_early_error(const char *msg);

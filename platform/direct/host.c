@@ -111,7 +111,7 @@ RT_HOT long plat_forward(long nr, const long a[6])
 		direct_maps_call(nr, a[3]);
 		/* only the platform's own stop-the-world signal ended it: again */
 		if (r != -EINTR || !t->plat_private[DIRECT_PRIV_STW] || t->intr)
-			return RT_UNLIKELY(direct_fault) ? direct_lie(nr, a, r) : r;
+			return RT_UNLIKELY(direct_fault) ? direct_lie(nr, a, r, false) : r;
 	}
 }
 
@@ -119,7 +119,7 @@ RT_HOT long plat_forward_now(long nr, const long a[6])
 {
 	long r = direct_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	direct_maps_call(nr, a[3]);
-	return RT_UNLIKELY(direct_fault) ? direct_lie(nr, a, r) : r;
+	return RT_UNLIKELY(direct_fault) ? direct_lie(nr, a, r, true) : r;
 }
 
 bool plat_app_memory_shared(void)

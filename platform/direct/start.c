@@ -43,6 +43,7 @@ extern const Elf64_Ehdr __ehdr_start __attribute__((visibility("hidden")));
 extern Elf64_Dyn _DYNAMIC[] __attribute__((visibility("hidden")));
 
 uintptr_t direct_text_lo, direct_text_hi;
+uintptr_t direct_image_lo; /* where the image starts (fault.c's shmat lie) */
 
 void direct_early_error(const char *msg)
 {
@@ -81,7 +82,7 @@ static void image_layout(uintptr_t base, struct plat_boot_info *bi)
 				sys3(__NR_mprotect, s, re - s, PROT_READ);
 		}
 	}
-	bi->image_lo = lo;
+	bi->image_lo = direct_image_lo = lo;
 	bi->image_hi = hi;
 	bi->text_lo = direct_text_lo;
 	bi->text_hi = direct_text_hi;

@@ -516,7 +516,7 @@ static long host_reopen(struct file *f, int fd, int flags, struct file **out)
 	rt_snprintf(path, sizeof path, "%s/fd/%d", fd_host_proc(), fd);
 	/* the host's kernel reopens its own object (a FIFO open may wait) */
 	long a[6] = { VFS_AT_FDCWD, (long)path, flags & ~(O_NOFOLLOW | O_EXCL), 0 };
-	long nfd = plat_forward(__NR_openat, a);
+	long nfd = host_fd("open", plat_forward(__NR_openat, a));
 	if (nfd < 0)
 		return nfd;
 	if (!(*out = file_new(&host_file_ops, f->mnt, f->path, flags))) {

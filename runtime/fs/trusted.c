@@ -322,7 +322,7 @@ static long t_open(const struct vfs_path *p, int flags, unsigned mode, struct fi
 	} else {
 		long r = host_path_of(p->mnt, p->abs, host, sizeof host);
 		long a[6] = { VFS_AT_FDCWD, (long)host, O_RDONLY | (flags & O_CLOEXEC) };
-		fd = r ? r : plat_forward(__NR_openat, a);
+		fd = r ? r : host_fd("open", plat_forward(__NR_openat, a));
 		if (fd >= 0 && !verified(index) && (r = verify_file(index, &mf, p->abs, host, fd))) {
 			plat_host_close((int)fd);
 			fd = r;

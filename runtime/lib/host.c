@@ -181,3 +181,21 @@ long host_fits(const char *call, long r, unsigned len, unsigned max)
 		return host_refuse(call, len, "answer longer than the buffer");
 	return 0;
 }
+
+/* Linux's VALID_OPEN_FLAGS on x86_64 (the access mode, then O_CREAT..
+ * __O_TMPFILE), with the two file-mode bits it keeps beside them in f_flags
+ * (__FMODE_EXEC, __FMODE_NONOTIFY). */
+#define GETFL_BITS (037777703UL | 040UL | 0400000000UL)
+
+long host_getfl(const char *call, long r)
+{
+	if (r < -4095)
+		return host_refuse(call, r, "not an errno value");
+	if (r < 0)
+		return r;
+	if ((r & 3) == 3)
+		return host_refuse(call, r, "no access mode");
+	if ((unsigned long)r & ~GETFL_BITS)
+		return host_refuse(call, r, "flags Linux does not have");
+	return r;
+}

@@ -92,5 +92,8 @@ long host_rlimit(const char *call, long r, const struct krlimit *rl);
 long host_utsname(const char *call, long r, const struct kutsname *u);
 long host_cwd(const char *call, long r, const char *buf, size_t len);
 long host_fits(const char *call, long r, unsigned len, unsigned max);
+/* fcntl(F_GETFL): an access mode Linux has (read, write or both) and no
+ * bit outside the open flags Linux keeps in f_flags. */
+long host_getfl(const char *call, long r);
 
 #endif

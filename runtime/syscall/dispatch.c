@@ -40,6 +40,12 @@ RT_HOT long sys_host(struct sys_call *c, long a0, long a1, long a2, long a3, lon
 	return marshal_forward(c, a);
 }
 
+long sys_host_now(struct sys_call *c, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	long a[6] = { a0, a1, a2, a3, a4, a5 };
+	return marshal_forward_now(c, a);
+}
+
 /* Call nr on the application's behalf from inside another call's handler
  * (an fstat for newfstatat's empty path): the same marshaller, with every
  * pointer a runtime buffer of the handler's. */
@@ -169,13 +175,20 @@ RT_HOT static long check_args(const struct sys_entry *e, const long *a)
 			if (v && !mm_user_ok(v, 0))
 				return -EFAULT;
 			break;
-		case 'b':
-			/* msgrcv answers a negative size before it looks at the
-			 * buffer (EINVAL), which may then reach anything */
-			if (v && !buffer_ok(v, (unsigned long)a[i + 1]) &&
-			    !(e == &sys_table[__NR_msgrcv] && a[i + 1] < 0))
+		case 'b': {
+			/* the bytes before the counted ones (msgrcv's mtype),
+			 * from the marshaller's description of the call */
+			size_t head = marshal_buf_head(e - sys_table, i);
+			/* such a call (msgrcv) takes its size as signed and
+			 * answers a negative one (EINVAL) before it looks at
+			 * the buffer, which may then reach anything */
+			if (head && a[i + 1] < 0)
+				break;
+			if (v && ((unsigned long)a[i + 1] > ~0UL - head ||
+				  !buffer_ok(v, (unsigned long)a[i + 1] + head)))
 				return -EFAULT;
 			break;
+		}
 		case 'v':
 			if ((r = sys_check_iov(v, a[i + 1], true)))
 				return r;

@@ -1084,8 +1084,8 @@ long sys_fcntl(struct sys_call *c)
 			r = pidtab_owner_ok(own.pid);
 		if (r)
 			return r;
-		long a[6] = { fd, cmd, (long)&own };
-		return plat_forward_now(__NR_fcntl, a);
+		/* the owner checked above, from runtime memory */
+		return sys_host_now(c, fd, cmd, (long)&own, 0, 0, 0);
 	}
 	case F_GETLK:
 	case F_SETLK:
@@ -1098,9 +1098,9 @@ long sys_fcntl(struct sys_call *c)
 	default:
 		/* Never waits, so never interrupted on Linux: the
 		 * interruptible path would fail it with EINTR whenever a
-		 * signal is already held. */
-		long a[6] = { fd, cmd, c->a[2] };
-		return plat_forward_now(__NR_fcntl, a);
+		 * signal is already held. The marshaller copies and checks
+		 * the lock or owner the host answers. */
+		return sys_host_now(c, fd, cmd, c->a[2], 0, 0, 0);
 	}
 }
 

@@ -116,7 +116,8 @@ static long get_iov(uintptr_t uiov, long cnt, struct kiovec *out)
  * interruptible path (SYS_BLOCK) skips the call with EINTR when a signal is
  * already held, and that EINTR would reach an application whose handler
  * lacks SA_RESTART (C code seldom retries a read of a file). So after EINTR
- * ask what the fd is, and for such a file make the call uninterruptibly;
+ * ask what the fd is, and for such a file make the call uninterruptibly
+ * (through the marshaller again: copied and checked as the first try);
  * the held signal is delivered on the way back, after the data moved.
  */
 static long host_rw(struct sys_call *c)
@@ -130,7 +131,7 @@ static long host_rw(struct sys_call *c)
 	unsigned type = st.st.st_mode & S_IFMT;
 	if (type != S_IFREG && type != S_IFBLK)
 		return r;
-	return plat_forward_now(c->nr, c->a);
+	return sys_host_now(c, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
 }
 
 static long rw_one(struct sys_call *c, bool write, long off)
@@ -369,8 +370,9 @@ long sys_sendfile(struct sys_call *c)
 			break;
 		size_t got = (size_t)r, sent = 0;
 		while (sent < got) {
-			long a[6] = { out, (long)(buf + sent), (long)(got - sent) };
-			long w = plat_forward(__NR_write, a);
+			/* through the marshaller: copied in copy mode, and
+			 * an answer larger than got - sent refused (EIO) */
+			long w = sys_host_nr(__NR_write, out, (long)(buf + sent), (long)(got - sent), 0, 0, 0);
 			if (w <= 0) {
 				r = w;
 				break;

@@ -123,11 +123,27 @@ long sys_shmat(struct sys_call *c)
 	 * (mm/vma.h): an address inside it is one the host cannot map */
 	if (vma_on() && c->a[1] && vma_overlaps((uintptr_t)c->a[1], 1))
 		return -EINVAL;
-	long r = sys_forward(c);
-	if (r >= 0 && !mm_user_ok((uintptr_t)r, 0))
-		rt_panic("the host attached shared memory inside runtime memory");
-	if (r >= 0 && vma_on() && vma_overlaps((uintptr_t)r, 1))
-		rt_panic("the host attached shared memory inside the enclave range");
+	/* the segment's size, to check all of what the host maps (a
+	 * smaller size than it has only means a smaller check) */
+	uint8_t ds[112]; /* struct shmid64_ds: shm_segsz after the 48-byte ipc64_perm */
+	long r = sys_host_nr(__NR_shmctl, c->a[0], IPC_STAT, (long)ds, 0, 0, 0);
+	if (r < 0)
+		return r;
+	size_t size;
+	memcpy(&size, ds + 48, sizeof size);
+	if (!size || size > (1UL << 47))
+		return sys_refuse(c, -EIO, "shmctl(IPC_STAT): a segment size no segment has");
+	size = RT_ALIGN_UP(size, RT_PAGE_SIZE);
+	r = sys_forward(c);
+	if (r < 0)
+		return r;
+	/* every page of it: outside runtime memory, and with enclave memory
+	 * outside the enclave range (the marshaller saw only the address) */
+	if ((uintptr_t)r > ~(uintptr_t)0 - size || !mm_user_ok((uintptr_t)r, size) ||
+	    (vma_on() && vma_overlaps((uintptr_t)r, size))) {
+		sys_host_nr(__NR_shmdt, r, 0, 0, 0, 0, 0);
+		return sys_refuse(c, -EFAULT, "a segment that reaches runtime memory");
+	}
 	return r;
 }
 

@@ -1,7 +1,8 @@
 /*
  * marshal.c - the one way forwarded system calls cross to the host.
  *
- * Every call the runtime forwards (sys_forward, sys_host) comes here with
+ * Every call the runtime forwards (sys_forward, sys_host, and sys_host_now
+ * for the handlers that must not be interrupted) comes here with
  * the arguments the host should see. The call's argument description
  * (table.h, the letters of sys.h) says which arguments are buffers, strings
  * and iovecs; `mptr` below adds what a letter cannot say (how big a 'w' or
@@ -23,7 +24,8 @@
  * (Iago): a result no larger than the length asked for, descriptors in
  * range and not the runtime's, counts within their arrays, addresses outside
  * runtime memory, and the structures the host filled: stat and statx modes,
- * directory records, socket address lengths, poll events, message lengths.
+ * directory records, socket address lengths, poll events, message lengths,
+ * the record locks and owners fcntl reports.
  * A failed check fails that call with EIO (EFAULT for an address) and a log
  * line naming the check; nothing the host says is used before it passed.
  * In copy mode the checks that bound a copy run on values read once from
@@ -89,6 +91,11 @@ struct mptr {
 /* An address the host uses as one (a futex word, a robust list): a value,
  * never copied; on sgx these calls are served inside. */
 #define ADDR { MD_VALUE, H_FIX, -1, 0, 0 }
+/* A 'b' buffer that starts with n bytes the kernel writes besides the ones
+ * its length counts (msgrcv's long mtype before msgsz bytes of text): the
+ * letter's rules hold (the result is at most the length, and only that much
+ * comes back), over n more bytes. */
+#define HDR(n) { MD_VALUE, H_FIX, -1, n, 0 }
 
 #define STAT_SIZE 144
 #define RUSAGE_SIZE 144
@@ -139,7 +146,7 @@ static const struct mptr mtab[SYS_NR_MAX][6] = {
 	[__NR_shmctl] = { [2] = INOUT(112) },
 	[__NR_msgctl] = { [2] = INOUT(120) },
 	[__NR_msgsnd] = { [1] = { MD_IN, H_MUL, 2, 8, 1 } },   /* mtype, then msgsz bytes */
-	[__NR_msgrcv] = { [1] = { MD_OUT, H_MUL, 2, 8, 1 } },
+	[__NR_msgrcv] = { [1] = HDR(8) },
 	[__NR_gettimeofday] = { [0] = OUT(16), [1] = OUT(8) },
 	[__NR_settimeofday] = { [0] = IN(16), [1] = IN(8) },
 	[__NR_getrlimit] = { [1] = OUT(16) },
@@ -210,6 +217,13 @@ static const struct mptr mtab[SYS_NR_MAX][6] = {
 	[__NR_set_robust_list] = { ADDR },
 };
 
+size_t marshal_buf_head(long nr, int i)
+{
+	if (nr < 0 || nr >= SYS_NR_MAX || i < 0 || i >= 6 || mtab[nr][i].dir != MD_VALUE)
+		return 0;
+	return mtab[nr][i].add;
+}
+
 /* Calls whose result is a new descriptor. */
 static bool returns_fd(long nr)
 {
@@ -231,6 +245,11 @@ static long refuse(const struct sys_call *c, long err, const char *check)
 {
 	log_warn("host answer refused: %s: %s", c->e ? c->e->name : "?", check);
 	return err;
+}
+
+long sys_refuse(const struct sys_call *c, long err, const char *check)
+{
+	return refuse(c, err, check);
 }
 
 /* ---- copies between trusted memory and the scratch ----------------------------- */
@@ -332,7 +351,7 @@ static long arg_size(const struct sys_call *c, const long *a, int i, struct slot
 	case 'b':
 		sl->dir = MD_OUT;
 		sl->retlen = true;
-		return (long)RT_MIN((unsigned long)a[i + 1], COPY_IO_MAX);
+		return (long)RT_MIN((unsigned long)a[i + 1], COPY_IO_MAX) + m->add;
 	case 'B':
 		sl->dir = MD_IN;
 		return (long)RT_MIN((unsigned long)a[i + 1], COPY_IO_MAX);
@@ -712,7 +731,80 @@ static long marshal_ioctl(struct sys_call *c, const long *a, long (*host)(long, 
 	return r;
 }
 
-/* fcntl: record locks and owners are structures; the rest are values. */
+static bool fd_ok(long fd);
+
+/* F_DUPFD(_CLOEXEC)'s new descriptor, like any other call's. */
+static long fcntl_dupfd_ok(const struct sys_call *c, const long *a, long r)
+{
+	if ((a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC) && r >= 0 && !fd_ok(r))
+		return refuse(c, -EIO, "a new descriptor out of range or the runtime's");
+	return r;
+}
+
+/* Linux's largest process number (PID_MAX_LIMIT). */
+#define PID_LIMIT (4L << 20)
+
+struct kflock_ {
+	int16_t type, whence;
+	int32_t pad;
+	int64_t start, len;
+	int32_t pid, pad2;
+};
+
+/*
+ * The structure fcntl's answer filled (read once into `v`): a record lock
+ * (F_GETLK, F_OFD_GETLK), an owner (F_GETOWN_EX) or a write-life hint.
+ * `given` is the lock the call asked about: when no lock conflicts, Linux
+ * changes only l_type to F_UNLCK and leaves the rest as given. 0 or the
+ * refusal.
+ */
+static long fcntl_answer_ok(const struct sys_call *c, long cmd, void *v, const struct kflock_ *given)
+{
+	switch (cmd) {
+	case F_GETLK: case F_OFD_GETLK: {
+		struct kflock_ *l = v;
+		if (l->type != F_RDLCK && l->type != F_WRLCK && l->type != F_UNLCK)
+			return refuse(c, -EIO, "l_type is no lock type");
+		if (l->type == F_UNLCK) {
+			/* nothing else is the host's to say */
+			*l = *given;
+			l->type = F_UNLCK;
+			return 0;
+		}
+		/* a conflicting lock, as posix_lock_to_flock writes it: from the
+		 * start of the file, a range that ends inside off_t, the
+		 * holder's pid (-1 for an open file description's lock, 0 for
+		 * a holder this pid namespace cannot name) */
+		if (l->whence != 0 /* SEEK_SET */ || l->start < 0 || l->len < 0 ||
+		    l->start > INT64_MAX - l->len)
+			return refuse(c, -EIO, "a lock range that is not one");
+		if (l->pid < -1 || l->pid > PID_LIMIT)
+			return refuse(c, -EIO, "l_pid is no process");
+		return 0;
+	}
+	case F_GETOWN_EX: {
+		struct f_owner_ex *o = v;
+		if (o->type != F_OWNER_TID && o->type != F_OWNER_PID && o->type != F_OWNER_PGRP)
+			return refuse(c, -EIO, "an owner of no kind");
+		if (o->pid < 0 || o->pid > PID_LIMIT)
+			return refuse(c, -EIO, "an owner that is no process");
+		return 0;
+	}
+	case 1035: case 1037: /* F_GET_(FILE_)RW_HINT: RWH_WRITE_LIFE_NOT_SET..EXTREME */
+		if (*(uint64_t *)v > 5)
+			return refuse(c, -EIO, "a write-life hint that is none");
+		return 0;
+	}
+	return 0;
+}
+
+/*
+ * fcntl: record locks and owners are structures; the rest are values. The
+ * argument is the application's pointer or, for F_SETOWN_EX, fs.c's runtime
+ * copy of the owner it checked (trusted_copy tells them apart). An answer
+ * structure is read once (from the scratch, or in pass mode from the
+ * memory the host shared), checked, and only then given to the caller.
+ */
 static long marshal_fcntl(struct sys_call *c, const long *a, long (*host)(long, const long *))
 {
 	long h[6] = { a[0], a[1], a[2], 0, 0, 0 };
@@ -727,23 +819,41 @@ static long marshal_fcntl(struct sys_call *c, const long *a, long (*host)(long, 
 	case 1035: case 1037: size = 8; in = false; out = true; break; /* F_GET_(FILE_)RW_HINT */
 	case 1036: case 1038: size = 8; break;                         /* F_SET_(FILE_)RW_HINT */
 	}
+	bool copy = sys_boundary != BOUNDARY_PASS;
+	union {
+		struct kflock_ lock;
+		struct f_owner_ex owner;
+		uint64_t hint;
+	} given, v;
 	long r;
-	if (!size || sys_boundary == BOUNDARY_PASS || !a[2]) {
-		r = host(c->nr, h);
-	} else {
-		uintptr_t hp = (uintptr_t)plat_untrusted_scratch(size);
-		if (!hp)
+
+	if (!size || !a[2])
+		return fcntl_dupfd_ok(c, a, host(c->nr, h));
+	uintptr_t hp = (uintptr_t)a[2];
+	if (copy) {
+		if (in && trusted_copy(c, 2, (uintptr_t)a[2], &given, (const void *)a[2], size))
+			return -EFAULT;
+		if (!(hp = (uintptr_t)plat_untrusted_scratch(size)))
 			return -ENOMEM;
-		if (in && uaccess_copy_from((void *)hp, (uintptr_t)a[2], size))
+		if (in && uaccess_raw_copy((void *)hp, &given, size))
 			return -EFAULT;
 		check_outside(hp, size);
 		h[2] = (long)hp;
-		r = host(c->nr, h);
-		if (r >= 0 && out && uaccess_copy_to((uintptr_t)a[2], (const void *)hp, size))
-			return -EFAULT;
 	}
-	if ((a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC) && r >= 0 && (r >= FD_LIMIT || fd_is_runtime((int)r)))
-		return refuse(c, -EIO, "a new descriptor out of range or the runtime's");
+	r = host(c->nr, h);
+	if (r < 0 || !out)
+		return r;
+	if (host_read(&v, hp, size))
+		return -EFAULT;
+	/* pass mode: the lock as given is what the host left in shared memory */
+	if (!copy && size == sizeof given.lock)
+		given.lock = v.lock;
+	long bad = fcntl_answer_ok(c, a[1], &v, &given.lock);
+	if (bad)
+		return bad;
+	/* copy mode: the checked answer, never the scratch again */
+	if (copy && trusted_copy(c, 2, (uintptr_t)a[2], (void *)a[2], &v, size))
+		return -EFAULT;
 	return r;
 }
 
@@ -833,13 +943,6 @@ static long check_structs(const struct sys_call *c, const long *a, long r)
 			return refuse(c, -EIO, "the count differs from the ready entries");
 		return 0;
 	}
-	case __NR_pipe: case __NR_pipe2: case __NR_socketpair: {
-		int fds[2];
-		if (r == 0 && (host_read(fds, (uintptr_t)a[c->nr == __NR_socketpair ? 3 : 0], sizeof fds) ||
-			       !fd_ok(fds[0]) || !fd_ok(fds[1]) || fds[0] == fds[1]))
-			return refuse(c, -EIO, "a new descriptor pair out of range or the runtime's");
-		return 0;
-	}
 	case __NR_waitid: {
 		int32_t signo; /* a child's state is SIGCHLD's, or nothing (WNOHANG) */
 		if (r == 0 && a[2] && !host_read(&signo, (uintptr_t)a[2], 4) && signo != 0 && signo != 17)
@@ -868,7 +971,7 @@ static long check_result(const struct sys_call *c, const long *h, long r, const 
 		return 0;
 	for (int i = 0; i < 6 && spec[i]; i++) {
 		bool trunc = (nr == __NR_recvfrom && (h[3] & 0x20)) || /* MSG_TRUNC: the real length */
-			     ((spec[i] == 'b') && h[i + 1] == 0);      /* a size query (getxattr) */
+			     (spec[i] == 'b' && h[i + 1] == 0 && !mtab[nr][i].add); /* a size query (getxattr) */
 		if ((spec[i] == 'b' || spec[i] == 'B') && !trunc && r > h[i + 1] && mtab[nr][i].dir == MD_VALUE)
 			return refuse(c, -EIO, "more bytes than asked for");
 		if ((spec[i] == 'v' || spec[i] == 'V') && !mtab[nr][i].dir && p->iov_sum >= 0 && r > p->iov_sum)
@@ -976,6 +1079,8 @@ static long copy_call(struct sys_call *c, const long *a, long (*host)(long, cons
 		char l = c->e->spec[i];
 		/* the full range the application named (before any cut) */
 		unsigned long full = l == 'b' || l == 'B' ? (unsigned long)a[i + 1] : n > 0 ? (unsigned long)n : 0;
+		if (l == 'b' && full <= USER_TOP)
+			full += mtab[c->nr][i].add;
 		if (l == 'v' || l == 'V')
 			full *= sizeof(struct kiovec);
 		if (a[i] && (n < -1 || (n >= 0 && sl->dir != MD_VALUE && sl->lenp < 0 && (uintptr_t)a[i] == (uintptr_t)c->a[i] &&
@@ -1059,7 +1164,7 @@ static long copy_call(struct sys_call *c, const long *a, long (*host)(long, cons
 		p.h[i] = (long)(sl->host ? sl->host : sc_alloc(&sc, 1));
 		/* the buffer's length as the host sees it (cut to COPY_IO_MAX) */
 		if (sl->retlen || l == 'B')
-			p.h[i + 1] = (long)sl->len;
+			p.h[i + 1] = (long)(sl->len - mtab[c->nr][i].add);
 	}
 	if (c->nr == __NR_pselect6 && (r = pselect_mask(c, &p, a, &sc)))
 		goto out;
@@ -1103,7 +1208,7 @@ static long copy_call(struct sys_call *c, const long *a, long (*host)(long, cons
 				continue;
 			}
 			if (sl->retlen)
-				n = RT_MIN((size_t)r, n);
+				n = RT_MIN((size_t)r + mtab[c->nr][i].add, n);
 			/* arrays the result counts: only the entries it gave */
 			if (!intr && i == 1 && (c->nr == __NR_epoll_wait || c->nr == __NR_epoll_pwait ||
 						c->nr == __NR_epoll_pwait2 || (c->nr == __NR_getgroups && a[0] > 0)))
@@ -1130,12 +1235,9 @@ out:
 	return r;
 }
 
-RT_HOT long marshal_forward(struct sys_call *c, const long a[6])
+/* The marshaller itself, with the host call to make (interruptible or not). */
+RT_HOT static long marshal(struct sys_call *c, const long a[6], long (*host)(long, const long *))
 {
-	if (RT_UNLIKELY(!c->e))
-		return plat_forward_now(c->nr, a);
-	/* the host call itself: one that may block (interruptible) or not */
-	long (*host)(long, const long *) = c->e->flags & SYS_BLOCK ? plat_forward : plat_forward_now;
 	long r;
 
 	switch (c->nr) {
@@ -1172,4 +1274,19 @@ described:
 	if (!bad && r >= 0)
 		bad = check_structs(c, a, r);
 	return bad ? bad : r;
+}
+
+RT_HOT long marshal_forward(struct sys_call *c, const long a[6])
+{
+	if (RT_UNLIKELY(!c->e))
+		return plat_forward_now(c->nr, a);
+	/* the host call itself: one that may block (interruptible) or not */
+	return marshal(c, a, c->e->flags & SYS_BLOCK ? plat_forward : plat_forward_now);
+}
+
+long marshal_forward_now(struct sys_call *c, const long a[6])
+{
+	if (RT_UNLIKELY(!c->e))
+		return plat_forward_now(c->nr, a);
+	return marshal(c, a, plat_forward_now);
 }

@@ -79,7 +79,11 @@ static long mmap_enclave(struct sys_call *c)
 	if (f->ops->host) {
 		/* the host object's own mode (a memfd, a socket's fd... were
 		 * installed without one): it only picks the kind of mapping */
-		long fl = plat_host_fcntl((int)c->a[4], F_GETFL, 0);
+		long fl = host_getfl("fcntl", plat_host_fcntl((int)c->a[4], F_GETFL, 0));
+		if (fl == -EIO) { /* F_GETFL never fails so: a refused answer */
+			file_put(f);
+			return fl;
+		}
 		if (fl >= 0)
 			acc = (int)(fl & O_ACCMODE);
 	}

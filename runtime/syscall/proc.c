@@ -113,7 +113,7 @@ long sys_futex(struct sys_call *c)
 	bool waits = cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_WAIT_REQUEUE_PI ||
 		     cmd == FUTEX_LOCK_PI || cmd == FUTEX_LOCK_PI2;
 	if (!waits)
-		return plat_forward_now(__NR_futex, c->a);
+		return sys_host_now(c, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
 	long r = sys_forward(c);
 	if (r == -EINTR && waits && c->a[3])
 		c->no_restart = true;

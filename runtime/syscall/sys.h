@@ -96,6 +96,10 @@ extern bool sys_patch; /* patch call sites (COFFER_PATCH); set at boot */
 long sys_forward(struct sys_call *c);
 /* Forward with other arguments (same number, same blocking class). */
 long sys_host(struct sys_call *c, long a0, long a1, long a2, long a3, long a4, long a5);
+/* The same through the host call that is never interrupted (plat_forward_now):
+ * for a call Linux does not interrupt although its table entry may block (a
+ * read of a regular file after EINTR, fcntl's non-waiting locks). */
+long sys_host_now(struct sys_call *c, long a0, long a1, long a2, long a3, long a4, long a5);
 /* Forward call nr with runtime buffers for its pointers, from a handler of
  * another call (checked as forwarded calls are). */
 long sys_host_nr(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
@@ -115,6 +119,14 @@ extern int sys_boundary; /* set at boot */
 /* Make forwarded call c on the host with arguments a (sys_host's), copying
  * and checking as the boundary mode and the call's description say. */
 long marshal_forward(struct sys_call *c, const long a[6]);
+/* The same, never interrupted (sys_host_now). */
+long marshal_forward_now(struct sys_call *c, const long a[6]);
+/* Refuse a host answer to call c: log "host answer refused: CALL: CHECK"
+ * and return err (EIO, or EFAULT for an address), as the marshaller does. */
+long sys_refuse(const struct sys_call *c, long err, const char *check);
+/* How many bytes the kernel writes before the counted ones of call nr's 'b'
+ * buffer at argument i (msgrcv's mtype: 8), else 0. */
+size_t marshal_buf_head(long nr, int i);
 /* ioctl.c: how a permitted request's argument crosses. */
 enum { MARSHAL_IOC_VALUE, MARSHAL_IOC_IN, MARSHAL_IOC_OUT, MARSHAL_IOC_INOUT, MARSHAL_IOC_IFCONF };
 int ioctl_shape(unsigned request, size_t *size);

@@ -188,6 +188,14 @@ int main(void)
 	CHECK(passed(host_fits("x", 0, 16, 128), 0));
 	CHECK(refused(host_fits("getpeername", 0, 129, 128), "getpeername"));
 	CHECK(refused(host_fits("getsockopt", 0, 8, 4), "getsockopt"));
+	CHECK(passed(host_getfl("x", 02), 02));           /* O_RDWR */
+	CHECK(passed(host_getfl("x", 0104001), 0104001)); /* O_WRONLY | O_LARGEFILE | O_NONBLOCK */
+	CHECK(passed(host_getfl("x", 010000000), 010000000)); /* O_PATH */
+	CHECK(passed(host_getfl("x", -EBADF), -EBADF));
+	CHECK(refused(host_getfl("fcntl", 03), "fcntl"));        /* no access mode */
+	CHECK(refused(host_getfl("fcntl", 02 | 04), "fcntl"));   /* a bit between the mode and O_CREAT */
+	CHECK(refused(host_getfl("fcntl", 1L << 40), "fcntl"));  /* far above any flag */
+	CHECK(refused(host_getfl("fcntl", -5000), "fcntl"));
 	struct kutsname u;
 	memset(&u, 0, sizeof u);
 	strcpy(u.sysname, "Linux");

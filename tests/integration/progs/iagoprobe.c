@@ -15,7 +15,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/select.h>
+#include <sys/sendfile.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -136,6 +141,95 @@ int main(void)
 	report("bigmsg", sent > 65536 ? 1 : sent); /* 1: more than a 64 KiB scratch holds */
 	close(s[0]);
 	close(s[1]);
+
+	/* record locks: nobody holds one, so F_UNLCK comes back */
+	fd = open("a", O_RDWR);
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	report("getlk", fd < 0 ? -1 : fcntl(fd, F_GETLK, &fl));
+	struct flock ofl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	report("ofd_getlk", fd < 0 ? -1 : fcntl(fd, F_OFD_GETLK, &ofl));
+	if (fl.l_type != F_UNLCK || ofl.l_type != F_UNLCK)
+		puts("getlk_answer bad");
+
+	struct statx stx;
+	report("statx", fd < 0 ? -1 : statx(fd, "", AT_EMPTY_PATH, STATX_TYPE, &stx));
+
+	/* a host file to a pipe, both the host's */
+	filled_pipe(p, 0);
+	report("sendfile", fd < 0 ? -1 : sendfile(p[1], fd, &(off_t){ 0 }, 1));
+	report("splice", fd < 0 ? -1 : splice(fd, &(loff_t){ 0 }, p[1], NULL, 1, 0));
+	close(p[0]);
+	close(p[1]);
+	int p2[2];
+	filled_pipe(p, 5); /* never an empty pipe: tee would wait */
+	if (pipe(p2))
+		_exit(2);
+	report("tee", tee(p[0], p2[1], 1, SPLICE_F_NONBLOCK));
+	close(p[0]);
+	close(p[1]);
+	close(p2[0]);
+	close(p2[1]);
+	int cfd = open("copy", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	report("copy_file_range", fd < 0 || cfd < 0 ? -1 : copy_file_range(fd, &(loff_t){ 0 }, cfd, NULL, 1, 0));
+	if (cfd >= 0)
+		close(cfd);
+
+	/* a file whose pages the host maps, grown */
+	void *fm = fd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	void *gm = fm == MAP_FAILED ? MAP_FAILED : mremap(fm, 4096, 8192, MREMAP_MAYMOVE);
+	report("mremap", gm == MAP_FAILED ? -1 : 0);
+	if (gm != MAP_FAILED)
+		munmap(gm, 8192);
+	else if (fm != MAP_FAILED)
+		munmap(fm, 4096);
+	if (fd >= 0)
+		close(fd);
+
+	/* a runtime file (the enclave's host name) sent to a socket: the
+	 * runtime reads it and writes the bytes itself */
+	int procfd = open("/proc/sys/kernel/hostname", O_RDONLY);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, s))
+		_exit(2);
+	report("sendfile_rt", procfd < 0 ? -1 : sendfile(s[0], procfd, NULL, 64));
+	struct iovec one = { "y", 1 };
+	struct mmsghdr mm = { .msg_hdr = { .msg_iov = &one, .msg_iovlen = 1 } };
+	report("sendmmsg", sendmmsg(s[0], &mm, 1, 0));
+	close(s[0]);
+	close(s[1]);
+	if (procfd >= 0)
+		close(procfd);
+
+	/* a regular file's read: interrupted (by the lying host) and retried */
+	fd = open("eintr", O_RDONLY);
+	report("eintr", fd < 0 ? -1 : read(fd, buf, sizeof buf));
+	if (fd >= 0)
+		close(fd);
+
+	int q = msgget(IPC_PRIVATE, 0600);
+	struct { long type; char text[32]; } mb = { 1, "hello" };
+	if (q < 0 || msgsnd(q, &mb, 5, 0))
+		_exit(2);
+	report("msgrcv", msgrcv(q, &mb, sizeof mb.text, 0, 0));
+	msgctl(q, IPC_RMID, NULL);
+
+	int sh = shmget(IPC_PRIVATE, 8192, 0600);
+	void *sa_ = sh < 0 ? (void *)-1 : shmat(sh, NULL, 0);
+	report("shmat", sa_ == (void *)-1 ? -1 : 0);
+	if (sa_ != (void *)-1)
+		shmdt(sa_);
+	if (sh >= 0)
+		shmctl(sh, IPC_RMID, NULL);
+
+	gid_t groups[64];
+	report("getgroups", getgroups(64, groups));
+
+	filled_pipe(p, 5);
+	fd_set rs;
+	FD_ZERO(&rs);
+	FD_SET(p[0], &rs);
+	report("select", syscall(SYS_select, p[0] + 1, &rs, NULL, NULL, &(struct timeval){ 0, 0 }));
+	close(p[0]);
+	close(p[1]);
 
 	/* an interrupted sleep tells what is left of it (copy mode copies the
 	 * remainder back after EINTR too) */
