@@ -157,6 +157,9 @@ sgx_ocall:
 	xor %r13d, %r13d
 	xor %r14d, %r14d
 	xor %r15d, %r15d
+	/* the 11 bytes sgx-sim's fast variant checks and rewrites may not
+	 * cross a page (it rewrites them in one added page): aligned to 16 */
+	.balign 16
 	mov $ENCLU_EEXIT, %eax
 	/* clears CF..OF as the host would otherwise see the enclave's */
 	add $0, %eax
